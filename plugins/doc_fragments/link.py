@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+
+    # Options every link module has (merged in module_utils/_link_module.py).
+    DOCUMENTATION = r'''
+options:
+  name:
+    description:
+      - Name of the interface (1 to 15 bytes, no C(/), C(:) or whitespace, not C(.) or C(..)).
+    type: str
+    required: true
+  netns:
+    description:
+      - Named network namespace the interface lives in (as in C(ip netns)).
+      - Omit for the root namespace. A name, never a path.
+    type: str
+  state:
+    description:
+      - C(present) creates the interface or changes it in place to match;
+        C(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  admin_state:
+    description:
+      - Administrative state of the interface. Omit to leave it as it is.
+    type: str
+    choices: [up, down]
+  mtu:
+    description:
+      - MTU in bytes (68 to 65535). Omit to leave it as it is.
+    type: int
+  mac_address:
+    description:
+      - Unicast MAC address such as C(02:00:00:00:00:01). Omit to keep the kernel's.
+    type: str
+  txqueuelen:
+    description:
+      - Transmit queue length in packets.
+    type: int
+  alias:
+    description:
+      - Interface alias (C(ip link set NAME alias TEXT)); at most 255 bytes.
+      - An empty string removes the alias.
+    type: str
+  master:
+    description:
+      - Enslave the interface to this bridge (or bond/team) in the same namespace.
+      - An empty string releases it from any master. Omit to leave it as it is.
+    type: str
+  addresses:
+    description:
+      - IPv4 and IPv6 addresses in CIDR form (C(10.0.0.1/24), C(2001:db8::1/64)).
+      - Missing ones are added. Others are kept unless O(purge_addresses=true).
+      - IPv6 link-local addresses are the kernel's and are never compared or removed.
+    type: list
+    elements: str
+  purge_addresses:
+    description:
+      - Remove addresses that are not listed in O(addresses).
+    type: bool
+    default: false
+  allow_disruptive:
+    description:
+      - In the root namespace, the interfaces carrying a default route or the
+        SSH connection of the task are protected. Deleting, taking down,
+        enslaving them or purging their addresses is refused unless this is
+        C(true).
+    type: bool
+    default: false
+'''
+
+    # Attributes of every module of the collection.
+    ATTRIBUTES = r'''
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - The prediction lists the exact steps a real run makes (RV(actions)).
+      - A namespace or link that an earlier task of the play would create is
+        assumed to exist, with a warning; a real run fails clearly instead.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+  idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
+    support: full
+requirements:
+  - pyroute2 >= 0.9.1 (on the managed host)
+  - Linux, run as root
+'''

@@ -1,0 +1,422 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plan -> apply -> verify -> undo for links.
+
+The planner compares what the user wants with what the kernel reports and
+emits an ordered list of steps. Check mode stops after planning (the step
+texts are the prediction); a real run applies the steps, undoing the ones it
+already made if a later one fails, then re-reads the kernel and fails if
+anything did not take. The same `differences` function drives planning and
+verification, so "planned" and "verified" cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+    NetlinkFailure,
+    where,
+)
+
+VERIFY_TRIES = 5
+
+# common link attributes: option name -> pyroute2 keyword
+LINK_ATTRS = (
+    ('mtu', 'mtu'),
+    ('mac_address', 'address'),
+    ('txqueuelen', 'txqlen'),
+    ('alias', 'ifalias'),
+)
+# what a link can be created with; the alias is set after creation
+CREATE_ATTRS = ('mtu', 'mac_address', 'txqueuelen')
+
+
+class EngineError(Exception):
+    """A failure the module reports as its message."""
+
+
+class Step(object):
+    def __init__(self, text, do, undo=None):
+        self.text = text
+        self.do = do
+        self.undo = undo
+
+
+class Plan(object):
+    """An ordered list of steps with the undo of each."""
+
+    def __init__(self):
+        self.steps = []
+        self.warnings = []
+
+    def add(self, text, do, undo=None):
+        self.steps.append(Step(text, do, undo))
+
+    @property
+    def actions(self):
+        return [step.text for step in self.steps]
+
+    def apply(self):
+        done = []
+        for step in self.steps:
+            try:
+                step.do()
+            except (NetlinkFailure, EngineError, OSError) as err:
+                raise EngineError(self._failure(step, err, done))
+            done.append(step)
+
+    @staticmethod
+    def _failure(step, err, done):
+        undone, not_undone = [], []
+        for previous in reversed(done):
+            if previous.undo is None:
+                not_undone.append(previous.text)
+                continue
+            try:
+                previous.undo()
+                undone.append(previous.text)
+            except (NetlinkFailure, EngineError, OSError) as undo_err:
+                not_undone.append('%s (%s)' % (previous.text, undo_err))
+        msg = 'step "%s" failed: %s' % (step.text, err)
+        if undone:
+            msg += '; undone: %s' % '; '.join(undone)
+        if not_undone:
+            msg += '; could not undo: %s' % '; '.join(not_undone)
+        return msg
+
+
+class Wanted(object):
+    """What the user asked for one link; None means "leave as it is"."""
+
+    def __init__(self, name, netns, spec, attrs=None, options=None,
+                 addresses=None, purge_addresses=False, admin_state=None,
+                 master=None, port_options=None, create_args=None):
+        self.name = name
+        self.netns = netns
+        self.spec = spec
+        self.attrs = dict((k, v) for k, v in (attrs or {}).items() if v is not None)
+        self.options = dict((k, v) for k, v in (options or {}).items() if v is not None)
+        self.addresses = addresses
+        self.purge_addresses = purge_addresses
+        self.admin_state = admin_state
+        self.master = master
+        self.port_options = dict((k, v) for k, v in (port_options or {}).items()
+                                 if v is not None)
+        self.create_args = create_args or {}
+
+    @property
+    def label(self):
+        return '%s %s in %s' % (self.spec.kind if self.spec else 'link', self.name,
+                                where(self.netns))
+
+
+def differences(wanted, state, master_spec=None):
+    """field -> (have, want) for everything wanted that the kernel lacks."""
+    diff = {}
+    for option, _kw in LINK_ATTRS:
+        want = wanted.attrs.get(option)
+        if want is not None and state.get(option) != want:
+            diff[option] = (state.get(option), want)
+    if wanted.spec is not None:
+        for option in wanted.spec.differences(wanted.options, state['data']):
+            diff[option.name] = (option.from_kernel(state['data'].get(option.nla)),
+                                 wanted.options[option.name])
+    if wanted.master is not None and state['master'] != wanted.master:
+        diff['master'] = (state['master'], wanted.master)
+    if master_spec is not None and wanted.port_options:
+        for option in master_spec.differences(wanted.port_options, state['port_data'],
+                                              port=True):
+            diff['port.' + option.name] = (
+                option.from_kernel(state['port_data'].get(option.nla)),
+                wanted.port_options[option.name])
+    if wanted.addresses is not None:
+        missing = [a for a in wanted.addresses if a not in state['addresses']]
+        extra = [a for a in state['addresses'] if a not in wanted.addresses] \
+            if wanted.purge_addresses else []
+        if missing or extra:
+            diff['addresses'] = (state['addresses'], _merged_addresses(wanted, state))
+    if wanted.admin_state is not None and state['admin_state'] != wanted.admin_state:
+        diff['admin_state'] = (state['admin_state'], wanted.admin_state)
+    return diff
+
+
+def _merged_addresses(wanted, state):
+    if wanted.addresses is None:
+        return list(state['addresses'])
+    kept = [a for a in state['addresses']
+            if a in wanted.addresses or not wanted.purge_addresses]
+    return kept + [a for a in wanted.addresses if a not in kept]
+
+
+def predicted(wanted, state, master_spec=None):
+    """The public view a real run would leave behind."""
+    base = dict(state) if state else {
+        'name': wanted.name, 'netns': wanted.netns,
+        'kind': wanted.spec.kind if wanted.spec else None,
+        'admin_state': 'down', 'mtu': None, 'mac_address': None,
+        'txqueuelen': None, 'alias': '', 'master': '', 'addresses': [],
+        'data': {}, 'port_data': {}, 'port_kind': None,
+    }
+    after = public(base, wanted.spec, master_spec)
+    after.update(wanted.attrs)
+    after['options'] = dict(after.get('options', {}), **wanted.options)
+    if wanted.master is not None:
+        after['master'] = wanted.master
+    if wanted.admin_state is not None:
+        after['admin_state'] = wanted.admin_state
+    after['addresses'] = _merged_addresses(wanted, base)
+    if master_spec is not None and wanted.port_options:
+        after['port_options'] = dict(after.get('port_options', {}), **wanted.port_options)
+    return after
+
+
+def public(state, spec=None, master_spec=None):
+    """The user-facing view of a link (RETURN values and diffs)."""
+    if state is None:
+        return {}
+    view = dict((key, state.get(key)) for key in (
+        'name', 'netns', 'kind', 'admin_state', 'mtu', 'mac_address',
+        'txqueuelen', 'alias', 'master', 'addresses'))
+    view['options'] = spec.current(state.get('data', {})) if spec else {}
+    if master_spec is not None and state.get('port_kind') == master_spec.port_kind:
+        view['port_options'] = master_spec.current(state['port_data'], port=True)
+    return view
+
+
+class Guard(object):
+    """Refuses to cut the branch the controller sits on.
+
+    In the root namespace, the interfaces carrying a default route or the
+    current SSH connection are protected: deleting, moving, taking down or
+    enslaving them, or purging their addresses, needs allow_disruptive.
+    """
+
+    def __init__(self, sessions, allow):
+        self.sessions = sessions
+        self.allow = allow
+        self._protected = None
+
+    def protected(self):
+        if self._protected is None:
+            session = self.sessions.get(None)
+            reasons = {}
+            for index in session.default_route_indexes():
+                reasons.setdefault(index, []).append('a default route')
+            ssh_ip = (os.environ.get('SSH_CONNECTION') or '').split()
+            if len(ssh_ip) == 4:
+                for link in session.dump('addr'):
+                    local = link.get_attr('IFA_LOCAL') or link.get_attr('IFA_ADDRESS')
+                    if local == ssh_ip[2]:
+                        reasons.setdefault(link['index'], []).append(
+                            'the SSH connection of this task (%s)' % ssh_ip[2])
+            self._protected = reasons
+        return self._protected
+
+    def check(self, netns, state, action):
+        if self.allow or netns is not None or state is None:
+            return
+        reasons = self.protected().get(state['index'])
+        if reasons:
+            raise EngineError(
+                'refusing to %s %s: it carries %s, and the change could cut this '
+                'host off. Set allow_disruptive: true if that is really meant.'
+                % (action, state['name'], ' and '.join(reasons)))
+
+
+def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None):
+    """Add the steps that converge one link; `create` makes it when absent.
+
+    Returns True when the link is (re)created by the plan.
+    """
+    needs_create = state is None
+    if state is not None and wanted.spec is not None and state['kind'] != wanted.spec.kind:
+        raise EngineError(
+            '%s exists but is a %s, not a %s; it is left alone. Delete it or '
+            'choose another name.' % (wanted.name, state['kind'] or 'device without kind',
+                                      wanted.spec.kind))
+    if state is not None and wanted.spec is not None:
+        changed = wanted.spec.differences(wanted.options, state['data'])
+        recreate = [o.name for o in changed if o.recreate]
+        if recreate:
+            plan_delete(plan, session, state, guard,
+                        reason='%s cannot change in place' % ', '.join(recreate))
+            needs_create = True
+    if needs_create:
+        (create or _default_create)(plan, session, wanted)
+        state = None
+    _plan_attributes(plan, session, wanted, state, guard, master_spec)
+    return needs_create
+
+
+def _default_create(plan, session, wanted):
+    args = dict(wanted.spec.kernel_args(wanted.options), **wanted.create_args)
+    args.update(_link_kwargs(wanted.attrs, CREATE_ATTRS))
+    plan.add('create %s' % wanted.label,
+             lambda: session.call('creating ' + wanted.label, 'link', 'add',
+                                  ifname=wanted.name, kind=wanted.spec.kind, **args),
+             lambda: delete_link(session, wanted.name))
+
+
+def delete_link(session, name):
+    session.call('deleting link %s' % name, 'link', 'del', index=session.index(name))
+
+
+def plan_delete(plan, session, state, guard, reason=None):
+    guard.check(session.netns, state, 'delete')
+    text = 'delete %s %s in %s' % (state['kind'] or 'link', state['name'], where(session.netns))
+    if reason:
+        text += ' (%s)' % reason
+    plan.add(text, lambda: delete_link(session, state['name']))
+
+
+def _link_kwargs(attrs, only=None):
+    return dict((kw, attrs[option]) for option, kw in LINK_ATTRS
+                if option in attrs and (only is None or option in only))
+
+
+def _plan_attributes(plan, session, wanted, state, guard, master_spec):
+    """In-place changes, in the order the kernel needs them."""
+    fresh = state is None
+    current = state or {'mtu': None, 'mac_address': None, 'txqueuelen': None,
+                        'alias': '', 'master': '', 'addresses': [],
+                        'admin_state': 'down', 'data': {}, 'port_data': {}}
+    name, label = wanted.name, wanted.label
+    if fresh and wanted.attrs.get('alias'):
+        plan.add('set alias=%s on %s' % (wanted.attrs['alias'], label),
+                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}))
+    if not fresh:
+        diff = differences(wanted, state)
+        link_changes = dict((o, wanted.attrs[o]) for o, _kw in LINK_ATTRS if o in diff)
+        if link_changes:
+            old = dict((o, state[o]) for o in link_changes)
+            plan.add('set %s on %s' % (_describe(link_changes), label),
+                     _setter(session, name, label, _link_kwargs(link_changes)),
+                     _setter(session, name, label, _link_kwargs(old)))
+        option_changes = dict((o.name, wanted.options[o.name]) for o in (
+            wanted.spec.differences(wanted.options, state['data']) if wanted.spec else []))
+        if option_changes:
+            old = wanted.spec.current(state['data'])
+            old = dict((k, old[k]) for k in option_changes if k in old)
+            plan.add('set %s on %s' % (_describe(option_changes), label),
+                     _setter(session, name, label, wanted.spec.kernel_args(option_changes),
+                             kind=wanted.spec.kind),
+                     _setter(session, name, label, wanted.spec.kernel_args(old),
+                             kind=wanted.spec.kind))
+    if wanted.master is not None and current['master'] != wanted.master:
+        _plan_master(plan, session, wanted, state, guard)
+    if master_spec is not None and wanted.port_options:
+        changes = wanted.port_options if fresh or current['master'] != wanted.master else \
+            dict((o.name, wanted.port_options[o.name]) for o in master_spec.differences(
+                wanted.port_options, current['port_data'], port=True))
+        if changes:
+            old = master_spec.current(current['port_data'], port=True)
+            old = dict((k, old[k]) for k in changes if k in old)
+            plan.add('set port %s on %s' % (_describe(changes), label),
+                     _port_setter(session, name, label, master_spec.kernel_args(changes, port=True)),
+                     _port_setter(session, name, label, master_spec.kernel_args(old, port=True))
+                     if old else None)
+    _plan_addresses(plan, session, wanted, current, guard, state)
+    if wanted.admin_state is not None and current['admin_state'] != wanted.admin_state:
+        if wanted.admin_state == 'down':
+            guard.check(session.netns, state, 'take down')
+        old_state = current['admin_state']
+        plan.add('bring %s %s' % (label, wanted.admin_state),
+                 _setter(session, name, label, {'state': wanted.admin_state}),
+                 _setter(session, name, label, {'state': old_state}))
+
+
+def _plan_master(plan, session, wanted, state, guard):
+    label = wanted.label
+    old_master = state['master'] if state else ''
+    if wanted.master:
+        guard.check(session.netns, state, 'enslave')
+        text = 'attach %s to %s' % (label, wanted.master)
+    else:
+        text = 'release %s from %s' % (label, old_master)
+
+    def attach(master_name):
+        def run():
+            index = session.index(master_name) if master_name else 0
+            session.call('setting master of %s' % label, 'link', 'set',
+                         index=session.index(wanted.name), master=index)
+        return run
+    plan.add(text, attach(wanted.master), attach(old_master))
+
+
+def _plan_addresses(plan, session, wanted, current, guard, state):
+    if wanted.addresses is None:
+        return
+    label = wanted.label
+    for cidr in wanted.addresses:
+        if cidr not in current['addresses']:
+            plan.add('add address %s to %s' % (cidr, label),
+                     _address(session, wanted.name, label, 'add', cidr),
+                     _address(session, wanted.name, label, 'del', cidr))
+    if wanted.purge_addresses:
+        for cidr in current['addresses']:
+            if cidr not in wanted.addresses:
+                guard.check(session.netns, state, 'remove address %s from' % cidr)
+                plan.add('remove address %s from %s' % (cidr, label),
+                         _address(session, wanted.name, label, 'del', cidr),
+                         _address(session, wanted.name, label, 'add', cidr))
+
+
+def _address(session, name, label, command, cidr):
+    address, prefix = cidr.split('/')
+
+    def run():
+        session.call('%s address %s on %s' % ('adding' if command == 'add' else 'removing',
+                                              cidr, label),
+                     'addr', command, index=session.index(name), address=address,
+                     prefixlen=int(prefix))
+    return run
+
+
+def _setter(session, name, label, kwargs, kind=None):
+    def run():
+        extra = {'kind': kind} if kind else {}
+        session.call('changing %s' % label, 'link', 'set', index=session.index(name),
+                     **dict(kwargs, **extra))
+    return run
+
+
+def _port_setter(session, name, label, kwargs):
+    def run():
+        session.call('changing port settings of %s' % label, 'brport', 'set',
+                     index=session.index(name), **kwargs)
+    return run
+
+
+def _describe(changes):
+    return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
+
+
+def link_check(label, read, wanted, master_spec=None):
+    """A verification of one link: returns the list of what did not take."""
+    def check():
+        state = read()
+        if state is None:
+            return ['%s is missing after apply' % label]
+        return ['%s: %s is %r in the kernel, expected %r' % (label, field, have, want)
+                for field, (have, want) in sorted(
+                    differences(wanted, state, master_spec).items())]
+    return check
+
+
+def verify(checks):
+    """Re-read the kernel until every check passes (bounded), else fail.
+
+    Each check is a callable returning a list of problems (empty: fine).
+    """
+    problems = []
+    for attempt in range(VERIFY_TRIES):
+        problems = [problem for check in checks for problem in check()]
+        if not problems:
+            return
+        time.sleep(0.05 * (attempt + 1))
+    raise EngineError('verification after apply failed (the kernel did not take '
+                      'the change; is the option supported by this kernel?): '
+                      + '; '.join(problems))

@@ -1,0 +1,196 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every link module shares: its options, input checks, and one run.
+
+Modules declare their own options, merge them with LINK_OPTIONS through
+link_argument_spec(), and drive a LinkRun: read -> plan -> (check mode
+stops here) -> apply -> verify -> report.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+    EngineError,
+    Guard,
+    Plan,
+    Wanted,
+    link_check,
+    predicted,
+    public,
+    verify,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+    HAS_PYROUTE2,
+    PYROUTE2_IMPORT_ERROR,
+    NetlinkFailure,
+    Sessions,
+    list_namespaces,
+    namespace_exists,
+    where,
+)
+
+IFALIASZ = 256
+
+# Attributes every end of a link can have (also a veth's peer).
+END_OPTIONS = dict(
+    netns=dict(type='str'),
+    admin_state=dict(type='str', choices=['up', 'down']),
+    mtu=dict(type='int'),
+    mac_address=dict(type='str'),
+    txqueuelen=dict(type='int'),
+    alias=dict(type='str'),
+    master=dict(type='str'),
+    addresses=dict(type='list', elements='str'),
+    purge_addresses=dict(type='bool', default=False),
+)
+
+LINK_OPTIONS = dict(
+    END_OPTIONS,
+    name=dict(type='str', required=True),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    allow_disruptive=dict(type='bool', default=False),
+)
+
+
+def link_argument_spec(**extra):
+    """The common link options merged with a module's own (one place)."""
+    spec = copy.deepcopy(LINK_OPTIONS)
+    spec.update(extra)
+    return spec
+
+
+def check_end(params, field):
+    """Validate the common attributes of one link end; returns clean values."""
+    prefix = field + '.' if field else ''
+    clean = {
+        'name': validate.interface_name(params['name'], prefix + 'name'),
+        'netns': validate.namespace_name(params['netns'], prefix + 'netns')
+        if params.get('netns') is not None else None,
+    }
+    if params.get('mtu') is not None:
+        validate.int_range(params['mtu'], prefix + 'mtu', 68, 65535)
+    if params.get('txqueuelen') is not None:
+        validate.int_range(params['txqueuelen'], prefix + 'txqueuelen', 0, 2 ** 32 - 1)
+    if params.get('mac_address') is not None:
+        clean['mac_address'] = validate.mac_address(params['mac_address'],
+                                                    prefix + 'mac_address')
+    if params.get('alias') is not None and len(params['alias'].encode('utf-8')) >= IFALIASZ:
+        raise validate.InputError('%salias: at most %d bytes' % (prefix, IFALIASZ - 1))
+    master = params.get('master')
+    if master:
+        validate.interface_name(master, prefix + 'master')
+    clean['addresses'] = validate.cidrs(params['addresses'], prefix + 'addresses') \
+        if params.get('addresses') is not None else None
+    return clean
+
+
+def wanted_end(params, spec, field='', options=None, port_options=None, master_spec=None):
+    """A Wanted for one link end from validated module parameters."""
+    clean = check_end(params, field)
+    attrs = {
+        'mtu': params.get('mtu'),
+        'mac_address': clean.get('mac_address'),
+        'txqueuelen': params.get('txqueuelen'),
+        'alias': params.get('alias'),
+    }
+    return Wanted(clean['name'], clean['netns'], spec, attrs=attrs, options=options,
+                  addresses=clean['addresses'],
+                  purge_addresses=params.get('purge_addresses', False),
+                  admin_state=params.get('admin_state'), master=params.get('master'),
+                  port_options=port_options)
+
+
+class LinkRun(object):
+    """One module run: sessions, guard, plan, and the result it reports."""
+
+    def __init__(self, module):
+        self.module = module
+        if not HAS_PYROUTE2:
+            module.fail_json(msg=missing_required_lib('pyroute2'),
+                             exception=str(PYROUTE2_IMPORT_ERROR))
+        self.sessions = Sessions()
+        self.plan = Plan()
+        self.guard = Guard(self.sessions, module.params.get('allow_disruptive', False))
+        self.checks = []
+
+    def fail(self, msg, **kwargs):
+        self.sessions.close()
+        self.module.fail_json(msg=msg, **kwargs)
+
+    def session(self, netns):
+        return self.sessions.get(netns)
+
+    def namespace_ready(self, netns, field):
+        """True if the namespace exists. In check mode a missing one is
+        assumed to be made by an earlier task (warn); a real run fails."""
+        if namespace_exists(netns):
+            return True
+        if self.module.check_mode:
+            self.module.warn('%s: namespace %r does not exist yet; the prediction '
+                             'assumes an earlier task creates it' % (field, netns))
+            return False
+        raise EngineError('%s: namespace %r does not exist; create it first with '
+                          'vnet.linux.netns' % (field, netns))
+
+    def read(self, netns, name, field):
+        if not self.namespace_ready(netns, field):
+            return None
+        return self.session(netns).read(name)
+
+    def locate(self, name, skip):
+        """Namespaces (other than `skip`) that have a link with this name."""
+        found = []
+        for netns in [None] + list_namespaces():
+            if netns == skip:
+                continue
+            try:
+                if self.session(netns).get_msg(name=name) is not None:
+                    found.append(where(netns))
+            except NetlinkFailure:
+                continue
+        return found
+
+    def expect(self, wanted, master_spec=None):
+        """Verify this link after apply."""
+        session = self.session(wanted.netns)
+        self.checks.append(link_check(wanted.label, lambda: session.read(wanted.name),
+                                      wanted, master_spec))
+
+    def finish(self, before, after, reread):
+        """Check mode: report the plan and the predicted state. Otherwise
+        apply, verify, and report what the kernel reads back.
+
+        before/after are the public views ({'link': ..., ...}); reread()
+        reads them again from the kernel after apply.
+        """
+        result = {'changed': bool(self.plan.steps), 'actions': self.plan.actions}
+        if not self.plan.steps:
+            after = before
+        elif not self.module.check_mode:
+            self.plan.apply()
+            verify(self.checks)
+            after = reread()
+        if self.module._diff:
+            result['diff'] = {'before': before, 'after': after}
+        result.update(after)
+        self.sessions.close()
+        self.module.exit_json(**result)
+
+    def run(self, body):
+        """Run the module body, turning our errors into clean failures."""
+        try:
+            body(self)
+        except validate.InputError as err:
+            self.fail(str(err))
+        except (EngineError, NetlinkFailure) as err:
+            self.fail(str(err))
+
+
+__all__ = ['LinkRun', 'link_argument_spec', 'wanted_end', 'check_end', 'public',
+           'predicted', 'END_OPTIONS', 'LINK_OPTIONS']

@@ -1,0 +1,323 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Namespace-aware netlink sessions and plain-dict views of kernel state.
+
+Everything that talks to pyroute2 lives here, so the rest of the engine works
+on plain dicts and never sees netlink messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import ipaddress
+import os
+import time
+
+try:
+    from pyroute2 import IPRoute
+    from pyroute2 import netns as pyroute2_netns
+    from pyroute2.netlink.exceptions import NetlinkDumpInterrupted, NetlinkError
+    HAS_PYROUTE2 = True
+    PYROUTE2_IMPORT_ERROR = None
+except ImportError as exc:  # the module reports missing_required_lib
+    HAS_PYROUTE2 = False
+    PYROUTE2_IMPORT_ERROR = exc
+    IPRoute = None
+
+    class NetlinkError(Exception):
+        """Stand-in so that except clauses work without pyroute2."""
+
+        code = 0
+
+    class NetlinkDumpInterrupted(Exception):
+        """Stand-in so that except clauses work without pyroute2."""
+
+
+NETNS_DIR = '/run/netns'
+IFF_UP = 0x1
+DUMP_RETRIES = 5
+
+
+class NetlinkFailure(Exception):
+    """A kernel refusal, already explained for the user."""
+
+
+# What to tell the user for the errors people actually hit.
+_ERRNO_HINTS = {
+    errno.EEXIST: 'it already exists',
+    errno.ENODEV: 'no such interface',
+    errno.EPERM: 'operation not permitted (a port must be down to be enslaved '
+                 'to a bond or team; modules need root)',
+    errno.EBUSY: 'the device is busy (it may be a port of a bridge/bond, or '
+                 'need to be down for this change)',
+    errno.EOPNOTSUPP: 'this kernel does not support it (a missing kernel module?'
+                      ' try modprobe, or use a kernel that has it)',
+    errno.EINVAL: 'the kernel rejected a value as invalid',
+    errno.ERANGE: 'a value is out of the range the kernel accepts',
+    errno.EADDRNOTAVAIL: 'the address is not configured',
+    errno.ENOSPC: 'no space left (a kernel table is full)',
+    errno.EMSGSIZE: 'the value is too large',
+}
+
+
+def explain(err, what):
+    """Turn a NetlinkError into a message naming the object and the cause."""
+    code = getattr(err, 'code', 0) or 0
+    kernel_says = ''
+    if len(getattr(err, 'args', ())) > 1 and err.args[1]:
+        kernel_says = str(err.args[1])
+    hint = _ERRNO_HINTS.get(code, os.strerror(code) if code else str(err))
+    msg = '%s failed: %s' % (what, hint)
+    if kernel_says and kernel_says not in (os.strerror(code), hint):
+        msg += ' (kernel: %s)' % kernel_says
+    return msg
+
+
+def list_namespaces():
+    """Names of the named network namespaces, as `ip netns` sees them."""
+    try:
+        return sorted(n for n in os.listdir(NETNS_DIR)
+                      if os.path.isfile(os.path.join(NETNS_DIR, n)))
+    except FileNotFoundError:
+        return []
+
+
+def namespace_exists(name):
+    return name is None or os.path.isfile(os.path.join(NETNS_DIR, name))
+
+
+def create_namespace(name):
+    pyroute2_netns.create(name)
+
+
+def remove_namespace(name):
+    pyroute2_netns.remove(name)
+
+
+@contextlib.contextmanager
+def inside(netns):
+    """Run the block with this thread in a named namespace (flags=0: never
+    create it), then return to the namespace the module started in."""
+    home = os.open('/proc/self/ns/net', os.O_RDONLY)
+    try:
+        pyroute2_netns.setns(netns, flags=0)
+        try:
+            yield
+        finally:
+            pyroute2_netns.setns(home, flags=0)
+    finally:
+        os.close(home)
+
+
+def sysctl_path(key):
+    """/proc/sys path of a per-namespace sysctl ('net.ipv4.ip_forward')."""
+    rel = key.replace('.', '/') if '/' not in key else key
+    if not rel.startswith('net/') or '..' in rel.split('/'):
+        raise ValueError(key)
+    return '/proc/sys/' + rel
+
+
+def read_sysctl(path):
+    with open(path) as handle:
+        return ' '.join(handle.read().split())
+
+
+def write_sysctl(path, value):
+    with open(path, 'w') as handle:
+        handle.write(str(value))
+
+
+def where(netns):
+    return 'namespace %r' % netns if netns else 'the root namespace'
+
+
+def nla(msg, *path):
+    """Follow a path of NLA names; None where any step is missing."""
+    node = msg
+    for name in path:
+        if node is None:
+            return None
+        node = node.get_attr(name)
+    return node
+
+
+def nla_dict(node):
+    """All attributes of a nested NLA as a plain dict of name -> value."""
+    if node is None:
+        return {}
+    return dict((name, value) for name, value in node.get('attrs', [])
+                if name != 'UNKNOWN')
+
+
+class Session(object):
+    """One netlink socket inside one namespace (None: the root namespace).
+
+    The socket opens on first use, so check mode can plan steps for a
+    namespace that an earlier task would create without touching it.
+    flags=0 matters: pyroute2 otherwise creates a missing namespace, which
+    would make check mode lie.
+    """
+
+    def __init__(self, netns=None):
+        self.netns = netns
+        self._ipr = None
+
+    @property
+    def ipr(self):
+        if self._ipr is None:
+            kwargs = {'ext_ack': True}
+            if self.netns is not None:
+                kwargs.update(netns=self.netns, flags=0)
+            try:
+                self._ipr = IPRoute(**kwargs)
+            except FileNotFoundError:
+                raise NetlinkFailure('%s does not exist; create it first (vnet.linux.netns)'
+                                     % where(self.netns))
+        return self._ipr
+
+    def close(self):
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
+
+    def call(self, what, method, *args, **kwargs):
+        """Run one pyroute2 request, translating kernel errors."""
+        try:
+            return getattr(self.ipr, method)(*args, **kwargs)
+        except NetlinkError as err:
+            raise NetlinkFailure(explain(err, '%s in %s' % (what, where(self.netns))))
+
+    def dump(self, method, *args, **kwargs):
+        """A dump, retried while links change under it."""
+        for attempt in range(DUMP_RETRIES):
+            try:
+                return list(getattr(self.ipr, method)('dump', *args, **kwargs))
+            except NetlinkDumpInterrupted:
+                time.sleep(0.01 * (attempt + 1))
+        return list(getattr(self.ipr, method)('dump', *args, **kwargs))
+
+    def get_msg(self, name=None, index=None):
+        """The RTM_NEWLINK message of one link, or None if it is absent."""
+        query = {'ifname': name} if name is not None else {'index': index}
+        try:
+            return self.ipr.link('get', **query)[0]
+        except NetlinkError as err:
+            if err.code == errno.ENODEV:
+                return None
+            raise NetlinkFailure(explain(err, 'reading link %s in %s'
+                                         % (name or index, where(self.netns))))
+
+    def read(self, name):
+        """The plain-dict view of a link, or None if it is absent."""
+        msg = self.get_msg(name=name)
+        return self.view(msg) if msg is not None else None
+
+    def name_of(self, index):
+        msg = self.get_msg(index=index)
+        return msg.get_attr('IFLA_IFNAME') if msg is not None else None
+
+    def view(self, msg):
+        """Read a link into a plain dict of what the collection manages."""
+        info = msg.get_attr('IFLA_LINKINFO')
+        master_index = msg.get_attr('IFLA_MASTER')
+        state = {
+            'name': msg.get_attr('IFLA_IFNAME'),
+            'index': msg['index'],
+            'netns': self.netns,
+            'kind': nla(info, 'IFLA_INFO_KIND') if info else None,
+            'admin_state': 'up' if msg['flags'] & IFF_UP else 'down',
+            'oper_state': (msg.get_attr('IFLA_OPERSTATE') or 'UNKNOWN').lower(),
+            'mtu': msg.get_attr('IFLA_MTU'),
+            'mac_address': msg.get_attr('IFLA_ADDRESS'),
+            'txqueuelen': msg.get_attr('IFLA_TXQLEN'),
+            'alias': msg.get_attr('IFLA_IFALIAS') or '',
+            'master': self.name_of(master_index) if master_index else '',
+            'link_index': msg.get_attr('IFLA_LINK'),
+            'link_netnsid': msg.get_attr('IFLA_LINK_NETNSID'),
+            'data': nla_dict(nla(info, 'IFLA_INFO_DATA')) if info else {},
+            'port_kind': nla(info, 'IFLA_INFO_SLAVE_KIND') if info else None,
+            'port_data': nla_dict(nla(info, 'IFLA_INFO_SLAVE_DATA')) if info else {},
+            'addresses': self.addresses(msg['index']),
+        }
+        return state
+
+    def addresses(self, index):
+        """Configured addresses as canonical CIDRs (kernel order).
+
+        IPv6 link-local addresses are the kernel's own, never the user's, so
+        they are left out of what the collection compares and purges.
+        """
+        result = []
+        for msg in self.dump('addr', index=index):
+            addr = msg.get_attr('IFA_ADDRESS')
+            if msg['family'] == 2 and msg.get_attr('IFA_LOCAL'):
+                addr = msg.get_attr('IFA_LOCAL')
+            iface = ipaddress.ip_interface('%s/%d' % (addr, msg['prefixlen']))
+            if iface.version == 6 and iface.ip.is_link_local:
+                continue
+            result.append(iface.with_prefixlen)
+        return result
+
+    def index(self, name):
+        """Index of a link that must exist (resolved when a step runs)."""
+        msg = self.get_msg(name=name)
+        if msg is None:
+            raise NetlinkFailure('link %r is missing in %s' % (name, where(self.netns)))
+        return msg['index']
+
+    def links(self):
+        return [self.view(msg) for msg in self.dump('link')]
+
+    def link_names(self):
+        return [msg.get_attr('IFLA_IFNAME') for msg in self.dump('link')]
+
+    def nsid_of(self, netns):
+        """The id this namespace gives another one (None: not known here)."""
+        if netns is None:
+            path = '/proc/self/ns/net'  # the module runs in the root namespace
+        else:
+            path = os.path.join(NETNS_DIR, netns)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            nsid = self.ipr.get_netnsid(fd=fd).get('nsid')
+        finally:
+            os.close(fd)
+        # nsid 0 is a valid id; -1 (or its unsigned form) means "none yet"
+        return None if nsid in (None, -1, 0xFFFFFFFF) else nsid
+
+    def default_route_indexes(self):
+        """Indexes of links that carry a default route (IPv4 or IPv6)."""
+        result = set()
+        for family in (2, 10):
+            for route in self.dump('route', family=family):
+                if route['dst_len'] == 0 and route.get_attr('RTA_OIF'):
+                    result.add(route.get_attr('RTA_OIF'))
+                for hop in route.get_attr('RTA_MULTIPATH') or []:
+                    if route['dst_len'] == 0:
+                        result.add(hop['oif'])
+        return result
+
+
+class Sessions(object):
+    """One session per namespace for the whole module run."""
+
+    def __init__(self):
+        self._open = {}
+
+    def get(self, netns):
+        if netns not in self._open:
+            self._open[netns] = Session(netns)
+        return self._open[netns]
+
+    def close(self):
+        for session in self._open.values():
+            session.close()
+        self._open = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input rules checked before any netlink call.
+
+Every function raises InputError with a message that names the field and the
+rule it broke, so a task fails before it changes anything.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+IFNAMSIZ = 16  # kernel buffer, including the trailing NUL
+_MAC = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
+
+
+class InputError(ValueError):
+    """Bad user input; raised before anything is changed."""
+
+
+def interface_name(value, field):
+    """Kernel rules for interface names (dev_valid_name in net/core/dev.c)."""
+    _name_rules(value, field, 'interface name')
+    return value
+
+
+def namespace_name(value, field):
+    """Namespace names follow the same rules and are never paths.
+
+    pyroute2 joins the name to /run/netns without checking it, so a name
+    with '/' would be used as a path by root.
+    """
+    _name_rules(value, field, 'namespace name')
+    return value
+
+
+def _name_rules(value, field, what):
+    if not isinstance(value, str) or value == '':
+        raise InputError('%s: %s must be a non-empty string' % (field, what))
+    size = len(value.encode('utf-8'))
+    if size > IFNAMSIZ - 1:
+        raise InputError('%s: %s %r is %d bytes long; the limit is %d bytes'
+                         % (field, what, value, size, IFNAMSIZ - 1))
+    if value in ('.', '..'):
+        raise InputError('%s: %s may not be "." or ".."' % (field, what))
+    if '/' in value:
+        raise InputError('%s: %s %r may not contain "/" (names are never paths)'
+                         % (field, what, value))
+    if any(ch.isspace() for ch in value):
+        raise InputError('%s: %s %r may not contain whitespace'
+                         % (field, what, value))
+    if what == 'interface name' and ':' in value:
+        # the kernel refuses ':' (it was the alias separator of ifconfig)
+        raise InputError('%s: %s %r may not contain ":"' % (field, what, value))
+
+
+def mac_address(value, field):
+    """Return the MAC in the kernel's spelling (lower case, colons)."""
+    text = str(value).strip().lower().replace('-', ':')
+    if not _MAC.match(text):
+        raise InputError('%s: %r is not a MAC address (expected six hex octets '
+                         'like 02:00:00:00:00:01)' % (field, value))
+    if int(text[:2], 16) & 1:
+        raise InputError('%s: %r is a multicast MAC address (first octet is odd);'
+                         ' an interface needs a unicast one' % (field, value))
+    if text == '00:00:00:00:00:00':
+        raise InputError('%s: the all-zero MAC address is not valid' % field)
+    return text
+
+
+def cidr(value, field):
+    """Return an address with prefix length in canonical form ('10.0.0.1/24')."""
+    text = str(value).strip()
+    if '/' not in text:
+        raise InputError('%s: %r has no prefix length; write it as a CIDR like '
+                         '10.0.0.1/24 or 2001:db8::1/64' % (field, value))
+    try:
+        iface = ipaddress.ip_interface(text)
+    except ValueError:
+        raise InputError('%s: %r is not a valid IPv4 or IPv6 address with prefix '
+                         'length (CIDR)' % (field, value))
+    return iface.with_prefixlen
+
+
+def cidrs(values, field):
+    """Validate a list of CIDRs, rejecting duplicates."""
+    result = []
+    for pos, value in enumerate(values or []):
+        canonical = cidr(value, '%s[%d]' % (field, pos))
+        if canonical in result:
+            raise InputError('%s: %s is listed twice' % (field, canonical))
+        result.append(canonical)
+    return result
+
+
+def int_range(value, field, low, high, unit=''):
+    if value is None:
+        return None
+    if not low <= value <= high:
+        raise InputError('%s: %s%s is out of range; allowed %s..%s%s'
+                         % (field, value, unit, low, high, unit))
+    return value
+
+
+def ip_address(value, field):
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        raise InputError('%s: %r is not an IP address' % (field, value))
