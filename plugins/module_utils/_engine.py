@@ -181,7 +181,7 @@ def public(state, spec=None, master_spec=None):
         'name', 'netns', 'kind', 'admin_state', 'mtu', 'mac_address',
         'txqueuelen', 'alias', 'master', 'addresses'))
     view['options'] = spec.current(state.get('data', {})) if spec else {}
-    if master_spec is not None and state.get('port_kind') == master_spec.port_kind:
+    if master_spec is not None and state.get('port_kind') == master_spec.kind:
         view['port_options'] = master_spec.current(state['port_data'], port=True)
     return view
 

@@ -36,6 +36,10 @@ except ImportError as exc:  # the module reports missing_required_lib
 
 
 NETNS_DIR = '/run/netns'
+AF_BRIDGE = 7
+RTEXT_FILTER_BRVLAN = 2
+BRIDGE_VLAN_INFO_PVID = 2
+BRIDGE_VLAN_INFO_UNTAGGED = 4
 IFF_UP = 0x1
 DUMP_RETRIES = 5
 
@@ -187,7 +191,9 @@ class Session(object):
         try:
             return getattr(self.ipr, method)(*args, **kwargs)
         except NetlinkError as err:
-            raise NetlinkFailure(explain(err, '%s in %s' % (what, where(self.netns))))
+            if 'namespace' not in what:
+                what = '%s in %s' % (what, where(self.netns))
+            raise NetlinkFailure(explain(err, what))
 
     def dump(self, method, *args, **kwargs):
         """A dump, retried while links change under it."""
@@ -266,6 +272,20 @@ class Session(object):
         if msg is None:
             raise NetlinkFailure('link %r is missing in %s' % (name, where(self.netns)))
         return msg['index']
+
+    def port_vlans(self, index):
+        """Bridge port VLANs as {vid: {'pvid': bool, 'untagged': bool}}."""
+        vlans = {}
+        for msg in self.dump('link', family=AF_BRIDGE, ext_mask=RTEXT_FILTER_BRVLAN):
+            if msg['index'] != index:
+                continue
+            for name, value in (nla_dict(msg.get_attr('IFLA_AF_SPEC')) and
+                                msg.get_attr('IFLA_AF_SPEC').get('attrs', [])):
+                if name == 'IFLA_BRIDGE_VLAN_INFO':
+                    vlans[value['vid']] = {
+                        'pvid': bool(value['flags'] & BRIDGE_VLAN_INFO_PVID),
+                        'untagged': bool(value['flags'] & BRIDGE_VLAN_INFO_UNTAGGED)}
+        return vlans
 
     def links(self):
         return [self.view(msg) for msg in self.dump('link')]
