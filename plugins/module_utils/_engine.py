@@ -347,14 +347,11 @@ def _plan_master(plan, session, wanted, state, guard):
 
 
 def _plan_addresses(plan, session, wanted, current, guard, state):
+    """Removals first: deleting an IPv4 primary address also deletes the
+    secondaries of its subnet, so a new address added before would vanish."""
     if wanted.addresses is None:
         return
     label = wanted.label
-    for cidr in wanted.addresses:
-        if cidr not in current['addresses']:
-            plan.add('add address %s to %s' % (cidr, label),
-                     _address(session, wanted.name, label, 'add', cidr),
-                     _address(session, wanted.name, label, 'del', cidr))
     if wanted.purge_addresses:
         for cidr in current['addresses']:
             if cidr not in wanted.addresses:
@@ -362,6 +359,11 @@ def _plan_addresses(plan, session, wanted, current, guard, state):
                 plan.add('remove address %s from %s' % (cidr, label),
                          _address(session, wanted.name, label, 'del', cidr),
                          _address(session, wanted.name, label, 'add', cidr))
+    for cidr in wanted.addresses:
+        if cidr not in current['addresses']:
+            plan.add('add address %s to %s' % (cidr, label),
+                     _address(session, wanted.name, label, 'add', cidr),
+                     _address(session, wanted.name, label, 'del', cidr))
 
 
 def _address(session, name, label, command, cidr):
