@@ -254,9 +254,13 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
 def _default_create(plan, session, wanted):
     args = dict(wanted.spec.kernel_args(wanted.options), **wanted.create_args)
     args.update(_link_kwargs(wanted.attrs, CREATE_ATTRS))
-    plan.add('create %s' % wanted.label,
-             lambda: session.call('creating ' + wanted.label, 'link', 'add',
-                                  ifname=wanted.name, kind=wanted.spec.kind, **args),
+    text = 'create %s' % wanted.label
+    if wanted.options:
+        # named in the step, so a kernel refusal says which option it was
+        text += ' with %s' % _describe(wanted.options)
+    plan.add(text,
+             lambda: session.call(text, 'link', 'add', ifname=wanted.name,
+                                  kind=wanted.spec.kind, **args),
              lambda: delete_link(session, wanted.name))
 
 
