@@ -20,7 +20,7 @@ description:
   - Timers are given in seconds (the kernel counts hundredths of a second).
 version_added: 1.0.0
 author:
-  - vnet.linux developers
+  - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
@@ -210,6 +210,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._link_module import (
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
     BRIDGE_VLAN_INFO_PVID,
     BRIDGE_VLAN_INFO_UNTAGGED,
+    namespace_exists,
     where,
 )
 
@@ -293,10 +294,9 @@ def wanted_ports(params, bridge):
     return ports
 
 
-def plan_port(run, bridge, port, bridge_now):
+def plan_port(run, bridge, port):
     session = run.session(bridge.netns)
-    now = session.read(port.name) if bridge_now is not None or _ns_exists(run, bridge) \
-        else None
+    now = session.read(port.name) if namespace_exists(bridge.netns) else None
     if now is None:
         elsewhere = run.locate(port.name, bridge.netns)
         hint = (' It exists in %s: a bridge port must be in the bridge\'s namespace.'
@@ -310,19 +310,11 @@ def plan_port(run, bridge, port, bridge_now):
                               % (port.name, where(bridge.netns), hint))
     plan_link(run.plan, session, port, now, run.guard, master_spec=BRIDGE,
               create=lambda *a: None)
-    if now is None:
-        # planned as fresh: enslave + all settings; the link itself is not ours
-        pass
     run.expect(port, master_spec=BRIDGE)
     if port.vlans is not None:
         current = session.port_vlans(now['index']) if now is not None else {}
         plan_port_vlans(run, session, port, current)
     return now
-
-
-def _ns_exists(run, bridge):
-    from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespace_exists
-    return namespace_exists(bridge.netns)
 
 
 def vlan_flags(flags):
@@ -345,9 +337,9 @@ def plan_port_vlans(run, session, port, current):
         return run_it
     for vid in sorted(add):
         flags = add[vid]
-        text = 'add VLAN %d%s%s on port %s' % (vid, ' pvid' if flags['pvid'] else '',
-                                              ' untagged' if flags['untagged'] else '',
-                                              port.label)
+        text = 'add VLAN %d%s%s on port %s' % (
+            vid, ' pvid' if flags['pvid'] else '', ' untagged' if flags['untagged'] else '',
+            port.label)
         old = current.get(vid)
         plan_undo = change('add', vid, old) if old else change('del', vid)
         run.plan.add(text, change('add', vid, flags), plan_undo)
@@ -414,7 +406,7 @@ def converge(run):
     run.expect(bridge)
     before_ports, after_ports = [], []
     for port in ports:
-        now = plan_port(run, bridge, port, None if created else bridge_now)
+        now = plan_port(run, bridge, port)
         before_ports.append(public(now, None, BRIDGE) if now else {'name': port.name})
         after_ports.append(predicted(port, now, BRIDGE))
     if params['purge_ports']:

@@ -17,7 +17,7 @@ description:
     left behind (veth peers in other namespaces go with them).
 version_added: 1.0.0
 author:
-  - vnet.linux developers
+  - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
 options:

@@ -34,7 +34,7 @@ def namespaces():
     made = []
 
     def make(count=1, create=True):
-        names = [unique_name('n') for _ in range(count)]
+        names = [unique_name('n') for _index in range(count)]
         for name in names:
             made.append(name)
             if create:

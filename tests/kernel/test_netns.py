@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import ip, run_module, unique_name
+from conftest import ip, run_module
 
 pytestmark = pytest.mark.usefixtures('namespaces')
 
