@@ -1,0 +1,354 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ICMP echo between network namespaces, measured from inside them.
+
+A raw ICMP socket belongs to the namespace it was created in, whatever the
+process does afterwards. So the prober enters each source namespace just long
+enough to open its socket, returns home, and then sends and receives for all
+sources at once from one thread: no `ping` binary, no process per pair, and
+all pairs are measured in the same few seconds.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import ipaddress
+import os
+import random
+import select
+import socket
+import struct
+import time
+
+NETNS_DIR = '/run/netns'
+CLONE_NEWNET = 0x40000000
+ECHO_REQUEST = {4: 8, 6: 128}
+ECHO_REPLY = {4: 0, 6: 129}
+
+
+class ProbeError(Exception):
+    """A source namespace that cannot be probed from."""
+
+
+def _setns(fd):
+    """Move this thread into the network namespace open at `fd`."""
+    if hasattr(os, 'setns'):  # Python >= 3.12
+        os.setns(fd, CLONE_NEWNET)
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))
+
+
+def open_icmp_socket(netns, version):
+    """A non-blocking raw ICMP (or ICMPv6) socket inside `netns` (None: here)."""
+    family, proto = ((socket.AF_INET, socket.IPPROTO_ICMP) if version == 4
+                     else (socket.AF_INET6, socket.IPPROTO_ICMPV6))
+    if netns is None:
+        sock = socket.socket(family, socket.SOCK_RAW, proto)
+        sock.setblocking(False)
+        return sock
+    try:
+        target = os.open(os.path.join(NETNS_DIR, netns), os.O_RDONLY)
+    except FileNotFoundError:
+        raise ProbeError('namespace %s does not exist' % netns)
+    home = os.open('/proc/self/ns/net', os.O_RDONLY)
+    try:
+        _setns(target)
+        try:
+            sock = socket.socket(family, socket.SOCK_RAW, proto)
+        finally:
+            _setns(home)
+    finally:
+        os.close(target)
+        os.close(home)
+    sock.setblocking(False)
+    return sock
+
+
+def checksum(data):
+    """The Internet checksum (RFC 1071) of an ICMPv4 message."""
+    if len(data) % 2:
+        data += b'\0'
+    total = sum(struct.unpack('!%dH' % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def echo_request(version, ident, seq, payload=b'vnet.linux reachability'):
+    """An echo request; the kernel fills in the ICMPv6 checksum itself."""
+    header = struct.pack('!BBHHH', ECHO_REQUEST[version], 0, 0, ident, seq)
+    if version == 6:
+        return header + payload
+    csum = checksum(header + payload)
+    return struct.pack('!BBHHH', ECHO_REQUEST[version], 0, csum, ident, seq) + payload
+
+
+def parse_reply(version, packet):
+    """(ident, seq) of an echo reply, or None for any other packet. IPv4 raw
+    sockets deliver the IP header too; IPv6 ones do not."""
+    if version == 4:
+        if len(packet) < 20:
+            return None
+        packet = packet[(packet[0] & 0x0F) * 4:]
+    if len(packet) < 8:
+        return None
+    kind, _code, _csum, ident, seq = struct.unpack('!BBHHH', packet[:8])
+    if kind != ECHO_REPLY[version]:
+        return None
+    return ident, seq
+
+
+class Probe(object):
+    """One path: from a source namespace to one address."""
+
+    def __init__(self, src, dst, address, expect=True):
+        self.src = src
+        self.dst = dst
+        self.address = address
+        self.version = ipaddress.ip_address(address).version
+        self.expect = expect
+        self.sent = 0
+        self.rtts = []
+        self.error = None
+        self.warm = False
+
+    @property
+    def received(self):
+        return len(self.rtts)
+
+    @property
+    def loss(self):
+        return 100.0 * (self.sent - self.received) / self.sent if self.sent else 100.0
+
+    def result(self, max_loss):
+        reachable = self.received > 0
+        good = reachable == self.expect and (not self.expect or self.loss <= max_loss)
+        row = dict(src=self.src, dst=self.dst, address=self.address, sent=self.sent,
+                   received=self.received, loss=round(self.loss, 1), reachable=reachable,
+                   expected=self.expect, ok=good and self.error is None)
+        row['rtt_min'] = round(min(self.rtts), 3) if self.rtts else None
+        row['rtt_avg'] = round(sum(self.rtts) / len(self.rtts), 3) if self.rtts else None
+        row['rtt_max'] = round(max(self.rtts), 3) if self.rtts else None
+        if self.error:
+            row['error'] = self.error
+        return row
+
+
+class Prober(object):
+    """Sends echo requests for many probes and matches the replies."""
+
+    def __init__(self, probes, resolve_netns=lambda node: node):
+        self.probes = probes
+        self.sockets = {}          # (netns, version) -> socket, None if it failed
+        self.errors = {}           # (netns, version) -> why there is no socket
+        self.owner = {}            # socket fileno -> (netns, version)
+        self.pending = {}          # (netns, version, ident, seq) -> (probe, sent at, counted)
+        self._ident = random.randint(0, 0xFFFF)
+        self._seq = 0
+        for probe in probes:
+            self._socket_for(probe, resolve_netns(probe.src))
+
+    def _socket_for(self, probe, netns):
+        key = (netns, probe.version)
+        probe.netns = netns
+        if key not in self.sockets:
+            try:
+                sock = open_icmp_socket(netns, probe.version)
+            except (ProbeError, OSError) as err:
+                self.sockets[key] = None
+                self.errors[key] = str(err)
+            else:
+                self.sockets[key] = sock
+                self.owner[sock.fileno()] = key
+        probe.error = self.errors.get(key)
+
+    def close(self):
+        for sock in self.sockets.values():
+            if sock is not None:
+                sock.close()
+
+    def _next_id(self):
+        """Identifier and sequence unique to this run (raw sockets see every
+        echo reply of their namespace, not only ours)."""
+        self._seq += 1
+        if self._seq > 0xFFFF:
+            self._seq = 1
+            self._ident = (self._ident + 1) & 0xFFFF
+        return self._ident, self._seq
+
+    def send(self, probe, counted=True):
+        sock = self.sockets.get((probe.netns, probe.version))
+        if sock is None:
+            probe.error = probe.error or 'no socket in namespace %s' % probe.src
+            return
+        ident, seq = self._next_id()
+        packet = echo_request(probe.version, ident, seq)
+        try:
+            sock.sendto(packet, (probe.address, 0))
+        except OSError as err:
+            # e.g. ENETUNREACH: no route at all; counts as a lost echo
+            if err.errno not in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EACCES,
+                                 errno.EINVAL, errno.EADDRNOTAVAIL):
+                raise
+        if counted:
+            probe.sent += 1
+        self.pending[(probe.netns, probe.version, ident, seq)] = (probe, time.monotonic(), counted)
+
+    def collect(self, until, early=False):
+        """Read replies until the monotonic time `until` (or, when `early`,
+        as soon as no measured echo is outstanding)."""
+        sockets = [s for s in self.sockets.values() if s is not None]
+        while sockets:
+            left = until - time.monotonic()
+            if left <= 0 or (early and not any(e[2] for e in self.pending.values())):
+                return
+            readable, _w, _x = select.select(sockets, [], [], left)
+            for sock in readable:
+                self._drain(sock)
+
+    def _drain(self, sock):
+        netns, version = self.owner[sock.fileno()]
+        while True:
+            try:
+                packet, sender = sock.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            now = time.monotonic()
+            parsed = parse_reply(version, packet)
+            if parsed is None:
+                continue
+            entry = self.pending.get((netns, version) + parsed)
+            if entry is None or not _same_address(sender[0], entry[0].address):
+                continue
+            del self.pending[(netns, version) + parsed]
+            probe, sent_at, counted = entry
+            probe.warm = True
+            if counted:
+                probe.rtts.append((now - sent_at) * 1000.0)
+
+    def warm_up(self, seconds, interval):
+        """Uncounted echoes until every path answered once or time is up, so
+        that neighbour resolution and bond link detection do not count as loss."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            cold = [p for p in self.probes if p.expect and not p.warm and p.error is None]
+            if not cold:
+                return
+            for probe in cold:
+                self.send(probe, counted=False)
+            self.collect(min(deadline, time.monotonic() + interval))
+
+    def measure(self, count, interval, timeout):
+        for number in range(count):
+            for probe in self.probes:
+                if probe.error is None:
+                    self.send(probe)
+            if number < count - 1:
+                self.collect(time.monotonic() + interval)
+        self.collect(time.monotonic() + timeout, early=True)
+
+
+def _same_address(left, right):
+    return ipaddress.ip_address(left.split('%')[0]) == ipaddress.ip_address(right)
+
+
+def run_probes(probes, count=3, interval=0.2, timeout=1.0, warmup=3.0,
+               resolve_netns=lambda node: node):
+    prober = Prober(probes, resolve_netns)
+    try:
+        if warmup > 0:
+            prober.warm_up(warmup, interval)
+        prober.measure(count, interval, timeout)
+    finally:
+        prober.close()
+    return probes
+
+
+# planning and reporting ------------------------------------------------------
+def plan_probes(nodes, pairs=None):
+    """Probes for the listed pairs, or for every ordered pair of nodes.
+
+    nodes: {node: [addresses]}; a pair's dst is a node (all its addresses)
+    or an IP address; `expect: false` asks for the path to be broken.
+    """
+    if not pairs:
+        pairs = [dict(src=src, dst=dst) for src in nodes for dst in nodes if src != dst]
+    probes = []
+    for pair in pairs:
+        expect = pair.get('expect', True)
+        expect = True if expect is None else bool(expect)
+        for dst, address in _destinations(nodes, pair['dst']):
+            probes.append(Probe(pair['src'], dst, address, expect))
+    return probes
+
+
+def _destinations(nodes, dst):
+    if dst in nodes:
+        return [(dst, address) for address in nodes[dst]]
+    try:
+        return [(dst, str(ipaddress.ip_address(dst)))]
+    except ValueError:
+        raise ValueError('%s is neither a node with addresses nor an IP address' % dst)
+
+
+def _rtt_text(row):
+    if row['rtt_avg'] is None:
+        return '-'
+    return '%.3f/%.3f/%.3f' % (row['rtt_min'], row['rtt_avg'], row['rtt_max'])
+
+
+def _verdict(row):
+    if row.get('error'):
+        return 'ERROR: ' + row['error']
+    if row['ok']:
+        return 'ok' if row['expected'] else 'ok (isolated as expected)'
+    return 'BROKEN' if row['expected'] else 'LEAK (expected no reply)'
+
+
+def table_lines(rows):
+    """A fixed-width table, one line per path, for people and job logs."""
+    header = ('from', 'to', 'address', 'sent', 'recv', 'loss', 'rtt min/avg/max ms', 'result')
+    body = [(r['src'], r['dst'], r['address'], str(r['sent']), str(r['received']),
+             '%g%%' % r['loss'], _rtt_text(r), _verdict(r)) for r in rows]
+    widths = [max(len(line[i]) for line in [header] + body) for i in range(len(header))]
+    return ['  '.join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
+            for line in [header] + body]
+
+
+def matrix_lines(rows):
+    """Who reaches whom: a source per line, a destination per column; 'ok'
+    when every address answered, 'part' when some did, '--' when none."""
+    sources = _ordered(r['src'] for r in rows)
+    targets = _ordered(r['dst'] for r in rows)
+    cell = {}
+    for row in rows:
+        cell.setdefault((row['src'], row['dst']), []).append(row['reachable'])
+    width = max([len(t) for t in targets] + [4])
+    first = max([len(s) for s in sources] + [len('from \\ to')])
+    lines = ['from \\ to'.ljust(first) + '  ' + '  '.join(t.rjust(width) for t in targets)]
+    for src in sources:
+        marks = [_mark(cell.get((src, dst))).rjust(width) for dst in targets]
+        lines.append(src.ljust(first) + '  ' + '  '.join(marks))
+    return lines
+
+
+def _mark(answers):
+    if answers is None:
+        return '.'
+    if all(answers):
+        return 'ok'
+    return 'part' if any(answers) else '--'
+
+
+def _ordered(items):
+    seen = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen

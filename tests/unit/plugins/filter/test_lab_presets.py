@@ -1,0 +1,270 @@
+"""Preset generators: counts, unique addresses and names, and static routes
+that really connect every node to every other.
+
+Routing is checked with a small forwarding simulator: from each node, a
+packet to each address of each other node follows connected subnets and
+longest-prefix routes hop by hop, must arrive, and must find a way back.
+"""
+
+import ipaddress
+
+import pytest
+
+from ansible_collections.vnet.linux.plugins.filter.lab_presets import (
+    PRESETS,
+    PresetError,
+    lab_preset,
+    lab_preset_names,
+)
+from ansible_collections.vnet.linux.plugins.filter.lab_views import lab_ping_targets
+
+ROUTED = ['chain', 'ring', 'tree', 'leaf_spine']
+
+
+# helpers ---------------------------------------------------------------------
+def interfaces(topology):
+    """(node, ifname, [cidr]) for every interface the topology defines."""
+    bridge_node = dict((b['name'], b['node']) for b in topology['bridges'])
+    for link in topology['links']:
+        if 'endpoints' in link:
+            for end in link['endpoints']:
+                node = end.get('node') or bridge_node[end['bridge']]
+                yield node, end['name'], end.get('addresses', [])
+        else:
+            yield link['node'], link['name'], link.get('addresses', [])
+    for node in topology['nodes']:
+        for cidr in node.get('loopback', []):
+            yield node['name'], 'lo', [cidr]
+
+
+def addressed(topology):
+    """[(node, ip_interface)] of every address."""
+    return [(node, ipaddress.ip_interface(cidr))
+            for node, _name, cidrs in interfaces(topology) for cidr in cidrs]
+
+
+def forwarding(topology, node):
+    return str(next(n for n in topology['nodes'] if n['name'] == node)
+               .get('sysctls', {}).get('net.ipv4.ip_forward', 0)) == '1'
+
+
+def next_hop(topology, node, target):
+    """Where `node` sends a packet for `target`: the owner on a connected
+    subnet, or the owner of the gateway of the longest matching route."""
+    owners = addressed(topology)
+    mine = [iface for owner, iface in owners if owner == node]
+    for iface in mine:
+        if iface.network.prefixlen < 32 and target in iface.network:
+            return [owner for owner, other in owners if other.ip == target][0]
+    best = None
+    for route in next(n for n in topology['nodes'] if n['name'] == node).get('routes', []):
+        dst = ipaddress.ip_network('0.0.0.0/0' if route['dst'] == 'default' else route['dst'])
+        if target in dst and (best is None or dst.prefixlen > best[0].prefixlen):
+            best = (dst, route)
+    if best is None:
+        return None
+    via = ipaddress.ip_address(best[1]['via'])
+    return [owner for owner, other in owners if other.ip == via][0]
+
+
+def path(topology, src, target):
+    """The nodes a packet visits from src to the owner of target, or None."""
+    owner = [o for o, iface in addressed(topology) if iface.ip == target][0]
+    visited, current = [src], src
+    while current != owner:
+        if current != src and not forwarding(topology, current):
+            return None                     # a host does not forward
+        current = next_hop(topology, current, target)
+        if current is None or current in visited:
+            return None                     # no route, or a loop
+        visited.append(current)
+    return visited
+
+
+# counts ------------------------------------------------------------------------
+@pytest.mark.parametrize('name', list(PRESETS))
+def test_every_preset_generates_with_defaults(name):
+    topology = lab_preset({'lab': 't'}, name)
+    assert topology['lab'] == 't'
+    assert topology['nodes'] and topology['links']
+
+
+def test_star_counts():
+    topology = lab_preset({'lab': 's', 'nodes': 5}, 'star')
+    assert len(topology['nodes']) == 6          # 5 hosts + the switch
+    assert len(topology['links']) == 5
+    assert [b['node'] for b in topology['bridges']] == ['s-sw1']
+
+
+def test_command_line_strings_are_numbers():
+    assert len(lab_preset({'nodes': '4'}, 'star')['links']) == 4
+
+
+def test_chain_ring_tree_counts():
+    assert len(lab_preset({'routers': 5}, 'chain')['links']) == 4
+    assert len(lab_preset({'routers': 5}, 'ring')['links']) == 5
+    tree = lab_preset({'depth': 2, 'fanout': 3}, 'tree')
+    assert len(tree['nodes']) == 1 + 3 + 9
+    assert len(tree['links']) == 12
+
+
+def test_leaf_spine_counts():
+    topology = lab_preset({'spines': 2, 'leaves': 3, 'hosts_per_leaf': 2}, 'leaf_spine')
+    names = [n['name'] for n in topology['nodes']]
+    assert len([n for n in names if '-s' in n and 'sw' not in n]) == 2
+    assert len(names) == 2 + 3 + 3 * (1 + 2)     # spines, leaves, switch + hosts per leaf
+    fabric = [l for l in topology['links'] if all('node' in e for e in l['endpoints'])]
+    assert len(fabric) == 2 * 3
+
+
+def test_prefix_default_and_override():
+    assert lab_preset({'lab': 'x'}, 'p2p')['nodes'][0]['name'] == 'x-h1'
+    assert lab_preset({'lab': 'x', 'prefix': 'q'}, 'p2p')['nodes'][0]['name'] == 'qh1'
+    demo = lab_preset({}, 'demo')
+    assert [n['name'] for n in demo['nodes']] == ['netns0', 'netns1', 'netnsbr', 'netns2', 'netns3']
+
+
+def test_demo_is_the_classic_veth_example():
+    link = lab_preset({}, 'demo')['links'][0]['endpoints']
+    assert (link[0]['node'], link[0]['name'], link[0]['addresses']) == \
+        ('netns0', 'veth01', ['192.168.254.10/24'])
+    assert (link[1]['node'], link[1]['name'], link[1]['addresses']) == \
+        ('netns1', 'veth10', ['192.168.254.11/24'])
+
+
+# names and addresses -------------------------------------------------------------
+@pytest.mark.parametrize('name', list(PRESETS))
+def test_addresses_are_unique(name):
+    topology = lab_preset({'lab': 'u', 'nodes': 4}, name)
+    addresses = [iface.ip for _node, iface in addressed(topology)]
+    assert len(addresses) == len(set(addresses))
+
+
+@pytest.mark.parametrize('name', list(PRESETS))
+def test_interface_names_fit_and_are_unique_per_node(name):
+    topology = lab_preset({'lab': 'a-rather-long-lab-name'}, name)
+    seen = set()
+    for node, ifname, _cidrs in interfaces(topology):
+        assert len(ifname) <= 15, ifname
+        assert (node, ifname) not in seen
+        seen.add((node, ifname))
+
+
+def test_bridge_names_are_unique_in_the_lab():
+    topology = lab_preset({'leaves': 4}, 'leaf_spine')
+    names = [b['name'] for b in topology['bridges']]
+    assert len(names) == len(set(names)) == 4
+
+
+def test_address_kinds():
+    chain = lab_preset({'routers': 3}, 'chain')
+    prefixes = set(iface.network.prefixlen for _n, iface in addressed(chain))
+    assert prefixes == {31, 32}
+    star = lab_preset({'nodes': 3}, 'star')
+    assert set(iface.network.prefixlen for _n, iface in addressed(star)) == {24}
+
+
+def test_custom_pools():
+    topology = lab_preset({'routers': 2, 'p2p_pool': '172.16.0.0/30',
+                           'loopback_pool': '192.0.2.0/28'}, 'chain')
+    cidrs = [str(iface) for _n, iface in addressed(topology)]
+    assert '172.16.0.0/31' in cidrs and '192.0.2.1/32' in cidrs
+
+
+def test_exhausted_pool_is_an_error():
+    with pytest.raises(PresetError, match='exhausted'):
+        lab_preset({'routers': 4, 'p2p_pool': '172.16.0.0/30'}, 'chain')
+
+
+# routing -----------------------------------------------------------------------
+@pytest.mark.parametrize('name,params', [
+    ('chain', {'routers': 5}),
+    ('ring', {'routers': 5}),
+    ('ring', {'routers': 6}),
+    ('tree', {'depth': 3, 'fanout': 2}),
+    ('leaf_spine', {'spines': 2, 'leaves': 3, 'hosts_per_leaf': 2}),
+    ('leaf_spine', {'spines': 1, 'leaves': 2, 'hosts_per_leaf': 0}),
+])
+def test_every_node_reaches_every_address_and_back(name, params):
+    topology = lab_preset(dict(params, lab='r'), name)
+    targets = lab_ping_targets(topology)
+    for src in targets:
+        for dst, addresses in targets.items():
+            if dst == src:
+                continue
+            for address in addresses:
+                there = path(topology, src, ipaddress.ip_address(address))
+                assert there, '%s cannot reach %s (%s)' % (src, dst, address)
+                back = path(topology, dst, ipaddress.ip_address(targets[src][0]))
+                assert back, '%s cannot answer %s' % (dst, src)
+
+
+@pytest.mark.parametrize('name', ROUTED)
+def test_routers_forward_and_hosts_do_not(name):
+    topology = lab_preset({'lab': 'f'}, name)
+    for node in topology['nodes']:
+        is_router = bool(node.get('loopback'))
+        assert forwarding(topology, node['name']) == is_router
+
+
+def test_stub_nodes_get_one_default_route():
+    chain = lab_preset({'routers': 4, 'lab': 'c'}, 'chain')
+    ends = [n for n in chain['nodes'] if n['name'] in ('c-r1', 'c-r4')]
+    for end in ends:
+        assert [r['dst'] for r in end['routes']] == ['default']
+
+
+def test_ipvlan_l3_routes_through_the_host():
+    topology = lab_preset({'mode': 'l3', 'lab': 'i'}, 'ipvlan_lan')
+    gateway = [n for n in topology['nodes'] if n['name'] == 'i-gw'][0]
+    assert gateway['routes'][0]['dst'].endswith('/24')
+    child = [n for n in topology['nodes'] if n['name'] == 'i-n1'][0]
+    assert child['routes'] == [{'dst': 'default', 'dev': 'iv0'}]
+
+
+# kinds and impairments --------------------------------------------------------------
+def test_macvlan_private_mode_lists_expected_pairs():
+    topology = lab_preset({'mode': 'private', 'lab': 'm', 'nodes': 2}, 'macvlan_lan')
+    pairs = set((p['src'], p['dst']) for p in topology['expect'])
+    assert ('m-n1', 'm-gw') in pairs and ('m-n1', 'm-n2') not in pairs
+    assert 'expect' not in lab_preset({'lab': 'm'}, 'macvlan_lan')
+
+
+def test_bond_and_team_use_both_ports():
+    bond = lab_preset({'mode': 'balance-rr'}, 'bond_host')['links'][-1]
+    assert (bond['kind'], bond['mode'], bond['ports']) == ('bond', 'balance-rr', ['eth0', 'eth1'])
+    team = lab_preset({'runner': 'roundrobin'}, 'team_host')['links'][-1]
+    assert (team['kind'], team['runner']) == ('teamd', 'roundrobin')
+
+
+def test_macvtap_passthru_allows_one_vm():
+    with pytest.raises(PresetError, match='passthru'):
+        lab_preset({'mode': 'passthru', 'vms': 2}, 'macvtap_vms')
+    assert len(lab_preset({'vms': 3}, 'macvtap_vms')['links']) == 4
+
+
+def test_impairment_is_put_on_every_veth_endpoint():
+    topology = lab_preset({'routers': 3, 'impairment': {'delay': '10ms', 'loss': '1%'}}, 'chain')
+    ends = [e for l in topology['links'] for e in l['endpoints']]
+    assert ends and all(e['impairment'] == {'delay': '10ms', 'loss': '1%'} for e in ends)
+    assert 'impairment' not in lab_preset({'routers': 3}, 'chain')['links'][0]['endpoints'][0]
+
+
+# bad input -------------------------------------------------------------------------
+@pytest.mark.parametrize('name,params,message', [
+    ('nosuch', {}, 'unknown preset'),
+    ('star', {'nodes': 'four'}, 'must be an integer'),
+    ('star', {'nodes': 1}, 'between'),
+    ('ring', {'routers': 2}, 'between'),
+    ('tree', {'depth': 6, 'fanout': 8}, 'limit'),
+    ('macvlan_lan', {'mode': 'l2'}, 'one of'),
+    ('chain', {'impairment': {'delay': '1ms', 'corrupt': '1%'}}, 'unknown impairment'),
+    ('chain', {'p2p_pool': '10.0.0.1/16'}, 'p2p_pool'),
+])
+def test_bad_parameters(name, params, message):
+    with pytest.raises(PresetError, match=message):
+        lab_preset(params, name)
+
+
+def test_names_filter():
+    assert lab_preset_names()[:2] == ['demo', 'p2p'] and 'leaf_spine' in lab_preset_names()
