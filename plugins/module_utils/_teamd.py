@@ -1,0 +1,667 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""teamd: its configuration model, how two configurations compare, and the
+daemon's lifecycle inside a network namespace.
+
+The first half is pure (no I/O) and unit-tested on any kernel: building the
+teamd JSON from module options, checking that options fit the runner and
+the link watcher, and deciding from the desired, running and last-applied
+configurations whether the daemon must (re)start or ports change live.
+
+The second half runs teamd/teamdctl. Facts measured on Debian 12
+(libteam 1.31, kernel 6.1) that shaped it:
+- teamdctl refuses to talk to a team device that is not in its own network
+  namespace ('Device "team0" does not exist'): it must run inside it.
+- teamd's control socket is /run/teamd/<team>.sock, one path for the whole
+  host: teams of the same name in two namespaces would steal each other's
+  socket. So, in a named namespace, teamd and teamdctl run in a private
+  mount namespace where /run/teamd is our per-namespace runtime directory.
+- The kernel refuses to enslave a port that is up; it opens the port itself
+  once enslaved, and closes it on release.
+- teamd writes defaults into its configuration (runner.name,
+  notify_peers.count and mcast_rejoin.count for activebackup, a per-port
+  link_watch when none is configured), so a running configuration is only
+  compared on the keys the module manages.
+- On SIGTERM teamd releases its ports, deletes the team device and removes
+  its pid file and socket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
+
+RUNNERS = ('broadcast', 'roundrobin', 'random', 'activebackup', 'loadbalance', 'lacp')
+HWADDR_POLICIES = ('same_all', 'by_active', 'only_active')
+TX_HASHES = ('eth', 'vlan', 'ipv4', 'ipv6', 'ip', 'l3', 'tcp', 'udp', 'sctp', 'l4')
+TX_BALANCERS = ('basic',)
+AGG_SELECT_POLICIES = ('lacp_prio', 'lacp_prio_stable', 'bandwidth', 'count', 'port_config')
+WATCHERS = ('ethtool', 'arp_ping', 'nsna_ping')
+
+# Runner options and the runners that read them (teamd.conf(5)).
+RUNNER_OPTION_RUNNERS = {
+    'hwaddr_policy': ('activebackup',),
+    'tx_hash': ('loadbalance', 'lacp'),
+    'tx_balancer': ('loadbalance', 'lacp'),
+    'active': ('lacp',),
+    'fast_rate': ('lacp',),
+    'sys_prio': ('lacp',),
+    'min_ports': ('lacp',),
+    'agg_select_policy': ('lacp',),
+}
+# Port options and the runners that read them; prio also orders ports that
+# share a queue_id, so every runner takes it.
+PORT_OPTION_RUNNERS = {
+    'prio': RUNNERS,
+    'queue_id': RUNNERS,
+    'sticky': ('activebackup', 'lacp'),
+    'lacp_prio': ('lacp',),
+    'lacp_key': ('lacp',),
+}
+# Link watcher options and the watchers that read them.
+WATCHER_OPTIONS = {
+    'ethtool': ('delay_up', 'delay_down'),
+    'arp_ping': ('interval', 'init_wait', 'missed_max', 'source_host', 'target_host',
+                 'validate_active', 'validate_inactive', 'send_always', 'vlanid'),
+    'nsna_ping': ('interval', 'init_wait', 'missed_max', 'target_host'),
+}
+# Integer ranges checked before anything runs: option -> (low, high).
+RANGES = {
+    'sys_prio': (0, 65535), 'min_ports': (1, 255), 'balancing_interval': (1, 2 ** 31 - 1),
+    'prio': (-2 ** 31, 2 ** 31 - 1), 'lacp_prio': (0, 65535), 'lacp_key': (0, 65535),
+    'queue_id': (0, 65535), 'delay_up': (0, 2 ** 31 - 1), 'delay_down': (0, 2 ** 31 - 1),
+    'interval': (1, 2 ** 31 - 1), 'init_wait': (0, 2 ** 31 - 1),
+    'missed_max': (0, 2 ** 31 - 1), 'vlanid': (1, 4094),
+    'count': (0, 2 ** 31 - 1),
+}
+
+# Argument specs, shared by the module and the doc (the module documents them).
+WATCHER_SPEC = dict(
+    name=dict(type='str', required=True, choices=list(WATCHERS)),
+    delay_up=dict(type='int'),
+    delay_down=dict(type='int'),
+    interval=dict(type='int'),
+    init_wait=dict(type='int'),
+    missed_max=dict(type='int'),
+    source_host=dict(type='str'),
+    target_host=dict(type='str'),
+    validate_active=dict(type='bool'),
+    validate_inactive=dict(type='bool'),
+    send_always=dict(type='bool'),
+    vlanid=dict(type='int'),
+)
+RUNNER_SPEC = dict(
+    name=dict(type='str', default='roundrobin', choices=list(RUNNERS)),
+    hwaddr_policy=dict(type='str', choices=list(HWADDR_POLICIES)),
+    tx_hash=dict(type='list', elements='str', choices=list(TX_HASHES)),
+    tx_balancer=dict(type='dict', options=dict(
+        name=dict(type='str', default='basic', choices=list(TX_BALANCERS)),
+        balancing_interval=dict(type='int'),
+    )),
+    active=dict(type='bool'),
+    fast_rate=dict(type='bool'),
+    sys_prio=dict(type='int'),
+    min_ports=dict(type='int'),
+    agg_select_policy=dict(type='str', choices=list(AGG_SELECT_POLICIES)),
+)
+PORT_SPEC = dict(
+    name=dict(type='str', required=True),
+    prio=dict(type='int'),
+    sticky=dict(type='bool'),
+    lacp_prio=dict(type='int'),
+    lacp_key=dict(type='int'),
+    queue_id=dict(type='int'),
+    link_watch=dict(type='list', elements='dict', options=WATCHER_SPEC),
+)
+COUNT_SPEC = dict(count=dict(type='int'), interval=dict(type='int'))
+TEAMD_SPEC = dict(
+    runner=dict(type='dict', options=RUNNER_SPEC),
+    link_watch=dict(type='list', elements='dict', options=WATCHER_SPEC),
+    notify_peers=dict(type='dict', options=COUNT_SPEC),
+    mcast_rejoin=dict(type='dict', options=COUNT_SPEC),
+    ports=dict(type='list', elements='dict', default=[], options=PORT_SPEC),
+)
+
+
+# --------------------------------------------------------------------------
+# Building the teamd configuration from module options
+# --------------------------------------------------------------------------
+
+def _given(values):
+    """The options of a suboption dict that were set (None means omitted)."""
+    return dict((k, v) for k, v in (values or {}).items() if v is not None)
+
+
+def _check_range(option, value, field):
+    if option in RANGES and isinstance(value, int) and not isinstance(value, bool):
+        low, high = RANGES[option]
+        validate.int_range(value, field, low, high)
+
+
+def _reject_misfits(given, allowed_for, runner, field):
+    """Options that the chosen runner would silently ignore."""
+    for option in sorted(given):
+        owners = allowed_for.get(option)
+        if owners is not None and runner not in owners:
+            raise validate.InputError(
+                '%s.%s: only the %s runner%s this option, not %s; remove it or '
+                'change runner.name' % (field, option, ' and '.join(owners),
+                                        's read' if len(owners) > 1 else ' reads', runner))
+
+
+def runner_config(runner, field='runner'):
+    """teamd's "runner" object; rejects options the runner would ignore."""
+    given = _given(runner)
+    name = given.pop('name', 'roundrobin')
+    _reject_misfits(given, RUNNER_OPTION_RUNNERS, name, field)
+    config = {'name': name}
+    for option, value in sorted(given.items()):
+        if option == 'tx_balancer':
+            value = _given(value)
+            if 'balancing_interval' in value:
+                _check_range('balancing_interval', value['balancing_interval'],
+                             field + '.tx_balancer.balancing_interval')
+            value.setdefault('name', 'basic')
+        elif option == 'tx_hash':
+            if not value:
+                raise validate.InputError('%s.tx_hash: give at least one hash fragment, '
+                                          'or omit it for teamd\'s default' % field)
+            if len(set(value)) != len(value):
+                raise validate.InputError('%s.tx_hash: a fragment is listed twice' % field)
+            value = list(value)
+        else:
+            _check_range(option, value, '%s.%s' % (field, option))
+        config[option] = value
+    return config
+
+
+def watcher_config(watcher, field):
+    """One link watcher object; options of other watchers are rejected."""
+    given = _given(watcher)
+    name = given.pop('name')
+    allowed = WATCHER_OPTIONS[name]
+    for option in sorted(given):
+        if option not in allowed:
+            users = [w for w in WATCHERS if option in WATCHER_OPTIONS[w]]
+            raise validate.InputError(
+                '%s.%s: only the %s link watcher%s this option, not %s'
+                % (field, option, ' and '.join(users),
+                   's read' if len(users) > 1 else ' reads', name))
+        _check_range(option, given[option], '%s.%s' % (field, option))
+    if name in ('arp_ping', 'nsna_ping') and 'target_host' not in given:
+        raise validate.InputError('%s.target_host: required by the %s link watcher'
+                                  % (field, name))
+    version = 4 if name == 'arp_ping' else 6
+    for option in ('source_host', 'target_host'):
+        if option in given:
+            given[option] = _host_address(given[option], version, '%s.%s' % (field, option))
+    config = {'name': name}
+    config.update(given)
+    return config
+
+
+def _host_address(value, version, field):
+    """An IP literal of the right family. Host names are refused: teamd would
+    resolve them inside the namespace when it starts, where DNS rarely works."""
+    address = validate.ip_address(value, field)
+    if (':' in address) != (version == 6):
+        raise validate.InputError('%s: %r must be an IPv%d address' % (field, value, version))
+    return address
+
+
+def watchers_config(watchers, field):
+    if watchers is None:
+        return None
+    if not watchers:
+        raise validate.InputError('%s: give at least one link watcher, or omit it for '
+                                  'teamd\'s default (ethtool)' % field)
+    return [watcher_config(w, '%s[%d]' % (field, pos)) for pos, w in enumerate(watchers)]
+
+
+def port_config(port, runner_name, field):
+    given = _given(port)
+    given.pop('name')
+    watchers = given.pop('link_watch', None)
+    _reject_misfits(given, PORT_OPTION_RUNNERS, runner_name, field)
+    for option, value in given.items():
+        _check_range(option, value, '%s.%s' % (field, option))
+    config = dict(given)
+    if watchers is not None:
+        config['link_watch'] = watchers_config(watchers, field + '.link_watch')
+    return config
+
+
+def ports_config(ports, runner_name, team):
+    result = {}
+    for pos, port in enumerate(ports or []):
+        field = 'ports[%d]' % pos
+        name = validate.interface_name(port['name'], field + '.name')
+        if name in result:
+            raise validate.InputError('%s.name: port %s is listed twice' % (field, name))
+        if name == team:
+            raise validate.InputError('%s.name: a team cannot be its own port' % field)
+        result[name] = port_config(port, runner_name, field)
+    return result
+
+
+def _counts_config(values, field):
+    given = _given(values)
+    for option, value in given.items():
+        _check_range('count' if option == 'count' else 'init_wait', value,
+                     '%s.%s' % (field, option))
+    return given
+
+
+def build_config(team, params):
+    """The teamd JSON configuration (a dict) the options describe.
+
+    Raises InputError, before anything changes, for options the runner or
+    the link watcher would ignore and for values out of range.
+    """
+    runner = runner_config(params.get('runner') or {'name': 'roundrobin'})
+    config = {'device': team, 'runner': runner}
+    watchers = watchers_config(params.get('link_watch'), 'link_watch')
+    if watchers is not None:
+        config['link_watch'] = watchers
+    for group in ('notify_peers', 'mcast_rejoin'):
+        counts = _counts_config(params.get(group), group)
+        if counts:
+            config[group] = counts
+    config['ports'] = ports_config(params.get('ports'), runner['name'], team)
+    return config
+
+
+# --------------------------------------------------------------------------
+# Comparing configurations and planning the change
+# --------------------------------------------------------------------------
+
+def _leaf(value):
+    """A comparable form of a value: lists are sets (the order of hash
+    fragments or link watchers means nothing to teamd); a lone link watcher
+    object equals a list of one."""
+    if isinstance(value, dict):
+        value = [value]
+    if isinstance(value, list):
+        return sorted(json.dumps(v, sort_keys=True) for v in value)
+    return value
+
+
+def flatten(config, skip=('ports',)):
+    """{('runner', 'name'): 'lacp', ('link_watch',): [...], ...}.
+
+    Objects are walked into; lists and the link watcher objects are leaves.
+    """
+    result = {}
+
+    def walk(node, path):
+        for key, value in node.items():
+            if not path and key in skip:
+                continue
+            here = path + (key,)
+            if key == 'link_watch' or not isinstance(value, dict):
+                result[here] = value
+            else:
+                walk(value, here)
+    walk(config or {}, ())
+    return result
+
+
+def _dotted(path):
+    return '.'.join(path)
+
+
+def differences(desired, running, applied):
+    """Paths whose running value is not the desired one.
+
+    Compared: every key the user gives, and every key the module applied
+    before (so that removing an option from the task is a change). Keys
+    that teamd added as its own defaults are not compared.
+    """
+    want, have, before = flatten(desired), flatten(running), flatten(applied)
+    paths = set(want) | set(before)
+    return sorted(_dotted(p) for p in paths if _leaf(want.get(p)) != _leaf(have.get(p)))
+
+
+def port_differences(desired, running, applied):
+    """Options of one port that differ, compared like differences()."""
+    want, have, before = flatten(desired, ()), flatten(running, ()), flatten(applied, ())
+    paths = set(want) | set(before)
+    return sorted(_dotted(p) for p in paths if _leaf(want.get(p)) != _leaf(have.get(p)))
+
+
+class Changes(object):
+    """What converging teamd needs.
+
+    mode: 'none', 'start' (no daemon, no device), 'restart' (stop, then
+    start with the new configuration) or 'live' (port changes through
+    teamdctl, no restart). add/remove/update are port names for 'live'.
+    """
+
+    def __init__(self, mode, reasons=(), add=(), remove=(), update=()):
+        self.mode = mode
+        self.reasons = list(reasons)
+        self.add = list(add)
+        self.remove = list(remove)
+        self.update = list(update)
+
+    def __repr__(self):
+        return 'Changes(%r, reasons=%r, add=%r, remove=%r, update=%r)' % (
+            self.mode, self.reasons, self.add, self.remove, self.update)
+
+
+def plan_changes(desired, running, applied, device_present):
+    """Decide between nothing, a start, a restart and live port changes.
+
+    running: the daemon's "config dump actual" (None: no daemon of ours runs);
+    applied: the configuration the module last applied (None: unknown).
+    """
+    if running is None:
+        if device_present:
+            return Changes('restart', ['the teamd of this team is not running'])
+        return Changes('start')
+    if not device_present:
+        return Changes('restart', ['the team device is missing'])
+    reasons = differences(desired, running, applied or {})
+    if reasons:
+        return Changes('restart', reasons)
+    want_ports = desired.get('ports') or {}
+    have_ports = running.get('ports') or {}
+    before_ports = (applied or {}).get('ports') or {}
+    add = sorted(p for p in want_ports if p not in have_ports)
+    remove = sorted(p for p in have_ports if p not in want_ports)
+    update = sorted(p for p in want_ports if p in have_ports and port_differences(
+        want_ports[p], have_ports[p], before_ports.get(p, {})))
+    if add or remove or update:
+        return Changes('live', add=add, remove=remove, update=update)
+    return Changes('none')
+
+
+def managed_view(running, desired, applied):
+    """The running configuration cut to what the module manages (for diffs):
+    the keys of the desired and the last applied configuration, and all
+    present ports."""
+    if running is None:
+        return {}
+    keys = set(flatten(desired)) | set(flatten(applied))
+    have = flatten(running)
+    view = {}
+    for path in sorted(keys):
+        if path in have:
+            _put(view, path, have[path])
+    view['ports'] = {}
+    before_ports = (applied or {}).get('ports') or {}
+    for port, config in sorted((running.get('ports') or {}).items()):
+        port_keys = set(flatten((desired.get('ports') or {}).get(port, {}), ())) | \
+            set(flatten(before_ports.get(port, {}), ()))
+        port_have = flatten(config, ())
+        view['ports'][port] = {}
+        for path in sorted(port_keys):
+            if path in port_have:
+                _put(view['ports'][port], path, port_have[path])
+    return view
+
+
+def _put(tree, path, value):
+    for key in path[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[path[-1]] = value
+
+
+def normalised(config):
+    """A configuration with link watchers always as lists (teamd takes an
+    object or a list; the module writes lists)."""
+    def fix(node):
+        result = {}
+        for key, value in node.items():
+            if key == 'link_watch' and isinstance(value, dict):
+                value = [value]
+            elif isinstance(value, dict):
+                value = fix(value)
+            result[key] = value
+        return result
+    return fix(config or {})
+
+
+def team_view(state):
+    """The live team state from "teamdctl state dump": runner, active port,
+    ports with their link states."""
+    if not state:
+        return {}
+    setup = state.get('setup') or {}
+    active = (state.get('runner') or {}).get('active_port') or None
+    ports = []
+    for name, port in sorted((state.get('ports') or {}).items()):
+        link = port.get('link') or {}
+        watches = port.get('link_watches') or {}
+        ports.append({
+            'name': name,
+            'link_up': bool(link.get('up')),
+            'speed': link.get('speed'),
+            'duplex': link.get('duplex'),
+            'link_watches_up': bool(watches.get('up')),
+            'link_watches': [dict(w) for _k, w in sorted((watches.get('list') or {}).items())],
+            'active': name == active if active else None,
+        })
+    return {
+        'pid': setup.get('pid'),
+        'runner': setup.get('runner_name'),
+        'kernel_team_mode': setup.get('kernel_team_mode_name'),
+        'active_port': active,
+        'ports': ports,
+    }
+
+
+# --------------------------------------------------------------------------
+# The daemon: runtime files, launching inside a namespace, teamdctl
+# --------------------------------------------------------------------------
+
+RUNTIME_ROOT = '/run/vnet-linux/teamd'
+TEAMD_RUN_DIR = '/var/run/teamd'  # compiled into teamd and libteamdctl
+NETNS_DIR = '/run/netns'
+STOP_WAIT = 10.0
+START_WAIT = 10.0
+
+MISSING_TEAMD = ('teamd and teamdctl are needed on the managed host and were not found '
+                 'in PATH: install the package libteam-utils (Debian, Ubuntu) or teamd '
+                 '(RHEL, Fedora, CentOS and related)')
+
+# Runs a program inside a named network namespace and, when a runtime
+# directory is given, in a private mount namespace where teamd's fixed
+# socket directory is that directory (so teams of one name in several
+# namespaces never share a socket). Why a Python launcher: modules may not
+# use `ip netns exec`; AnsibleModule.run_command takes no preexec_fn;
+# os.setns/os.unshare exist only from Python 3.12, so libc is called
+# through ctypes. It is run with the module's own interpreter and a list
+# of arguments (no shell). argv: NETNS_PATH RUNDIR PROGRAM [ARGS...]
+LAUNCHER = r'''
+import ctypes, os, sys
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+libc = ctypes.CDLL(None, use_errno=True)
+def check(ret, what):
+    if ret != 0:
+        sys.stderr.write("vnet-linux launcher: %s: %s\n" % (what, os.strerror(ctypes.get_errno())))
+        sys.exit(126)
+netns, rundir, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+if netns:
+    fd = os.open(netns, os.O_RDONLY)
+    check(libc.setns(fd, CLONE_NEWNET), "entering network namespace " + netns)
+    os.close(fd)
+if rundir:
+    target = os.path.realpath("/var/run/teamd")
+    check(libc.unshare(CLONE_NEWNS), "creating a mount namespace")
+    check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "making / private")
+    check(libc.mount(rundir.encode(), target.encode(), None, MS_BIND, None),
+          "binding " + rundir + " on " + target)
+os.execvp(argv[0], argv)
+'''
+
+
+class TeamdFailure(Exception):
+    """teamd or teamdctl failed; the message says which and why."""
+
+
+def runtime_dir(netns):
+    """Per-namespace runtime directory (no collision between a namespace
+    called "root" and the root namespace)."""
+    if netns is None:
+        return os.path.join(RUNTIME_ROOT, 'root')
+    return os.path.join(RUNTIME_ROOT, 'netns', netns)
+
+
+class Daemon(object):
+    """The teamd of one team in one namespace, as this collection runs it.
+
+    Files: <runtime_dir>/<team>.conf (the configuration last applied),
+    <team>.pid, and in a named namespace <team>.sock (teamd's socket, seen
+    by teamd as /run/teamd/<team>.sock).
+    """
+
+    def __init__(self, module, netns, team, teamd=None, teamdctl=None):
+        self.module = module
+        self.netns = netns
+        self.team = team
+        self.teamd = teamd
+        self.teamdctl = teamdctl
+        self.dir = runtime_dir(netns)
+        self.conf = os.path.join(self.dir, team + '.conf')
+        self.pidfile = os.path.join(self.dir, team + '.pid')
+        self.sock = os.path.join(self.dir, team + '.sock')
+
+    def find_binaries(self):
+        self.teamd = self.module.get_bin_path('teamd')
+        self.teamdctl = self.module.get_bin_path('teamdctl')
+        if not self.teamd or not self.teamdctl:
+            raise TeamdFailure(MISSING_TEAMD)
+
+    # -- launching -----------------------------------------------------
+    def _argv(self, argv):
+        if self.netns is None:
+            return list(argv)  # the root namespace and the host's /run/teamd
+        return [sys.executable, '-c', LAUNCHER, os.path.join(NETNS_DIR, self.netns),
+                self.dir] + list(argv)
+
+    def _run(self, argv, what):
+        rc, out, err = self.module.run_command(self._argv(argv), expand_user_and_vars=False)
+        if rc != 0:
+            raise TeamdFailure('%s failed (rc=%d): %s' % (
+                what, rc, _tidy(err) or _tidy(out) or 'no message'))
+        return out
+
+    def ctl(self, *args):
+        return self._run([self.teamdctl, '-o', self.team] + list(args),
+                         'teamdctl %s %s' % (self.team, ' '.join(args)))
+
+    # -- reading ---------------------------------------------------------
+    def pid(self):
+        """The pid of our running teamd for this team, else None."""
+        try:
+            with open(self.pidfile) as handle:
+                pid = int(handle.read().strip())
+        except (OSError, ValueError):
+            return None
+        return pid if _is_our_teamd(pid, self.pidfile) else None
+
+    def applied(self):
+        """The configuration this module last applied, or None."""
+        try:
+            with open(self.conf) as handle:
+                return json.load(handle)
+        except (OSError, ValueError):
+            return None
+
+    def has_files(self):
+        return any(os.path.exists(p) for p in (self.conf, self.pidfile, self.sock))
+
+    def running_config(self):
+        return normalised(json.loads(self.ctl('config', 'dump', 'actual')))
+
+    def state(self):
+        return json.loads(self.ctl('state', 'dump'))
+
+    # -- changing ----------------------------------------------------------
+    def write_config(self, config):
+        os.makedirs(self.dir, mode=0o755, exist_ok=True)
+        tmp = self.conf + '.tmp'
+        with open(tmp, 'w') as handle:
+            json.dump(config, handle, indent=2, sort_keys=True)
+            handle.write('\n')
+        os.rename(tmp, self.conf)
+
+    def start(self, config):
+        """Write the configuration and start teamd; returns once it runs."""
+        self.write_config(config)
+        if self.netns is not None:
+            # the mount point of the bind mount must exist (teamd would make it)
+            os.makedirs(os.path.realpath(TEAMD_RUN_DIR), mode=0o755, exist_ok=True)
+        self._run([self.teamd, '-d', '-f', self.conf, '-t', self.team, '-p', self.pidfile],
+                  'starting teamd for %s' % self.team)
+        deadline = time.time() + START_WAIT
+        while self.pid() is None:
+            if time.time() > deadline:
+                raise TeamdFailure('teamd for %s did not write its pid file %s'
+                                   % (self.team, self.pidfile))
+            time.sleep(0.05)
+
+    def stop(self):
+        """Stop our teamd (it deletes the team device) and remove our files.
+        Returns True if a daemon was running."""
+        pid = self.pid()
+        if pid is not None:
+            _terminate(pid)
+        for path in (self.pidfile, self.sock, self.conf):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        return pid is not None
+
+
+def _is_our_teamd(pid, pidfile):
+    """The process lives, is teamd, and was started with our pid file (a
+    recycled pid or someone else's teamd is never ours)."""
+    try:
+        with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+            argv = handle.read().split(b'\0')
+    except OSError:
+        return False
+    return (os.path.basename(argv[0]) == b'teamd'
+            and pidfile.encode() in argv)
+
+
+def _terminate(pid):
+    """SIGTERM, wait (teamd cleans up), SIGKILL as a last resort."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.time() + STOP_WAIT
+    while time.time() < deadline:
+        if not os.path.exists('/proc/%d' % pid) or _zombie(pid):
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _zombie(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().rsplit(')', 1)[1].split()[0] == 'Z'
+    except (OSError, IndexError):
+        return True
+
+
+def _tidy(text):
+    """teamd's output without its noise about running as root."""
+    lines = [line for line in (text or '').splitlines()
+             if line.strip() and 'not intended to be run as root' not in line]
+    return ' '.join(lines)
