@@ -319,8 +319,10 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             old = master_spec.current(current['port_data'], port=True)
             old = dict((k, old[k]) for k in changes if k in old)
             plan.add('set port %s on %s' % (_describe(changes), label),
-                     _port_setter(session, name, label, master_spec.kernel_args(changes, port=True)),
-                     _port_setter(session, name, label, master_spec.kernel_args(old, port=True))
+                     _port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
+                                  master_spec),
+                     _port_setter(session, name, label, master_spec.kernel_args(old, port=True),
+                                  master_spec)
                      if old else None)
     _plan_addresses(plan, session, wanted, current, guard, state)
     if wanted.admin_state is not None and current['admin_state'] != wanted.admin_state:
@@ -389,10 +391,29 @@ def _setter(session, name, label, kwargs, kind=None):
     return run
 
 
-def _port_setter(session, name, label, kwargs):
+def _port_setter(session, name, label, kwargs, master_spec=None):
+    slave_kind = getattr(master_spec, 'port_slave_kind', None)
+    if slave_kind:
+        return _slave_data_setter(session, name, label, kwargs, master_spec)
+
     def run():
         session.call('changing port settings of %s' % label, 'brport', 'set',
                      index=session.index(name), **kwargs)
+    return run
+
+
+def _slave_data_setter(session, name, label, kwargs, master_spec):
+    """Port settings sent as iproute2 does ('type bond_slave'): the master's
+    kind in IFLA_INFO_SLAVE_KIND and the settings in IFLA_INFO_SLAVE_DATA.
+    pyroute2 has no keyword path for this, so the nest is built here."""
+    prefix = master_spec.port_prefix
+    attrs = [(prefix + key.upper(), value) for key, value in sorted(kwargs.items())]
+    linkinfo = {'attrs': [('IFLA_INFO_SLAVE_KIND', master_spec.port_slave_kind),
+                          ('IFLA_INFO_SLAVE_DATA', {'attrs': attrs})]}
+
+    def run():
+        session.call('changing port settings of %s' % label, 'link', 'set',
+                     index=session.index(name), IFLA_LINKINFO=linkinfo)
     return run
 
 

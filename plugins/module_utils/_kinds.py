@@ -61,8 +61,11 @@ class KindSpec(object):
     """
 
     def __init__(self, kind, options, nla_prefix='IFLA_', port_options=(),
-                 port_kind=None, port_prefix='IFLA_'):
+                 port_kind=None, port_prefix='IFLA_', port_slave_kind=None):
         self.kind = kind
+        # set for masters whose port settings travel as IFLA_INFO_SLAVE_DATA
+        # (bond); None: bridge ports (IFLA_PROTINFO)
+        self.port_slave_kind = port_slave_kind
         self.options = list(options)
         self.nla_prefix = nla_prefix
         self.port_options = list(port_options)
@@ -139,3 +142,164 @@ BRIDGE = KindSpec(
 VETH = KindSpec('veth', options=[])
 
 KINDS = dict((spec.kind, spec) for spec in (BRIDGE, VETH))
+
+
+# --- lower-device kinds (macvlan, macvtap, ipvlan, ipvtap) and bond -------
+# Attribute maps pyroute2 lacks are defined (and registered) in _nla.py.
+
+MACVLAN_MODES = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
+IPVLAN_MODES = {'l2': 0, 'l3': 1, 'l3s': 2}
+IPVLAN_FLAGS = {'bridge': 0, 'private': 1, 'vepa': 2}
+MACVLAN_MACADDR_SET = 3
+
+
+class ListOption(Option):
+    """A list the kernel keeps as a nest of attributes.
+
+    Compared as a plain tuple (sorted unless the kernel keeps the order);
+    `request` gives the keyword arguments that send it.
+    """
+
+    def __init__(self, name, nla, request, ordered=True, canonical=_identity):
+        Option.__init__(self, name, nla)
+        self.ordered = ordered
+        self.canonical = canonical
+        self.request = request
+        self.to_kernel = self.plain
+        self.from_kernel = lambda raw: list(self.plain(raw))
+
+    def plain(self, value):
+        """Tuple of items from a user list, a kernel nest, or None."""
+        if value is None:
+            items = []
+        elif hasattr(value, 'get'):  # a decoded nest: {'attrs': [(name, item)]}
+            items = [item for _name, item in value.get('attrs', [])]
+        else:
+            items = list(value)
+        items = [self.canonical(item) for item in items]
+        return tuple(items if self.ordered else sorted(items))
+
+
+class NestedKindSpec(KindSpec):
+    """A KindSpec some of whose options are ListOptions."""
+
+    def _plain_data(self, data):
+        plain = dict(data)
+        for option in self.options:
+            if isinstance(option, ListOption):
+                plain[option.nla] = option.plain(data.get(option.nla))
+        return plain
+
+    def differences(self, wanted, data, port=False):
+        if not port:
+            data = self._plain_data(data)
+        return KindSpec.differences(self, wanted, data, port)
+
+    def kernel_args(self, values, port=False):
+        if port:
+            return KindSpec.kernel_args(self, values, port)
+        lists = [o for o in self.options if isinstance(o, ListOption)]
+        plain = dict((k, v) for k, v in values.items()
+                     if k not in [o.name for o in lists])
+        args = KindSpec.kernel_args(self, plain)
+        for option in lists:
+            if values.get(option.name) is not None:
+                args.update(option.request(option.plain(values[option.name])))
+        return args
+
+
+def _macvlan_sources(kind):
+    """MACADDR_MODE=set replaces the whole list of source MACs."""
+    def request(macs):
+        return {'%s_macaddr_mode' % kind: MACVLAN_MACADDR_SET,
+                '%s_macaddr_data' % kind: {'attrs': [('IFLA_%s_MACADDR' % kind.upper(), mac)
+                                                     for mac in macs]}}
+    return request
+
+
+def _macvlan_spec(kind):
+    upper = kind.upper()
+    return NestedKindSpec(kind, options=[
+        Option('mode', 'IFLA_%s_MODE' % upper, enum(MACVLAN_MODES)),
+        Option('bcqueuelen', 'IFLA_%s_BC_QUEUE_LEN' % upper),
+        ListOption('source_macs', 'IFLA_%s_MACADDR_DATA' % upper, _macvlan_sources(kind),
+                   ordered=False, canonical=lambda mac: str(mac).lower()),
+    ])
+
+
+MACVLAN = _macvlan_spec('macvlan')
+MACVTAP = _macvlan_spec('macvtap')
+
+
+def _ipvlan_spec(kind):
+    # ipvtap shares ipvlan's attributes (IFLA_IPVLAN_*)
+    return KindSpec(kind, options=[
+        Option('mode', 'IFLA_IPVLAN_MODE', enum(IPVLAN_MODES)),
+        Option('flags', 'IFLA_IPVLAN_FLAGS', enum(IPVLAN_FLAGS)),
+    ])
+
+
+IPVLAN = _ipvlan_spec('ipvlan')
+IPVTAP = _ipvlan_spec('ipvtap')
+
+BOND_MODES = {'balance-rr': 0, 'active-backup': 1, 'balance-xor': 2, 'broadcast': 3,
+              '802.3ad': 4, 'balance-tlb': 5, 'balance-alb': 6}
+BOND_ARP_VALIDATE = {'none': 0, 'active': 1, 'backup': 2, 'all': 3, 'filter': 4,
+                     'filter_active': 5, 'filter_backup': 6}
+BOND_ARP_ALL_TARGETS = {'any': 0, 'all': 1}
+BOND_PRIMARY_RESELECT = {'always': 0, 'better': 1, 'failure': 2}
+BOND_FAIL_OVER_MAC = {'none': 0, 'active': 1, 'follow': 2}
+BOND_XMIT_HASH = {'layer2': 0, 'layer3+4': 1, 'layer2+3': 2, 'encap2+3': 3,
+                  'encap3+4': 4, 'vlan+srcmac': 5}
+BOND_LACP_RATE = {'slow': 0, 'fast': 1}
+BOND_AD_SELECT = {'stable': 0, 'bandwidth': 1, 'count': 2}
+
+
+def _arp_targets(targets):
+    return {'bond_arp_ip_target': {'attrs': [('TARGET_%d' % pos, address)
+                                             for pos, address in enumerate(targets)]}}
+
+
+BOND = NestedKindSpec(
+    'bond',
+    options=[
+        Option('mode', 'IFLA_BOND_MODE', enum(BOND_MODES)),
+        Option('miimon', 'IFLA_BOND_MIIMON'),
+        Option('updelay', 'IFLA_BOND_UPDELAY'),
+        Option('downdelay', 'IFLA_BOND_DOWNDELAY'),
+        Option('peer_notify_delay', 'IFLA_BOND_PEER_NOTIF_DELAY'),
+        Option('use_carrier', 'IFLA_BOND_USE_CARRIER', FLAG),
+        Option('arp_interval', 'IFLA_BOND_ARP_INTERVAL'),
+        ListOption('arp_ip_target', 'IFLA_BOND_ARP_IP_TARGET', _arp_targets),
+        Option('arp_validate', 'IFLA_BOND_ARP_VALIDATE', enum(BOND_ARP_VALIDATE)),
+        Option('arp_all_targets', 'IFLA_BOND_ARP_ALL_TARGETS', enum(BOND_ARP_ALL_TARGETS)),
+        Option('arp_missed_max', 'IFLA_BOND_MISSED_MAX'),
+        Option('primary_reselect', 'IFLA_BOND_PRIMARY_RESELECT', enum(BOND_PRIMARY_RESELECT)),
+        Option('fail_over_mac', 'IFLA_BOND_FAIL_OVER_MAC', enum(BOND_FAIL_OVER_MAC)),
+        Option('xmit_hash_policy', 'IFLA_BOND_XMIT_HASH_POLICY', enum(BOND_XMIT_HASH)),
+        Option('resend_igmp', 'IFLA_BOND_RESEND_IGMP'),
+        # num_grat_arp and num_unsol_na are two names of one kernel setting
+        Option('num_grat_arp', 'IFLA_BOND_NUM_PEER_NOTIF'),
+        Option('num_unsol_na', 'IFLA_BOND_NUM_PEER_NOTIF'),
+        Option('all_ports_active', 'IFLA_BOND_ALL_SLAVES_ACTIVE', FLAG),
+        Option('min_links', 'IFLA_BOND_MIN_LINKS'),
+        Option('lp_interval', 'IFLA_BOND_LP_INTERVAL'),
+        Option('packets_per_port', 'IFLA_BOND_PACKETS_PER_SLAVE'),
+        Option('lacp_rate', 'IFLA_BOND_AD_LACP_RATE', enum(BOND_LACP_RATE)),
+        Option('lacp_active', 'IFLA_BOND_AD_LACP_ACTIVE', FLAG),
+        Option('ad_select', 'IFLA_BOND_AD_SELECT', enum(BOND_AD_SELECT)),
+        Option('ad_actor_sys_prio', 'IFLA_BOND_AD_ACTOR_SYS_PRIO'),
+        Option('ad_actor_system', 'IFLA_BOND_AD_ACTOR_SYSTEM'),
+        Option('ad_user_port_key', 'IFLA_BOND_AD_USER_PORT_KEY'),
+        Option('tlb_dynamic_lb', 'IFLA_BOND_TLB_DYNAMIC_LB', FLAG),
+    ],
+    port_kind='bond',
+    port_prefix='IFLA_',
+    port_slave_kind='bond',
+    port_options=[
+        Option('queue_id', 'IFLA_BOND_SLAVE_QUEUE_ID'),
+        Option('prio', 'IFLA_BOND_SLAVE_PRIO'),
+    ],
+)
+
+KINDS.update((spec.kind, spec) for spec in (MACVLAN, MACVTAP, IPVLAN, IPVTAP, BOND))

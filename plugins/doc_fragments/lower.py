@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+
+    # Options of links stacked on a parent device (module_utils/_lower.py).
+    DOCUMENTATION = r'''
+options:
+  link:
+    description:
+      - The parent (lower) device the interface is stacked on, for example a
+        veth end or a physical NIC. Required with O(state=present).
+      - The parent cannot change in place; another parent (or O(link_netns))
+        deletes and re-creates the interface.
+    type: str
+  link_netns:
+    description:
+      - Named namespace the parent lives in. Default O(netns).
+      - The interface is created there and placed into O(netns) in the same
+        netlink request, so the parent may stay on the host (or in another
+        namespace) while the interface lives inside O(netns).
+    type: str
+'''
+
+    # The character device of macvtap/ipvtap links (module_utils/_tapdev.py).
+    TAP_DEVICE = r'''
+options:
+  device_owner:
+    description:
+      - Owner (user name or uid) of the interface's character device node.
+      - Omitted, an existing node keeps its owner; a new one belongs to root.
+    type: str
+  device_group:
+    description:
+      - Group (name or gid) of the character device node.
+      - Omitted, an existing node keeps its group; a new one has group root.
+    type: str
+  device_mode:
+    description:
+      - Permissions of the character device node, as octal text like C('0660').
+      - Omitted, an existing node keeps its mode; a new one gets C(0600).
+    type: str
+notes:
+  - The kernel calls the character device C(tap<ifindex>), and devtmpfs
+    creates C(/dev/tap<ifindex>) for every such link whatever its
+    namespace; ifindexes are per namespace, so links in two namespaces clash
+    on one C(/dev) node. The module therefore keeps its own node per link,
+    at C(/run/vnet-linux/tap/root/<name>) for the root namespace and
+    C(/run/vnet-linux/tap/netns/<netns>/<name>) for a named one, made with
+    the device number the kernel reports inside the link's namespace
+    (C(/sys/class/net/<name>/<kind>/tap*/dev)). Use RV(device.path) with
+    QEMU or other tap users. The node is replaced when the link is re-created
+    and removed with O(state=absent).
+'''

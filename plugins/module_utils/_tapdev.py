@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Character devices of macvtap and ipvtap links, one node per namespace.
+
+The kernel names the device tap<ifindex>, and devtmpfs creates /dev/tap<N>
+for it whatever namespace the link lives in; ifindexes are per namespace,
+so two namespaces clash on one /dev/tap<N> (the second link gets no node, or
+the wrong one). The collection therefore keeps its own node for each link at
+
+    /run/vnet-linux/tap/root/<ifname>            (the root namespace)
+    /run/vnet-linux/tap/netns/<netns>/<ifname>   (a named namespace)
+
+(two directories, so that a namespace called "root" cannot clash), created
+with os.mknod from the device number the kernel gives the link. That number
+is read from /sys/class/net/<ifname>/<kind>/tap*/dev as seen inside the
+link's namespace: sysfs shows the links of the namespace that mounted it,
+so a forked child enters the namespace, mounts a private sysfs in a private
+mount namespace (what `ip netns exec` does) and reads it there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import glob
+import grp
+import os
+import pwd
+import stat
+
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import NETNS_DIR
+
+TAP_ROOT = '/run/vnet-linux/tap'
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+DEFAULT_MODE = 0o600
+
+
+class TapDeviceError(OSError):
+    """The device number of a tap link could not be read."""
+
+
+def node_path(netns, ifname):
+    if netns is None:
+        return os.path.join(TAP_ROOT, 'root', ifname)
+    return os.path.join(TAP_ROOT, 'netns', netns, ifname)
+
+
+def _libc():
+    libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6', use_errno=True)
+    return libc
+
+
+def _checked(result, what):
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, '%s: %s' % (what, os.strerror(err)))
+
+
+def _read_in_child(netns, ifname, kind):
+    """Runs in the forked child: returns 'major:minor' or ''."""
+    libc = _libc()
+    _checked(libc.unshare(CLONE_NEWNS), 'unshare(CLONE_NEWNS)')
+    # keep our sysfs mount out of the parent's mount namespace
+    _checked(libc.mount(b'none', b'/', None, MS_REC | MS_PRIVATE, None), 'mount --make-rprivate /')
+    if netns is not None:
+        fd = os.open(os.path.join(NETNS_DIR, netns), os.O_RDONLY)
+        _checked(libc.setns(fd, CLONE_NEWNET), 'setns(%s)' % netns)
+        os.close(fd)
+    _checked(libc.mount(b'sysfs', b'/sys', b'sysfs', 0, None), 'mount sysfs')
+    found = glob.glob('/sys/class/net/%s/%s/tap*/dev' % (ifname, kind))
+    if not found:
+        return ''
+    with open(found[0]) as handle:
+        return handle.read().strip()
+
+
+def device_number(netns, ifname, kind):
+    """(major, minor) of the link's character device, or None if absent."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: never returns into the module
+        code = 0
+        try:
+            os.close(read_end)
+            os.write(write_end, _read_in_child(netns, ifname, kind).encode())
+        except BaseException as err:  # reported to the parent through the pipe
+            os.write(write_end, ('!' + str(err)).encode())
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks = []
+    while True:
+        chunk = os.read(read_end, 4096)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    text = b''.join(chunks).decode()
+    if text.startswith('!'):
+        raise TapDeviceError('reading the device number of %s: %s' % (ifname, text[1:]))
+    if not text:
+        return None
+    major, minor = text.split(':')
+    return int(major), int(minor)
+
+
+def resolve_owner(value, field):
+    """A user name or uid -> uid (None stays None)."""
+    return _resolve(value, field, pwd.getpwnam, 'pw_uid', 'user')
+
+
+def resolve_group(value, field):
+    return _resolve(value, field, grp.getgrnam, 'gr_gid', 'group')
+
+
+def _resolve(value, field, lookup, attr, what):
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        return getattr(lookup(text), attr)
+    except KeyError:
+        raise ValueError('%s: no %s named %r on this host' % (field, what, text))
+
+
+def parse_mode(value, field):
+    """'0660' / '660' / 432 -> 0o660 (octal text, as in ansible.builtin.file)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        raise ValueError('%s: %r is not an octal file mode like 0660' % (field, value))
+    if not 0 <= mode <= 0o7777:
+        raise ValueError('%s: %r is out of range (0000..7777)' % (field, value))
+    return mode
+
+
+def node_state(path):
+    """{'rdev': (major, minor), 'uid', 'gid', 'mode'} of a node, or None."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    rdev = (os.major(info.st_rdev), os.minor(info.st_rdev)) \
+        if stat.S_ISCHR(info.st_mode) else None
+    return {'rdev': rdev, 'uid': info.st_uid, 'gid': info.st_gid,
+            'mode': stat.S_IMODE(info.st_mode)}
+
+
+def make_node(path, number, uid, gid, mode):
+    """(Re)create the node atomically: mknod beside it, then rename over."""
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    temporary = path + '.new'
+    if os.path.lexists(temporary):
+        os.unlink(temporary)
+    os.mknod(temporary, stat.S_IFCHR | mode, os.makedev(*number))
+    os.chown(temporary, uid, gid)
+    os.chmod(temporary, mode)  # mknod's mode is filtered by the umask
+    os.rename(temporary, path)
+
+
+def set_perms(path, uid, gid, mode):
+    os.chown(path, uid, gid)
+    os.chmod(path, mode)
+
+
+def remove_node(path):
+    if os.path.lexists(path):
+        os.unlink(path)
+    try:  # a namespace's directory goes with its last node
+        os.rmdir(os.path.dirname(path))
+    except OSError:
+        pass
