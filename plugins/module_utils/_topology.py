@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The topology module's run: read -> plan -> (check mode stops) -> apply
+-> verify -> report, and the facts module's read.
+
+Layers (each in its own file):
+  _topology_model   the description: argument spec, input checks, the Lab
+  _topology_kernel  fast namespaces, one socket per namespace, batched reads
+  _topology_plan    the planner (phases, undo, structured report)
+  _topology_facts   kernel readings -> the same description structure
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.vnet.linux.plugins.module_utils._engine import EngineError, Plan
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+    HAS_PYROUTE2,
+    PYROUTE2_IMPORT_ERROR,
+    NetlinkFailure,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._topology_facts import (
+    flat_view,
+    lab_scope,
+    read_host,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._topology_kernel import (
+    Kernel,
+    list_namespaces,
+    read_marks,
+    read_namespace,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._topology_model import (
+    TOPOLOGY_SPEC,
+    InputError,
+    build,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._topology_plan import Planner
+
+
+class Timer(object):
+    """Wall-clock time of each stage, returned so benchmarks can separate
+    the module's own work from Ansible's."""
+
+    def __init__(self):
+        self.start = time.perf_counter()
+        self.last = self.start
+        self.stages = {}
+
+    def mark(self, stage):
+        now = time.perf_counter()
+        self.stages[stage] = round(now - self.last, 4)
+        self.last = now
+
+    def report(self):
+        stages = dict(self.stages)
+        stages['total'] = round(time.perf_counter() - self.start, 4)
+        return stages
+
+
+def peak_memory_mb():
+    # ru_maxrss is in kilobytes on Linux
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+
+def read_lab(kernel, lab):
+    """netns -> reading (None: the namespace does not exist yet) for every
+    node, plus, with prune, every namespace holding marked objects."""
+    existing = set(list_namespaces())
+    impaired = _impaired_nodes(lab)
+    current = {}
+    for node in lab.nodes.values():
+        if node.netns is not None and node.netns not in existing:
+            current[node.netns] = None
+            continue
+        keys = [(key, path) for key, (path, _v) in node.sysctls.items()]
+        current[node.netns] = read_namespace(kernel, node.netns, keys,
+                                             qdiscs=node.name in impaired or lab.prune)
+    if lab.prune:
+        for netns, reading in marked_elsewhere(kernel, lab, existing, current):
+            current[netns] = reading
+    return current
+
+
+def _impaired_nodes(lab):
+    return set(i.node for i in lab.ifaces.values() if i.impairment)
+
+
+def marked_elsewhere(kernel, lab, existing, skip):
+    """(netns, reading) of namespaces outside `skip` that are the lab's or
+    hold links marked with the lab's name (the root namespace included)."""
+    others = [n for n in sorted(existing) if n not in skip]
+    marks = read_marks(kernel, others)
+    found = []
+    for netns in ([None] if None not in skip else []) + others:
+        if netns is not None and netns not in marks:
+            continue  # vanished while reading
+        owned = netns is not None and marks[netns] == lab.mark
+        reading = read_namespace(kernel, netns, routes=owned)
+        if owned or any(v['alias'] == lab.mark for v in reading['links'].values()):
+            found.append((netns, reading))
+        else:
+            kernel.drop(netns)
+    return found
+
+
+def plan_absent(kernel, lab):
+    """Delete marked links outside the lab's namespaces first (their peers
+    inside go with them), then remove the lab's namespaces: the kernel frees
+    every link inside."""
+    existing = set(list_namespaces())
+    found = marked_elsewhere(kernel, lab, existing, {})
+    plan = Plan()
+    removed = []
+    namespaces = []
+    for netns, reading in found:
+        if netns is not None and reading['mark'] == lab.mark:
+            namespaces.append(netns)
+            continue
+        for name, view in sorted(reading['links'].items()):
+            if view['alias'] != lab.mark or name == 'lo':
+                continue
+            label = '%s %s in %s' % (view['kind'] or 'link', name,
+                                     'namespace %s' % netns if netns else 'the root namespace')
+            plan.add('delete %s' % label, _deleter(kernel, netns, name, label))
+            removed.append({'type': 'link', 'kind': view['kind'], 'node': netns, 'name': name})
+    for netns in namespaces:
+        plan.add('remove namespace %s' % netns, _namespace_remover(kernel, netns))
+        removed.append({'type': 'node', 'name': netns})
+    return plan, removed, found
+
+
+def _deleter(kernel, netns, name, label):
+    session = kernel.session(netns)
+
+    def run():
+        try:
+            session.call('deleting %s' % label, 'link', 'del', index=session.index(name))
+        except NetlinkFailure:
+            # the peer of a link deleted just before: gone with it
+            session.forget_indexes()
+            if name in session.link_names():
+                raise
+    return run
+
+
+def _namespace_remover(kernel, netns):
+    def run():
+        kernel.drop(netns)
+        kernel.namespaces.remove(netns)
+    return run
+
+
+def result_of(plan, report):
+    """'changed' is Ansible's flag, so the structured lists (added, changed,
+    recreated, removed) are returned under 'plan'."""
+    return {'changed': bool(plan.steps), 'actions': plan.actions, 'plan': report}
+
+
+def converge(module, kernel, lab, timer):
+    current = read_lab(kernel, lab)
+    timer.mark('read')
+    planner = Planner(lab, current, kernel)
+    plan = planner.build()
+    timer.mark('plan')
+    result = result_of(plan, planner.report.as_dict())
+    if module._diff:
+        result['diff'] = {'before': flat_view(lab_scope(kernel, lab, current)),
+                          'after': flat_view(planned_view(kernel, lab, current))}
+    if plan.steps and not module.check_mode:
+        plan.apply()
+        timer.mark('apply')
+        if module.params['verify']:
+            verify(kernel, lab)
+            timer.mark('verify')
+    for warning in plan.warnings:
+        module.warn(warning)
+    return result
+
+
+def planned_view(kernel, lab, current):
+    """What the lab looks like after the run (for diff mode): the
+    description, with what it leaves open filled in from the kernel."""
+    from ansible_collections.vnet.linux.plugins.module_utils._topology_facts import desired_scope
+    return desired_scope(lab, lab_scope(kernel, lab, current))
+
+
+def verify(kernel, lab):
+    """Read the lab again and plan once more: anything still to do means
+    the kernel did not take a change."""
+    for session_netns in list(kernel._sessions):
+        kernel.session(session_netns).forget_indexes()
+    again = Planner(lab, read_lab(kernel, lab), kernel).build()
+    if again.steps:
+        raise EngineError('verification after apply failed (the kernel did not take '
+                          'every change): still to do: ' + '; '.join(again.actions))
+
+
+def remove_lab(module, kernel, lab, timer):
+    plan, removed, found = plan_absent(kernel, lab)
+    timer.mark('read')
+    result = result_of(plan, {'added': [], 'changed': [], 'recreated': [],
+                              'removed': removed})
+    if module._diff:
+        result['diff'] = {'before': flat_view(lab_scope(kernel, lab, dict(found))),
+                          'after': {}}
+    if plan.steps and not module.check_mode:
+        plan.apply()
+        timer.mark('apply')
+        leftovers = [n for n in list_namespaces() if n in [f[0] for f in found]]
+        if leftovers:
+            raise EngineError('namespaces still present after removal: %s'
+                              % ', '.join(leftovers))
+    return result
+
+
+def run_topology(module):
+    """The whole module run; everything it reports goes through exit_json."""
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib('pyroute2'),
+                         exception=str(PYROUTE2_IMPORT_ERROR))
+    timer = Timer()
+    try:
+        lab = build(module.params)
+        timer.mark('validate')
+        with Kernel() as kernel:
+            if lab.state == 'absent':
+                result = remove_lab(module, kernel, lab, timer)
+            else:
+                result = converge(module, kernel, lab, timer)
+    except InputError as err:
+        module.fail_json(msg=str(err))
+    except (EngineError, NetlinkFailure, OSError) as err:
+        module.fail_json(msg=str(err))
+    result['timing'] = timer.report()
+    result['peak_memory_mb'] = peak_memory_mb()
+    module.exit_json(**result)
+
+
+def run_facts(module):
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib('pyroute2'),
+                         exception=str(PYROUTE2_IMPORT_ERROR))
+    timer = Timer()
+    try:
+        with Kernel() as kernel:
+            facts = read_host(kernel, module.params.get('lab'))
+    except (EngineError, NetlinkFailure, OSError) as err:
+        module.fail_json(msg=str(err))
+    result = dict(facts, changed=False)
+    result['timing'] = timer.report()
+    module.exit_json(**result)
+
+
+__all__ = ['run_topology', 'run_facts', 'TOPOLOGY_SPEC']

@@ -1,0 +1,429 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Kernel readings -> the topology description (nodes, bridges, links).
+
+Readings first become a "scope": nodes and interfaces keyed by (node,
+name), with each veth's peer and each stacked device's parent resolved
+across namespaces. A scope is rendered either as the module's input
+structure (the facts module: what was read can be applied as it is) or as a
+flat dict keyed by node/name (readable before/after diffs).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import sysctl_path
+from ansible_collections.vnet.linux.plugins.module_utils._topology_kernel import (
+    list_namespaces,
+    read_namespace,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._topology_model import (
+    MARK_PREFIX,
+    STACKED_KINDS,
+    kind_spec,
+    lab_name,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._topology_netem import user_view
+from ansible_collections.vnet.linux.plugins.module_utils._topology_plan import route_view
+
+MODELLED_KINDS = ('veth', 'bridge', 'bond') + STACKED_KINDS
+FACT_SYSCTLS = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')
+ROOT_NODE = 'host'
+LOOPBACK_DEFAULTS = ('127.0.0.1/8', '::1/128')
+
+
+# --- peers and parents across namespaces -----------------------------------
+
+def resolve_links(kernel, readings):
+    """(netns, name) -> (netns, name) of each veth's peer and each stacked
+    device's parent, among the namespaces read.
+
+    A link names its peer by index plus a netnsid that only means something
+    inside its own namespace. A veth pair is found by the indexes pointing
+    at each other; only when several candidates remain (or for a parent,
+    which does not point back) is the netnsid asked of the kernel.
+    """
+    by_index = {}
+    for netns, reading in readings.items():
+        for view in reading['links'].values():
+            by_index.setdefault(view['index'], []).append((netns, view))
+    result = {}
+    for netns, reading in readings.items():
+        for view in reading['links'].values():
+            target = _target(kernel, netns, reading, view, by_index)
+            if target is not None:
+                result[(netns, view['name'])] = target
+    return result
+
+
+def _target(kernel, netns, reading, view, by_index):
+    if view['kind'] not in ('veth',) + STACKED_KINDS or not view['link_index']:
+        return None
+    if view['link_netnsid'] is None:
+        for other in reading['links'].values():
+            if other['index'] == view['link_index'] and other is not view:
+                return (netns, other['name'])
+        return None
+    candidates = [(n, v) for n, v in by_index.get(view['link_index'], []) if n != netns]
+    veth = view['kind'] == 'veth'
+    if veth:
+        candidates = [(n, v) for n, v in candidates
+                      if v['kind'] == 'veth' and v['link_index'] == view['index']]
+    if len(candidates) > 1 or (candidates and not veth):
+        session = kernel.session(netns)
+        candidates = [(n, v) for n, v in candidates
+                      if session.nsid_of(n) == view['link_netnsid']]
+    if len(candidates) == 1:
+        return (candidates[0][0], candidates[0][1]['name'])
+    return None
+
+
+# --- scopes --------------------------------------------------------------------
+
+def node_name_of(netns, root_name=ROOT_NODE):
+    return root_name if netns is None else netns
+
+
+def _node_entry(name, netns, reading, external=False, sysctl_values=None, all_routes=True):
+    lo = reading['links'].get('lo', {})
+    routes = [route_view(r) for r in reading['routes']]
+    for route in routes:
+        if route.get('metric') == 1024 and ':' in route.get('via', route['dst']):
+            del route['metric']  # the kernel's default for IPv6
+    return {
+        'name': name, 'netns': netns, 'external': external or netns is None,
+        'root': netns is None,
+        'sysctls': sysctl_values or {},
+        'loopback': [a for a in lo.get('addresses', []) if a not in LOOPBACK_DEFAULTS],
+        'routes': routes,
+    }
+
+
+def scope_of(kernel, readings, nodes, include, root_name=ROOT_NODE):
+    """A scope from readings: `nodes` maps netns -> node entry, `include`
+    decides per link view whether it belongs."""
+    targets = resolve_links(kernel, readings)
+    ifaces = {}
+    for netns, reading in readings.items():
+        if netns not in nodes:
+            continue
+        node = nodes[netns]['name']
+        for name, view in sorted(reading['links'].items(), key=lambda i: i[1]['index']):
+            if name == 'lo' or not include(netns, view):
+                continue
+            target = targets.get((netns, name))
+            entry = _iface_entry(node, view, reading)
+            if target is not None:
+                ref = (node_name_of(target[0], root_name), target[1])
+                entry['peer' if view['kind'] == 'veth' else 'parent'] = ref
+            entry['netns'] = netns
+            ifaces[(node, name)] = entry
+    return {'nodes': dict((e['name'], e) for e in nodes.values()), 'ifaces': ifaces}
+
+
+def _iface_entry(node, view, reading):
+    kind = view['kind']
+    entry = {'node': node, 'name': view['name'], 'kind': kind, 'mtu': view['mtu'],
+             'mac_address': view['mac_address'], 'addresses': list(view['addresses']),
+             'master': view['master'] or None, 'peer': None, 'parent': None,
+             'options': {}, 'impairment': user_view(reading.get('qdiscs', {}).get(
+                 view['index'])), 'counters': view['counters'], 'alias': view['alias']}
+    if kind == 'bridge':
+        entry['options'] = BRIDGE.current(view['data'])
+    elif kind in MODELLED_KINDS and kind != 'veth':
+        entry['options'] = kind_spec(kind).current(view['data'])
+    return entry
+
+
+def lab_scope(kernel, lab, current):
+    """The part of what was read that belongs to the lab: its nodes, and the
+    links that are marked or described."""
+    readings = dict((n, r) for n, r in current.items() if r is not None)
+    nodes = {}
+    root_name = ROOT_NODE
+    for node in lab.nodes.values():
+        if node.netns is None:
+            root_name = node.name
+    for netns, reading in readings.items():
+        node = lab.node_of_netns(netns)
+        name = node.name if node else node_name_of(netns, root_name)
+        keys = dict((k, reading['sysctls'].get(k)) for k in (node.sysctls if node else {}))
+        nodes[netns] = _node_entry(name, netns, reading,
+                                   external=bool(node and node.external) or not node,
+                                   sysctl_values=keys)
+    described = set((lab.nodes[i.node].netns, i.name) for i in lab.ifaces.values())
+
+    def include(netns, view):
+        return view['alias'] == lab.mark or (netns, view['name']) in described
+    return scope_of(kernel, readings, nodes, include, root_name)
+
+
+def desired_scope(lab, before):
+    """The scope the description asks for; what it leaves open (MTU, MAC,
+    unspecified options) is taken from before."""
+    nodes = {}
+    for node in lab.nodes.values():
+        nodes[node.name] = {
+            'name': node.name, 'netns': node.netns, 'external': node.external,
+            'root': node.netns is None,
+            'sysctls': dict((k, v) for k, (_p, v) in node.sysctls.items()),
+            'loopback': list(node.loopback),
+            'routes': _routes_with_dev(node, before['nodes'].get(node.name))}
+    ifaces = {}
+    for key, iface in lab.ifaces.items():
+        old = before['ifaces'].get(key) or {}
+        options = dict(old.get('options') or {})
+        options.update(iface.options)
+        ifaces[key] = {
+            'node': iface.node, 'name': iface.name, 'kind': iface.kind,
+            'mtu': iface.attrs.get('mtu', old.get('mtu')),
+            'mac_address': iface.attrs.get('mac_address', old.get('mac_address')),
+            'addresses': list(iface.addresses) + (
+                [] if lab.prune else [a for a in old.get('addresses', [])
+                                      if a not in iface.addresses]),
+            'master': iface.master, 'options': options,
+            'peer': iface.peer.key if iface.peer else None, 'parent': iface.parent,
+            'impairment': _user_impairment(iface.impairment),
+            'alias': lab.mark}
+    if not lab.prune:
+        for key, entry in before['ifaces'].items():
+            if key not in ifaces:
+                ifaces[key] = entry
+        for name, entry in before['nodes'].items():
+            nodes.setdefault(name, entry)
+    return {'nodes': nodes, 'ifaces': ifaces}
+
+
+def _routes_with_dev(node, old):
+    """Routes as described; where only a gateway is given, the interface
+    the kernel chose for it is shown as it will read back."""
+    chosen = dict(((r['dst'], r.get('via')), r.get('dev')) for r in (old or {}).get('routes', []))
+    result = []
+    for route in node.routes:
+        view = route.describe()
+        if 'dev' not in view and chosen.get((view['dst'], view.get('via'))):
+            view['dev'] = chosen[(view['dst'], view.get('via'))]
+        result.append(view)
+    return result
+
+
+def _user_impairment(impairment):
+    return user_view(impairment) if impairment else None
+
+
+# --- renderings ----------------------------------------------------------------
+
+def flat_view(scope):
+    """{'nodes': {name: ...}, 'interfaces': {'node/name': ...}}: one line per
+    setting in a diff."""
+    nodes = {}
+    for name, node in sorted(scope['nodes'].items()):
+        entry = {'sysctls': node['sysctls'], 'loopback': node['loopback'],
+                 'routes': node['routes']}
+        if node.get('external'):
+            entry['external'] = True
+        nodes[name] = entry
+    interfaces = {}
+    for (node, name), iface in sorted(scope['ifaces'].items()):
+        entry = dict((k, iface[k]) for k in ('kind', 'mtu', 'mac_address', 'addresses',
+                                            'master', 'options', 'impairment')
+                     if iface.get(k) not in (None, {}, []))
+        for ref in ('peer', 'parent'):
+            if iface.get(ref):
+                entry[ref] = '%s/%s' % tuple(iface[ref])
+        interfaces['%s/%s' % (node, name)] = entry
+    return {'nodes': nodes, 'interfaces': interfaces}
+
+
+def render(scope, lab=None):
+    """The module's input structure, so that what is read can be applied."""
+    nodes = []
+    for node in scope['nodes'].values():
+        entry = {'name': node['name']}
+        if node['root']:
+            entry['root'] = True
+        elif node['external']:
+            entry['external'] = True
+        if node['sysctls']:
+            entry['sysctls'] = node['sysctls']
+        if node['loopback']:
+            entry['loopback'] = node['loopback']
+        if node['routes']:
+            entry['routes'] = node['routes']
+        nodes.append(entry)
+    ifaces = scope['ifaces']
+    bridges, links, others, done = [], [], [], set()
+    for key, iface in ifaces.items():
+        if iface['kind'] == 'bridge':
+            bridges.append(_bridge(iface))
+            done.add(key)
+    for key, iface in ifaces.items():
+        if key in done:
+            continue
+        link = _link(iface, ifaces)
+        if link is None:
+            others.append({'node': iface['node'], 'name': iface['name'],
+                           'kind': iface['kind']})
+            continue
+        links.append(link)
+        done.add(key)
+        if iface['kind'] == 'veth':
+            done.add(tuple(iface['peer']))
+    result = {'nodes': nodes, 'bridges': bridges, 'links': links, 'other_links': others}
+    if lab:
+        result['lab'] = lab
+    return result
+
+
+def _common(iface):
+    out = {'name': iface['name']}
+    for key in ('mtu', 'mac_address'):
+        if iface.get(key) is not None:
+            out[key] = iface[key]
+    if iface['addresses']:
+        out['addresses'] = iface['addresses']
+    if iface.get('impairment'):
+        out['impairment'] = iface['impairment']
+    return out
+
+
+def _bridge(iface):
+    out = dict(_common(iface), node=iface['node'])
+    out.update(iface['options'])
+    return out
+
+
+def _endpoint(iface, ifaces):
+    out = dict(_common(iface), node=iface['node'])
+    master = ifaces.get((iface['node'], iface['master'])) if iface['master'] else None
+    if master is not None and master['kind'] == 'bridge':
+        out['bridge'] = master['name']
+    return out
+
+
+def _link(iface, ifaces):
+    kind = iface['kind']
+    if kind == 'veth':
+        peer = ifaces.get(tuple(iface['peer'])) if iface['peer'] else None
+        if peer is None:
+            return None  # the other end is outside what was read
+        return {'endpoints': [_endpoint(iface, ifaces), _endpoint(peer, ifaces)]}
+    if kind in STACKED_KINDS:
+        if not iface['parent']:
+            return None
+        out = dict(_common(iface), kind=kind, node=iface['node'], parent=iface['parent'][1],
+                   parent_node=iface['parent'][0])
+        options = dict(iface['options'])
+        if 'mode' in options:
+            out['mode'] = options.pop('mode')
+        if options:
+            out['options'] = options
+        return out
+    if kind == 'bond':
+        out = dict(_common(iface), kind=kind, node=iface['node'])
+        options = dict(iface['options'])
+        if 'mode' in options:
+            out['mode'] = options.pop('mode')
+        if options:
+            out['options'] = options
+        out['ports'] = [i['name'] for i in ifaces.values()
+                        if i['node'] == iface['node'] and i['master'] == iface['name']]
+        return out
+    return None
+
+
+def counters(scope):
+    result = {}
+    for (node, name), iface in scope['ifaces'].items():
+        result.setdefault(node, {})[name] = iface['counters']
+    return result
+
+
+# --- the facts module's read -------------------------------------------------
+
+def read_host(kernel, lab=None):
+    """Every named namespace (or only a lab's) read back into the module's
+    input structure, with each link's counters."""
+    mark = MARK_PREFIX + lab_name(lab) if lab else None
+    keys = [(key, sysctl_path(key)) for key in FACT_SYSCTLS]
+    readings = {None: read_namespace(kernel, None, keys, qdiscs=True)}
+    for netns in list_namespaces():
+        try:
+            readings[netns] = read_namespace(kernel, netns, keys, qdiscs=True)
+        except (OSError, Exception) as err:  # vanished while reading
+            if 'does not exist' not in str(err) and not isinstance(err, OSError):
+                raise
+    nodes = {}
+    for netns, reading in readings.items():
+        if netns is None:
+            continue
+        if mark and reading['mark'] != mark:
+            continue
+        nodes[netns] = _fact_node(netns, reading, external=False)
+
+    def include(netns, view):
+        if mark:
+            return view['alias'] == mark
+        return view['kind'] in MODELLED_KINDS or netns is not None
+
+    if mark:
+        # marked links in namespaces the lab does not own (or the root one)
+        for netns, reading in readings.items():
+            if netns not in nodes and any(v['alias'] == mark
+                                          for v in reading['links'].values()):
+                nodes[netns] = _fact_node(netns, reading, external=True)
+    else:
+        # the root namespace is listed only where a namespace's links reach it
+        pass
+    scope = scope_of(kernel, readings, nodes, include)
+    if not mark:
+        _add_root_ends(kernel, readings, scope, nodes)
+    _add_parent_nodes(scope, readings)
+    facts = render(scope, lab)
+    facts['counters'] = counters(scope)
+    return facts
+
+
+def _fact_node(netns, reading, external):
+    sysctls = dict((k, v) for k, v in reading['sysctls'].items() if v not in (None, '0'))
+    return _node_entry(node_name_of(netns), netns, reading, external=external,
+                       sysctl_values=sysctls)
+
+
+def _add_root_ends(kernel, readings, scope, nodes):
+    """Without a lab filter, veth ends in the root namespace whose peers are
+    in a named namespace are shown, under a root node."""
+    targets = resolve_links(kernel, readings)
+    wanted = set()
+    for (netns, name), target in targets.items():
+        if netns is not None and target[0] is None:
+            wanted.add(target[1])
+    if not wanted:
+        return
+    root = readings[None]
+    entry = _node_entry(ROOT_NODE, None, root, external=True)
+    entry['routes'] = []  # the host's own routes are not the lab's
+    entry['loopback'] = []
+    scope['nodes'][ROOT_NODE] = entry
+    for name in sorted(wanted):
+        view = root['links'][name]
+        iface = _iface_entry(ROOT_NODE, view, root)
+        iface['master'] = None  # a host bridge is not rendered
+        target = targets.get((None, name))
+        if target is not None:
+            iface['peer'] = (node_name_of(target[0]), target[1])
+        scope['ifaces'][(ROOT_NODE, name)] = iface
+
+
+def _add_parent_nodes(scope, readings):
+    """A stacked device's parent may live in a namespace not shown yet: list
+    it as an external node so that parent_node refers to something."""
+    for iface in list(scope['ifaces'].values()):
+        if iface['parent'] and iface['parent'][0] not in scope['nodes']:
+            name = iface['parent'][0]
+            netns = None if name == ROOT_NODE else name
+            entry = _node_entry(name, netns, readings[netns], external=True)
+            entry['routes'] = []
+            entry['loopback'] = []
+            scope['nodes'][name] = entry

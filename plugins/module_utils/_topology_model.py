@@ -1,0 +1,543 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The topology description: argument spec, input checks, and the model.
+
+The user's description (nodes, bridges, links) is checked as a whole before
+anything is read or changed, and every message names the field path
+(`links[3].endpoints[1].node: unknown node 'r9'`). The result is a Lab: a
+flat, ordered set of namespaces and interfaces that the planner compares
+with the kernel.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE, KINDS, VETH, KindSpec, Option
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import sysctl_path
+
+InputError = validate.InputError
+
+MARK_PREFIX = 'vnet:'
+_LAB_NAME = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
+
+# Kinds whose device sits on a parent ("lower") interface.
+STACKED_KINDS = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
+LINK_KINDS = ('veth',) + STACKED_KINDS + ('bond', 'teamd')
+
+MACVLAN_MODES = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
+IPVLAN_MODES = {'l2': 0, 'l3': 1, 'l3s': 2}
+
+
+def _fallback_spec(kind):
+    """A minimal spec for a kind that _kinds.py does not define (yet): the
+    mode only, changed in place (the kernel accepts a new mode on a live
+    macvlan/ipvlan)."""
+    from ansible_collections.vnet.linux.plugins.module_utils._kinds import enum
+    if kind in ('macvlan', 'macvtap'):
+        return KindSpec(kind, [Option('mode', 'IFLA_MACVLAN_MODE', enum(MACVLAN_MODES))])
+    if kind in ('ipvlan', 'ipvtap'):
+        return KindSpec(kind, [Option('mode', 'IFLA_IPVLAN_MODE', enum(IPVLAN_MODES))])
+    return KindSpec(kind, [])
+
+
+def kind_spec(kind):
+    return KINDS.get(kind) or _fallback_spec(kind)
+
+
+# --- argument spec (documented option by option in the module) -------------
+
+IMPAIRMENT_OPTIONS = dict(
+    delay=dict(type='str'),
+    jitter=dict(type='str'),
+    loss=dict(type='str'),
+    rate=dict(type='str'),
+)
+
+ENDPOINT_OPTIONS = dict(
+    node=dict(type='str'),
+    bridge=dict(type='str'),
+    name=dict(type='str', required=True),
+    addresses=dict(type='list', elements='str', default=[]),
+    mtu=dict(type='int'),
+    mac_address=dict(type='str'),
+    impairment=dict(type='dict', options=IMPAIRMENT_OPTIONS),
+)
+
+ROUTE_OPTIONS = dict(
+    dst=dict(type='str', required=True),
+    via=dict(type='str'),
+    dev=dict(type='str'),
+    metric=dict(type='int'),
+)
+
+NODE_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    external=dict(type='bool', default=False),
+    root=dict(type='bool', default=False),
+    sysctls=dict(type='dict', default={}),
+    loopback=dict(type='list', elements='str', default=[]),
+    routes=dict(type='list', elements='dict', default=[], options=ROUTE_OPTIONS),
+)
+
+BRIDGE_SETTINGS = ('stp', 'priority', 'forward_delay', 'hello_time', 'max_age',
+                   'ageing_time', 'vlan_filtering', 'vlan_protocol', 'default_pvid',
+                   'mcast_snooping', 'mcast_querier', 'group_fwd_mask')
+
+BRIDGE_OPTIONS = dict(
+    name=dict(type='str', required=True),
+    node=dict(type='str', required=True),
+    stp=dict(type='bool'),
+    priority=dict(type='int'),
+    forward_delay=dict(type='float'),
+    hello_time=dict(type='float'),
+    max_age=dict(type='float'),
+    ageing_time=dict(type='float'),
+    vlan_filtering=dict(type='bool'),
+    vlan_protocol=dict(type='str', choices=['802.1Q', '802.1ad']),
+    default_pvid=dict(type='int'),
+    mcast_snooping=dict(type='bool'),
+    mcast_querier=dict(type='bool'),
+    group_fwd_mask=dict(type='int'),
+    mtu=dict(type='int'),
+    mac_address=dict(type='str'),
+    addresses=dict(type='list', elements='str', default=[]),
+)
+
+LINK_OPTIONS = dict(
+    kind=dict(type='str', default='veth', choices=list(LINK_KINDS)),
+    endpoints=dict(type='list', elements='dict', options=ENDPOINT_OPTIONS),
+    node=dict(type='str'),
+    name=dict(type='str'),
+    addresses=dict(type='list', elements='str', default=[]),
+    mtu=dict(type='int'),
+    mac_address=dict(type='str'),
+    parent=dict(type='str'),
+    parent_node=dict(type='str'),
+    mode=dict(type='str'),
+    ports=dict(type='list', elements='str', default=[]),
+    options=dict(type='dict', default={}),
+    runner=dict(type='str'),
+    impairment=dict(type='dict', options=IMPAIRMENT_OPTIONS),
+)
+
+TOPOLOGY_SPEC = dict(
+    lab=dict(type='str', required=True),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    prune=dict(type='bool', default=False),
+    verify=dict(type='bool', default=True),
+    nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
+    bridges=dict(type='list', elements='dict', default=[], options=BRIDGE_OPTIONS),
+    links=dict(type='list', elements='dict', default=[], options=LINK_OPTIONS),
+)
+
+
+# --- the model ---------------------------------------------------------------
+
+class Node(object):
+    """A network namespace of the lab (or an external one it uses)."""
+
+    def __init__(self, name, netns, external, sysctls, loopback, routes, field):
+        self.name = name
+        self.netns = netns          # None: the root namespace
+        self.external = external    # True: used, never created, marked or removed
+        self.sysctls = sysctls      # key -> (path, value)
+        self.loopback = loopback    # CIDRs on lo
+        self.routes = routes        # list of Route
+        self.field = field
+
+
+class Route(object):
+    def __init__(self, dst, via, dev, metric, field):
+        self.dst = dst              # canonical network, or 'default' / 'default6'
+        self.via = via
+        self.dev = dev
+        self.metric = metric
+        self.field = field
+
+    @property
+    def family(self):
+        if self.dst in ('default', 'default6'):
+            return 10 if self.dst == 'default6' or (self.via and ':' in self.via) else 2
+        return 10 if ':' in self.dst else 2
+
+    @property
+    def key(self):
+        # the kernel gives IPv6 routes metric 1024 when none is asked for
+        return (self.family, self.prefix, self.metric or (1024 if self.family == 10 else 0))
+
+    @property
+    def prefix(self):
+        """(network, prefixlen) as the kernel reports it."""
+        if self.dst.startswith('default'):
+            return ('::' if self.family == 10 else '0.0.0.0', 0)
+        net = ipaddress.ip_network(self.dst)
+        return (str(net.network_address), net.prefixlen)
+
+    def describe(self):
+        out = {'dst': 'default' if self.dst.startswith('default') else self.dst}
+        if self.via:
+            out['via'] = self.via
+        if self.dev:
+            out['dev'] = self.dev
+        if self.metric:
+            out['metric'] = self.metric
+        return out
+
+
+class Iface(object):
+    """One interface the lab owns, in one node."""
+
+    def __init__(self, node, name, kind, field):
+        self.node = node
+        self.name = name
+        self.kind = kind
+        self.spec = KINDS.get(kind) if kind in ('bridge', 'veth') else kind_spec(kind)
+        self.field = field
+        self.attrs = {}            # mtu, mac_address
+        self.options = {}          # kind options (user units)
+        self.addresses = []
+        self.master = None         # bridge or bond in the same node
+        self.peer = None           # veth: the other Iface
+        self.primary = False       # veth: the end whose request creates the pair
+        self.parent = None         # stacked kinds: (node, ifname)
+        self.ports = []            # bond: port names in the same node
+        self.impairment = None
+
+    @property
+    def key(self):
+        return (self.node, self.name)
+
+    def label(self):
+        return '%s %s in node %s' % (self.kind, self.name, self.node)
+
+
+class Lab(object):
+    def __init__(self, name, state, prune):
+        self.name = name
+        self.state = state
+        self.prune = prune
+        self.nodes = {}            # name -> Node, in input order
+        self.ifaces = {}           # (node, name) -> Iface, in dependency order
+
+    @property
+    def mark(self):
+        return MARK_PREFIX + self.name
+
+    def node_of_netns(self, netns):
+        for node in self.nodes.values():
+            if node.netns == netns:
+                return node
+        return None
+
+
+def lab_name(value):
+    if not isinstance(value, str) or not _LAB_NAME.match(value):
+        raise InputError('lab: %r must be 1 to 64 characters of letters, digits, '
+                         '"_", "." or "-" (it is written into interface aliases)'
+                         % (value,))
+    return value
+
+
+def build(params):
+    """Check the whole description and return the Lab it describes."""
+    lab = Lab(lab_name(params['lab']), params['state'], params['prune'])
+    if lab.state == 'absent':
+        return lab
+    for pos, node in enumerate(params.get('nodes') or []):
+        _add_node(lab, node, 'nodes[%d]' % pos)
+    bridges = {}
+    for pos, bridge in enumerate(params.get('bridges') or []):
+        _add_bridge(lab, bridges, bridge, 'bridges[%d]' % pos)
+    stacked = []
+    for pos, link in enumerate(params.get('links') or []):
+        field = 'links[%d]' % pos
+        kind = link.get('kind') or 'veth'
+        if kind == 'veth':
+            _add_veth(lab, bridges, link, field)
+        else:
+            stacked.append((link, field))
+    # devices on top of others come after the veths they may sit on, bonds
+    # (after their ports) before what may sit on a bond, whatever order the
+    # user wrote them in
+    for link, field in sorted(stacked, key=lambda item: item[0]['kind'] != 'bond'):
+        _add_device(lab, link, field)
+    bond_port_checks(lab)
+    for node in lab.nodes.values():
+        _check_routes(lab, node)
+    return lab
+
+
+def _add_node(lab, params, field):
+    name = validate.namespace_name(params['name'], field + '.name')
+    if name in lab.nodes:
+        raise InputError('%s.name: node %r is listed twice' % (field, name))
+    root = bool(params.get('root'))
+    if root and any(n.netns is None for n in lab.nodes.values()):
+        raise InputError('%s.root: only one node can be the root namespace' % field)
+    sysctls = {}
+    for key, value in (params.get('sysctls') or {}).items():
+        try:
+            sysctls[key] = (sysctl_path(key), ' '.join(str(value).split()))
+        except ValueError:
+            raise InputError('%s.sysctls: %r is not a per-namespace sysctl (only '
+                             'net.* keys are)' % (field, key))
+    loopback = validate.cidrs(params.get('loopback'), field + '.loopback')
+    routes = []
+    for pos, route in enumerate(params.get('routes') or []):
+        routes.append(_route(route, '%s.routes[%d]' % (field, pos)))
+    keys = [r.key for r in routes]
+    for pos, key in enumerate(keys):
+        if key in keys[:pos]:
+            raise InputError('%s.routes[%d].dst: %s is listed twice'
+                             % (field, pos, routes[pos].dst))
+    lab.nodes[name] = Node(name, None if root else name, bool(params.get('external')) or root,
+                           sysctls, loopback, routes, field)
+
+
+def _route(params, field):
+    dst = str(params['dst']).strip()
+    via = validate.ip_address(params['via'], field + '.via') if params.get('via') else None
+    dev = validate.interface_name(params['dev'], field + '.dev') if params.get('dev') else None
+    if not via and not dev:
+        raise InputError('%s: a route needs via (a gateway) or dev (an interface)' % field)
+    if dst == 'default':
+        if via and ':' in via:
+            dst = 'default6'
+    else:
+        try:
+            dst = ipaddress.ip_network(dst, strict=True).with_prefixlen
+        except ValueError:
+            raise InputError('%s.dst: %r is not "default" or a network in CIDR form with '
+                             'no host bits set (like 10.0.0.0/8)' % (field, params['dst']))
+        if via and (':' in via) != (':' in dst):
+            raise InputError('%s.via: %s and %s are of different IP versions'
+                             % (field, via, dst))
+    metric = validate.int_range(params.get('metric'), field + '.metric', 0, 2 ** 32 - 1)
+    return Route(dst, via, dev, metric, field)
+
+
+def _node(lab, name, field, what='node'):
+    if name is None:
+        raise InputError('%s: required (the node the interface is in)' % field)
+    if name not in lab.nodes:
+        raise InputError('%s: unknown %s %r (not in nodes)' % (field, what, name))
+    return lab.nodes[name]
+
+
+def _claim(lab, iface):
+    if iface.key in lab.ifaces:
+        other = lab.ifaces[iface.key]
+        raise InputError('%s.name: %s is already described in node %s at %s'
+                         % (iface.field, iface.name, iface.node, other.field))
+    if iface.name == 'lo':
+        raise InputError('%s.name: lo is the loopback interface; use nodes[].loopback'
+                         % iface.field)
+    lab.ifaces[iface.key] = iface
+
+
+def _common(iface, params, field):
+    if params.get('mtu') is not None:
+        iface.attrs['mtu'] = validate.int_range(params['mtu'], field + '.mtu', 68, 65535)
+    if params.get('mac_address') is not None:
+        iface.attrs['mac_address'] = validate.mac_address(params['mac_address'],
+                                                          field + '.mac_address')
+    iface.addresses = validate.cidrs(params.get('addresses'), field + '.addresses')
+    if params.get('impairment'):
+        iface.impairment = impairment(params['impairment'], field + '.impairment')
+
+
+def _add_bridge(lab, bridges, params, field):
+    node = _node(lab, params['node'], field + '.node')
+    name = validate.interface_name(params['name'], field + '.name')
+    iface = Iface(node.name, name, 'bridge', field)
+    _common(iface, params, field)
+    iface.options = dict((k, params[k]) for k in BRIDGE_SETTINGS if params.get(k) is not None)
+    validate.int_range(params.get('priority'), field + '.priority', 0, 65535)
+    validate.int_range(params.get('default_pvid'), field + '.default_pvid', 0, 4094)
+    validate.int_range(params.get('group_fwd_mask'), field + '.group_fwd_mask', 0, 0xFFFF)
+    _claim(lab, iface)
+    bridges.setdefault(name, []).append(iface)
+
+
+def _endpoint(lab, bridges, params, field):
+    name = validate.interface_name(params['name'], field + '.name')
+    bridge = None
+    if params.get('bridge'):
+        candidates = bridges.get(params['bridge'], [])
+        if params.get('node'):
+            candidates = [b for b in candidates if b.node == params['node']]
+        if not candidates:
+            raise InputError('%s.bridge: unknown bridge %r%s (not in bridges)'
+                             % (field, params['bridge'],
+                                ' in node %r' % params['node'] if params.get('node') else ''))
+        if len(candidates) > 1:
+            raise InputError('%s.bridge: there are bridges %r in nodes %s; add node: to '
+                             'say which' % (field, params['bridge'],
+                                            ', '.join(b.node for b in candidates)))
+        bridge = candidates[0]
+        node_name = bridge.node
+    else:
+        node_name = _node(lab, params.get('node'), field + '.node').name
+    iface = Iface(node_name, name, 'veth', field)
+    _common(iface, params, field)
+    if bridge is not None:
+        iface.master = bridge.name
+    return iface
+
+
+def _add_veth(lab, bridges, params, field):
+    endpoints = params.get('endpoints') or []
+    if len(endpoints) != 2:
+        raise InputError('%s.endpoints: a veth link has exactly two endpoints (%d given)'
+                         % (field, len(endpoints)))
+    _no_single_options(params, field, 'veth')
+    first, second = [_endpoint(lab, bridges, ep, '%s.endpoints[%d]' % (field, pos))
+                     for pos, ep in enumerate(endpoints)]
+    first.peer, second.peer = second, first
+    # the request that creates the pair is sent for the bridge port end, so
+    # that it is enslaved in the same request
+    primary = second if second.master and not first.master else first
+    primary.primary = True
+    for iface in (first, second):
+        _claim(lab, iface)
+
+
+def _no_single_options(params, field, kind):
+    for key in ('node', 'name', 'parent', 'parent_node', 'mode', 'runner'):
+        if params.get(key) is not None:
+            raise InputError('%s.%s: not an option of a %s link (give it per endpoint)'
+                             % (field, key, kind))
+
+
+def _add_device(lab, params, field):
+    kind = params['kind']
+    if params.get('endpoints'):
+        raise InputError('%s.endpoints: only veth links have endpoints; a %s link has '
+                         'node and name' % (field, kind))
+    if kind == 'teamd':
+        _teamd_not_yet(field)
+    node = _node(lab, params.get('node'), field + '.node')
+    if not params.get('name'):
+        raise InputError('%s.name: required for a %s link' % (field, kind))
+    iface = Iface(node.name, validate.interface_name(params['name'], field + '.name'),
+                  kind, field)
+    _common(iface, params, field)
+    if kind in STACKED_KINDS:
+        _stacked(lab, iface, params, field)
+    elif kind == 'bond':
+        _bond(lab, iface, params, field)
+    _claim(lab, iface)
+
+
+def _stacked(lab, iface, params, field):
+    if not params.get('parent'):
+        raise InputError('%s.parent: required for a %s link (the lower interface)'
+                         % (field, iface.kind))
+    parent_node = _node(lab, params.get('parent_node') or iface.node,
+                        field + '.parent_node')
+    iface.parent = (parent_node.name,
+                    validate.interface_name(params['parent'], field + '.parent'))
+    modes = IPVLAN_MODES if iface.kind.startswith('ipv') else MACVLAN_MODES
+    if params.get('mode') is not None:
+        if params['mode'] not in modes:
+            raise InputError('%s.mode: %r is not a %s mode; choose one of %s'
+                             % (field, params['mode'], iface.kind, ', '.join(modes)))
+        iface.options['mode'] = params['mode']
+    _kind_options(iface, params, field)
+
+
+def _bond(lab, iface, params, field):
+    if params.get('mode') is not None:
+        iface.options['mode'] = params['mode']
+    _kind_options(iface, params, field)
+    for pos, port in enumerate(params.get('ports') or []):
+        name = validate.interface_name(port, '%s.ports[%d]' % (field, pos))
+        if name in iface.ports:
+            raise InputError('%s.ports[%d]: %s is listed twice' % (field, pos, name))
+        iface.ports.append(name)
+
+
+def _kind_options(iface, params, field):
+    known = dict((o.name, o) for o in iface.spec.options)
+    for key, value in (params.get('options') or {}).items():
+        if key not in known:
+            raise InputError('%s.options.%s: not a %s option; known: %s'
+                             % (field, key, iface.kind, ', '.join(sorted(known)) or 'none'))
+        iface.options[key] = value
+    if 'mode' in iface.options and 'mode' not in known:
+        raise InputError('%s.mode: this collection cannot set the mode of a %s yet'
+                         % (field, iface.kind))
+
+
+def _teamd_not_yet(field):
+    try:
+        from ansible_collections.vnet.linux.plugins.module_utils import _teamd  # noqa: F401
+    except ImportError:
+        raise InputError('%s.kind: teamd links are not supported by the topology module '
+                         'yet; use the teamd module for now' % field)
+    raise InputError('%s.kind: teamd links are not supported by the topology module yet; '
+                     'use the vnet.linux.teamd module for now' % field)
+
+
+def _check_routes(lab, node):
+    names = set(i.name for i in lab.ifaces.values() if i.node == node.name)
+    for route in node.routes:
+        if route.dev and route.dev not in names and route.dev != 'lo' and not node.external:
+            raise InputError('%s.dev: %s is not an interface of node %s'
+                             % (route.field, route.dev, node.name))
+
+
+def bond_port_checks(lab):
+    """Bond ports must be lab interfaces of the bond's node."""
+    for iface in lab.ifaces.values():
+        for pos, port in enumerate(iface.ports):
+            key = (iface.node, port)
+            if key not in lab.ifaces:
+                raise InputError('%s.ports[%d]: %s is not an interface of node %s'
+                                 % (iface.field, pos, port, iface.node))
+            if lab.ifaces[key].master:
+                raise InputError('%s.ports[%d]: %s is already a port of %s'
+                                 % (iface.field, pos, port, lab.ifaces[key].master))
+            lab.ifaces[key].master = iface.name
+
+
+_TIME = re.compile(r'^(\d+(?:\.\d+)?)(us|ms|s)$')
+_RATE = re.compile(r'^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit)$')
+_PERCENT = re.compile(r'^(\d+(?:\.\d+)?)%$')
+
+
+def impairment(params, field):
+    """netem settings in canonical units: microseconds, percent, bits/s."""
+    result = {}
+    for key in ('delay', 'jitter'):
+        if params.get(key):
+            match = _TIME.match(str(params[key]).strip())
+            if not match:
+                raise InputError('%s.%s: %r is not a time like 10ms, 500us or 1s'
+                                 % (field, key, params[key]))
+            scale = {'us': 1, 'ms': 1000, 's': 1000000}[match.group(2)]
+            result[key] = int(round(float(match.group(1)) * scale))
+    if params.get('loss'):
+        match = _PERCENT.match(str(params['loss']).strip())
+        if not match or float(match.group(1)) > 100:
+            raise InputError('%s.loss: %r is not a percentage like 1%% or 0.5%%'
+                             % (field, params['loss']))
+        result['loss'] = float(match.group(1))
+    if params.get('rate'):
+        match = _RATE.match(str(params['rate']).strip().lower())
+        if not match:
+            raise InputError('%s.rate: %r is not a rate like 10mbit or 512kbit'
+                             % (field, params['rate']))
+        scale = {'bit': 1, 'kbit': 1000, 'mbit': 10 ** 6, 'gbit': 10 ** 9}[match.group(2)]
+        result['rate'] = int(float(match.group(1)) * scale)
+    if 'jitter' in result and 'delay' not in result:
+        raise InputError('%s.jitter: needs a delay' % field)
+    return result or None
+
+
+__all__ = ['build', 'Lab', 'Node', 'Iface', 'Route', 'TOPOLOGY_SPEC', 'InputError',
+           'MARK_PREFIX', 'bond_port_checks', 'kind_spec', 'BRIDGE', 'VETH']

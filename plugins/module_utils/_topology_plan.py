@@ -1,0 +1,655 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Plan a lab: compare the description with what was read, emit steps.
+
+Steps are collected per phase and emitted in dependency order:
+
+  remove    prune and re-create deletions (frees names first)
+  netns     create namespaces, mark them and bring lo up
+  create    bridges, veth pairs (the bridge port end enslaved in the same
+            request), bonds, then devices stacked on other links
+  change    attributes and kind options changed in place, sysctls
+  enslave   masters that change on existing links, bond ports
+  address   removals first (deleting an IPv4 primary also deletes its
+            secondaries), then additions
+  impair    netem qdiscs
+  up        mark and bring up in one request per link
+  route     after `up`: the kernel refuses a gateway that no up link reaches
+
+Every step has an undo unless it removes something. Check mode stops after
+planning: the step texts are the prediction, and a real run applies exactly
+the same list (both plan from the same reading).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+    EngineError,
+    Plan,
+    Wanted,
+    differences,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._topology_kernel import ROUTE_PROTOCOL
+from ansible_collections.vnet.linux.plugins.module_utils._topology_model import MARK_PREFIX
+
+PHASES = ('remove', 'netns', 'create', 'change', 'enslave', 'address', 'impair', 'up',
+          'route')
+LOOPBACK_DEFAULTS = ('127.0.0.1/8', '::1/128')
+
+
+class Report(object):
+    """What the plan does to which object, for the structured result."""
+
+    def __init__(self):
+        self.added = []
+        self.changed = []
+        self.recreated = []
+        self.removed = []
+
+    def as_dict(self):
+        return {'added': self.added, 'changed': self.changed,
+                'recreated': self.recreated, 'removed': self.removed}
+
+
+def iface_ref(iface):
+    return {'type': 'bridge' if iface.kind == 'bridge' else 'link', 'kind': iface.kind,
+            'node': iface.node, 'name': iface.name}
+
+
+class Planner(object):
+    """Builds the plan of one run from the lab model and the reading."""
+
+    def __init__(self, lab, current, kernel):
+        self.lab = lab
+        self.current = current          # netns -> namespace reading (None: missing)
+        self.kernel = kernel
+        self.steps = dict((phase, []) for phase in PHASES)
+        self.report = Report()
+        self.fresh = set()              # (node, name) of links this plan creates
+        self.warnings = []
+
+    # -- helpers --------------------------------------------------------------
+    def add(self, phase, text, do, undo=None):
+        self.steps[phase].append((text, do, undo))
+
+    def plan(self):
+        result = Plan()
+        for phase in PHASES:
+            for text, do, undo in self.steps[phase]:
+                result.add(text, do, undo)
+        result.warnings = self.warnings
+        return result
+
+    def netns_of(self, node_name):
+        return self.lab.nodes[node_name].netns
+
+    def reading(self, node_name):
+        return self.current.get(self.netns_of(node_name))
+
+    def now(self, iface):
+        """The kernel's view of a described interface (None: absent or about
+        to be re-created)."""
+        if iface.key in self.fresh:
+            return None
+        ns = self.reading(iface.node)
+        return ns['links'].get(iface.name) if ns else None
+
+    def session(self, node_name):
+        return self.kernel.session(self.netns_of(node_name))
+
+    def ours(self, view):
+        return view is not None and view.get('alias') == self.lab.mark
+
+    # -- the whole plan -----------------------------------------------------
+    def build(self):
+        for node in self.lab.nodes.values():
+            self.plan_node(node)
+        for iface in self.lab.ifaces.values():
+            self.plan_existing(iface)
+        for iface in self.lab.ifaces.values():
+            self.plan_iface(iface)
+        if self.lab.prune:
+            self.plan_prune()
+        for node in self.lab.nodes.values():
+            self.plan_routes(node)
+            self.plan_sysctls(node)
+        return self.plan()
+
+    # -- namespaces -----------------------------------------------------------
+    def plan_node(self, node):
+        ns = self.current.get(node.netns)
+        if node.external:
+            if ns is None:
+                raise EngineError('%s.name: the external namespace %r does not exist (an '
+                                  'external node is used, never created)'
+                                  % (node.field, node.name))
+            return
+        if ns is None:
+            self.add('netns', 'create namespace %s' % node.name,
+                     self._create_netns(node.netns), self._remove_netns(node.netns))
+            self.report.added.append({'type': 'node', 'name': node.name})
+            lo = {'alias': '', 'admin_state': 'down', 'addresses': ['127.0.0.1/8', '::1/128']}
+        else:
+            mark = ns['mark']
+            if mark.startswith(MARK_PREFIX) and mark != self.lab.mark:
+                raise EngineError('%s.name: namespace %s belongs to lab %r, not %r; it is '
+                                  'left alone' % (node.field, node.name,
+                                                  mark[len(MARK_PREFIX):], self.lab.name))
+            lo = ns['links']['lo']
+        if lo['alias'] != self.lab.mark or lo['admin_state'] != 'up':
+            what = 'mark namespace %s and bring lo up' % node.name
+            self.add('netns', what,
+                     self._set_link(node.name, 'lo', what,
+                                    {'ifalias': self.lab.mark, 'state': 'up'}),
+                     self._set_link(node.name, 'lo', what,
+                                    {'ifalias': lo['alias'], 'state': lo['admin_state']}))
+            if ns is not None:
+                self._changed({'type': 'node', 'name': node.name}, 'mark',
+                              lo['alias'], self.lab.mark)
+        self.plan_addresses(node.name, 'lo', 'lo in node %s' % node.name, node.loopback,
+                            lo['addresses'], keep=LOOPBACK_DEFAULTS,
+                            ref={'type': 'node', 'name': node.name}, fresh=ns is None)
+
+    def _create_netns(self, netns):
+        def run():
+            self.kernel.namespaces.create(netns)
+        return run
+
+    def _remove_netns(self, netns):
+        def run():
+            self.kernel.drop(netns)
+            self.kernel.namespaces.remove(netns)
+        return run
+
+    # -- interfaces -----------------------------------------------------------
+    def plan_existing(self, iface):
+        """Decide, before anything is created, which existing interfaces must
+        be re-created (their names are freed in the remove phase)."""
+        now = self.now(iface)
+        if now is None:
+            return
+        reason = self.recreate_reason(iface, now)
+        if reason is None:
+            return
+        if not self.ours(now):
+            raise EngineError(
+                '%s.name: %s exists in node %s but is not part of lab %r (%s); it is '
+                'left alone. Delete it or choose another name.'
+                % (iface.field, iface.name, iface.node, self.lab.name, reason))
+        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason))
+        self.fresh.add(iface.key)
+        self.report.recreated.append(dict(iface_ref(iface), reason=reason))
+        if iface.peer is not None and iface.peer.key not in self.fresh:
+            # deleting one end deletes the other: it is re-created with the pair
+            self.fresh.add(iface.peer.key)
+
+    def recreate_reason(self, iface, now):
+        if now['kind'] != iface.kind and not (iface.kind == 'teamd' and now['kind'] == 'team'):
+            return 'it is a %s, not a %s' % (now['kind'] or 'device without kind', iface.kind)
+        if iface.kind == 'veth' and not self.paired(iface, now):
+            return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
+        if iface.parent is not None and not self.on_parent(iface, now):
+            return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
+        changed = iface.spec.differences(iface.options, now['data'])
+        recreate = [o.name for o in changed if o.recreate]
+        if recreate:
+            return '%s cannot change in place' % ', '.join(recreate)
+        return None
+
+    def paired(self, iface, now):
+        peer = iface.peer
+        ns = self.reading(peer.node)
+        other = ns['links'].get(peer.name) if ns else None
+        if other is None or other['kind'] != 'veth':
+            return False
+        if now['link_index'] != other['index'] or other['link_index'] != now['index']:
+            return False
+        return self.same_netns(iface.node, now['link_netnsid'], peer.node)
+
+    def same_netns(self, node_name, netnsid, other_node):
+        """Does the netnsid a link reports (seen from its node) name the
+        other node's namespace?"""
+        if self.netns_of(node_name) == self.netns_of(other_node):
+            return netnsid is None
+        return netnsid is not None and \
+            self.session(node_name).nsid_of(self.netns_of(other_node)) == netnsid
+
+    def on_parent(self, iface, now):
+        parent_node, parent_name = iface.parent
+        ns = self.reading(parent_node)
+        parent = ns['links'].get(parent_name) if ns else None
+        if parent is None or (parent_node, parent_name) in self.fresh:
+            return False
+        if now['link_index'] != parent['index']:
+            return False
+        return self.same_netns(iface.node, now['link_netnsid'], parent_node)
+
+    def wanted(self, iface, now):
+        return Wanted(iface.name, self.netns_of(iface.node), iface.spec, attrs=iface.attrs,
+                      options=iface.options, addresses=iface.addresses,
+                      purge_addresses=self.lab.prune and self.ours(now),
+                      master=iface.master if iface.master is not None else
+                      (None if now is None or not now['master'] else ''))
+
+    def plan_iface(self, iface):
+        now = self.now(iface)
+        if now is None:
+            self.plan_create(iface)
+            return
+        self.plan_change(iface, now)
+
+    def plan_create(self, iface):
+        if iface.key not in self.fresh:
+            self.report.added.append(iface_ref(iface))
+        self.fresh.add(iface.key)
+        if iface.kind == 'veth':
+            if iface.primary:
+                self.create_veth(iface, iface.peer)
+            if iface.master and not self.enslaved_at_creation(iface):
+                # a new link is down, so a bond takes it as it is
+                self.plan_enslave(iface.node, iface.name, iface.master, None)
+        elif iface.kind == 'teamd':
+            raise EngineError('%s.kind: teamd links are not supported yet' % iface.field)
+        else:
+            self.create_device(iface)
+        self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses, [],
+                            fresh=True)
+        self.plan_impairment(iface, None)
+        self.plan_up(iface, None)
+
+    def _create_args(self, iface):
+        args = {}
+        if 'mtu' in iface.attrs:
+            args['mtu'] = iface.attrs['mtu']
+        if 'mac_address' in iface.attrs:
+            args['address'] = iface.attrs['mac_address']
+        return args
+
+    def enslaved_at_creation(self, iface):
+        """Only the end whose request creates the pair can name its master,
+        and only a bridge: bridges are created before any veth."""
+        return bool(iface.primary and iface.master and
+                    self.lab.ifaces[(iface.node, iface.master)].kind == 'bridge')
+
+    def create_veth(self, iface, peer):
+        session = self.session(iface.node)
+        peer_netns = self.netns_of(peer.node)
+        args = self._create_args(iface)
+        peer_args = dict(ifname=peer.name, **self._create_args(peer))
+        text = 'create veth %s in node %s with peer %s in node %s' % (
+            iface.name, iface.node, peer.name, peer.node)
+        if self.enslaved_at_creation(iface):
+            text += ', as a port of %s' % iface.master
+        namespaces = self.kernel.namespaces
+
+        def run():
+            if peer_netns != session.netns:
+                peer_args['net_ns_fd'] = peer_netns if peer_netns is not None \
+                    else namespaces.home
+            extra = dict(args)
+            if self.enslaved_at_creation(iface):
+                extra['master'] = session.index(iface.master)
+            session.call(text, 'link', 'add', ifname=iface.name, kind='veth',
+                         peer=peer_args, **extra)
+        self.add('create', text, run, self._delete(iface.node, iface.name, text))
+
+    def create_device(self, iface):
+        session = self.session(iface.node)
+        args = self._create_args(iface)
+        args.update(iface.spec.kernel_args(iface.options))
+        text = 'create %s' % iface.label()
+        if iface.options:
+            text += ' with %s' % describe(iface.options)
+        parent = None
+        if iface.parent is not None:
+            parent = iface.parent
+            text += ' on %s in node %s' % (parent[1], parent[0])
+        namespaces = self.kernel.namespaces
+        kind = 'team' if iface.kind == 'teamd' else iface.kind
+
+        def run():
+            extra = dict(args)
+            sender = session
+            if parent is not None:
+                # sent from the parent's namespace (where the parent index
+                # means something), placed straight into the node's
+                sender = self.session(parent[0])
+                extra['link'] = sender.index(parent[1])
+                if sender.netns != session.netns:
+                    extra['net_ns_fd'] = session.netns if session.netns is not None \
+                        else namespaces.home
+            sender.call(text, 'link', 'add', ifname=iface.name, kind=kind, **extra)
+        self.add('create', text, run, self._delete(iface.node, iface.name, text))
+
+    def plan_change(self, iface, now):
+        wanted = self.wanted(iface, now)
+        diff = differences(wanted, now)
+        if not self.ours(now):
+            diff['mark'] = (now['alias'], self.lab.mark)
+        if now['admin_state'] != 'up':
+            diff['admin_state'] = (now['admin_state'], 'up')
+        impaired = self.plan_impairment(iface, now)
+        if impaired:
+            diff['impairment'] = impaired
+        for field, (have, want) in sorted(diff.items()):
+            self._changed(iface_ref(iface), field, have, want)
+        attrs = dict((key, iface.attrs[key]) for key in ('mtu', 'mac_address') if key in diff)
+        if attrs:
+            self.set_attrs(iface, attrs, dict((key, now[key]) for key in attrs))
+        options = dict((o.name, iface.options[o.name])
+                       for o in iface.spec.differences(iface.options, now['data']))
+        if options:
+            self.set_options(iface, options, iface.spec.current(now['data']))
+        if 'master' in diff:
+            self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
+                              bond=self._is_bond(iface.node, wanted.master))
+        purge = wanted.purge_addresses
+        self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
+                            now['addresses'], purge=purge)
+        self.plan_up(iface, now)
+
+    def _is_bond(self, node_name, name):
+        iface = self.lab.ifaces.get((node_name, name)) if name else None
+        return iface is not None and iface.kind == 'bond'
+
+    def _changed(self, ref, field, have, want):
+        for entry in self.report.changed:
+            if all(entry.get(k) == v for k, v in ref.items()):
+                entry['changes'][field] = {'before': have, 'after': want}
+                return
+        self.report.changed.append(dict(ref, changes={field: {'before': have, 'after': want}}))
+
+    def set_attrs(self, iface, attrs, old):
+        keyword = {'mtu': 'mtu', 'mac_address': 'address'}
+        text = 'set %s on %s' % (describe(attrs), iface.label())
+        self.add('change', text,
+                 self._set_link(iface.node, iface.name, text,
+                                dict((keyword[k], v) for k, v in attrs.items())),
+                 self._set_link(iface.node, iface.name, text,
+                                dict((keyword[k], v) for k, v in old.items())))
+
+    def set_options(self, iface, options, old):
+        text = 'set %s on %s' % (describe(options), iface.label())
+        kind = iface.spec.kind
+        old = dict((k, old[k]) for k in options if k in old)
+        self.add('change', text,
+                 self._set_link(iface.node, iface.name, text,
+                                dict(iface.spec.kernel_args(options), kind=kind)),
+                 self._set_link(iface.node, iface.name, text,
+                                dict(iface.spec.kernel_args(old), kind=kind)))
+
+    def plan_enslave(self, node_name, name, master, old_master, bond=False):
+        session = self.session(node_name)
+        if master:
+            text = 'attach %s to %s in node %s' % (name, master, node_name)
+        else:
+            text = 'release %s from %s in node %s' % (name, old_master, node_name)
+
+        def attach(target, down_first):
+            def run():
+                index = session.index(name)
+                if down_first:
+                    # a bond takes only ports that are down (EPERM otherwise)
+                    session.call(text, 'link', 'set', index=index, state='down')
+                session.call(text, 'link', 'set', index=index,
+                             master=session.index(target) if target else 0)
+            return run
+        self.add('enslave', text, attach(master, bond), attach(old_master or '', False))
+
+    # -- addresses --------------------------------------------------------------
+    def plan_addresses(self, node_name, name, label, wanted, have, purge=False, keep=(),
+                       ref=None, fresh=False):
+        session = self.session(node_name)
+        if purge or (ref is not None and self.lab.prune):
+            for cidr in have:
+                if cidr not in wanted and cidr not in keep:
+                    self.add('address', 'remove address %s from %s' % (cidr, label),
+                             self._address(session, name, 'del', cidr),
+                             self._address(session, name, 'add', cidr))
+                    if ref is not None:
+                        self._changed(ref, 'loopback', have, list(wanted))
+        for cidr in wanted:
+            if cidr not in have:
+                self.add('address', 'add address %s to %s' % (cidr, label),
+                         self._address(session, name, 'add', cidr),
+                         self._address(session, name, 'del', cidr))
+                if ref is not None and not fresh:
+                    self._changed(ref, 'loopback', have, list(wanted))
+
+    @staticmethod
+    def _address(session, name, command, cidr):
+        iface = ipaddress.ip_interface(cidr)
+
+        def run():
+            args = dict(index=session.index(name), address=str(iface.ip),
+                        prefixlen=iface.network.prefixlen)
+            session.call('%s address %s on %s' % (command, cidr, name), 'addr', command,
+                         **args)
+        return run
+
+    # -- up and mark --------------------------------------------------------------
+    def plan_up(self, iface, now):
+        have_alias = now['alias'] if now else ''
+        have_state = now['admin_state'] if now else 'down'
+        if have_alias == self.lab.mark and have_state == 'up':
+            return
+        if have_state == 'up':
+            text = 'mark %s' % iface.label()
+        elif have_alias == self.lab.mark:
+            text = 'bring up %s' % iface.label()
+        else:
+            text = 'mark and bring up %s' % iface.label()
+        self.add('up', text,
+                 self._set_link(iface.node, iface.name, text,
+                                {'ifalias': self.lab.mark, 'state': 'up'}),
+                 self._set_link(iface.node, iface.name, text,
+                                {'ifalias': have_alias, 'state': have_state}))
+
+    # -- impairment (netem) ---------------------------------------------------
+    def plan_impairment(self, iface, now):
+        """Returns (have, want) when the qdisc changes. Qdiscs are read only
+        where the lab uses impairments (see read_lab), so a lab without any
+        costs no qdisc dumps."""
+        from ansible_collections.vnet.linux.plugins.module_utils import _topology_netem as netem
+        ns = self.reading(iface.node)
+        have = ns.get('qdiscs', {}).get(now['index']) if (ns and now) else None
+        if (iface.impairment or None) == (have or None):
+            return None
+        session = self.session(iface.node)
+        if iface.impairment:
+            text = 'set impairment %s on %s' % (netem.describe(iface.impairment), iface.label())
+            self.add('impair', text, netem.setter(session, iface.name, iface.impairment, text),
+                     netem.setter(session, iface.name, have, text))
+        else:
+            text = 'remove impairment from %s' % iface.label()
+            self.add('impair', text, netem.setter(session, iface.name, None, text),
+                     netem.setter(session, iface.name, have, text))
+        return (have, iface.impairment)
+
+    # -- routes -----------------------------------------------------------------
+    def plan_routes(self, node):
+        ns = self.current.get(node.netns)
+        have = dict(((r['family'], r['prefix'], r['metric']), r)
+                    for r in (ns['routes'] if ns else []))
+        session = self.session(node.name)
+        wanted_keys = set()
+        for route in node.routes:
+            wanted_keys.add(route.key)
+            now = have.get(route.key)
+            if now is not None and now['via'] == route.via and \
+                    (route.dev is None or now['dev'] == route.dev):
+                continue
+            ref = {'type': 'route', 'node': node.name, 'dst': route.describe()['dst']}
+            command = 'replace' if now is not None else 'add'
+            text = '%s route %s in node %s' % (command, _route_text(route.describe()),
+                                               node.name)
+            if now is None:
+                self.report.added.append(ref)
+                undo = self._route(session, 'del', route.key, None, None)
+            else:
+                self._changed(ref, 'route', _route_text(_route_view(now)),
+                              _route_text(route.describe()))
+                undo = self._route(session, 'replace', route.key, now['via'], now['dev'])
+            self.add('route', text,
+                     self._route(session, command, route.key, route.via, route.dev), undo)
+        if not self.lab.prune or ns is None:
+            return
+        for key, now in sorted(have.items(), key=lambda item: str(item[0])):
+            if key in wanted_keys or now['proto'] != ROUTE_PROTOCOL:
+                continue
+            text = 'delete route %s in node %s' % (_route_text(_route_view(now)), node.name)
+            self.report.removed.append({'type': 'route', 'node': node.name,
+                                        'dst': _route_view(now)['dst']})
+            self.steps['route'].insert(0, (text, self._route(session, 'del', key, None, None),
+                                           self._route(session, 'add', key, now['via'],
+                                                       now['dev'])))
+
+    @staticmethod
+    def _route(session, command, key, via, dev):
+        family, (network, length), metric = key
+
+        def run():
+            args = dict(family=family, dst='%s/%d' % (network, length), table=254,
+                        proto=ROUTE_PROTOCOL)
+            if metric:
+                args['priority'] = metric
+            if via:
+                args['gateway'] = via
+            if dev:
+                args['oif'] = session.index(dev)
+            session.call('%s route %s/%d' % (command, network, length), 'route', command,
+                         **args)
+        return run
+
+    # -- sysctls ------------------------------------------------------------------
+    def plan_sysctls(self, node):
+        if not node.sysctls:
+            return
+        ns = self.current.get(node.netns)
+        have = ns['sysctls'] if ns else {}
+        for key, (path, value) in sorted(node.sysctls.items()):
+            old = have.get(key)
+            if ns is not None and old is None and not self._names_new_link(node, key):
+                raise EngineError('%s.sysctls: %s does not exist in node %s (a typo, or an '
+                                  'interface that is not there?)' % (node.field, key, node.name))
+            if old == value:
+                continue
+            ref = {'type': 'node', 'name': node.name}
+            if ns is not None:
+                self._changed(ref, 'sysctls.' + key, old, value)
+            self.add('change', 'set %s=%s in node %s' % (key, value, node.name),
+                     self._sysctl(node, path, value, key),
+                     self._sysctl(node, path, old, key) if old is not None else None)
+
+    def _names_new_link(self, node, key):
+        return any(('.%s.' % i.name) in key for i in self.lab.ifaces.values()
+                   if i.node == node.name)
+
+    def _sysctl(self, node, path, value, key):
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink import write_sysctl
+
+        def run():
+            with self.kernel.namespaces.inside(node.netns):
+                try:
+                    write_sysctl(path, value)
+                except (IOError, OSError) as err:
+                    raise EngineError('setting %s=%s in node %s failed: %s'
+                                      % (key, value, node.name, err))
+        return run
+
+    # -- prune ----------------------------------------------------------------------
+    def plan_prune(self):
+        described = set((self.lab.nodes[i.node].netns, i.name) for i in self.lab.ifaces.values())
+        node_netns = set(node.netns for node in self.lab.nodes.values())
+        for netns, ns in sorted(self.current.items(), key=lambda item: str(item[0])):
+            if ns is None:
+                continue
+            if netns not in node_netns:
+                if ns['mark'] == self.lab.mark:
+                    self.add('remove', 'remove namespace %s (left the lab)' % netns,
+                             self._remove_netns(netns))
+                    self.report.removed.append({'type': 'node', 'name': netns})
+                    continue
+            for name, view in sorted(ns['links'].items()):
+                if (netns, name) in described or not self.ours(view) or name == 'lo':
+                    continue
+                node = self.lab.node_of_netns(netns)
+                node_name = node.name if node else netns
+                self.delete_link(node_name, view, '%s %s in %s (left the lab)' % (
+                    view['kind'] or 'link', name, 'node %s' % node_name if node else
+                    _where(netns)), netns=netns)
+                self.report.removed.append({'type': 'bridge' if view['kind'] == 'bridge'
+                                            else 'link', 'kind': view['kind'],
+                                            'node': node_name, 'name': name})
+
+    def delete_link(self, node_name, view, label, netns=False):
+        if netns is False:
+            session = self.session(node_name)
+        else:
+            session = self.kernel.session(netns)
+        name = view['name']
+
+        def run():
+            index = session.index(name)
+            session.call('deleting %s' % label, 'link', 'del', index=index)
+            session.forget_indexes()
+        self.add('remove', 'delete %s' % label, run)
+
+    # -- generic setters --------------------------------------------------------------
+    def _set_link(self, node_name, name, text, kwargs):
+        session = self.session(node_name)
+
+        def run():
+            session.call(text, 'link', 'set', index=session.index(name), **kwargs)
+        return run
+
+    def _delete(self, node_name, name, text):
+        session = self.session(node_name)
+
+        def run():
+            session.call('undoing ' + text, 'link', 'del', index=session.index(name))
+            session.forget_indexes()
+        return run
+
+
+def _where(netns):
+    return 'namespace %s' % netns if netns else 'the root namespace'
+
+
+def _route_view(route):
+    network, length = route['prefix']
+    dst = 'default' if length == 0 else '%s/%d' % (network, length)
+    out = {'dst': dst}
+    if route['via']:
+        out['via'] = route['via']
+    if route['dev']:
+        out['dev'] = route['dev']
+    if route['metric']:
+        out['metric'] = route['metric']
+    return out
+
+
+def route_view(route):
+    return _route_view(route)
+
+
+def _route_text(view):
+    text = view['dst']
+    if view.get('via'):
+        text += ' via %s' % view['via']
+    if view.get('dev'):
+        text += ' dev %s' % view['dev']
+    if view.get('metric'):
+        text += ' metric %s' % view['metric']
+    return text
+
+
+def describe(changes):
+    return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
+
+
+__all__ = ['Planner', 'PHASES', 'route_view', 'describe', 'BRIDGE']

@@ -1,0 +1,473 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: topology
+short_description: Build, converge and remove a whole virtual network lab in one task
+description:
+  - Takes one description of a lab (network namespaces as nodes, bridges,
+    and links between them) and makes the host match it in one run.
+  - Every change is planned first and then applied in dependency order:
+    namespaces, links, in-place changes, enslaving, addresses, impairments,
+    bringing links up, routes. If a step fails, the steps this run already
+    made are undone, and the error names the step.
+  - With O(state=present) the run converges. It adds what is missing, changes
+    attributes in place, and re-creates a link only when the kernel cannot
+    change it in place (another peer or parent, another kind).
+  - Every object it creates carries the lab's ownership mark C(vnet:<lab>):
+    the alias of each link, and for a namespace the alias of its C(lo).
+    O(prune=true) and O(state=absent) remove only marked objects. They never
+    remove anything unmarked.
+  - O(state=absent) removes the whole lab: the marked links outside its
+    namespaces first, then its namespaces (which takes every link inside
+    with them).
+  - Namespaces are created in-process (unshare and a bind mount, as
+    C(ip netns add) does) and each namespace gets one netlink socket, so a
+    lab of hundreds of nodes builds in about a second.
+  - Input errors are reported before anything is read or changed, with the
+    path of the field (for example C(links[3].endpoints[1].node: unknown node 'r9')).
+version_added: 1.0.0
+author:
+  - vnet.linux developers
+extends_documentation_fragment:
+  - vnet.linux.link.ATTRIBUTES
+options:
+  lab:
+    description:
+      - Name of the lab; it is written into the ownership mark C(vnet:<lab>).
+      - 1 to 64 letters, digits, C(_), C(.) or C(-).
+    type: str
+    required: true
+  state:
+    description:
+      - C(present) builds the lab or converges it to the description.
+      - C(absent) removes every object marked with the lab's name (the
+        description's nodes and links are not needed and are ignored).
+    type: str
+    choices: [present, absent]
+    default: present
+  prune:
+    description:
+      - Also remove marked objects that are no longer described. These are
+        namespaces, links, routes added by this module, and addresses on
+        marked links and on C(lo) of marked namespaces.
+      - Unmarked objects are never removed.
+    type: bool
+    default: false
+  verify:
+    description:
+      - After applying, read the lab again and fail if anything is still to
+        be done (the kernel silently ignored a setting).
+    type: bool
+    default: true
+  nodes:
+    description:
+      - The nodes of the lab. Each node is a named network namespace (as in
+        C(ip netns)) whose name is the node's name.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - Name of the node and of its namespace (1 to 15 bytes, no C(/), no
+            whitespace, not C(.) or C(..)).
+        type: str
+        required: true
+      external:
+        description:
+          - The namespace exists already and is not the lab's. The lab uses it
+            (puts links in it, adds routes) but never creates, marks or
+            removes it.
+        type: bool
+        default: false
+      root:
+        description:
+          - This node is the host's root network namespace (implies
+            O(nodes[].external)). Use it to reach the host, for example a
+            macvlan on the host's C(eth1) placed into a lab node.
+        type: bool
+        default: false
+      sysctls:
+        description:
+          - Per-namespace sysctls (C(net.*) keys), for example
+            C(net.ipv4.ip_forward=1) for a router. Per-interface keys of the
+            lab's own links (C(net.ipv4.conf.eth0.rp_filter)) work too.
+        type: dict
+        default: {}
+      loopback:
+        description:
+          - Addresses (CIDR) on the node's C(lo), for example a router id
+            C(10.255.0.1/32). C(lo) is always brought up.
+        type: list
+        elements: str
+        default: []
+      routes:
+        description:
+          - Static routes of the node (main table). They are marked with the
+            route protocol number 118, so O(prune) can tell them apart.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          dst:
+            description:
+              - Destination network in CIDR form (C(10.0.0.0/8), no host
+                bits), or C(default). An IPv6 default route is written
+                C(default) with an IPv6 O(nodes[].routes[].via).
+            type: str
+            required: true
+          via:
+            description: Gateway address (on a directly connected network of the node).
+            type: str
+          dev:
+            description: Outgoing interface (one of the node's).
+            type: str
+          metric:
+            description: Route metric (priority).
+            type: int
+  bridges:
+    description:
+      - Linux bridges (switches), each in a node. Bridge settings omitted are
+        left as the kernel has them. Ports are added by links whose endpoint
+        names the bridge (O(links[].endpoints[].bridge)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Interface name of the bridge.
+        type: str
+        required: true
+      node:
+        description: Node (namespace) the bridge is in.
+        type: str
+        required: true
+      stp:
+        description: Spanning tree protocol (kernel STP) on or off.
+        type: bool
+      priority:
+        description: Bridge priority for STP (0 to 65535).
+        type: int
+      forward_delay:
+        description: STP forward delay in seconds.
+        type: float
+      hello_time:
+        description: STP hello time in seconds.
+        type: float
+      max_age:
+        description: STP max message age in seconds.
+        type: float
+      ageing_time:
+        description: How long learned MAC addresses are kept, in seconds.
+        type: float
+      vlan_filtering:
+        description: VLAN filtering (needs a kernel with bridge VLAN filtering).
+        type: bool
+      vlan_protocol:
+        description: VLAN protocol the bridge filters on.
+        type: str
+        choices: [802.1Q, 802.1ad]
+      default_pvid:
+        description: PVID given to new ports (0 to 4094).
+        type: int
+      mcast_snooping:
+        description: IGMP/MLD snooping.
+        type: bool
+      mcast_querier:
+        description: Act as IGMP/MLD querier.
+        type: bool
+      group_fwd_mask:
+        description: Bit mask of link-local group addresses to forward.
+        type: int
+      mtu:
+        description: MTU of the bridge.
+        type: int
+      mac_address:
+        description: MAC address of the bridge.
+        type: str
+      addresses:
+        description: Addresses (CIDR) on the bridge itself (for example a gateway of the LAN).
+        type: list
+        elements: str
+        default: []
+  links:
+    description:
+      - The links. A O(links[].kind=veth) link (the default) joins two
+        endpoints. Other kinds are one device in a node, described by
+        O(links[].node) and O(links[].name).
+      - Order does not matter; devices stacked on other links are created
+        after them.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      kind:
+        description:
+          - C(veth) is a point-to-point pair between two endpoints.
+          - C(macvlan), C(macvtap), C(ipvlan), C(ipvtap) are a device on a
+            parent interface (O(links[].parent) in O(links[].parent_node)),
+            placed into O(links[].node).
+          - C(bond) bonds ports of its node (O(links[].ports)).
+          - C(teamd) is not supported by this module yet (use the team
+            module); a description with it is rejected before any change.
+          - bond, ipvlan, ipvtap need kernel modules that some kernels lack.
+        type: str
+        choices: [veth, macvlan, macvtap, ipvlan, ipvtap, bond, teamd]
+        default: veth
+      endpoints:
+        description:
+          - The two ends of a veth link.
+        type: list
+        elements: dict
+        suboptions:
+          node:
+            description:
+              - Node the end is in. With O(links[].endpoints[].bridge) it may
+                be omitted (it is the bridge's node).
+            type: str
+          bridge:
+            description:
+              - Make this end a port of this bridge (in the bridge's node).
+                Give O(links[].endpoints[].node) too when several nodes have
+                a bridge of that name.
+            type: str
+          name:
+            description: Interface name of the end.
+            type: str
+            required: true
+          addresses:
+            description: Addresses (CIDR) of the end.
+            type: list
+            elements: str
+            default: []
+          mtu:
+            description: MTU of the end.
+            type: int
+          mac_address:
+            description: MAC address of the end.
+            type: str
+          impairment:
+            description:
+              - Impair traffic sent by this end with a netem qdisc (needs the
+                kernel's C(sch_netem)).
+            type: dict
+            suboptions:
+              delay:
+                description: Added delay (C(10ms), C(500us), C(1s)).
+                type: str
+              jitter:
+                description: Delay variation (needs O(links[].endpoints[].impairment.delay)).
+                type: str
+              loss:
+                description: Random loss in percent (C(1%)).
+                type: str
+              rate:
+                description: Rate limit (C(10mbit), C(512kbit)).
+                type: str
+      node:
+        description: Node of a single-device link (not veth).
+        type: str
+      name:
+        description: Interface name of a single-device link (not veth).
+        type: str
+      addresses:
+        description: Addresses (CIDR) of a single-device link.
+        type: list
+        elements: str
+        default: []
+      mtu:
+        description: MTU of a single-device link.
+        type: int
+      mac_address:
+        description: MAC address of a single-device link.
+        type: str
+      parent:
+        description: The lower interface of a macvlan, macvtap, ipvlan or ipvtap.
+        type: str
+      parent_node:
+        description:
+          - Node of O(links[].parent) (default O(links[].node)). The device is
+            created on the parent and placed straight into O(links[].node).
+        type: str
+      mode:
+        description:
+          - Mode of a macvlan/macvtap (C(private), C(vepa), C(bridge),
+            C(passthru), C(source)), of an ipvlan/ipvtap (C(l2), C(l3),
+            C(l3s)), or of a bond (as its kind spec names them, for
+            example C(active-backup)).
+        type: str
+      ports:
+        description: Ports of a bond, interfaces of the bond's node (for example veth ends).
+        type: list
+        elements: str
+        default: []
+      options:
+        description:
+          - Further kind options, as the collection's kind specs name them
+            (for a bond for example C(miimon)). Unknown names are refused.
+        type: dict
+        default: {}
+      runner:
+        description: Team runner (C(teamd) links; not supported yet).
+        type: str
+      impairment:
+        description: Impairment (netem) of a single-device link, as for endpoints.
+        type: dict
+        suboptions:
+          delay:
+            description: Added delay.
+            type: str
+          jitter:
+            description: Delay variation.
+            type: str
+          loss:
+            description: Random loss in percent.
+            type: str
+          rate:
+            description: Rate limit.
+            type: str
+notes:
+  - Interfaces are always brought up. Routes are added after that, because
+    the kernel refuses a gateway that no up link reaches.
+  - Impairments are read only in nodes where the description uses them (or
+    with O(prune)), so removing the last impairment of a node needs O(prune=true)
+    or an explicit run with the impairment still described elsewhere in that node.
+seealso:
+  - module: vnet.linux.topology_facts
+  - module: vnet.linux.netns
+  - module: vnet.linux.veth
+  - module: vnet.linux.bridge
+'''
+
+EXAMPLES = r'''
+- name: Two routers, a switch with a host, a default route
+  vnet.linux.topology:
+    lab: demo
+    nodes:
+      - name: r1
+        sysctls: {net.ipv4.ip_forward: 1}
+        loopback: [10.255.0.1/32]
+      - name: r2
+        routes:
+          - {dst: default, via: 10.1.0.0}
+      - name: sw1
+      - name: h1
+        routes:
+          - {dst: default, via: 10.2.0.1}
+    bridges:
+      - {name: br0, node: sw1, stp: false}
+    links:
+      - endpoints:
+          - {node: r1, name: eth0, addresses: [10.1.0.0/31]}
+          - {node: r2, name: eth0, addresses: [10.1.0.1/31]}
+      - endpoints:
+          - {node: r1, name: eth1, addresses: [10.2.0.1/24]}
+          - {bridge: br0, name: r1-p}
+      - endpoints:
+          - {node: h1, name: eth0, addresses: [10.2.0.11/24]}
+          - {bridge: br0, name: h1-p}
+
+- name: Preview the plan without changing anything
+  vnet.linux.topology:
+    lab: demo
+    nodes: [{name: r1}, {name: r2}]
+    links:
+      - endpoints:
+          - {node: r1, name: eth0}
+          - {node: r2, name: eth0}
+  check_mode: true
+  diff: true
+  register: preview
+
+- name: A macvlan on a lab node's link
+  vnet.linux.topology:
+    lab: mv
+    nodes: [{name: host1}, {name: n1}]
+    links:
+      - endpoints:
+          - {node: host1, name: eth1}
+          - {node: host1, name: eth1-peer}
+      - {kind: macvlan, node: n1, name: mv0, parent: eth1, parent_node: host1,
+         mode: bridge, addresses: [192.0.2.10/24]}
+
+- name: Converge and remove what left the description
+  vnet.linux.topology:
+    lab: demo
+    prune: true
+    nodes: [{name: r1}]
+
+- name: Remove the whole lab
+  vnet.linux.topology:
+    lab: demo
+    state: absent
+'''
+
+RETURN = r'''
+actions:
+  description: The ordered steps the run made (in check mode, would make). A
+    real run's list equals the check-mode list for the same state.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - create namespace r1
+    - mark namespace r1 and bring lo up
+    - create veth eth0 in node r1 with peer eth0 in node r2
+    - add address 10.1.0.0/31 to veth eth0 in node r1
+    - mark and bring up veth eth0 in node r1
+plan:
+  description: What the run does to which object, as structured lists.
+  returned: always
+  type: dict
+  contains:
+    added:
+      description: Objects created (nodes, bridges, links, routes).
+      type: list
+      elements: dict
+      sample: [{type: link, kind: veth, node: r1, name: eth0}]
+    changed:
+      description: Objects changed in place, with each field's before and after.
+      type: list
+      elements: dict
+      sample: [{type: link, kind: veth, node: r1, name: eth0,
+                changes: {mtu: {before: 1500, after: 9000}}}]
+    recreated:
+      description: Objects deleted and created again, with the reason.
+      type: list
+      elements: dict
+    removed:
+      description: Marked objects removed (prune, state=absent).
+      type: list
+      elements: dict
+timing:
+  description: Seconds the module spent per stage (validate, read, plan,
+    apply, verify) and in total, without Ansible's own overhead.
+  returned: always
+  type: dict
+  sample: {validate: 0.002, read: 0.05, plan: 0.01, apply: 0.6, verify: 0.2, total: 0.86}
+peak_memory_mb:
+  description: Peak resident memory of the module process (MiB).
+  returned: always
+  type: float
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.vnet.linux.plugins.module_utils._topology import (
+    TOPOLOGY_SPEC,
+    run_topology,
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=TOPOLOGY_SPEC, supports_check_mode=True)
+    run_topology(module)
+
+
+if __name__ == '__main__':
+    main()
