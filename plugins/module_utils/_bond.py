@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Bond rules and planning: which option fits which mode, what the kernel
+can change while the bond is up or has ports, and the order ports are
+enslaved in.
+
+The rules follow the kernel's own table (drivers/net/bonding/bond_options.c:
+unsuppmodes, BOND_OPTFLAG_IFDOWN, BOND_OPTFLAG_NOSLAVES), so input the
+kernel would refuse half-way through a run is refused before anything
+changes, with a message that names the mode.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.vnet.linux.plugins.module_utils import _nla  # noqa: F401 registers maps
+from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+    EngineError,
+    Wanted,
+    plan_delete,
+    plan_link,
+    predicted,
+    public,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import BOND
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import where
+
+INT_MAX = 2 ** 31 - 1
+DEFAULT_MODE = 'balance-rr'
+SETTINGS = [option.name for option in BOND.options]
+
+AB_TLB_ALB = ('active-backup', 'balance-tlb', 'balance-alb')
+LACP = ('802.3ad',)
+# option -> the modes it is used in (anything else is refused)
+MODES_OF = {
+    'lacp_rate': LACP, 'lacp_active': LACP, 'ad_select': LACP,
+    'ad_actor_sys_prio': LACP, 'ad_actor_system': LACP, 'ad_user_port_key': LACP,
+    'primary': AB_TLB_ALB, 'active_port': AB_TLB_ALB, 'ports[].prio': AB_TLB_ALB,
+    'packets_per_port': ('balance-rr',),
+    'tlb_dynamic_lb': ('balance-tlb', 'balance-alb'),
+    'xmit_hash_policy': ('balance-xor', '802.3ad', 'balance-tlb', 'balance-alb'),
+}
+# ARP monitoring does not exist in these modes; turning it on there is refused
+NO_ARP_MODES = ('802.3ad', 'balance-tlb', 'balance-alb')
+ARP_OPTIONS = ('arp_interval', 'arp_ip_target', 'arp_validate', 'arp_missed_max',
+               'arp_all_targets')
+# the kernel changes these only while the bond is down (EBUSY otherwise)
+NEEDS_DOWN = frozenset(['mode', 'lacp_rate', 'lacp_active', 'ad_select', 'tlb_dynamic_lb',
+                        'ad_user_port_key'])
+# ... and these only while it has no ports (ENOTEMPTY otherwise)
+NEEDS_NO_PORTS = frozenset(['mode', 'fail_over_mac'])
+
+RANGES = {
+    'miimon': (0, INT_MAX), 'updelay': (0, INT_MAX), 'downdelay': (0, INT_MAX),
+    'peer_notify_delay': (0, 300000), 'arp_interval': (0, INT_MAX),
+    'arp_missed_max': (1, 255), 'resend_igmp': (0, 255), 'num_grat_arp': (0, 255),
+    'num_unsol_na': (0, 255), 'min_links': (0, INT_MAX), 'lp_interval': (1, INT_MAX),
+    'packets_per_port': (0, 65535), 'ad_actor_sys_prio': (1, 65535),
+    'ad_user_port_key': (0, 1023),
+}
+MAX_ARP_TARGETS = 16
+
+
+def _turns_on(value):
+    """ARP settings at their 'off' value are harmless in any mode."""
+    return value not in (None, 0, [], (), 'none', 'any')
+
+
+def mode_misfits(mode, settings, ports=()):
+    """Messages for each given setting that does not fit `mode`."""
+    problems = []
+    for name, value in sorted(settings.items()):
+        if value is None:
+            continue
+        modes = MODES_OF.get(name)
+        if modes and mode not in modes:
+            problems.append('%s is only used in mode %s, not in mode %s'
+                            % (name, ' / '.join(modes), mode))
+        if name in ARP_OPTIONS and mode in NO_ARP_MODES and _turns_on(value):
+            problems.append('%s: ARP monitoring is not available in mode %s (use miimon)'
+                            % (name, mode))
+    if mode not in AB_TLB_ALB and any(port.get('prio') is not None for port in ports):
+        problems.append('ports[].prio is only used in mode %s, not in mode %s'
+                        % (' / '.join(AB_TLB_ALB), mode))
+    return problems
+
+
+def check_settings(settings, current_miimon=None):
+    """Ranges and the rules between settings; returns cleaned settings."""
+    clean = dict(settings)
+    for name, (low, high) in RANGES.items():
+        validate.int_range(clean.get(name), name, low, high)
+    if clean.get('ad_actor_system') is not None:
+        clean['ad_actor_system'] = validate.mac_address(clean['ad_actor_system'],
+                                                        'ad_actor_system')
+    if clean.get('arp_ip_target') is not None:
+        clean['arp_ip_target'] = arp_targets(clean['arp_ip_target'])
+    if clean.get('miimon') and clean.get('arp_interval'):
+        raise validate.InputError('miimon and arp_interval: MII and ARP monitoring exclude '
+                                  'each other; set one of them to 0')
+    grat, unsol = clean.get('num_grat_arp'), clean.get('num_unsol_na')
+    if grat is not None and unsol is not None and grat != unsol:
+        raise validate.InputError('num_grat_arp and num_unsol_na are one kernel setting '
+                                  '(peer notifications); give one value')
+    miimon = clean['miimon'] if clean.get('miimon') is not None else current_miimon
+    for name in ('updelay', 'downdelay', 'peer_notify_delay'):
+        _check_delay(name, clean.get(name), miimon)
+    return clean
+
+
+def _check_delay(name, value, miimon):
+    """The kernel keeps these as multiples of miimon and rounds down."""
+    if not value or miimon is None:
+        return
+    if miimon == 0:
+        raise validate.InputError('%s needs MII monitoring: set miimon (in ms) too' % name)
+    if value % miimon:
+        raise validate.InputError('%s: %d ms is not a multiple of miimon (%d ms); the kernel '
+                                  'would round it down' % (name, value, miimon))
+
+
+def arp_targets(values):
+    result = []
+    for pos, value in enumerate(values):
+        address = validate.ip_address(value, 'arp_ip_target[%d]' % pos)
+        if ':' in address:
+            raise validate.InputError('arp_ip_target[%d]: %s is not IPv4' % (pos, address))
+        if address in result:
+            raise validate.InputError('arp_ip_target: %s is listed twice' % address)
+        result.append(address)
+    if len(result) > MAX_ARP_TARGETS:
+        raise validate.InputError('arp_ip_target: at most %d targets' % MAX_ARP_TARGETS)
+    return result
+
+
+def check_ports(ports, bond_name):
+    seen = set()
+    for pos, port in enumerate(ports):
+        field = 'ports[%d]' % pos
+        validate.interface_name(port['name'], field + '.name')
+        if port['name'] in seen:
+            raise validate.InputError('%s.name: port %s is listed twice' % (field, port['name']))
+        if port['name'] == bond_name:
+            raise validate.InputError('%s.name: a bond cannot be its own port' % field)
+        seen.add(port['name'])
+        validate.int_range(port.get('queue_id'), field + '.queue_id', 0, 65535)
+        validate.int_range(port.get('prio'), field + '.prio', -2 ** 31, INT_MAX)
+
+
+def blocked_by_ports(changed, port_names):
+    """Text for changes the kernel refuses while the bond has ports."""
+    blocked = sorted(set(changed) & NEEDS_NO_PORTS)
+    if not blocked or not port_names:
+        return None
+    return ('%s cannot change while the bond has ports (%s): the kernel refuses it '
+            '(ENOTEMPTY)' % (', '.join(blocked), ', '.join(sorted(port_names))))
+
+
+# --- planning (needs the kernel's state) ------------------------------------
+
+class BondPlanner(object):
+    """Plans one bond and its ports on a LinkRun."""
+
+    def __init__(self, run, bond, settings, ports, now):
+        self.run = run
+        self.bond = bond
+        self.settings = settings  # primary, active_port, recreate, purge_ports
+        self.ports = ports
+        self.now = now
+        self.session = run.session(bond.netns)
+        self.created = False
+
+    def enslaved(self):
+        if self.now is None:
+            return []
+        return [link for link in self.session.links() if link['master'] == self.bond.name]
+
+    def plan(self):
+        current = self.now
+        enslaved = self.enslaved()
+        changed = [o.name for o in BOND.differences(self.bond.options, current['data'])] \
+            if current else []
+        blocked = blocked_by_ports(changed, [link['name'] for link in enslaved])
+        reenslave = []
+        if blocked:
+            if not self.settings['recreate']:
+                raise EngineError(blocked + '. Set recreate: true to delete and re-create the '
+                                  'bond (its ports are released and enslaved again; traffic '
+                                  'stops meanwhile), or release the ports first.')
+            plan_delete(self.run.plan, self.session, current, self.run.guard,
+                        reason='recreate: ' + blocked)
+            listed = [port['name'] for port in self.ports]
+            if not self.settings['purge_ports']:
+                reenslave = [link for link in enslaved if link['name'] not in listed]
+            current = None
+        elif current is not None and set(changed) & NEEDS_DOWN and current['admin_state'] == 'up':
+            current = self._plan_down(current, sorted(set(changed) & NEEDS_DOWN))
+        self.created = plan_link(self.run.plan, self.session, self.bond, current, self.run.guard)
+        self.run.expect(self.bond)
+        recreated = self.created and self.now is not None
+        for port in self.ports:
+            self._plan_port(port['name'], port, recreated)
+        for link in reenslave:
+            self._plan_port(link['name'], {}, recreated)
+        if self.settings['purge_ports'] and not self.created:
+            self._plan_purge(enslaved)
+        self._plan_named('primary', 'IFLA_BOND_PRIMARY', 'bond_primary')
+        self._plan_named('active_port', 'IFLA_BOND_ACTIVE_SLAVE', 'bond_active_slave')
+
+    def _plan_down(self, current, reasons):
+        self.run.guard.check(self.bond.netns, current, 'take down')
+        label = self.bond.label
+        session, name = self.session, self.bond.name
+        self.run.plan.add('take %s down (the kernel changes %s only while it is down)'
+                          % (label, ', '.join(reasons)),
+                          lambda: _set(session, name, label, state='down'),
+                          lambda: _set(session, name, label, state='up'))
+        if self.bond.admin_state is None:
+            self.bond.admin_state = 'up'  # back to how it was
+        return dict(current, admin_state='down')
+
+    def _plan_port(self, name, port, recreated):
+        now = self.session.read(name) if self._namespace_ready() else None
+        if now is None:
+            self._missing_port(name)
+        wanted = Wanted(name, self.bond.netns, None, master=self.bond.name, admin_state='up',
+                        port_options={'queue_id': port.get('queue_id'),
+                                      'prio': port.get('prio')})
+        state = now
+        joining = now is not None and (recreated or now['master'] != self.bond.name)
+        if joining:
+            if now['admin_state'] == 'up':
+                state = self._plan_port_down(wanted, now)
+            if recreated:
+                state = dict(state, master='')  # the kernel released it with the old bond
+        plan_link(self.run.plan, self.session, wanted, state, self.run.guard,
+                  master_spec=BOND, create=lambda *a: None)
+        self.run.expect(wanted, master_spec=BOND)
+
+    def _plan_port_down(self, wanted, now):
+        self.run.guard.check(self.bond.netns, now, 'take down')
+        session, name, label = self.session, wanted.name, wanted.label
+        self.run.plan.add('take %s down (a port must be down to be enslaved)' % label,
+                          lambda: _set(session, name, label, state='down'),
+                          lambda: _set(session, name, label, state='up'))
+        return dict(now, admin_state='down')
+
+    def _namespace_ready(self):
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespace_exists
+        return namespace_exists(self.bond.netns)
+
+    def _missing_port(self, name):
+        elsewhere = self.run.locate(name, self.bond.netns)
+        hint = (" It exists in %s: a bond port must be in the bond's namespace."
+                % ', '.join(elsewhere)) if elsewhere else ''
+        if self.run.module.check_mode:
+            self.run.module.warn('ports: %s does not exist in %s yet; the prediction assumes '
+                                 'an earlier task creates it.%s'
+                                 % (name, where(self.bond.netns), hint))
+            return
+        raise EngineError('ports: %s does not exist in %s.%s'
+                          % (name, where(self.bond.netns), hint))
+
+    def _plan_purge(self, enslaved):
+        listed = [port['name'] for port in self.ports]
+        for link in enslaved:
+            if link['name'] not in listed:
+                release = Wanted(link['name'], self.bond.netns, None, master='')
+                plan_link(self.run.plan, self.session, release, link, self.run.guard,
+                          create=lambda *a: None)
+                self.run.expect(release)
+
+    def current_named(self, nla):
+        """The port a bond setting names (primary, active port), or ''."""
+        if self.now is None or self.created:
+            return ''
+        index = self.now['data'].get(nla)
+        return (self.session.name_of(index) or '') if index else ''
+
+    def _plan_named(self, option, nla, keyword):
+        """primary / active_port name a port: sent as its ifindex after the
+        ports are enslaved (the kernel reports them only for its ports)."""
+        want = self.settings.get(option)
+        if want is None or self.current_named(nla) == want:
+            return
+        session, bond, label = self.session, self.bond.name, self.bond.label
+
+        def apply():
+            index = session.index(want) if want else 0
+            _set(session, bond, label, kind='bond', **{keyword: index})
+        self.run.plan.add('set %s=%s on %s' % (option, want or '(none)', label), apply)
+
+        def check():
+            state = session.read(bond)
+            index = state['data'].get(nla) if state else None
+            have = (session.name_of(index) or '') if index else ''
+            if have != want:
+                return ['%s: %s is %r in the kernel, expected %r' % (label, option, have, want)]
+            return []
+        self.run.checks.append(check)
+
+    # views -------------------------------------------------------------
+    def view(self, state):
+        result = public(state, BOND)
+        if result:
+            result['primary'] = self._name_in(state, 'IFLA_BOND_PRIMARY')
+            result['active_port'] = self._name_in(state, 'IFLA_BOND_ACTIVE_SLAVE')
+        return result
+
+    def _name_in(self, state, nla):
+        index = state['data'].get(nla)
+        return (self.session.name_of(index) or '') if index else ''
+
+    def predicted_view(self):
+        base = None if self.created else self.now
+        result = predicted(self.bond, base)
+        result['primary'] = self.settings.get('primary') \
+            if self.settings.get('primary') is not None else self.current_named('IFLA_BOND_PRIMARY')
+        result['active_port'] = self.settings.get('active_port') \
+            if self.settings.get('active_port') is not None \
+            else self.current_named('IFLA_BOND_ACTIVE_SLAVE')
+        return result
+
+    def port_views(self, names):
+        views = []
+        for name in names:
+            state = self.session.read(name)
+            if state is not None:
+                views.append(public(state, None, BOND))
+        return views
+
+
+def _set(session, name, label, **kwargs):
+    session.call('changing %s' % label, 'link', 'set', index=session.index(name), **kwargs)
