@@ -126,9 +126,15 @@ class macvlan_data(nla):
         nla_map = ((4, 'IFLA_MACVLAN_MACADDR', 'l2addr'),)
 
 
-class macvtap_data(macvlan_data):
+class macvtap_data(nla):
+    # Not a subclass of macvlan_data: pyroute2 caches the compiled map on
+    # the class and a subclass would find the parent's cache (decoding
+    # macvtap as IFLA_MACVLAN_* and dropping macvtap_mode) once a macvlan
+    # was used first in the same process.
+    prefix = 'IFLA_'
     nla_map = tuple((name.replace('MACVLAN', 'MACVTAP'), kind)
                     for name, kind in macvlan_data.nla_map)
+    macaddr_data = macvlan_data.macaddr_data
 
 
 class ipvlan_data(nla):

@@ -16,7 +16,16 @@ import ipaddress
 import re
 
 from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE, KINDS, VETH, KindSpec, Option
+from ansible_collections.vnet.linux.plugins.module_utils import _nla  # noqa: F401 registers attribute maps pyroute2 lacks
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import (
+    BOND_MODES,
+    BRIDGE,
+    IPVLAN_MODES,
+    KINDS,
+    MACVLAN_MODES,
+    VETH,
+    KindSpec,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import sysctl_path
 
 InputError = validate.InputError
@@ -28,24 +37,11 @@ _LAB_NAME = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
 STACKED_KINDS = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
 LINK_KINDS = ('veth',) + STACKED_KINDS + ('bond', 'teamd')
 
-MACVLAN_MODES = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
-IPVLAN_MODES = {'l2': 0, 'l3': 1, 'l3s': 2}
-
-
-def _fallback_spec(kind):
-    """A minimal spec for a kind that _kinds.py does not define (yet): the
-    mode only, changed in place (the kernel accepts a new mode on a live
-    macvlan/ipvlan)."""
-    from ansible_collections.vnet.linux.plugins.module_utils._kinds import enum
-    if kind in ('macvlan', 'macvtap'):
-        return KindSpec(kind, [Option('mode', 'IFLA_MACVLAN_MODE', enum(MACVLAN_MODES))])
-    if kind in ('ipvlan', 'ipvtap'):
-        return KindSpec(kind, [Option('mode', 'IFLA_IPVLAN_MODE', enum(IPVLAN_MODES))])
-    return KindSpec(kind, [])
 
 
 def kind_spec(kind):
-    return KINDS.get(kind) or _fallback_spec(kind)
+    """The collection's kind spec; teamd (not created here) gets an empty one."""
+    return KINDS.get(kind) or KindSpec(kind, [])
 
 
 # --- argument spec (documented option by option in the module) -------------
@@ -195,7 +191,7 @@ class Iface(object):
         self.node = node
         self.name = name
         self.kind = kind
-        self.spec = KINDS.get(kind) if kind in ('bridge', 'veth') else kind_spec(kind)
+        self.spec = kind_spec(kind)
         self.field = field
         self.attrs = {}            # mtu, mac_address
         self.options = {}          # kind options (user units)
@@ -452,6 +448,9 @@ def _stacked(lab, iface, params, field):
 
 def _bond(lab, iface, params, field):
     if params.get('mode') is not None:
+        if params['mode'] not in BOND_MODES:
+            raise InputError('%s.mode: %r is not a bond mode; choose one of %s'
+                             % (field, params['mode'], ', '.join(BOND_MODES)))
         iface.options['mode'] = params['mode']
     _kind_options(iface, params, field)
     for pos, port in enumerate(params.get('ports') or []):

@@ -194,6 +194,11 @@ class Planner(object):
             return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
         if iface.parent is not None and not self.on_parent(iface, now):
             return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
+        if iface.kind in ('macvlan', 'macvtap'):
+            from ansible_collections.vnet.linux.plugins.module_utils._lower import macvlan_recreate
+            reason = macvlan_recreate(iface.spec.current(now['data']), iface.options)
+            if reason:
+                return '%s cannot change in place' % reason
         changed = iface.spec.differences(iface.options, now['data'])
         recreate = [o.name for o in changed if o.recreate]
         if recreate:
