@@ -212,7 +212,8 @@ def remove_lab(module, kernel, lab, timer):
     if plan.steps and not module.check_mode:
         plan.apply()
         timer.mark('apply')
-        leftovers = [n for n in list_namespaces() if n in [f[0] for f in found]]
+        removed_netns = [r['name'] for r in removed if r['type'] == 'node']
+        leftovers = [n for n in list_namespaces() if n in removed_netns]
         if leftovers:
             raise EngineError('namespaces still present after removal: %s'
                               % ', '.join(leftovers))

@@ -212,7 +212,8 @@ class FastSession(Session):
         return self._indexes[name]
 
     def nsid_of(self, netns):
-        if netns not in self._nsids:
+        # only ids are kept: "none yet" changes when a link first joins the two
+        if self._nsids.get(netns) is None:
             self._nsids[netns] = Session.nsid_of(self, netns)
         return self._nsids[netns]
 

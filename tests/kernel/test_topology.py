@@ -1,0 +1,341 @@
+"""vnet.linux.topology and topology_facts on the machine's kernel.
+
+Every test builds its lab in namespaces whose names start with a prefix
+unique to the test run and the test; the `lab` fixture removes the lab with
+state=absent afterwards and then deletes any namespace left with the prefix,
+also when the test fails.
+"""
+
+import os
+import subprocess
+
+import pytest
+
+from conftest import ip, remove_namespace, run_module, unique_name
+
+from pyroute2 import netns as pyroute2_netns
+
+
+class Lab(object):
+    """Names for one test's lab: node names are prefix + a short tag."""
+
+    def __init__(self):
+        self.prefix = unique_name('t')
+        self.name = 'lab-' + self.prefix
+
+    def n(self, tag):
+        name = self.prefix + tag
+        assert len(name) <= 15, name
+        return name
+
+    def run(self, check=False, diff=True, **description):
+        args = dict(description, lab=self.name)
+        return run_module('topology', args, check=check, diff=diff)
+
+    def facts(self, lab=True):
+        return run_module('topology_facts', {'lab': self.name} if lab else {})
+
+    def namespaces(self):
+        return [n for n in pyroute2_netns.listnetns() if n.startswith(self.prefix)]
+
+
+@pytest.fixture
+def lab():
+    made = Lab()
+    yield made
+    try:
+        run_module('topology', {'lab': made.name, 'state': 'absent'})
+    finally:
+        for name in made.namespaces():
+            remove_namespace(name)
+
+
+def ping(netns, address):
+    return subprocess.call(['ip', 'netns', 'exec', netns, 'ping', '-c1', '-W1', address],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+
+
+def routed_lab(lab):
+    """Two routers, a switch with two hosts behind r1, routes both ways."""
+    r1, r2, sw, h1, h2 = (lab.n(t) for t in ('r1', 'r2', 'sw', 'h1', 'h2'))
+    return dict(
+        nodes=[
+            {'name': r1, 'sysctls': {'net.ipv4.ip_forward': 1},
+             'loopback': ['10.255.0.1/32'],
+             'routes': [{'dst': '10.255.0.2/32', 'via': '10.1.0.1'}]},
+            {'name': r2, 'loopback': ['10.255.0.2/32'],
+             'routes': [{'dst': '10.2.0.0/24', 'via': '10.1.0.0'},
+                        {'dst': '10.255.0.1/32', 'via': '10.1.0.0'}]},
+            {'name': sw},
+            {'name': h1, 'routes': [{'dst': 'default', 'via': '10.2.0.1'}]},
+            {'name': h2, 'routes': [{'dst': 'default', 'via': '10.2.0.1'}]},
+        ],
+        bridges=[{'name': 'br0', 'node': sw, 'stp': False}],
+        links=[
+            {'endpoints': [{'node': r1, 'name': 'eth0', 'addresses': ['10.1.0.0/31']},
+                           {'node': r2, 'name': 'eth0', 'addresses': ['10.1.0.1/31']}]},
+            {'endpoints': [{'node': r1, 'name': 'eth1', 'addresses': ['10.2.0.1/24']},
+                           {'bridge': 'br0', 'name': 'r1-p'}]},
+            {'endpoints': [{'node': h1, 'name': 'eth0', 'addresses': ['10.2.0.11/24']},
+                           {'bridge': 'br0', 'name': 'h1-p'}]},
+            {'endpoints': [{'node': h2, 'name': 'eth0', 'addresses': ['10.2.0.12/24'],
+                            'mtu': 1400},
+                           {'bridge': 'br0', 'name': 'h2-p', 'mtu': 1400}]},
+        ])
+
+
+def test_build_second_run_unchanged_and_reachable(lab):
+    description = routed_lab(lab)
+    made = lab.run(**description)
+    assert made['changed'] and made['actions'][0] == 'create namespace %s' % lab.n('r1')
+    assert sorted(lab.namespaces()) == sorted(n['name'] for n in description['nodes'])
+    h1, h2, r2 = lab.n('h1'), lab.n('h2'), lab.n('r2')
+    assert ping(h1, '10.2.0.12')            # across the bridge
+    assert ping(h1, '10.255.0.2')           # through r1 to r2's loopback
+    assert ping(r2, '10.2.0.11')
+    eth0 = ip(h2, 'link', 'show', 'eth0')[0]
+    assert eth0['mtu'] == 1400 and eth0['ifalias'] == 'vnet:' + lab.name
+    assert ip(lab.n('sw'), 'link', 'show', 'h1-p')[0]['master'] == 'br0'
+    again = lab.run(**description)
+    assert again['changed'] is False and again['actions'] == []
+    assert again['diff']['before'] == again['diff']['after']
+    assert made['timing']['total'] > 0 and made['peak_memory_mb'] > 0
+
+
+def test_check_mode_plan_equals_real_actions(lab):
+    description = routed_lab(lab)
+    predicted = lab.run(check=True, **description)
+    assert predicted['changed'] and lab.namespaces() == []
+    made = lab.run(**description)
+    assert made['actions'] == predicted['actions']
+    assert made['plan'] == predicted['plan']
+    # a change predicted in check mode is the change made
+    description['links'][0]['endpoints'][0]['mtu'] = 9000
+    predicted = lab.run(check=True, **description)
+    assert ip(lab.n('r1'), 'link', 'show', 'eth0')[0]['mtu'] == 1500
+    assert lab.run(**description)['actions'] == predicted['actions']
+
+
+def test_change_in_place_keeps_the_links(lab):
+    description = routed_lab(lab)
+    lab.run(**description)
+    r1, sw = lab.n('r1'), lab.n('sw')
+    index = ip(r1, 'link', 'show', 'eth0')[0]['ifindex']
+    endpoint = description['links'][0]['endpoints'][0]
+    endpoint['mtu'] = 1300
+    endpoint['addresses'].append('10.9.0.1/24')
+    endpoint['mac_address'] = '02:00:00:00:77:01'
+    description['bridges'][0]['ageing_time'] = 100
+    description['nodes'][0]['loopback'].append('10.255.1.1/32')
+    changed = lab.run(**description)
+    assert changed['changed'] and changed['plan']['recreated'] == []
+    assert changed['plan']['added'] == []
+    assert 'set mac_address=02:00:00:00:77:01, mtu=1300 on veth eth0 in node %s' % r1 \
+        in changed['actions']
+    assert 'set ageing_time=100.0 on bridge br0 in node %s' % sw in changed['actions']
+    eth0 = ip(r1, 'link', 'show', 'eth0')[0]
+    assert (eth0['ifindex'], eth0['mtu'], eth0['address']) == (index, 1300,
+                                                               '02:00:00:00:77:01')
+    entry = [c for c in changed['plan']['changed'] if c.get('name') == 'eth0'
+             and c['node'] == r1][0]
+    assert entry['changes']['mtu'] == {'before': 1500, 'after': 1300}
+    assert changed['diff']['before'] != changed['diff']['after']
+    assert lab.run(**description)['changed'] is False
+
+
+def test_recreated_when_the_peer_changes(lab):
+    a, b, c = lab.n('a'), lab.n('b'), lab.n('c')
+    nodes = [{'name': a}, {'name': b}, {'name': c}]
+    lab.run(nodes=nodes, links=[{'endpoints': [{'node': a, 'name': 'e0'},
+                                               {'node': b, 'name': 'e0'}]}])
+    moved = lab.run(nodes=nodes, links=[{'endpoints': [{'node': a, 'name': 'e0'},
+                                                       {'node': c, 'name': 'e0'}]}])
+    assert [r['name'] for r in moved['plan']['recreated']] == ['e0']
+    assert 'its peer is not e0 in node %s' % c in moved['plan']['recreated'][0]['reason']
+    assert [l['ifname'] for l in ip(b, 'link', 'show')] == ['lo']
+    assert ip(c, 'link', 'show', 'e0')[0]['ifalias'] == 'vnet:' + lab.name
+
+
+def test_prune_removes_only_marked_objects(lab):
+    a, b, c = lab.n('a'), lab.n('b'), lab.n('c')
+    full = dict(nodes=[{'name': a, 'routes': [{'dst': '10.50.0.0/16', 'via': '10.3.0.2'}]},
+                       {'name': b}, {'name': c}],
+                links=[{'endpoints': [{'node': a, 'name': 'ab', 'addresses': ['10.3.0.1/24']},
+                                      {'node': b, 'name': 'ba', 'addresses': ['10.3.0.2/24']}]},
+                       {'endpoints': [{'node': a, 'name': 'ac'}, {'node': c, 'name': 'ca'}]}])
+    lab.run(**full)
+    # things the lab did not make: a veth in its namespace, a namespace, an address
+    subprocess.check_call(['ip', '-n', a, 'link', 'add', 'mine', 'type', 'veth', 'peer',
+                           'mine2'])
+    subprocess.check_call(['ip', '-n', b, 'addr', 'add', '10.3.0.99/24', 'dev', 'ba'])
+    unmarked = lab.n('u')
+    pyroute2_netns.create(unmarked)
+    smaller = dict(nodes=[{'name': a}, {'name': b}],
+                   links=[{'endpoints': [{'node': a, 'name': 'ab',
+                                          'addresses': ['10.3.0.1/24']},
+                                         {'node': b, 'name': 'ba',
+                                          'addresses': ['10.3.0.2/24']}]}])
+    kept = lab.run(**smaller)
+    assert kept['changed'] is False and c in lab.namespaces()
+    pruned = lab.run(prune=True, **smaller)
+    removed = pruned['plan']['removed']
+    assert {'type': 'node', 'name': c} in removed
+    assert any(r.get('name') == 'ac' for r in removed)
+    assert any(r['type'] == 'route' for r in removed)
+    assert sorted(lab.namespaces()) == sorted([a, b, unmarked])
+    names = [l['ifname'] for l in ip(a, 'link', 'show')]
+    assert 'mine' in names and 'mine2' in names and 'ac' not in names
+    ba = ip(b, 'addr', 'show', 'ba')[0]['addr_info']
+    assert '10.3.0.99' not in [x['local'] for x in ba]   # on a marked link: pruned
+    assert lab.run(prune=True, **smaller)['changed'] is False
+
+
+def test_absent_leaves_no_namespace_and_no_link(lab, namespaces):
+    (outside,) = namespaces(1)
+    description = routed_lab(lab)
+    # an external node: the lab puts a link into it but does not own it
+    description['nodes'].append({'name': outside, 'external': True})
+    description['links'].append({'endpoints': [{'node': lab.n('r1'), 'name': 'ext0'},
+                                               {'node': outside, 'name': 'lab0'}]})
+    lab.run(**description)
+    assert ip(outside, 'link', 'show', 'lab0')[0]['ifalias'] == 'vnet:' + lab.name
+    predicted = run_module('topology', {'lab': lab.name, 'state': 'absent'}, check=True)
+    assert len(lab.namespaces()) == 5
+    gone = run_module('topology', {'lab': lab.name, 'state': 'absent'})
+    assert gone.get("actions") == predicted["actions"], gone.get("msg")
+    assert lab.namespaces() == []
+    assert outside in pyroute2_netns.listnetns()
+    assert [l['ifname'] for l in ip(outside, 'link', 'show')] == ['lo']
+    assert not [l for l in ip(None, 'link', 'show') if l.get('ifalias') == 'vnet:' + lab.name]
+    again = run_module('topology', {'lab': lab.name, 'state': 'absent'})
+    assert again['changed'] is False
+
+
+def test_facts_round_trip_and_counters(lab):
+    lab.run(**routed_lab(lab))
+    assert ping(lab.n('h1'), '10.2.0.12')
+    facts = lab.facts()
+    assert sorted(n['name'] for n in facts['nodes']) == sorted(lab.namespaces())
+    assert [b['name'] for b in facts['bridges']] == ['br0']
+    assert len(facts['links']) == 4 and facts['other_links'] == []
+    counters = facts['counters'][lab.n('h1')]['eth0']
+    assert counters['tx_packets'] >= 1 and counters['rx_packets'] >= 1
+    assert set(counters) >= {'rx_bytes', 'tx_bytes', 'rx_dropped', 'tx_dropped',
+                             'rx_errors', 'tx_errors'}
+    applied = lab.run(nodes=facts['nodes'], bridges=facts['bridges'], links=facts['links'])
+    assert applied['changed'] is False, applied['actions']
+    # the same with prune: nothing that was read is left out
+    applied = lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
+                      links=facts['links'])
+    assert applied['changed'] is False, applied['actions']
+    everything = lab.facts(lab=False)
+    ours = [n for n in everything['nodes'] if n['name'].startswith(lab.prefix)]
+    assert len(ours) == 5
+
+
+def test_input_errors_change_nothing(lab):
+    a = lab.n('a')
+    failed = run_module('topology', {
+        'lab': lab.name, 'nodes': [{'name': a}],
+        'links': [{'endpoints': [{'node': a, 'name': 'e0'},
+                                 {'node': lab.n('r9'), 'name': 'e0'}]}]})
+    assert failed['failed']
+    assert failed['msg'] == "links[0].endpoints[1].node: unknown node '%s' (not in nodes)" \
+        % lab.n('r9')
+    assert lab.namespaces() == []
+
+
+def test_failure_undoes_the_runs_own_steps(lab):
+    a, b = lab.n('a'), lab.n('b')
+    failed = lab.run(nodes=[{'name': a, 'routes': [{'dst': '10.60.0.0/16',
+                                                    'via': '192.0.2.1'}]},
+                            {'name': b}],
+                     links=[{'endpoints': [{'node': a, 'name': 'e0',
+                                            'addresses': ['10.4.0.1/24']},
+                                           {'node': b, 'name': 'e0'}]}])
+    assert failed['failed']
+    assert 'step "add route 10.60.0.0/16 via 192.0.2.1 in node %s" failed' % a \
+        in failed['msg']
+    assert 'undone: ' in failed['msg']
+    assert lab.namespaces() == []
+
+
+def test_refuses_what_is_not_the_labs(lab):
+    a, b = lab.n('a'), lab.n('b')
+    pyroute2_netns.create(a)
+    subprocess.check_call(['ip', '-n', a, 'link', 'add', 'e0', 'type', 'bridge'])
+    failed = lab.run(nodes=[{'name': a}, {'name': b}],
+                     links=[{'endpoints': [{'node': a, 'name': 'e0'},
+                                           {'node': b, 'name': 'e0'}]}])
+    assert failed['failed'] and 'not part of lab' in failed['msg']
+    assert ip(a, 'link', 'show', 'e0')[0]['linkinfo']['info_kind'] == 'bridge'
+    # a namespace of another lab is left alone too
+    other = Lab()
+    try:
+        run_module('topology', {'lab': other.name, 'nodes': [{'name': b}]})
+        failed = lab.run(nodes=[{'name': b}])
+        assert failed['failed'] and 'belongs to lab %r' % other.name in failed['msg']
+    finally:
+        run_module('topology', {'lab': other.name, 'state': 'absent'})
+
+
+def test_macvlan_and_macvtap_on_a_lab_link(lab):
+    host, n1, n2 = lab.n('h'), lab.n('n1'), lab.n('n2')
+    description = dict(
+        nodes=[{'name': host}, {'name': n1}, {'name': n2}],
+        links=[{'endpoints': [{'node': host, 'name': 'eth1', 'addresses': ['192.0.2.1/24']},
+                              {'node': n2, 'name': 'up0', 'addresses': ['192.0.2.2/24']}]},
+               {'kind': 'macvlan', 'node': n1, 'name': 'mv0', 'parent': 'eth1',
+                'parent_node': host, 'mode': 'bridge', 'addresses': ['192.0.2.10/24']},
+               {'kind': 'macvtap', 'node': host, 'name': 'mvt0', 'parent': 'eth1',
+                'mode': 'bridge'}])
+    made = lab.run(**description)
+    assert 'create macvlan mv0 in node %s with mode=bridge on eth1 in node %s' % (n1, host) \
+        in made['actions']
+    mv0 = ip(n1, 'link', 'show', 'mv0')[0]
+    assert mv0['linkinfo']['info_kind'] == 'macvlan'
+    assert mv0['linkinfo']['info_data']['mode'] == 'bridge'
+    assert ip(host, 'link', 'show', 'mvt0')[0]['linkinfo']['info_data']['mode'] == 'bridge'
+    assert ping(n1, '192.0.2.2')   # out through eth1 (a macvlan never reaches its parent)
+    assert lab.run(**description)['changed'] is False
+    description['links'][1]['mode'] = 'private'
+    changed = lab.run(**description)
+    assert changed['actions'] == ['set mode=private on macvlan mv0 in node %s' % n1]
+    facts = lab.facts()
+    assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False
+    description['links'][1]['parent_node'] = n2
+    description['links'][1]['parent'] = 'up0'
+    moved = lab.run(**description)
+    assert moved.get("plan", {}).get("recreated", [{}])[0].get("name") == "mv0", moved.get("msg")
+
+
+@pytest.mark.guest_kernel
+def test_bond_ipvlan_and_impairment(lab):
+    h, s = lab.n('h'), lab.n('s')
+    description = dict(
+        nodes=[{'name': h}, {'name': s}],
+        links=[{'endpoints': [{'node': h, 'name': 'eth0'}, {'node': s, 'name': 'p0'}]},
+               {'endpoints': [{'node': h, 'name': 'eth1'}, {'node': s, 'name': 'p1'}]},
+               {'kind': 'bond', 'node': h, 'name': 'bond0', 'mode': 'active-backup',
+                'ports': ['eth0', 'eth1'], 'options': {'miimon': 100},
+                'addresses': ['10.7.0.1/24']},
+               {'kind': 'ipvlan', 'node': s, 'name': 'ipv0', 'parent': 'p0', 'mode': 'l2',
+                'addresses': ['10.8.0.1/24']},
+               {'endpoints': [{'node': h, 'name': 'slow', 'addresses': ['10.9.0.1/24'],
+                               'impairment': {'delay': '10ms', 'loss': '1%'}},
+                              {'node': s, 'name': 'slow', 'addresses': ['10.9.0.2/24']}]}])
+    made = lab.run(**description)
+    assert made.get('failed') is None, made.get('msg')
+    assert ip(h, 'link', 'show', 'eth0')[0]['master'] == 'bond0'
+    assert lab.run(**description)['changed'] is False
+    facts = lab.facts()
+    assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False
+    qdisc = subprocess.check_output(['tc', '-n', h, 'qdisc', 'show', 'dev', 'slow'])
+    assert b'netem' in qdisc and b'delay 10' in qdisc
+
+
+def test_topology_module_names_its_timing(lab):
+    made = lab.run(nodes=[{'name': lab.n('a')}])
+    assert set(made['timing']) >= {'validate', 'read', 'plan', 'apply', 'total'}
+    assert 0 < made['peak_memory_mb'] < 150
+    assert os.path.exists('/run/netns/' + lab.n('a'))
