@@ -403,12 +403,13 @@ def _port_setter(session, name, label, kwargs, master_spec=None):
 
 
 def _slave_data_setter(session, name, label, kwargs, master_spec):
-    """Port settings sent as iproute2 does ('type bond_slave'): the master's
-    kind in IFLA_INFO_SLAVE_KIND and the settings in IFLA_INFO_SLAVE_DATA.
-    pyroute2 has no keyword path for this, so the nest is built here."""
+    """Port settings sent as iproute2 sends `type bond_slave`: IFLA_INFO_KIND
+    '<master kind>_slave' and the settings in IFLA_INFO_SLAVE_DATA (the kernel
+    hands them to the master's driver). pyroute2 has no keyword path for
+    this, so the nest is built here."""
     prefix = master_spec.port_prefix
     attrs = [(prefix + key.upper(), value) for key, value in sorted(kwargs.items())]
-    linkinfo = {'attrs': [('IFLA_INFO_SLAVE_KIND', master_spec.port_slave_kind),
+    linkinfo = {'attrs': [('IFLA_INFO_KIND', master_spec.port_slave_kind + '_slave'),
                           ('IFLA_INFO_SLAVE_DATA', {'attrs': attrs})]}
 
     def run():

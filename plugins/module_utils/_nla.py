@@ -161,17 +161,37 @@ DATA_CLASSES = {
 }
 
 
+def _port_data_class(original):
+    """IFLA_INFO_SLAVE_DATA of bond ports gets our map, whether the message
+    names the master's kind (IFLA_INFO_SLAVE_KIND 'bond', as the kernel
+    reports) or the port kind (IFLA_INFO_KIND 'bond_slave', as iproute2
+    sends `type bond_slave`)."""
+    def info_slave_data(self, *argv, **kwarg):
+        kind = self.get_attr('IFLA_INFO_SLAVE_KIND') or self.get_attr('IFLA_INFO_KIND')
+        if kind in ('bond', 'bond_slave'):
+            return bond_port_data
+        return original(self, *argv, **kwarg)
+    info_slave_data.vnet_linux = True
+    return info_slave_data
+
+
 def register():
     """Teach pyroute2 our attribute maps (idempotent, process-wide).
 
-    IFLA_INFO_SLAVE_DATA is resolved by a fixed table inside pyroute2's
-    ifinfo class; its 'bond' entry reads the attribute bond_slave_data, so
-    replacing that attribute is how the port map is extended.
+    The IFLA_INFO_SLAVE_DATA class is chosen by a function with a fixed
+    table inside pyroute2's ifinfo class, so that function is wrapped. pyroute2
+    compiles each class's attribute table once and caches the function it
+    found; the cache flag is reset so that the wrapper is picked up even if a
+    message was already parsed in this process.
     """
     if not HAS_NLA:
         return
-    ifinfmsg.ifinfo.register_link_kind(module=DATA_CLASSES)
-    ifinfmsg.ifinfo.bond_slave_data = bond_port_data
+    ifinfo = ifinfmsg.ifinfo
+    ifinfo.register_link_kind(module=DATA_CLASSES)
+    ifinfo.bond_slave_data = bond_port_data
+    if not getattr(ifinfo.info_slave_data, 'vnet_linux', False):
+        ifinfo.info_slave_data = staticmethod(_port_data_class(ifinfo.info_slave_data))
+        ifinfo._nlmsg_base__compiled_nla = False  # pyroute2's name-mangled cache flag
 
 
 register()
