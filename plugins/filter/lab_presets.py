@@ -136,7 +136,7 @@ class LabBuilder(object):
             raise PresetError('duplicate node %s' % name)
         if len(self.nodes) >= MAX_NODES:
             raise PresetError('a preset lab is limited to %d nodes' % MAX_NODES)
-        entry = OrderedDict(name=name)
+        entry = dict(name=name)
         if router:
             self.routers.add(name)
             entry['sysctls'] = {'net.ipv4.ip_forward': 1}
@@ -152,7 +152,7 @@ class LabBuilder(object):
         return 'eth%d' % number
 
     def _endpoint(self, node, ifname, addresses=None):
-        end = OrderedDict(node=node, name=ifname)
+        end = dict(node=node, name=ifname)
         if addresses:
             end['addresses'] = addresses
         if self.impairment:
@@ -177,8 +177,8 @@ class LabBuilder(object):
         """A namespace that holds only a bridge (a pure L2 switch). Bridges
         are named uniquely in the lab: link endpoints name only the bridge."""
         node = self.node(short)
-        bridge = bridge or 'br%d' % len(self.bridges)
-        self.bridges.append(OrderedDict(name=bridge, node=node, stp=False))
+        bridge = bridge or 'br%d' % (len(self.bridges) + 1)
+        self.bridges.append(dict(name=bridge, node=node, stp=False))
         self._bridge_ports[bridge + '@' + node] = set()
         return node, bridge
 
@@ -213,7 +213,7 @@ class LabBuilder(object):
             suffix = '-p%d' % number
             name = short[:IFNAMSIZ - len(suffix)] + suffix
         used.add(name)
-        end = OrderedDict(bridge=bridge, name=name)
+        end = dict(bridge=bridge, name=name)
         if self.impairment:
             end['impairment'] = dict(self.impairment)
         return end
@@ -227,7 +227,7 @@ class LabBuilder(object):
                 self.nodes[name]['routes'] = routes
 
     def topology(self):
-        result = OrderedDict(lab=self.lab)
+        result = dict(lab=self.lab)
         result['nodes'] = list(self.nodes.values())
         result['bridges'] = self.bridges
         result['links'] = self.links
@@ -288,8 +288,8 @@ def routes_for(node, subnets, routers, nodes):
         return []
     next_hops = set(wanted.values())
     if len(next_hops) == 1:
-        return [OrderedDict(dst='default', via=next_hops.pop())]
-    return [OrderedDict(dst=dst, via=via) for dst, via in wanted.items()]
+        return [dict(dst='default', via=next_hops.pop())]
+    return [dict(dst=dst, via=via) for dst, via in wanted.items()]
 
 
 def _hop_to_subnet(subnet, hops, routers):
@@ -317,6 +317,9 @@ def preset_demo(builder, params):
             builder._endpoint(host, 'eth0', ['%s/24' % lan[number]]),
             builder._port(switch[0], switch[1], host),
         ]})
+    # two separate islands: each pings only within its own
+    builder.expect = [dict(src=a, dst=b) for island in ([left, right], hosts)
+                      for a in island for b in island if a != b]
 
 
 def preset_p2p(builder, params):
@@ -415,7 +418,7 @@ def _child_lan(builder, params, kind, mode, prefix_name):
     for number in range(1, count + 1):
         child = builder.node('n%d' % number)
         children.append(child)
-        builder.links.append(OrderedDict([
+        builder.links.append(dict([
             ('kind', kind), ('node', child), ('name', prefix_name + '0'),
             ('parent', 'eth0'), ('parent_node', host), ('mode', mode),
             ('addresses', ['%s/24' % network[10 + number]])]))
@@ -444,13 +447,13 @@ def preset_ipvlan_lan(builder, params):
     network = builder.lan_pool.take()
     for number in range(1, count + 1):
         child = builder.node('n%d' % number)
-        builder.nodes[child]['routes'] = [OrderedDict(dst='default', dev='iv0')]
-        builder.links.append(OrderedDict([
+        builder.nodes[child]['routes'] = [dict(dst='default', dev='iv0')]
+        builder.links.append(dict([
             ('kind', 'ipvlan'), ('node', child), ('name', 'iv0'), ('parent', 'eth0'),
             ('parent_node', host), ('mode', 'l3'),
             ('addresses', ['%s/32' % network[10 + number]])]))
     # l3 slaves answer for their addresses behind the host's own address
-    builder.nodes[gateway]['routes'] = [OrderedDict(
+    builder.nodes[gateway]['routes'] = [dict(
         dst=str(network), via=uplink.address_of(host))]
 
 
@@ -489,7 +492,7 @@ def preset_bond_host(builder, params):
     mode = _choice_param(params, 'mode', 'active-backup', BOND_MODES)
     miimon = _int_param(params, 'miimon', 100, 0, 10000)
     host, address = _dual_homed(builder)
-    builder.links.append(OrderedDict([
+    builder.links.append(dict([
         ('kind', 'bond'), ('node', host), ('name', 'bond0'), ('mode', mode),
         ('ports', ['eth0', 'eth1']), ('options', {'miimon': miimon}),
         ('addresses', [address])]))
@@ -499,7 +502,7 @@ def preset_team_host(builder, params):
     """A host whose team0 (teamd) over eth0+eth1 is its uplink to a switch."""
     runner = _choice_param(params, 'runner', 'activebackup', TEAM_RUNNERS)
     host, address = _dual_homed(builder)
-    builder.links.append(OrderedDict([
+    builder.links.append(dict([
         ('kind', 'teamd'), ('node', host), ('name', 'team0'), ('runner', runner),
         ('ports', ['eth0', 'eth1']), ('addresses', [address])]))
 
@@ -519,7 +522,7 @@ def preset_macvtap_vms(builder, params):
         builder._endpoint(gateway, builder.ifname(gateway), ['%s/24' % network[1]]),
     ]})
     for number in range(1, count + 1):
-        builder.links.append(OrderedDict([
+        builder.links.append(dict([
             ('kind', 'macvtap'), ('node', hypervisor), ('name', 'vm%d' % number),
             ('parent', 'eth0'), ('parent_node', hypervisor), ('mode', mode)]))
 

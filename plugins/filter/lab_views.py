@@ -85,6 +85,27 @@ def lab_ping_targets(topology):
     return dict(targets)
 
 
+def lab_group_name(lab):
+    """Filter: the inventory group of a lab's nodes (lab_<name>, with the
+    characters Ansible does not allow in group names made underscores)."""
+    return 'lab_' + re.sub(r'[^A-Za-z0-9_]', '_', str(lab))
+
+
+def lab_inventory_hosts(play_hosts, hostvars, prefix=''):
+    """Filter: a host entry per namespace of each play host's lab (the
+    `lab_current` fact that the lab role sets)."""
+    entries = []
+    for host in play_hosts:
+        topology = hostvars[host].get('lab_current')
+        if not topology:
+            continue
+        for netns in lab_namespaces(topology):
+            entries.append(dict(name=prefix + netns, netns=netns, lab=topology['lab'],
+                                lab_host=host,
+                                groups=[lab_group_name(topology['lab']), 'vnet_lab_nodes']))
+    return entries
+
+
 def lab_module_args(topology):
     """Filter: only the keys vnet.linux.topology takes (presets add `expect`)."""
     return dict((k, v) for k, v in topology.items()
@@ -319,4 +340,6 @@ class FilterModule(object):
             'lab_ping_targets': lab_ping_targets,
             'lab_namespaces': lab_namespaces,
             'lab_module_args': lab_module_args,
+            'lab_group_name': lab_group_name,
+            'lab_inventory_hosts': lab_inventory_hosts,
         }

@@ -149,6 +149,12 @@ matrix:
   returned: always
   type: list
   elements: str
+problems:
+  description: One line per path that is not as expected.
+  returned: always
+  type: list
+  elements: str
+  sample: ["r1 -> r3 (10.0.0.3): 100% loss"]
 summary:
   description: Counts of paths checked, as expected, and not as expected.
   returned: always
@@ -198,12 +204,12 @@ def node_addresses(module):
     return nodes
 
 
-def broken_text(rows):
-    broken = [r for r in rows if not r['ok']]
-    return '; '.join('%s -> %s (%s): %s' % (
+def problems(rows):
+    """A line for each path that is not as expected."""
+    return ['%s -> %s (%s): %s' % (
         r['src'], r['dst'], r['address'],
-        r.get('error') or ('%g%% loss' % r['loss'] if r['expected'] else 'answers'))
-        for r in broken)
+        r.get('error') or ('%g%% loss' % r['loss'] if r['expected'] else 'answers, expected no reply'))
+        for r in rows if not r['ok']]
 
 
 def main():
@@ -227,11 +233,11 @@ def main():
     rows = [p.result(params['max_loss']) for p in probes]
     failed = [r for r in rows if not r['ok']]
     result = dict(changed=False, results=rows, table=table_lines(rows),
-                  matrix=matrix_lines(rows) if rows else [],
+                  matrix=matrix_lines(rows) if rows else [], problems=problems(rows),
                   summary=dict(paths=len(rows), ok=len(rows) - len(failed), broken=len(failed)))
     if failed and params['fail_on_broken']:
         module.fail_json(msg='%d of %d paths not as expected: %s'
-                         % (len(failed), len(rows), broken_text(rows)), **result)
+                         % (len(failed), len(rows), '; '.join(result['problems'])), **result)
     module.exit_json(**result)
 
 
