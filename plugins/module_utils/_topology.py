@@ -18,6 +18,7 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.vnet.linux.plugins.module_utils import _topology_rtnl as rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._engine import EngineError, Plan
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
     HAS_PYROUTE2,
@@ -140,12 +141,15 @@ def _deleter(kernel, netns, name, label):
 
     def run():
         try:
-            session.call('deleting %s' % label, 'link', 'del', index=session.index(name))
-        except NetlinkFailure:
-            # the peer of a link deleted just before: gone with it
+            session.raw('deleting %s' % label, rtnl.delete_link, session.index(name))
+        except NetlinkFailure as err:
+            # the peer of a link deleted just before is gone with it
             session.forget_indexes()
-            if name in session.link_names():
-                raise
+            try:
+                session.index(name)
+            except NetlinkFailure:
+                return
+            raise err
     return run
 
 

@@ -23,12 +23,13 @@ import errno
 import ipaddress
 import os
 
+from ansible_collections.vnet.linux.plugins.module_utils import _topology_rtnl as rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
-    IFF_UP,
     IPRoute,
     NETNS_DIR,
     NetlinkFailure,
     Session,
+    explain,
     list_namespaces,
     nla,
     nla_dict,
@@ -176,37 +177,67 @@ class _Inside(object):
 
 
 class FastSession(Session):
-    """An engine Session whose socket is opened from inside the namespace,
-    with an index cache filled by one dump (so steps do not ask the kernel
-    for an index each time)."""
+    """An engine Session whose sockets are opened from inside the namespace:
+    a raw rtnetlink socket for the bulk requests (_topology_rtnl) and, for
+    the kind-specific ones, pyroute2's. Link indexes are cached from one
+    dump, so steps do not ask the kernel for an index each time."""
 
     def __init__(self, netns, namespaces):
         Session.__init__(self, netns)
         self.namespaces = namespaces
+        self._rtnl = None
         self._indexes = None
         self._nsids = {}
+
+    def _opened_inside(self, factory):
+        if self.netns is None:
+            return factory()
+        try:
+            with self.namespaces.inside(self.netns):
+                return factory()
+        except FileNotFoundError:
+            raise NetlinkFailure('%s does not exist' % where(self.netns))
 
     @property
     def ipr(self):
         if self._ipr is None:
-            if self.netns is None:
-                self._ipr = IPRoute(ext_ack=True)
-                return self._ipr
-            try:
-                with self.namespaces.inside(self.netns):
-                    self._ipr = IPRoute(ext_ack=True)
-            except FileNotFoundError:
-                raise NetlinkFailure('%s does not exist' % where(self.netns))
+            self._ipr = self._opened_inside(lambda: IPRoute(ext_ack=True))
         return self._ipr
+
+    @property
+    def rtnl(self):
+        if self._rtnl is None:
+            self._rtnl = self._opened_inside(rtnl.Socket)
+        return self._rtnl
+
+    def close(self):
+        Session.close(self)
+        if self._rtnl is not None:
+            self._rtnl.close()
+            self._rtnl = None
+
+    def raw(self, what, request, *args, **kwargs):
+        """Run one _topology_rtnl request on this namespace's socket,
+        translating a kernel refusal into a message for the user."""
+        try:
+            return request(self.rtnl, *args, **kwargs)
+        except rtnl.RtnlError as err:
+            if 'namespace' not in what:
+                what = '%s in %s' % (what, where(self.netns))
+            raise NetlinkFailure(explain(err, what))
 
     def forget_indexes(self):
         """Links were added or deleted: read the indexes again when needed."""
         self._indexes = None
 
+    def forget(self, name):
+        if self._indexes is not None:
+            self._indexes.pop(name, None)
+
     def index(self, name):
         if self._indexes is None or name not in self._indexes:
-            self._indexes = dict((msg.get_attr('IFLA_IFNAME'), msg['index'])
-                                 for msg in self.dump('link'))
+            self._indexes = dict((link['name'], link['index']) for link in (
+                rtnl.parse_link(raw) for raw in self.raw('reading links', rtnl.link_messages)))
         if name not in self._indexes:
             raise NetlinkFailure('link %r is missing in %s' % (name, where(self.netns)))
         return self._indexes[name]
@@ -214,7 +245,12 @@ class FastSession(Session):
     def nsid_of(self, netns):
         # only ids are kept: "none yet" changes when a link first joins the two
         if self._nsids.get(netns) is None:
-            self._nsids[netns] = Session.nsid_of(self, netns)
+            path = '/proc/self/ns/net' if netns is None else netns_path(netns)
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                self._nsids[netns] = self.raw('reading a namespace id', rtnl.nsid, fd)
+            finally:
+                os.close(fd)
         return self._nsids[netns]
 
 
@@ -255,12 +291,13 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False):
     """Everything the topology manages in one namespace, as plain dicts.
     Qdiscs (impairments) only when asked: most labs have none."""
     session = kernel.session(netns)
-    msgs = session.dump('link')
-    names = dict((msg['index'], msg.get_attr('IFLA_IFNAME')) for msg in msgs)
-    addresses = _addresses(session)
+    raws = session.raw('reading links', rtnl.link_messages)
+    parsed = [rtnl.parse_link(raw) for raw in raws]
+    names = dict((link['index'], link['name']) for link in parsed)
+    addresses = session.raw('reading addresses', rtnl.addresses)
     links = {}
-    for msg in msgs:
-        view = link_view(msg, netns, names, addresses.get(msg['index'], []))
+    for raw, link in zip(raws, parsed):
+        view = link_view(link, raw, netns, names, addresses.get(link['index'], []))
         links[view['name']] = view
     session._indexes = dict((name, index) for index, name in names.items())
     lo = links.get('lo') or {}
@@ -280,50 +317,37 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False):
     return state
 
 
-def link_view(msg, netns, names, addresses):
-    """The same plain dict as Session.view, from already dumped data."""
+# kinds whose IFLA_INFO_DATA the topology compares (decoded by pyroute2 with
+# the collection's attribute maps); a veth has none worth the decoding
+DECODED_KINDS = ('bridge', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'bond', 'team')
+
+
+def link_view(link, raw, netns, names, addresses):
+    """The same plain dict as Session.view, from a raw link message."""
+    view = dict(link)
+    master = view.pop('master_index')
+    view.update(netns=netns, master=names.get(master, '') if master else '',
+                data={}, port_data={},
+                addresses=['%s/%d' % (addr, length) for family, addr, length in addresses
+                           if not (family == 10 and ipaddress.ip_address(addr).is_link_local)])
+    if link['kind'] in DECODED_KINDS:
+        # port settings are not described by a topology: ports stay undecoded
+        view['data'], view['port_data'] = _decoded_data(raw)
+    return view
+
+
+def _decoded_data(raw):
+    from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
+    msg = ifinfmsg(rtnl._NLMSGHDR.pack(rtnl._NLMSGHDR.size + len(raw), rtnl.RTM_NEWLINK,
+                                       0, 0, 0) + raw)
+    msg.decode()
     info = msg.get_attr('IFLA_LINKINFO')
-    master = msg.get_attr('IFLA_MASTER')
-    stats = msg.get_attr('IFLA_STATS64') or {}
-    return {
-        'name': msg.get_attr('IFLA_IFNAME'),
-        'index': msg['index'],
-        'netns': netns,
-        'kind': nla(info, 'IFLA_INFO_KIND') if info else None,
-        'admin_state': 'up' if msg['flags'] & IFF_UP else 'down',
-        'oper_state': (msg.get_attr('IFLA_OPERSTATE') or 'UNKNOWN').lower(),
-        'mtu': msg.get_attr('IFLA_MTU'),
-        'mac_address': msg.get_attr('IFLA_ADDRESS'),
-        'txqueuelen': msg.get_attr('IFLA_TXQLEN'),
-        'alias': msg.get_attr('IFLA_IFALIAS') or '',
-        'master': names.get(master, '') if master else '',
-        'link_index': msg.get_attr('IFLA_LINK'),
-        'link_netnsid': msg.get_attr('IFLA_LINK_NETNSID'),
-        'data': nla_dict(nla(info, 'IFLA_INFO_DATA')) if info else {},
-        'port_kind': nla(info, 'IFLA_INFO_SLAVE_KIND') if info else None,
-        'port_data': nla_dict(nla(info, 'IFLA_INFO_SLAVE_DATA')) if info else {},
-        'addresses': addresses,
-        'counters': dict((key, stats.get(key, 0)) for key in COUNTERS),
-    }
+    if info is None:
+        return {}, {}
+    return (nla_dict(nla(info, 'IFLA_INFO_DATA')), nla_dict(nla(info, 'IFLA_INFO_SLAVE_DATA')))
 
 
-COUNTERS = ('rx_packets', 'tx_packets', 'rx_bytes', 'tx_bytes', 'rx_dropped',
-            'tx_dropped', 'rx_errors', 'tx_errors')
-
-
-def _addresses(session):
-    """index -> canonical CIDRs (kernel order), IPv6 link-local left out: the
-    kernel makes those itself."""
-    result = {}
-    for msg in session.dump('addr'):
-        addr = msg.get_attr('IFA_ADDRESS')
-        if msg['family'] == 2 and msg.get_attr('IFA_LOCAL'):
-            addr = msg.get_attr('IFA_LOCAL')
-        iface = ipaddress.ip_interface('%s/%d' % (addr, msg['prefixlen']))
-        if iface.version == 6 and iface.ip.is_link_local:
-            continue
-        result.setdefault(msg['index'], []).append(iface.with_prefixlen)
-    return result
+COUNTERS = rtnl.STATS64_FIELDS
 
 
 def _routes(session, names):
@@ -331,21 +355,19 @@ def _routes(session, names):
     own connected and link-local routes)."""
     result = []
     for family in (2, 10):
-        for msg in session.dump('route', family=family):
-            table = msg.get_attr('RTA_TABLE') or msg['table']
-            if table != RT_TABLE_MAIN or msg['type'] != RTN_UNICAST:
+        for route in session.raw('reading routes', rtnl.routes, family):
+            if route['table'] != RT_TABLE_MAIN or route['type'] != RTN_UNICAST:
                 continue
-            if msg['proto'] in KERNEL_PROTOCOLS:
+            if route['proto'] in KERNEL_PROTOCOLS:
                 continue
-            dst = msg.get_attr('RTA_DST')
-            oif = msg.get_attr('RTA_OIF')
             result.append({
                 'family': family,
-                'prefix': (dst or ('::' if family == 10 else '0.0.0.0'), msg['dst_len']),
-                'via': msg.get_attr('RTA_GATEWAY'),
-                'dev': names.get(oif) if oif else None,
-                'metric': msg.get_attr('RTA_PRIORITY') or 0,
-                'proto': msg['proto'],
+                'prefix': (route['dst'] or ('::' if family == 10 else '0.0.0.0'),
+                           route['dst_len']),
+                'via': route['gateway'],
+                'dev': names.get(route['oif']) if route['oif'] else None,
+                'metric': route['priority'],
+                'proto': route['proto'],
             })
     return result
 
@@ -362,15 +384,15 @@ def read_sysctls(kernel, netns, keys):
 
 
 def read_marks(kernel, netns_names):
-    """netns -> the alias of its lo (where the lab mark of a namespace is)."""
+    """netns -> the alias of its lo (where the lab mark of a namespace is;
+    lo is always index 1 in a network namespace)."""
     marks = {}
     for netns in netns_names:
-        session = kernel.session(netns)
         try:
-            msg = session.get_msg(name='lo')
+            raw = kernel.session(netns).raw('reading lo', rtnl.get_link, 1)
         except (NetlinkFailure, OSError):
-            continue
-        marks[netns] = (msg.get_attr('IFLA_IFALIAS') or '') if msg is not None else ''
+            continue  # removed meanwhile
+        marks[netns] = rtnl.parse_link(raw)['alias'] if raw else ''
     return marks
 
 

@@ -25,6 +25,7 @@ the same list (both plan from the same reading).
 from __future__ import annotations
 
 import ipaddress
+import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     EngineError,
@@ -32,8 +33,12 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     Wanted,
     differences,
 )
+from ansible_collections.vnet.linux.plugins.module_utils import _topology_rtnl as rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._topology_kernel import ROUTE_PROTOCOL
+from ansible_collections.vnet.linux.plugins.module_utils._topology_kernel import (
+    ROUTE_PROTOCOL,
+    netns_path,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._topology_model import MARK_PREFIX
 
 PHASES = ('remove', 'netns', 'create', 'change', 'enslave', 'address', 'impair', 'up',
@@ -70,6 +75,7 @@ class Planner(object):
         self.steps = dict((phase, []) for phase in PHASES)
         self.report = Report()
         self.fresh = set()              # (node, name) of links this plan creates
+        self.changed_entries = {}       # object -> its entry in report.changed
         self.warnings = []
 
     # -- helpers --------------------------------------------------------------
@@ -266,7 +272,9 @@ class Planner(object):
         self.plan_impairment(iface, None)
         self.plan_up(iface, None)
 
-    def _create_args(self, iface):
+    @staticmethod
+    def _create_args(iface):
+        """MTU and MAC as both pyroute2 and _topology_rtnl name them."""
         args = {}
         if 'mtu' in iface.attrs:
             args['mtu'] = iface.attrs['mtu']
@@ -284,7 +292,7 @@ class Planner(object):
         session = self.session(iface.node)
         peer_netns = self.netns_of(peer.node)
         args = self._create_args(iface)
-        peer_args = dict(ifname=peer.name, **self._create_args(peer))
+        peer_args = self._create_args(peer)
         text = 'create veth %s in node %s with peer %s in node %s' % (
             iface.name, iface.node, peer.name, peer.node)
         if self.enslaved_at_creation(iface):
@@ -292,14 +300,19 @@ class Planner(object):
         namespaces = self.kernel.namespaces
 
         def run():
+            fd = None
             if peer_netns != session.netns:
-                peer_args['net_ns_fd'] = peer_netns if peer_netns is not None \
-                    else namespaces.home
-            extra = dict(args)
+                fd = namespaces.home if peer_netns is None else \
+                    os.open(netns_path(peer_netns), os.O_RDONLY)
+            own = dict(args)
             if self.enslaved_at_creation(iface):
-                extra['master'] = session.index(iface.master)
-            session.call(text, 'link', 'add', ifname=iface.name, kind='veth',
-                         peer=peer_args, **extra)
+                own['master'] = session.index(iface.master)
+            try:
+                session.raw(text, rtnl.add_veth, iface.name, peer.name, own=own,
+                            peer_attrs=peer_args, peer_netns_fd=fd)
+            finally:
+                if fd is not None and fd != namespaces.home:
+                    os.close(fd)
         self.add('create', text, run, self._delete(iface.node, iface.name, text))
 
     def create_device(self, iface):
@@ -362,11 +375,13 @@ class Planner(object):
         return iface is not None and iface.kind == 'bond'
 
     def _changed(self, ref, field, have, want):
-        for entry in self.report.changed:
-            if all(entry.get(k) == v for k, v in ref.items()):
-                entry['changes'][field] = {'before': have, 'after': want}
-                return
-        self.report.changed.append(dict(ref, changes={field: {'before': have, 'after': want}}))
+        """Record a field change under its object's entry in plan.changed."""
+        key = tuple(sorted(ref.items()))
+        entry = self.changed_entries.get(key)
+        if entry is None:
+            entry = self.changed_entries[key] = dict(ref, changes={})
+            self.report.changed.append(entry)
+        entry['changes'][field] = {'before': have, 'after': want}
 
     def set_attrs(self, iface, attrs, old):
         keyword = {'mtu': 'mtu', 'mac_address': 'address'}
@@ -399,9 +414,9 @@ class Planner(object):
                 index = session.index(name)
                 if down_first:
                     # a bond takes only ports that are down (EPERM otherwise)
-                    session.call(text, 'link', 'set', index=index, state='down')
-                session.call(text, 'link', 'set', index=index,
-                             master=session.index(target) if target else 0)
+                    session.raw(text, rtnl.set_link, index, up=False)
+                session.raw(text, rtnl.set_link, index,
+                            master=session.index(target) if target else 0)
             return run
         self.add('enslave', text, attach(master, bond), attach(old_master or '', False))
 
@@ -429,11 +444,11 @@ class Planner(object):
     def _address(session, name, command, cidr):
         iface = ipaddress.ip_interface(cidr)
 
+        family = 10 if iface.version == 6 else 2
+
         def run():
-            args = dict(index=session.index(name), address=str(iface.ip),
-                        prefixlen=iface.network.prefixlen)
-            session.call('%s address %s on %s' % (command, cidr, name), 'addr', command,
-                         **args)
+            session.raw('%s address %s on %s' % (command, cidr, name), rtnl.address, command,
+                        session.index(name), family, str(iface.ip), iface.network.prefixlen)
         return run
 
     # -- up and mark --------------------------------------------------------------
@@ -518,16 +533,10 @@ class Planner(object):
         family, (network, length), metric = key
 
         def run():
-            args = dict(family=family, dst='%s/%d' % (network, length), table=254,
+            session.raw('%s route %s/%d' % (command, network, length), rtnl.route, command,
+                        family, network, length, gateway=via,
+                        oif=session.index(dev) if dev else None, metric=metric,
                         proto=ROUTE_PROTOCOL)
-            if metric:
-                args['priority'] = metric
-            if via:
-                args['gateway'] = via
-            if dev:
-                args['oif'] = session.index(dev)
-            session.call('%s route %s/%d' % (command, network, length), 'route', command,
-                         **args)
         return run
 
     # -- sysctls ------------------------------------------------------------------
@@ -599,25 +608,35 @@ class Planner(object):
         name = view['name']
 
         def run():
-            index = session.index(name)
-            session.call('deleting %s' % label, 'link', 'del', index=index)
+            session.raw('deleting %s' % label, rtnl.delete_link, session.index(name))
             session.forget_indexes()
         self.add('remove', 'delete %s' % label, run)
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):
+        """A step body for `link set`: kind-specific settings go through
+        pyroute2 (kind specs name them for it), the rest through rtnl."""
         session = self.session(node_name)
+        if 'kind' in kwargs:
+            def run_kind():
+                session.call(text, 'link', 'set', index=session.index(name), **kwargs)
+            return run_kind
+        changes = dict(kwargs)
+        state = changes.pop('state', None)
+        if 'ifalias' in changes:
+            changes['alias'] = changes.pop('ifalias')
 
         def run():
-            session.call(text, 'link', 'set', index=session.index(name), **kwargs)
+            session.raw(text, rtnl.set_link, session.index(name),
+                        up=None if state is None else state == 'up', **changes)
         return run
 
     def _delete(self, node_name, name, text):
         session = self.session(node_name)
 
         def run():
-            session.call('undoing ' + text, 'link', 'del', index=session.index(name))
-            session.forget_indexes()
+            session.raw('undoing ' + text, rtnl.delete_link, session.index(name))
+            session.forget(name)
         return run
 
 

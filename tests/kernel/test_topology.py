@@ -178,6 +178,7 @@ def test_prune_removes_only_marked_objects(lab):
     kept = lab.run(**smaller)
     assert kept['changed'] is False and c in lab.namespaces()
     pruned = lab.run(prune=True, **smaller)
+    assert 'plan' in pruned, pruned.get('msg')
     removed = pruned['plan']['removed']
     assert {'type': 'node', 'name': c} in removed
     assert any(r.get('name') == 'ac' for r in removed)

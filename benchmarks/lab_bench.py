@@ -1,0 +1,357 @@
+#!/usr/bin/env python3
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build the same lab with `ip` commands and with vnet.linux.topology, and
+print the figures side by side.
+
+The lab: N nodes, each in its own namespace, each with a veth to one shared
+bridge (in a namespace of its own) and a veth to the next node in a chain,
+with an address on every node interface.
+
+    sudo benchmarks/lab_bench.py                # N=100, N=300, singles N=100
+    sudo benchmarks/lab_bench.py --singles 20   # a smaller single-module run
+    sudo benchmarks/lab_bench.py --singles 0    # skip it
+
+Every namespace name starts with a prefix unique to the run, and whatever a
+run made is removed at the end, also when it fails. Run as root, with
+ansible-playbook and pyroute2 in the interpreter's environment (the project
+venv: /opt/vnet-venv/bin/python benchmarks/lab_bench.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BRIDGE_NET = ipaddress.ip_network('10.100.0.0/16')
+CHAIN_NET = ipaddress.ip_network('10.200.0.0/16')
+
+
+# --- the lab, in the topology module's terms --------------------------------
+
+class LabShape(object):
+    """Names and addresses of one lab of `count` nodes."""
+
+    def __init__(self, prefix, count):
+        self.prefix = prefix
+        self.count = count
+        self.switch = prefix + 'sw'
+
+    def node(self, i):
+        return '%sn%d' % (self.prefix, i)
+
+    def bridge_address(self, i):
+        return '%s/%d' % (BRIDGE_NET.network_address + i + 1, BRIDGE_NET.prefixlen)
+
+    def chain_addresses(self, i):
+        """/31 addresses of the link from node i to node i+1."""
+        base = CHAIN_NET.network_address + 2 * i
+        return '%s/31' % base, '%s/31' % (base + 1)
+
+    def namespaces(self):
+        return [self.node(i) for i in range(self.count)] + [self.switch]
+
+    def description(self, lab):
+        links = []
+        for i in range(self.count):
+            links.append({'endpoints': [
+                {'node': self.node(i), 'name': 'eth0', 'addresses': [self.bridge_address(i)]},
+                {'bridge': 'br0', 'name': 'p%d' % i}]})
+        for i in range(self.count - 1):
+            left, right = self.chain_addresses(i)
+            links.append({'endpoints': [
+                {'node': self.node(i), 'name': 'c1', 'addresses': [left]},
+                {'node': self.node(i + 1), 'name': 'c0', 'addresses': [right]}]})
+        return {'lab': lab,
+                'nodes': [{'name': n} for n in self.namespaces()],
+                'bridges': [{'name': 'br0', 'node': self.switch, 'stp': False}],
+                'links': links}
+
+    def ip_script(self):
+        """The same lab as a shell script of plain `ip` commands."""
+        lines = ['set -e']
+        for netns in self.namespaces():
+            lines.append('ip netns add %s' % netns)
+            lines.append('ip -n %s link set lo up' % netns)
+        sw = self.switch
+        lines.append('ip -n %s link add br0 type bridge stp_state 0' % sw)
+        lines.append('ip -n %s link set br0 up' % sw)
+        for i in range(self.count):
+            node = self.node(i)
+            lines += ['ip link add p%d netns %s type veth peer name eth0 netns %s' % (i, sw, node),
+                      'ip -n %s link set p%d master br0' % (sw, i),
+                      'ip -n %s link set p%d up' % (sw, i),
+                      'ip -n %s addr add %s dev eth0' % (node, self.bridge_address(i)),
+                      'ip -n %s link set eth0 up' % node]
+        for i in range(self.count - 1):
+            left, right = self.chain_addresses(i)
+            a, b = self.node(i), self.node(i + 1)
+            lines += ['ip link add c1 netns %s type veth peer name c0 netns %s' % (a, b),
+                      'ip -n %s addr add %s dev c1' % (a, left),
+                      'ip -n %s addr add %s dev c0' % (b, right),
+                      'ip -n %s link set c1 up' % a,
+                      'ip -n %s link set c0 up' % b]
+        return '\n'.join(lines) + '\n'
+
+    def ip_teardown_script(self):
+        return '\n'.join('ip netns del %s' % n for n in self.namespaces()) + '\n'
+
+    def single_tasks(self, lab):
+        """One task per object with the single modules (netns, bridge, veth)."""
+        tasks = [{'name': 'namespace %s' % n, 'vnet.linux.netns': {'name': n}}
+                 for n in self.namespaces()]
+        tasks.append({'name': 'bridge', 'vnet.linux.bridge': {
+            'name': 'br0', 'netns': self.switch, 'stp': False, 'admin_state': 'up'}})
+        for i in range(self.count):
+            tasks.append({'name': 'veth to the bridge %d' % i, 'vnet.linux.veth': {
+                'name': 'eth0', 'netns': self.node(i), 'admin_state': 'up',
+                'addresses': [self.bridge_address(i)],
+                'peer': {'name': 'p%d' % i, 'netns': self.switch, 'master': 'br0',
+                         'admin_state': 'up'}}})
+        for i in range(self.count - 1):
+            left, right = self.chain_addresses(i)
+            tasks.append({'name': 'chain %d' % i, 'vnet.linux.veth': {
+                'name': 'c1', 'netns': self.node(i), 'admin_state': 'up',
+                'addresses': [left],
+                'peer': {'name': 'c0', 'netns': self.node(i + 1), 'admin_state': 'up',
+                         'addresses': [right]}}})
+        return tasks
+
+
+# --- running things -----------------------------------------------------------
+
+def existing_namespaces(prefix):
+    try:
+        return [n for n in os.listdir('/run/netns') if n.startswith(prefix)]
+    except FileNotFoundError:
+        return []
+
+
+def wait_until_gone(prefix, timeout=30.0):
+    """Seconds until no namespace with the prefix is left (None: timeout)."""
+    start = time.perf_counter()
+    while existing_namespaces(prefix):
+        if time.perf_counter() - start > timeout:
+            return None
+        time.sleep(0.005)
+    return time.perf_counter() - start
+
+
+def cleanup(prefix):
+    for netns in existing_namespaces(prefix):
+        subprocess.call(['ip', 'netns', 'del', netns], stderr=subprocess.DEVNULL)
+
+
+def run_shell(script):
+    start = time.perf_counter()
+    subprocess.run(['sh', '-c', script], check=True)
+    return time.perf_counter() - start
+
+
+class Ansible(object):
+    """ansible-playbook against localhost with this checkout as vnet.linux."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        collections = os.path.join(workdir, 'collections', 'ansible_collections', 'vnet')
+        os.makedirs(collections)
+        os.symlink(REPO, os.path.join(collections, 'linux'))
+        self.env = dict(os.environ,
+                        ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, 'collections'),
+                        ANSIBLE_STDOUT_CALLBACK='ansible.builtin.json',
+                        ANSIBLE_LOCALHOST_WARNING='false',
+                        ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
+                        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                        ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'),
+                        ANSIBLE_LOCAL_TEMP=os.path.join(workdir, 'tmp'))
+        self.playbook_bin = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+        if not os.path.exists(self.playbook_bin):
+            self.playbook_bin = 'ansible-playbook'
+        self.count = 0
+
+    def play(self, tasks):
+        """Run the tasks; returns (seconds, list of task results)."""
+        self.count += 1
+        path = os.path.join(self.workdir, 'play%d.yml' % self.count)
+        with open(path, 'w') as handle:
+            json.dump([{'hosts': 'localhost', 'gather_facts': False,
+                        'connection': 'local', 'tasks': tasks}], handle)
+        start = time.perf_counter()
+        proc = subprocess.run([self.playbook_bin, '-i', 'localhost,', path], env=self.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seconds = time.perf_counter() - start
+        results = []
+        try:
+            report = json.loads(proc.stdout)
+            for play in report['plays']:
+                for task in play['tasks']:
+                    results.append(task['hosts']['localhost'])
+        except (ValueError, KeyError):
+            raise RuntimeError('ansible-playbook failed:\n%s\n%s' % (proc.stdout[-3000:],
+                                                                     proc.stderr[-3000:]))
+        failed = [r for r in results if r.get('failed')]
+        if proc.returncode != 0 or failed:
+            raise RuntimeError('ansible-playbook failed: %s' % (
+                failed[0].get('msg') if failed else proc.stderr[-3000:]))
+        return seconds, results
+
+    def topology(self, description, state='present'):
+        args = dict(description, state=state)
+        if state == 'absent':
+            args = {'lab': description['lab'], 'state': 'absent'}
+        seconds, results = self.play([{'name': 'lab', 'vnet.linux.topology': args}])
+        return seconds, results[0]
+
+
+# --- the benchmark ------------------------------------------------------------
+
+class Figures(object):
+    def __init__(self):
+        self.rows = []
+        self.failures = 0
+
+    def row(self, what, value, target=None, ok=None):
+        if ok is False:
+            self.failures += 1
+        mark = '' if ok is None else ('ok' if ok else 'MISSED')
+        self.rows.append((what, value, target or '', mark))
+        print('%-58s %-26s %-22s %s' % (what, value, target or '', mark), flush=True)
+
+
+def measure_ip(shape, figures, label):
+    script = shape.ip_script()
+    build = run_shell(script)
+    start = time.perf_counter()
+    subprocess.run(['sh', '-c', shape.ip_teardown_script()], check=True)
+    teardown = time.perf_counter() - start + (wait_until_gone(shape.prefix) or 0)
+    figures.row('ip script: build %s (%d commands)' % (label, script.count('\n') - 1),
+                '%.2f s' % build)
+    figures.row('ip script: teardown %s' % label, '%.2f s' % teardown)
+    return build, teardown
+
+
+def measure_topology(ansible, shape, lab, figures, label, ip_build=None, ip_teardown=None):
+    description = shape.description(lab)
+    wall, result = ansible.topology(description)
+    inner = result['timing']['total']
+    nodes = shape.count
+    figures.row('topology: build %s, ansible-playbook' % label, '%.2f s' % wall,
+                '<= ip (%.2f s)' % ip_build if ip_build else None,
+                wall <= ip_build if ip_build else None)
+    figures.row('topology: build %s, module\'s own work' % label, '%.2f s' % inner,
+                '<= ip / 2 (%.2f s)' % (ip_build / 2) if ip_build else None,
+                inner <= ip_build / 2 if ip_build else None)
+    figures.row('  stages', ', '.join('%s %.3f' % (k, v) for k, v in result['timing'].items()
+                                      if k != 'total'))
+    figures.row('  actions', '%d' % len(result['actions']))
+    again_wall, again = ansible.topology(description)
+    figures.row('topology: second run %s, changed' % label, str(again['changed']),
+                'False', again['changed'] is False)
+    figures.row('topology: second run %s, ansible-playbook' % label, '%.2f s' % again_wall,
+                '<= build / 2 (%.2f s)' % (wall / 2), again_wall <= wall / 2)
+    figures.row('topology: second run %s, module\'s own work' % label,
+                '%.2f s' % again['timing']['total'], '<= build / 2 (%.2f s)' % (inner / 2),
+                again['timing']['total'] <= inner / 2)
+    down_wall, down = ansible.topology(description, state='absent')
+    left = existing_namespaces(shape.prefix)
+    marked = count_marked_links(lab)
+    figures.row('topology: teardown %s, ansible-playbook' % label, '%.2f s' % down_wall,
+                '<= 2 x ip (%.2f s)' % (2 * ip_teardown) if ip_teardown else None,
+                down_wall <= 2 * ip_teardown if ip_teardown else None)
+    figures.row('topology: teardown %s, module\'s own work' % label,
+                '%.2f s' % down['timing']['total'],
+                '<= 2 x ip (%.2f s)' % (2 * ip_teardown) if ip_teardown else None,
+                down['timing']['total'] <= 2 * ip_teardown if ip_teardown else None)
+    figures.row('topology: after teardown %s: namespaces, marked links' % label,
+                '%d, %d' % (len(left), marked), '0, 0', not left and not marked)
+    memory = max(result['peak_memory_mb'], again['peak_memory_mb'], down['peak_memory_mb'])
+    return {'wall': wall, 'inner': inner, 'per_node_wall': wall / nodes,
+            'per_node_inner': inner / nodes, 'memory': memory}
+
+
+def count_marked_links(lab):
+    out = subprocess.run(['ip', '-j', '-d', 'link', 'show'], stdout=subprocess.PIPE,
+                         text=True, check=True).stdout
+    return sum(1 for link in json.loads(out) if link.get('ifalias') == 'vnet:' + lab)
+
+
+def measure_singles(ansible, shape, lab, figures, topology_wall):
+    tasks = shape.single_tasks(lab)
+    wall, results = ansible.play(tasks)
+    figures.row('single modules: build N=%d (%d tasks)' % (shape.count, len(tasks)),
+                '%.2f s' % wall)
+    if topology_wall:
+        figures.row('single modules / topology (N=%d)' % shape.count,
+                    '%.1fx' % (wall / topology_wall))
+    subprocess.run(['sh', '-c', shape.ip_teardown_script()], check=True)
+    wait_until_gone(shape.prefix)
+    return wall
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--nodes', type=int, default=100)
+    parser.add_argument('--large', type=int, default=300,
+                        help='the larger lab, for time per node (0: skip)')
+    parser.add_argument('--singles', type=int, default=100,
+                        help='nodes for the one-task-per-link comparison (0: skip)')
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit('run as root (it creates network namespaces)')
+    run_id = '%d' % (os.getpid() % 10000)
+    prefixes = dict((k, 'vb%s%s' % (run_id, k)) for k in ('i', 't', 's', 'j', 'u'))
+    figures = Figures()
+    workdir = tempfile.mkdtemp(prefix='vnet-bench-')
+    print('%-58s %-26s %-22s %s' % ('figure', 'value', 'target', ''))
+    try:
+        ansible = Ansible(workdir)
+        n = args.nodes
+        ip_build, ip_teardown = measure_ip(LabShape(prefixes['i'], n), figures, 'N=%d' % n)
+        small = measure_topology(ansible, LabShape(prefixes['t'], n), 'bench-%s-t' % run_id,
+                                 figures, 'N=%d' % n, ip_build, ip_teardown)
+        memory = small['memory']
+        if args.large:
+            big_n = args.large
+            measure_ip(LabShape(prefixes['j'], big_n), figures, 'N=%d' % big_n)
+            big = measure_topology(ansible, LabShape(prefixes['u'], big_n),
+                                   'bench-%s-u' % run_id, figures, 'N=%d' % big_n)
+            memory = max(memory, big['memory'])
+            ratio_inner = big['per_node_inner'] / small['per_node_inner']
+            ratio_wall = big['per_node_wall'] / small['per_node_wall']
+            figures.row('time per node N=%d / N=%d, module\'s own work' % (big_n, n),
+                        '%.2f (%.1f / %.1f ms)' % (ratio_inner, big['per_node_inner'] * 1000,
+                                                   small['per_node_inner'] * 1000),
+                        '<= 1.3', ratio_inner <= 1.3)
+            figures.row('time per node N=%d / N=%d, ansible-playbook' % (big_n, n),
+                        '%.2f (%.1f / %.1f ms)' % (ratio_wall, big['per_node_wall'] * 1000,
+                                                   small['per_node_wall'] * 1000),
+                        '<= 1.3', ratio_wall <= 1.3)
+        figures.row('module peak memory (max of all runs)', '%.1f MB' % memory, '< 150 MB',
+                    memory < 150)
+        if args.singles:
+            shape = LabShape(prefixes['s'], args.singles)
+            reference = small['wall'] if args.singles == n else None
+            if reference is None:
+                wall, _result = ansible.topology(shape.description('bench-%s-s' % run_id))
+                ansible.topology(shape.description('bench-%s-s' % run_id), state='absent')
+                reference = wall
+                figures.row('topology: build N=%d, ansible-playbook' % args.singles,
+                            '%.2f s' % wall)
+            measure_singles(ansible, shape, 'bench-%s-s' % run_id, figures, reference)
+    finally:
+        for prefix in prefixes.values():
+            cleanup(prefix)
+        subprocess.call(['rm', '-rf', workdir])
+    print('\n%d target(s) missed' % figures.failures)
+    return 1 if figures.failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
