@@ -41,7 +41,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._topology_model import 
     InputError,
     build,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._topology_plan import Planner
+from ansible_collections.vnet.linux.plugins.module_utils._topology_plan import Planner, stop_teamd
 
 
 class Timer(object):
@@ -120,20 +120,37 @@ def plan_absent(kernel, lab):
     removed = []
     namespaces = []
     for netns, reading in found:
-        if netns is not None and reading['mark'] == lab.mark:
+        owned = netns is not None and reading['mark'] == lab.mark
+        if owned:
             namespaces.append(netns)
-            continue
         for name, view in sorted(reading['links'].items()):
             if view['alias'] != lab.mark or name == 'lo':
                 continue
-            label = '%s %s in %s' % (view['kind'] or 'link', name,
-                                     'namespace %s' % netns if netns else 'the root namespace')
+            if view['kind'] == 'team':
+                # teamd outlives a namespace removal: stop it first
+                plan.add('stop teamd for %s in %s' % (name, _where(netns)),
+                         _team_stopper(kernel, netns, name))
+                continue
+            if owned:
+                continue  # goes with its namespace
+            label = '%s %s in %s' % (view['kind'] or 'link', name, _where(netns))
             plan.add('delete %s' % label, _deleter(kernel, netns, name, label))
             removed.append({'type': 'link', 'kind': view['kind'], 'node': netns, 'name': name})
     for netns in namespaces:
         plan.add('remove namespace %s' % netns, _namespace_remover(kernel, netns))
         removed.append({'type': 'node', 'name': netns})
     return plan, removed, found
+
+
+def _where(netns):
+    return 'namespace %s' % netns if netns else 'the root namespace'
+
+
+def _team_stopper(kernel, netns, name):
+    def run():
+        from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
+        stop_teamd(Daemon(kernel.module, netns, name), kernel.session(netns))
+    return run
 
 
 def _deleter(kernel, netns, name, label):
@@ -234,6 +251,7 @@ def run_topology(module):
         lab = build(module.params)
         timer.mark('validate')
         with Kernel() as kernel:
+            kernel.module = module  # teamd runs its binaries through the module
             if lab.state == 'absent':
                 result = remove_lab(module, kernel, lab, timer)
             else:

@@ -202,6 +202,7 @@ class Iface(object):
         self.parent = None         # stacked kinds: (node, ifname)
         self.ports = []            # bond: port names in the same node
         self.impairment = None
+        self.teamd_config = None   # teamd: the configuration teamd runs with
 
     @property
     def key(self):
@@ -259,7 +260,7 @@ def build(params):
     # devices on top of others come after the veths they may sit on, bonds
     # (after their ports) before what may sit on a bond, whatever order the
     # user wrote them in
-    for link, field in sorted(stacked, key=lambda item: item[0]['kind'] != 'bond'):
+    for link, field in sorted(stacked, key=lambda item: item[0]['kind'] not in ('bond', 'teamd')):
         _add_device(lab, link, field)
     bond_port_checks(lab)
     for node in lab.nodes.values():
@@ -414,8 +415,6 @@ def _add_device(lab, params, field):
     if params.get('endpoints'):
         raise InputError('%s.endpoints: only veth links have endpoints; a %s link has '
                          'node and name' % (field, kind))
-    if kind == 'teamd':
-        _teamd_not_yet(field)
     node = _node(lab, params.get('node'), field + '.node')
     if not params.get('name'):
         raise InputError('%s.name: required for a %s link' % (field, kind))
@@ -426,6 +425,8 @@ def _add_device(lab, params, field):
         _stacked(lab, iface, params, field)
     elif kind == 'bond':
         _bond(lab, iface, params, field)
+    elif kind == 'teamd':
+        _teamd(iface, params, field)
     _claim(lab, iface)
 
 
@@ -453,11 +454,7 @@ def _bond(lab, iface, params, field):
                              % (field, params['mode'], ', '.join(BOND_MODES)))
         iface.options['mode'] = params['mode']
     _kind_options(iface, params, field)
-    for pos, port in enumerate(params.get('ports') or []):
-        name = validate.interface_name(port, '%s.ports[%d]' % (field, pos))
-        if name in iface.ports:
-            raise InputError('%s.ports[%d]: %s is listed twice' % (field, pos, name))
-        iface.ports.append(name)
+    _ports(iface, params, field)
 
 
 def _kind_options(iface, params, field):
@@ -472,14 +469,35 @@ def _kind_options(iface, params, field):
                          % (field, iface.kind))
 
 
-def _teamd_not_yet(field):
+def _teamd(iface, params, field):
+    """A team is run by teamd: the configuration is built (and checked) by
+    the teamd module's own code, from a runner name, the ports and the
+    other teamd options given in `options` (link_watch, notify_peers, ...)."""
     try:
-        from ansible_collections.vnet.linux.plugins.module_utils import _teamd  # noqa: F401
+        from ansible_collections.vnet.linux.plugins.module_utils._teamd import build_config
     except ImportError:
-        raise InputError('%s.kind: teamd links are not supported by the topology module '
-                         'yet; use the teamd module for now' % field)
-    raise InputError('%s.kind: teamd links are not supported by the topology module yet; '
-                     'use the vnet.linux.teamd module for now' % field)
+        raise InputError('%s.kind: teamd links are not supported by this version yet'
+                         % field)
+    _ports(iface, params, field)
+    if params.get('mode') is not None:
+        raise InputError('%s.mode: a team has a runner, not a mode' % field)
+    teamd_params = dict(params.get('options') or {})
+    runner = dict(teamd_params.pop('runner', None) or {})
+    runner['name'] = params.get('runner') or runner.get('name') or 'roundrobin'
+    teamd_params['runner'] = runner
+    teamd_params['ports'] = [{'name': port} for port in iface.ports]
+    try:
+        iface.teamd_config = build_config(iface.name, teamd_params)
+    except InputError as err:
+        raise InputError('%s.%s' % (field, err))
+
+
+def _ports(iface, params, field):
+    for pos, port in enumerate(params.get('ports') or []):
+        name = validate.interface_name(port, '%s.ports[%d]' % (field, pos))
+        if name in iface.ports:
+            raise InputError('%s.ports[%d]: %s is listed twice' % (field, pos, name))
+        iface.ports.append(name)
 
 
 def _check_routes(lab, node):

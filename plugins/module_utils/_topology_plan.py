@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import NetlinkFailure
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     EngineError,
     Plan,
@@ -196,6 +198,8 @@ class Planner(object):
     def recreate_reason(self, iface, now):
         if now['kind'] != iface.kind and not (iface.kind == 'teamd' and now['kind'] == 'team'):
             return 'it is a %s, not a %s' % (now['kind'] or 'device without kind', iface.kind)
+        if iface.kind == 'teamd' and self.daemon(iface).applied() != iface.teamd_config:
+            return 'its teamd configuration differs'
         if iface.kind == 'veth' and not self.paired(iface, now):
             return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
         if iface.parent is not None and not self.on_parent(iface, now):
@@ -240,11 +244,47 @@ class Planner(object):
         return self.same_netns(iface.node, now['link_netnsid'], parent_node)
 
     def wanted(self, iface, now):
+        if self.team_port(iface):
+            master = None   # teamd enslaves its ports itself
+        elif iface.master is not None:
+            master = iface.master
+        else:
+            master = None if now is None or not now['master'] else ''
         return Wanted(iface.name, self.netns_of(iface.node), iface.spec, attrs=iface.attrs,
                       options=iface.options, addresses=iface.addresses,
-                      purge_addresses=self.lab.prune and self.ours(now),
-                      master=iface.master if iface.master is not None else
-                      (None if now is None or not now['master'] else ''))
+                      purge_addresses=self.lab.prune and self.ours(now), master=master)
+
+    def team_port(self, iface):
+        master = self.lab.ifaces.get((iface.node, iface.master)) if iface.master else None
+        return master is not None and master.kind == 'teamd'
+
+    # -- teamd (delegated to the teamd module's Daemon) ----------------------
+    def daemon(self, iface):
+        from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
+        return Daemon(self.kernel.module, self.netns_of(iface.node), iface.name)
+
+    def start_teamd(self, iface):
+        daemon = self.daemon(iface)
+        session = self.session(iface.node)
+        config = iface.teamd_config
+        text = 'start teamd for team %s in node %s (runner %s, ports %s)' % (
+            iface.name, iface.node, config['runner']['name'],
+            ', '.join(iface.ports) or 'none')
+
+        def run():
+            from ansible_collections.vnet.linux.plugins.module_utils._teamd import TeamdFailure
+            try:
+                daemon.find_binaries()
+                for port in iface.ports:
+                    # teamd, like a bond, takes only ports that are down
+                    session.raw(text, rtnl.set_link, session.index(port), up=False)
+                daemon.start(config)
+                wait_for_link(session, iface.name)
+                for port in iface.ports:
+                    session.raw(text, rtnl.set_link, session.index(port), up=True)
+            except TeamdFailure as err:
+                raise EngineError(str(err))
+        self.add('create', text, run, lambda: stop_teamd(daemon, session))
 
     def plan_iface(self, iface):
         now = self.now(iface)
@@ -260,11 +300,12 @@ class Planner(object):
         if iface.kind == 'veth':
             if iface.primary:
                 self.create_veth(iface, iface.peer)
-            if iface.master and not self.enslaved_at_creation(iface):
+            if iface.master and not self.enslaved_at_creation(iface) and \
+                    not self.team_port(iface):
                 # a new link is down, so a bond takes it as it is
                 self.plan_enslave(iface.node, iface.name, iface.master, None)
         elif iface.kind == 'teamd':
-            raise EngineError('%s.kind: teamd links are not supported yet' % iface.field)
+            self.start_teamd(iface)
         else:
             self.create_device(iface)
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses, [],
@@ -606,6 +647,12 @@ class Planner(object):
         else:
             session = self.kernel.session(netns)
         name = view['name']
+        if view['kind'] == 'team':
+            from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
+            daemon = Daemon(self.kernel.module, session.netns, name)
+            self.add('remove', 'stop teamd and delete %s' % label,
+                     lambda: stop_teamd(daemon, session))
+            return
 
         def run():
             session.raw('deleting %s' % label, rtnl.delete_link, session.index(name))
@@ -638,6 +685,32 @@ class Planner(object):
             session.raw('undoing ' + text, rtnl.delete_link, session.index(name))
             session.forget(name)
         return run
+
+
+def wait_for_link(session, name, timeout=5.0):
+    """teamd creates its device after it has daemonised: wait for it."""
+    deadline = time.time() + timeout
+    while True:
+        session.forget(name)
+        try:
+            return session.index(name)
+        except NetlinkFailure:
+            if time.time() > deadline:
+                raise EngineError('teamd did not create %s in %s within %ds'
+                                  % (name, session.netns or 'the root namespace', timeout))
+            time.sleep(0.02)
+
+
+def stop_teamd(daemon, session):
+    """Stop our teamd (it deletes its device); delete a device left over."""
+    daemon.stop()
+    session.forget_indexes()
+    try:
+        index = session.index(daemon.team)
+    except NetlinkFailure:
+        return
+    session.raw('deleting team %s' % daemon.team, rtnl.delete_link, index)
+    session.forget_indexes()
 
 
 def _where(netns):

@@ -11,25 +11,25 @@ short_description: Build, converge and remove a whole virtual network lab in one
 description:
   - Takes one description of a lab (network namespaces as nodes, bridges,
     and links between them) and makes the host match it in one run.
-  - Every change is planned first and then applied in dependency order:
-    namespaces, links, in-place changes, enslaving, addresses, impairments,
-    bringing links up, routes. If a step fails, the steps this run already
+  - Every change is planned first and then applied in dependency order
+    (namespaces, links, in-place changes, enslaving, addresses, impairments,
+    bringing links up, routes). If a step fails, the steps this run already
     made are undone, and the error names the step.
   - With O(state=present) the run converges. It adds what is missing, changes
     attributes in place, and re-creates a link only when the kernel cannot
     change it in place (another peer or parent, another kind).
-  - Every object it creates carries the lab's ownership mark C(vnet:<lab>):
-    the alias of each link, and for a namespace the alias of its C(lo).
+  - Every object it creates carries the lab's ownership mark C(vnet:<lab>)
+    (the alias of each link, and for a namespace the alias of its C(lo)).
     O(prune=true) and O(state=absent) remove only marked objects. They never
     remove anything unmarked.
-  - O(state=absent) removes the whole lab: the marked links outside its
+  - O(state=absent) removes the whole lab, the marked links outside its
     namespaces first, then its namespaces (which takes every link inside
     with them).
   - Namespaces are created in-process (unshare and a bind mount, as
     C(ip netns add) does) and each namespace gets one netlink socket, so a
     lab of hundreds of nodes builds in about a second.
-  - Input errors are reported before anything is read or changed, with the
-    path of the field (for example C(links[3].endpoints[1].node: unknown node 'r9')).
+  - "Input errors are reported before anything is read or changed, with the
+    path of the field (for example C(links[3].endpoints[1].node: unknown node 'r9'))."
 version_added: 1.0.0
 author:
   - vnet.linux developers
@@ -213,9 +213,13 @@ options:
             parent interface (O(links[].parent) in O(links[].parent_node)),
             placed into O(links[].node).
           - C(bond) bonds ports of its node (O(links[].ports)).
-          - C(teamd) is not supported by this module yet (use the team
-            module); a description with it is rejected before any change.
-          - bond, ipvlan, ipvtap need kernel modules that some kernels lack.
+          - C(teamd) is a team device run by a teamd daemon (as the
+            M(vnet.linux.teamd) module runs it), with O(links[].runner) and
+            O(links[].ports). A change of its configuration restarts teamd,
+            which re-creates the device. O(state=absent) and O(prune) stop
+            the lab's teamd daemons.
+          - bond, team, ipvlan, ipvtap need kernel modules that some kernels
+            lack; teamd needs the C(teamd) and C(teamdctl) programs.
         type: str
         choices: [veth, macvlan, macvtap, ipvlan, ipvtap, bond, teamd]
         default: veth
@@ -302,7 +306,9 @@ options:
             example C(active-backup)).
         type: str
       ports:
-        description: Ports of a bond, interfaces of the bond's node (for example veth ends).
+        description:
+          - Ports of a bond or team, interfaces of its node (for example veth
+            ends).
         type: list
         elements: str
         default: []
@@ -310,10 +316,14 @@ options:
         description:
           - Further kind options, as the collection's kind specs name them
             (for a bond for example C(miimon)). Unknown names are refused.
+          - For a C(teamd) link, the options of the M(vnet.linux.teamd) module
+            (for example C(link_watch), or C(runner) with runner settings).
         type: dict
         default: {}
       runner:
-        description: Team runner (C(teamd) links; not supported yet).
+        description:
+          - Runner of a C(teamd) link (C(roundrobin), C(activebackup),
+            C(loadbalance), C(broadcast), C(random), C(lacp)). Default C(roundrobin).
         type: str
       impairment:
         description: Impairment (netem) of a single-device link, as for endpoints.

@@ -311,7 +311,7 @@ def test_macvlan_and_macvtap_on_a_lab_link(lab):
 
 
 @pytest.mark.guest_kernel
-def test_bond_ipvlan_and_impairment(lab):
+def test_bond_team_ipvlan_and_impairment(lab):
     h, s = lab.n('h'), lab.n('s')
     description = dict(
         nodes=[{'name': h}, {'name': s}],
@@ -322,6 +322,10 @@ def test_bond_ipvlan_and_impairment(lab):
                 'addresses': ['10.7.0.1/24']},
                {'kind': 'ipvlan', 'node': s, 'name': 'ipv0', 'parent': 'p0', 'mode': 'l2',
                 'addresses': ['10.8.0.1/24']},
+               {'endpoints': [{'node': h, 'name': 't0'}, {'node': s, 'name': 'q0'}]},
+               {'endpoints': [{'node': h, 'name': 't1'}, {'node': s, 'name': 'q1'}]},
+               {'kind': 'teamd', 'node': h, 'name': 'team0', 'runner': 'activebackup',
+                'ports': ['t0', 't1'], 'addresses': ['10.6.0.1/24']},
                {'endpoints': [{'node': h, 'name': 'slow', 'addresses': ['10.9.0.1/24'],
                                'impairment': {'delay': '10ms', 'loss': '1%'}},
                               {'node': s, 'name': 'slow', 'addresses': ['10.9.0.2/24']}]}])
@@ -333,6 +337,11 @@ def test_bond_ipvlan_and_impairment(lab):
     assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False
     qdisc = subprocess.check_output(['tc', '-n', h, 'qdisc', 'show', 'dev', 'slow'])
     assert b'netem' in qdisc and b'delay 10' in qdisc
+    assert ip(h, 'link', 'show', 't0')[0]['master'] == 'team0'
+    gone = run_module('topology', {'lab': lab.name, 'state': 'absent'})
+    assert 'stop teamd for team0 in namespace %s' % h in gone['actions']
+    assert lab.namespaces() == []
+    assert b'team0' not in subprocess.check_output(['ps', '-eo', 'args'])
 
 
 def test_topology_module_names_its_timing(lab):
