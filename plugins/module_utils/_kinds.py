@@ -29,6 +29,13 @@ def _centiseconds(value):
     return int(round(float(value) * 100))
 
 
+def _stp_topology_change(data):
+    # During an STP topology change the kernel ages entries out after the
+    # forward delay and reports that as the ageing time: the configured
+    # value cannot be read until the change is over.
+    return bool(data.get('IFLA_BR_STP_STATE') and data.get('IFLA_BR_TOPOLOGY_CHANGE'))
+
+
 def _from_centiseconds(value):
     return value / 100.0
 
@@ -42,11 +49,14 @@ def enum(mapping):
 class Option(object):
     """One kind-specific option and its netlink attribute."""
 
-    def __init__(self, name, nla, convert=None, recreate=False):
+    def __init__(self, name, nla, convert=None, recreate=False, unreadable=None):
         self.name = name
         self.nla = nla
         self.to_kernel, self.from_kernel = convert or (_identity, _identity)
         self.recreate = recreate
+        # unreadable(data) -> True when the kernel reports a transient value
+        # instead of the configured one; the option is then not compared
+        self.unreadable = unreadable or (lambda data: False)
 
 
 FLAG = (_flag, _from_flag)
@@ -71,6 +81,7 @@ class KindSpec(object):
         self.port_options = list(port_options)
         self.port_kind = port_kind or kind
         self.port_prefix = port_prefix
+        self.options_by_name = dict((option.name, option) for option in self.options)
 
     @staticmethod
     def _kwarg(nla, prefix):
@@ -99,7 +110,7 @@ class KindSpec(object):
         result = []
         for option in options:
             value = wanted.get(option.name)
-            if value is None:
+            if value is None or option.unreadable(data):
                 continue
             if data.get(option.nla) != option.to_kernel(value):
                 result.append(option)
@@ -117,7 +128,8 @@ BRIDGE = KindSpec(
         Option('forward_delay', 'IFLA_BR_FORWARD_DELAY', SECONDS),
         Option('hello_time', 'IFLA_BR_HELLO_TIME', SECONDS),
         Option('max_age', 'IFLA_BR_MAX_AGE', SECONDS),
-        Option('ageing_time', 'IFLA_BR_AGEING_TIME', SECONDS),
+        Option('ageing_time', 'IFLA_BR_AGEING_TIME', SECONDS,
+               unreadable=_stp_topology_change),
         Option('vlan_filtering', 'IFLA_BR_VLAN_FILTERING', FLAG),
         Option('vlan_protocol', 'IFLA_BR_VLAN_PROTOCOL', enum(VLAN_PROTOCOLS)),
         Option('default_pvid', 'IFLA_BR_VLAN_DEFAULT_PVID'),

@@ -41,7 +41,11 @@ options:
     description: STP max message age in seconds (6 to 40 while STP is on).
     type: float
   ageing_time:
-    description: How long learned MAC addresses are kept, in seconds (0 makes the bridge a hub).
+    description:
+      - How long learned MAC addresses are kept, in seconds (0 makes the bridge a hub).
+      - While STP has a topology change in progress the kernel reports the
+        forward delay instead of this value; it is then not compared (a
+        warning says so) and the next run converges it.
     type: float
   vlan_filtering:
     description:
@@ -392,6 +396,12 @@ def converge(run):
     options = dict((name, params.get(name)) for name in BRIDGE_SETTINGS)
     bridge = wanted_end(params, BRIDGE, options=options)
     bridge_now = run.read(bridge.netns, bridge.name, 'netns')
+    if bridge_now and params.get('ageing_time') is not None and \
+            BRIDGE.options_by_name['ageing_time'].unreadable(bridge_now['data']):
+        run.module.warn('ageing_time: an STP topology change is in progress on %s, and '
+                        'the kernel reports the short ageing time meanwhile; the '
+                        'configured value cannot be compared now and is left as it is'
+                        % bridge.name)
     if params['state'] == 'absent':
         before = {'link': public(bridge_now, BRIDGE), 'ports': []}
         if bridge_now is not None:
