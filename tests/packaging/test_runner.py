@@ -88,3 +88,41 @@ def test_lab_under_ansible_runner(private_data_dir, installed_collection, needs_
     installed = os.path.join(installed_collection, 'ansible_collections', 'vnet', 'linux', 'plugins', 'modules')
     assert 'Using module file %s' % os.path.join(installed, 'veth.py') in stdout
     assert not namespaces() & {'va' + lab_id, 'vb' + lab_id}
+
+
+LAB_PLAYBOOKS = os.path.join(ROOT, 'playbooks')
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(LAB_PLAYBOOKS, 'lab_up.yml')),
+                    reason='playbooks/lab_up.yml is not there yet')
+def test_lab_up_and_down_under_ansible_runner(tmp_path, installed_collection, needs_root, monkeypatch):
+    """The collection's own lab_up.yml and lab_down.yml as two AWX-style jobs."""
+    monkeypatch.setenv('PATH', BIN + os.pathsep + os.environ.get('PATH', ''))
+    lab = unique('rl')
+    shutil.copytree(LAB_PLAYBOOKS, tmp_path / 'project', ignore=shutil.ignore_patterns('lab-output'))
+    (tmp_path / 'inventory').mkdir()
+    (tmp_path / 'inventory' / 'hosts').write_text(
+        'localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
+    (tmp_path / 'env').mkdir()
+    (tmp_path / 'env' / 'extravars').write_text(yaml.safe_dump({
+        'preset': 'star', 'lab': lab, 'nodes': 2, 'output_dir': str(tmp_path / 'lab-output')}))
+    (tmp_path / 'env' / 'envvars').write_text(yaml.safe_dump({
+        'ANSIBLE_COLLECTIONS_PATH': installed_collection,
+        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+        'PATH': BIN + os.pathsep + os.environ.get('PATH', ''),
+    }))
+    try:
+        up = ansible_runner.run(private_data_dir=str(tmp_path), playbook='lab_up.yml', ident='up', quiet=True)
+        assert up.status == 'successful', up.stdout.read()
+        assert {lab + '-h1', lab + '-h2'} <= namespaces()
+        events = [json.loads(p.read_text()) for p in (tmp_path / 'artifacts' / 'up' / 'job_events').glob('*.json')]
+        assert any(e['event'] == 'playbook_on_stats' for e in events)
+        assert (tmp_path / 'lab-output' / 'localhost' / (lab + '.mmd')).is_file()
+    finally:
+        down = ansible_runner.run(private_data_dir=str(tmp_path), playbook='lab_down.yml', ident='down', quiet=True)
+        left = sorted(ns for ns in namespaces() if ns.startswith(lab))
+        for ns in left:  # only if lab_down failed
+            subprocess.run(['ip', 'netns', 'del', ns], check=False)
+    assert down.status == 'successful', down.stdout.read()
+    assert (tmp_path / 'artifacts' / 'down' / 'stdout').is_file()
+    assert not left, 'lab_down left %s' % left
