@@ -18,6 +18,7 @@ from ansible_collections.vnet.linux.plugins.module_utils import _validate as val
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     EngineError,
     Wanted,
+    carry_over,
     plan_delete,
     plan_link,
     predicted,
@@ -134,6 +135,16 @@ def arp_targets(values):
     return result
 
 
+def carried_options(current, mode):
+    """Settings of a bond being re-created in `mode` that still fit it."""
+    kept = dict((name, value) for name, value in current.items()
+                if not mode_misfits(mode, {name: value}))
+    # the kernel reports 'none set' as the zero MAC but refuses to be sent it
+    if kept.get('ad_actor_system') == '00:00:00:00:00:00':
+        del kept['ad_actor_system']
+    return kept
+
+
 def check_ports(ports, bond_name):
     seen = set()
     for pos, port in enumerate(ports):
@@ -190,6 +201,7 @@ class BondPlanner(object):
                                   'stops meanwhile), or release the ports first.')
             plan_delete(self.run.plan, self.session, current, self.run.guard,
                         reason='recreate: ' + blocked)
+            self._carry_over(current)
             listed = [port['name'] for port in self.ports]
             if not self.settings['purge_ports']:
                 reenslave = [link for link in enslaved if link['name'] not in listed]
@@ -207,6 +219,18 @@ class BondPlanner(object):
             self._plan_purge(enslaved)
         self._plan_named('primary', 'IFLA_BOND_PRIMARY', 'bond_primary')
         self._plan_named('active_port', 'IFLA_BOND_ACTIVE_SLAVE', 'bond_active_slave')
+
+    def _carry_over(self, old):
+        """The new bond keeps the old one's settings that fit its mode."""
+        carry_over(self.bond, old)
+        current = BOND.current(old['data'])
+        mode = self.bond.options.get('mode') or current.get('mode')
+        kept = carried_options(current, mode)
+        self.bond.options = dict(kept, **self.bond.options)
+        primary = self.current_named('IFLA_BOND_PRIMARY')
+        if self.settings.get('primary') is None and primary and not mode_misfits(
+                mode, {'primary': primary}):
+            self.settings['primary'] = primary
 
     def _plan_down(self, current, reasons):
         self.run.guard.check(self.bond.netns, current, 'take down')

@@ -448,3 +448,21 @@ def verify(checks):
     raise EngineError('verification after apply failed (the kernel did not take '
                       'the change; is the option supported by this kernel?): '
                       + '; '.join(problems))
+
+
+def carry_over(wanted, state):
+    """Before a re-create: what the user left unspecified keeps the value the
+    old link had, so that a re-create (the engine's business) is not a reset
+    of settings made by earlier runs. Kind options are the caller's job (only
+    it knows which still fit)."""
+    for option in ('mtu', 'txqueuelen'):
+        if option not in wanted.attrs and state.get(option) is not None:
+            wanted.attrs[option] = state[option]
+    if 'alias' not in wanted.attrs and state.get('alias'):
+        wanted.attrs['alias'] = state['alias']
+    if wanted.addresses is None and state.get('addresses'):
+        wanted.addresses = list(state['addresses'])
+    if wanted.admin_state is None:
+        wanted.admin_state = state['admin_state']
+    if wanted.master is None and state.get('master'):
+        wanted.master = state['master']

@@ -22,6 +22,7 @@ from ansible_collections.vnet.linux.plugins.module_utils import _validate as val
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     CREATE_ATTRS,
     EngineError,
+    carry_over,
     delete_link,
     plan_delete,
     plan_link,
@@ -183,6 +184,8 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
     if reason:
         plan_delete(run.plan, run.session(wanted.netns), now, run.guard,
                     reason='%s; the kernel cannot change that in place' % reason)
+        carry_over(wanted, now)
+        wanted.options = dict(carried_options(spec, now, wanted.options), **wanted.options)
     current = None if reason else now
     created = plan_link(run.plan, run.session(wanted.netns), wanted, current, run.guard,
                         create=creator(run, wanted, parent))
@@ -211,6 +214,16 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
             result['device'] = node.now()
         return result
     run.finish(before, after, reread)
+
+
+def carried_options(spec, state, wanted_options):
+    """Kind options of the old link that the new one keeps (source MACs
+    only while the mode stays source)."""
+    current = spec.current(state['data'])
+    mode = wanted_options.get('mode', current.get('mode'))
+    if mode != 'source':
+        current.pop('source_macs', None)
+    return current
 
 
 def converge_absent(run, wanted, now, node):

@@ -136,3 +136,14 @@ def test_every_module_setting_has_a_kernel_attribute_and_rule_names_exist():
         assert option in names | {'primary', 'active_port', 'ports[].prio'}, option
     assert set(_bond.NEEDS_DOWN | _bond.NEEDS_NO_PORTS) <= names
     assert {o.name: o.nla for o in BOND.options}['num_unsol_na'] == 'IFLA_BOND_NUM_PEER_NOTIF'
+
+
+def test_recreate_keeps_the_settings_that_fit_the_new_mode():
+    old = {'mode': '802.3ad', 'miimon': 100, 'lacp_rate': 'fast', 'xmit_hash_policy': 'layer3+4',
+           'ad_actor_system': '00:00:00:00:00:00', 'packets_per_port': 1,
+           'tlb_dynamic_lb': True, 'min_links': 2, 'arp_interval': 0}
+    assert _bond.carried_options(old, 'active-backup') == {
+        'mode': '802.3ad', 'miimon': 100, 'min_links': 2, 'arp_interval': 0}
+    kept = _bond.carried_options(old, '802.3ad')
+    assert 'ad_actor_system' not in kept, 'the zero MAC means unset; the kernel refuses it'
+    assert kept['lacp_rate'] == 'fast' and kept['xmit_hash_policy'] == 'layer3+4'
