@@ -1,0 +1,71 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: lab_files
+short_description: Write a lab's pictures and reports on the controller
+description:
+  - Writes each of O(files) to C(<path>.<key>) on the controller, replacing a
+    file only when its content differs, and draws C(<path>.svg) from the
+    C(dot) entry when O(svg=true) and Graphviz's C(dot) binary is installed.
+  - An action plugin that runs in the controller process; nothing is sent
+    to the managed host. Used by the P(vnet.linux.lab#role) role.
+  - The files are reports of a run, not managed state. They are written in
+    check mode as well, and the task never reports a change (see RV(written)).
+version_added: 1.0.0
+author:
+  - vnet.linux developers
+attributes:
+  check_mode:
+    support: full
+    details: Writes the files in check mode too.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details: Never reports a change.
+options:
+  path:
+    description: Base path of the files; the directory is created.
+    type: path
+    required: true
+  files:
+    description: File name suffix (like C(mmd) or C(up.json)) to content.
+    type: dict
+    required: true
+  svg:
+    description: Draw C(<path>.svg) from the C(dot) entry of O(files) with Graphviz.
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Pictures of a lab
+  vnet.linux.lab_files:
+    path: /tmp/lab-output/localhost/demo
+    files:
+      mmd: "{{ topology | vnet.linux.lab_mermaid }}"
+      dot: "{{ topology | vnet.linux.lab_dot }}"
+    svg: true
+'''
+
+RETURN = r'''
+written:
+  description: Files whose content was new or different.
+  returned: always
+  type: list
+  elements: str
+unchanged:
+  description: Files that already had this content.
+  returned: always
+  type: list
+  elements: str
+svg:
+  description: What happened to the SVG (V(written), V(unchanged), V(skipped: ...), V(failed: ...)).
+  returned: when O(svg=true) and O(files) has C(dot)
+  type: str
+'''
