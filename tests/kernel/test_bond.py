@@ -186,6 +186,31 @@ def test_mode_change_with_ports_needs_recreate(namespaces):
 
 
 @GUEST
+def test_recreate_keeps_what_was_not_given(namespaces):
+    ns, peer = namespaces(2)
+    veth_ports(ns, peer, ['p1', 'p2'])
+    apply_exactly({'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
+                   'updelay': 200, 'min_links': 1, 'mtu': 1400, 'alias': 'kept',
+                   'addresses': ['10.58.0.1/24'], 'admin_state': 'up', 'primary': 'p2',
+                   'ports': [{'name': 'p1'}, {'name': 'p2', 'prio': 4}]})
+    # only the mode is given: ports, addresses and fitting settings survive
+    change = {'name': 'bond0', 'netns': ns, 'mode': 'balance-tlb', 'recreate': True}
+    predicted = run_module('bond', change, check=True)
+    made = run_module('bond', change)
+    assert not made.get('failed'), made
+    assert made['actions'] == predicted['actions']
+    data = info(ns)
+    assert (data['mode'], data['miimon'], data['updelay'], data['min_links'], data['primary']) \
+        == ('balance-tlb', 100, 200, 1, 'p2')
+    bond = port(ns, 'bond0')
+    assert (bond['mtu'], bond['ifalias'], 'UP' in bond['flags']) == (1400, 'kept', True)
+    assert [a['local'] for a in ip(ns, 'addr', 'show', 'bond0')[0]['addr_info']
+            if a['family'] == 'inet'] == ['10.58.0.1']
+    assert port(ns, 'p1')['master'] == port(ns, 'p2')['master'] == 'bond0'
+    assert run_module('bond', change)['changed'] is False
+
+
+@GUEST
 def test_traffic_and_active_backup_failover(namespaces):
     ns, peer = namespaces(2)
     veth_ports(ns, peer, ['p1', 'p2'])

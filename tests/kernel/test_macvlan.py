@@ -132,6 +132,25 @@ def test_passthru_switch_and_parent_change_recreate(namespaces):
     assert run_module('macvlan', moved)['changed'] is False
 
 
+def test_recreate_keeps_settings_and_addresses_not_given(namespaces):
+    host, node = namespaces(2)
+    parent_in(host, 'par')
+    parent_in(host, 'other')
+    exactly({'name': 'mv0', 'netns': node, 'link': 'par', 'link_netns': host,
+             'mode': 'private', 'bcqueuelen': 77, 'mtu': 1300, 'alias': 'kept',
+             'addresses': ['10.64.0.1/24'], 'admin_state': 'up'})
+    moved = {'name': 'mv0', 'netns': node, 'link': 'other', 'link_netns': host}
+    predicted = run_module('macvlan', moved, check=True)
+    result = run_module('macvlan', moved)
+    assert result['actions'] == predicted['actions']
+    assert result['actions'][0].startswith("delete macvlan mv0")
+    link = show(node)
+    assert (data(node)['mode'], data(node)['bcqueuelen'], link['mtu'], link['ifalias'],
+            'UP' in link['flags']) == ('private', 77, 1300, 'kept', True)
+    assert ip(node, 'addr', 'show', 'mv0')[0]['addr_info'][0]['local'] == '10.64.0.1'
+    assert run_module('macvlan', moved)['changed'] is False
+
+
 def test_parent_in_the_same_namespace(namespaces):
     node, = namespaces(1)
     parent_in(node)
