@@ -25,7 +25,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     public,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import BOND
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import where
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespace_exists, where
 
 INT_MAX = 2 ** 31 - 1
 DEFAULT_MODE = 'balance-rr'
@@ -245,7 +245,7 @@ class BondPlanner(object):
         return dict(current, admin_state='down')
 
     def _plan_port(self, name, port, recreated):
-        now = self.session.read(name) if self._namespace_ready() else None
+        now = self.session.read(name) if namespace_exists(self.bond.netns) else None
         if now is None:
             self._missing_port(name)
         wanted = Wanted(name, self.bond.netns, None, master=self.bond.name, admin_state='up',
@@ -269,10 +269,6 @@ class BondPlanner(object):
                           lambda: _set(session, name, label, state='down'),
                           lambda: _set(session, name, label, state='up'))
         return dict(now, admin_state='down')
-
-    def _namespace_ready(self):
-        from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespace_exists
-        return namespace_exists(self.bond.netns)
 
     def _missing_port(self, name):
         elsewhere = self.run.locate(name, self.bond.netns)

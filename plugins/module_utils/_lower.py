@@ -30,7 +30,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     public,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._link_module import wanted_end
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import where
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespace_exists, where
 
 PARENT_OPTIONS = dict(
     link=dict(type='str'),
@@ -78,7 +78,6 @@ def parent_of(run, wanted):
 
 
 def missing_parent(run, name, netns):
-    from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespace_exists
     if not namespace_exists(netns):
         return  # run.read already warned (check mode) or failed
     elsewhere = run.locate(name, netns)
@@ -253,6 +252,7 @@ class TapNode(object):
         except ValueError as err:
             raise validate.InputError(str(err))
         self.existing = tapdev.node_state(self.path)
+        self.predicted_number = None  # known at plan time only for an existing link
 
     def _perms(self):
         """Wanted owner, group and mode; omitted ones keep the node's (or
@@ -268,6 +268,7 @@ class TapNode(object):
     def plan(self, link_created):
         uid, gid, mode = self._perms()
         number = None if link_created else self._number()
+        self.predicted_number = number
         stale = self.existing is None or number is None or self.existing['rdev'] != number
         if stale:
             self.run.plan.add('%s device node %s for %s (owner %d, group %d, mode %04o)'
@@ -324,12 +325,8 @@ class TapNode(object):
     def after(self):
         """Predicted view; the device number is only known once it exists."""
         uid, gid, mode = self._perms()
-        view = self._view(self.path, {'uid': uid, 'gid': gid, 'mode': mode, 'rdev': None})
-        if self.existing and self.existing['rdev'] and not any(
-                step.text.startswith(('create ', 'delete ', 'replace '))
-                for step in self.run.plan.steps):
-            view['device'] = '%d:%d' % self.existing['rdev']
-        return view
+        return self._view(self.path, {'uid': uid, 'gid': gid, 'mode': mode,
+                                      'rdev': self.predicted_number})
 
     def now(self):
         return self._view(self.path, tapdev.node_state(self.path))
