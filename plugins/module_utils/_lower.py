@@ -168,8 +168,8 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
     now = run.read(wanted.netns, wanted.name, 'netns')
     if now is not None and now['kind'] != spec.kind:
         raise EngineError('%s exists but is a %s, not a %s; it is left alone. Delete it or '
-                          'choose another name.' % (wanted.label, now['kind'] or 'device',
-                                                   spec.kind))
+                          'choose another name.'
+                          % (wanted.label, now['kind'] or 'device', spec.kind))
     node = TapNode(run, wanted, params) if tap else None
     if params['state'] == 'absent':
         return converge_absent(run, wanted, now, node)

@@ -64,8 +64,8 @@ def test_source_macs_compare_as_a_set():
     assert [o.name for o in _kinds.MACVLAN.differences(other, data)] == ['source_macs']
     # none in the kernel (the attribute is missing) equals an empty list
     assert _kinds.MACVLAN.differences({'source_macs': []}, {'IFLA_MACVLAN_MODE': 16}) == []
-    assert _kinds.MACVLAN.current(data)['source_macs'] == ['02:00:00:00:00:01',
-                                                          '02:00:00:00:00:02']
+    assert _kinds.MACVLAN.current(data)['source_macs'] == \
+        ['02:00:00:00:00:01', '02:00:00:00:00:02']
 
 
 def test_arp_targets_keep_their_order():
