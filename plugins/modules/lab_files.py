@@ -65,7 +65,9 @@ unchanged:
   type: list
   elements: str
 svg:
-  description: What happened to the SVG (V(written), V(unchanged), V(skipped: ...), V(failed: ...)).
+  description:
+    - What happened to the SVG - V(written), V(unchanged), or a text that
+      starts with V(skipped) (no Graphviz) or V(failed) (with dot's message).
   returned: when O(svg=true) and O(files) has C(dot)
   type: str
 '''

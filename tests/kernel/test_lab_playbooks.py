@@ -1,0 +1,145 @@
+"""playbooks/lab_up.yml, lab_verify.yml and lab_down.yml as people run them:
+ansible-playbook with -e key=value extra vars (what an AWX survey sends),
+in labs with unique names, removed also when a test fails."""
+
+import json
+import os
+import sys
+
+import pytest
+import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                'playbooks'))
+import lab_runner  # noqa: E402  (shared with tests/kernel/test_lab_presets.py)
+
+UP = os.path.join(lab_runner.PLAYBOOKS, 'lab_up.yml')
+VERIFY = os.path.join(lab_runner.PLAYBOOKS, 'lab_verify.yml')
+DOWN = os.path.join(lab_runner.PLAYBOOKS, 'lab_down.yml')
+AWX = os.path.join(lab_runner.PLAYBOOKS, 'awx')
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """A unique lab name (also its namespaces' prefix); removed afterwards."""
+    name = lab_runner.unique_lab('pb')
+    yield name
+    if lab_runner.namespaces_with_prefix(name):
+        lab_runner.tear_down(name, name, str(tmp_path))
+
+
+def run(playbook, tmp_path, *pairs, check=False):
+    """ansible-playbook with -e key=value pairs, as the command line gives them."""
+    args = ['-e', 'output_dir=%s' % (tmp_path / 'out')]
+    for pair in pairs:
+        args += ['-e', pair]
+    result = lab_runner.run_playbook(playbook, str(tmp_path), args=args, check=check)
+    return result
+
+
+def files(tmp_path, lab):
+    return os.path.join(str(tmp_path), 'out', 'localhost', lab)
+
+
+def test_demo_up_verify_down(lab, tmp_path):
+    """The default lab (here with a prefix so that it cannot clash): built,
+    pinged, looked into from the inventory hosts, verified, removed."""
+    result = run(UP, tmp_path, 'lab=' + lab, 'prefix=%s-' % lab)
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert sorted(lab_runner.namespaces_with_prefix(lab)) == sorted(
+        '%s-%s' % (lab, n) for n in ('netns0', 'netns1', 'netns2', 'netns3', 'netnsbr'))
+    # the second play ran in every namespace, found through the inventory
+    assert 'veth01' in result.stdout and '192.168.254.10/24' in result.stdout
+    assert 'ok: [%s-netnsbr]' % lab in result.stdout
+    with open(files(tmp_path, lab) + '.reachability.txt') as handle:
+        table = handle.read().splitlines()
+    assert len([line for line in table if line.endswith(' ok')]) == 4
+
+    result = run(VERIFY, tmp_path, 'lab=' + lab, 'prefix=%s-' % lab)
+    assert result.returncode == 0, result.stdout[-5000:]
+
+    result = run(DOWN, tmp_path, 'lab=' + lab)
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert lab_runner.namespaces_with_prefix(lab) == []
+
+
+def test_star_from_the_command_line(lab, tmp_path):
+    """-e preset=star -e nodes=4: numbers arrive as strings."""
+    result = run(UP, tmp_path, 'preset=star', 'nodes=4', 'lab=' + lab, 'add_hosts=false')
+    assert result.returncode == 0, result.stdout[-5000:]
+    with open(files(tmp_path, lab) + '.topology.json') as handle:
+        topology = json.load(handle)
+    assert len(topology['links']) == 4
+    with open(files(tmp_path, lab) + '.reachability.txt') as handle:
+        rows = [line for line in handle.read().splitlines() if line.endswith(' ok')]
+    assert len(rows) == 4 * 3
+    assert run(DOWN, tmp_path, 'preset=star', 'lab=' + lab).returncode == 0
+    assert lab_runner.namespaces_with_prefix(lab) == []
+
+
+def test_topology_given_as_text(lab, tmp_path):
+    """A whole topology as JSON text (an AWX textarea answer); its lab key
+    names the lab, and lab_down needs only that name."""
+    topology = {
+        'lab': lab,
+        'nodes': [{'name': lab + '-a', 'routes': [{'dst': '10.77.2.0/24', 'via': '10.77.1.2'}]},
+                  {'name': lab + '-r', 'sysctls': {'net.ipv4.ip_forward': 1}},
+                  {'name': lab + '-b', 'routes': [{'dst': 'default', 'via': '10.77.2.1'}]}],
+        'links': [
+            {'endpoints': [{'node': lab + '-a', 'name': 'eth0', 'addresses': ['10.77.1.1/24']},
+                           {'node': lab + '-r', 'name': 'eth0', 'addresses': ['10.77.1.2/24']}]},
+            {'endpoints': [{'node': lab + '-r', 'name': 'eth1', 'addresses': ['10.77.2.1/24']},
+                           {'node': lab + '-b', 'name': 'eth0', 'addresses': ['10.77.2.2/24']}]},
+        ],
+    }
+    result = run(UP, tmp_path, 'topology=' + json.dumps(topology), 'add_hosts=false')
+    assert result.returncode == 0, result.stdout[-5000:]
+    with open(files(tmp_path, lab) + '.reachability.txt') as handle:
+        assert 'BROKEN' not in handle.read()
+    assert run(DOWN, tmp_path, 'lab=' + lab).returncode == 0
+    assert lab_runner.namespaces_with_prefix(lab) == []
+
+
+def test_check_mode_builds_nothing_and_reports_the_plan(lab, tmp_path):
+    result = run(UP, tmp_path, 'preset=p2p', 'lab=' + lab, check=True)
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert lab_runner.namespaces_with_prefix(lab) == []
+    with open(files(tmp_path, lab) + '.up.json') as handle:
+        report = json.load(handle)
+    assert report['check_mode'] and report['changed']
+    assert 'create namespace %s-h1' % lab in report['actions']
+
+
+def test_a_broken_path_fails_verify(lab, tmp_path):
+    """A lab whose expected path is cut: verify reports drift and fails."""
+    assert run(UP, tmp_path, 'preset=p2p', 'lab=' + lab, 'add_hosts=false').returncode == 0
+    os.system('ip -n %s-h2 link set eth0 down' % lab)
+    result = run(VERIFY, tmp_path, 'preset=p2p', 'lab=' + lab)
+    assert result.returncode != 0
+    assert 'differs from its description' in result.stdout
+
+
+def test_bad_preset_parameter_changes_nothing(lab, tmp_path):
+    result = run(UP, tmp_path, 'preset=star', 'nodes=1', 'lab=' + lab)
+    assert result.returncode != 0
+    assert 'between 2 and' in result.stdout
+    assert lab_runner.namespaces_with_prefix(lab) == []
+
+
+def test_surveys_ask_only_for_what_the_playbooks_take():
+    with open(os.path.join(lab_runner.PLAYBOOKS, 'vars', 'lab_extra_vars.yml')) as handle:
+        known = yaml.safe_load(handle)
+    names = set(known['lab_playbook_param_names'] + known['lab_playbook_impairment_names'])
+    names |= {'preset', 'lab', 'topology', 'max_loss', 'add_hosts', 'output_dir'}
+    for survey in ('survey_lab_up.json', 'survey_lab_down.json'):
+        with open(os.path.join(AWX, survey)) as handle:
+            spec = json.load(handle)
+        assert spec['name'] and spec['spec']
+        for question in spec['spec']:
+            assert question['variable'] in names, question['variable']
+            assert question['type'] in ('text', 'textarea', 'integer', 'float',
+                                        'multiplechoice', 'multiselect', 'password')
+    with open(os.path.join(AWX, 'survey_lab_up.json')) as handle:
+        choices = json.load(handle)['spec'][0]['choices'].split('\n')
+    from ansible_collections.vnet.linux.plugins.filter.lab_presets import PRESETS
+    assert choices == list(PRESETS)
