@@ -268,3 +268,27 @@ def test_bad_parameters(name, params, message):
 
 def test_names_filter():
     assert lab_preset_names()[:2] == ['demo', 'p2p'] and 'leaf_spine' in lab_preset_names()
+
+
+# the generated labs are valid input of vnet.linux.topology -------------------
+@pytest.mark.parametrize('name,params', [(n, {}) for n in PRESETS] + [
+    ('ipvlan_lan', {'mode': 'l3'}),
+    ('macvlan_lan', {'mode': 'private'}),
+    ('bond_host', {'mode': 'balance-rr'}),
+    ('chain', {'impairment': {'delay': '10ms', 'jitter': '1ms', 'loss': '1%', 'rate': '10mbit'}}),
+])
+def test_topology_module_accepts_every_preset(name, params):
+    """Checked with the module's own argument spec and input model, so a
+    format drift between presets and module fails here, without a kernel."""
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible_collections.vnet.linux.plugins.module_utils._topology_model import (
+        TOPOLOGY_SPEC,
+        build,
+    )
+    from ansible_collections.vnet.linux.plugins.filter.lab_views import lab_module_args
+
+    topology = lab_module_args(lab_preset(dict(params, lab='m'), name))
+    checked = ArgumentSpecValidator(TOPOLOGY_SPEC).validate(topology)
+    assert not checked.error_messages, checked.error_messages
+    lab = build(checked.validated_parameters)
+    assert len(lab.nodes) == len(topology['nodes'])
