@@ -1,8 +1,12 @@
 # shellcheck shell=bash
-# Sourced by scripts/docs-build.sh and scripts/package-test.sh: makes sure the
-# shipping virtualenv exists with requirements-ship.txt installed, and puts it
-# first on PATH. SHIP_VENV overrides its place.
+# The shipping virtualenv (requirements-ship.txt): docs, changelog, packaging,
+# execution environment, ansible-runner. SHIP_VENV overrides its place.
+#   sourced:   . tests/packaging/ship-venv.sh; ship_venv   (as the scripts do)
+#   executed:  tests/packaging/ship-venv.sh COMMAND...     (runs COMMAND with
+#              the venv first on PATH, for example
+#              tests/packaging/ship-venv.sh python -m pytest tests/packaging)
 
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SHIP_VENV=${SHIP_VENV:-/var/cache/vnet-linux/venv-ship}
 SHIP_REQS="$ROOT/requirements-ship.txt"
 
@@ -30,5 +34,12 @@ ship_venv() {
         PIP_DISABLE_PIP_VERSION_CHECK=1 "$SHIP_VENV/bin/pip" install -q -r "$SHIP_REQS" >&2
         cp "$SHIP_REQS" "$stamp"
     fi
-    export PATH="$SHIP_VENV/bin:$PATH"
+    export PATH="$SHIP_VENV/bin:$PATH" SHIP_VENV
 }
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    set -euo pipefail
+    ship_venv
+    cd "$ROOT"
+    exec "$@"
+fi
