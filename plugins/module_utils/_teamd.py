@@ -523,12 +523,13 @@ class Daemon(object):
     by teamd as /run/teamd/<team>.sock).
     """
 
-    def __init__(self, module, netns, team, teamd=None, teamdctl=None):
+    def __init__(self, module, netns, team, teamd=None, teamdctl=None, nsenter=None):
         self.module = module
         self.netns = netns
         self.team = team
         self.teamd = teamd
         self.teamdctl = teamdctl
+        self.nsenter = nsenter
         self.dir = runtime_dir(netns)
         self.conf = os.path.join(self.dir, team + '.conf')
         self.pidfile = os.path.join(self.dir, team + '.pid')
@@ -537,25 +538,39 @@ class Daemon(object):
     def find_binaries(self):
         self.teamd = self.module.get_bin_path('teamd')
         self.teamdctl = self.module.get_bin_path('teamdctl')
+        # optional: a faster way into a running daemon's namespaces
+        self.nsenter = self.module.get_bin_path('nsenter')
         if not self.teamd or not self.teamdctl:
             raise TeamdFailure(MISSING_TEAMD)
 
     # -- launching -----------------------------------------------------
     def _argv(self, argv):
+        """Run argv in the team's namespace with a private /run/teamd."""
         if self.netns is None:
             return list(argv)  # the root namespace and the host's /run/teamd
-        return [sys.executable, '-c', LAUNCHER, os.path.join(NETNS_DIR, self.netns),
-                self.dir] + list(argv)
+        # -I -S: no site packages or user paths; this interpreter only execs
+        return [sys.executable, '-I', '-S', '-c', LAUNCHER,
+                os.path.join(NETNS_DIR, self.netns), self.dir] + list(argv)
+
+    def _ctl_argv(self, argv):
+        """teamdctl joins the network and mount namespaces of the running
+        daemon with nsenter (util-linux) when there is one: a Python
+        launcher per call costs seconds on slow machines."""
+        pid = self.pid() if self.netns is not None and self.nsenter else None
+        if pid is None:
+            return self._argv(argv)
+        return [self.nsenter, '--net=' + os.path.join(NETNS_DIR, self.netns),
+                '--mount=/proc/%d/ns/mnt' % pid, '--'] + list(argv)
 
     def _run(self, argv, what):
-        rc, out, err = self.module.run_command(self._argv(argv), expand_user_and_vars=False)
+        rc, out, err = self.module.run_command(argv, expand_user_and_vars=False)
         if rc != 0:
             raise TeamdFailure('%s failed (rc=%d): %s' % (
                 what, rc, _tidy(err) or _tidy(out) or 'no message'))
         return out
 
     def ctl(self, *args):
-        return self._run([self.teamdctl, '-o', self.team] + list(args),
+        return self._run(self._ctl_argv([self.teamdctl, '-o', self.team] + list(args)),
                          'teamdctl %s %s' % (self.team, ' '.join(args)))
 
     # -- reading ---------------------------------------------------------
@@ -600,7 +615,8 @@ class Daemon(object):
         if self.netns is not None:
             # the mount point of the bind mount must exist (teamd would make it)
             os.makedirs(os.path.realpath(TEAMD_RUN_DIR), mode=0o755, exist_ok=True)
-        self._run([self.teamd, '-d', '-f', self.conf, '-t', self.team, '-p', self.pidfile],
+        self._run(self._argv([self.teamd, '-d', '-f', self.conf, '-t', self.team,
+                              '-p', self.pidfile]),
                   'starting teamd for %s' % self.team)
         deadline = time.time() + START_WAIT
         while self.pid() is None:

@@ -356,6 +356,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+    CREATE_ATTRS,
+    LINK_ATTRS,
     EngineError,
     Wanted,
     plan_delete,
@@ -412,6 +414,8 @@ def converge(run):
     plan_teamd(run, team, daemon, desired, changes)
     fresh = changes.mode in ('start', 'restart')
     link_wanted = carried_over(team, link_now) if changes.mode == 'restart' else team
+    if fresh:
+        plan_creation_attrs(run, link_wanted)
     plan_link(run.plan, run.session(team.netns), link_wanted, None if fresh else link_now,
               run.guard, create=lambda *args: None)
     run.expect(link_wanted)
@@ -465,8 +469,8 @@ def plan_teamd(run, team, daemon, desired, changes):
                      lambda: start_daemon(session, daemon, desired),
                      lambda: stop_daemon(session, daemon))
     elif changes.mode == 'restart':
-        run.plan.add('restart teamd for %s (%s changed: %s); the team device is re-created'
-                     % (label, ', '.join(changes.reasons), _summary(desired)),
+        run.plan.add('restart teamd for %s because %s changed (%s); the team device is '
+                     're-created' % (label, ', '.join(changes.reasons), _summary(desired)),
                      lambda: restart_daemon(session, daemon, desired))
     elif changes.mode == 'live':
         plan_live_ports(run, team, daemon, desired, changes)
@@ -573,6 +577,22 @@ def wait_for_device(session, name, present, fail=True):
             return False
         time.sleep(0.05)
     return True
+
+
+def plan_creation_attrs(run, wanted):
+    """The engine gives MTU, MAC and queue length when it creates a link;
+    teamd creates this one, so they are set right after it did."""
+    attrs = dict((option, wanted.attrs[option]) for option in CREATE_ATTRS
+                 if option in wanted.attrs)
+    if not attrs:
+        return
+    session = run.session(wanted.netns)
+    keywords = dict((keyword, attrs[option]) for option, keyword in LINK_ATTRS
+                    if option in attrs)
+    text = ', '.join('%s=%s' % item for item in sorted(attrs.items()))
+    run.plan.add('set %s on %s' % (text, wanted.label),
+                 lambda: session.call('changing ' + wanted.label, 'link', 'set',
+                                      index=session.index(wanted.name), **keywords))
 
 
 def carried_over(team, link_now):

@@ -13,17 +13,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 
 import pytest
 
 from pyroute2 import IPRoute
 
-from ansible_collections.vnet.linux.plugins.module_utils._teamd import (
-    LAUNCHER,
-    runtime_dir,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._teamd import runtime_dir
 
 from conftest import ip, run_module
 
@@ -60,8 +56,10 @@ def set_state(netns, name, state):
 
 
 def teamdctl(netns, team, *args):
-    """teamdctl inside the namespace, the way the module runs it (witness)."""
-    cmd = [sys.executable, '-c', LAUNCHER, '/run/netns/' + netns, runtime_dir(netns),
+    """teamdctl in the namespaces of the running daemon (witness)."""
+    with open(os.path.join(runtime_dir(netns), team + '.pid')) as handle:
+        pid = int(handle.read())
+    cmd = ['nsenter', '--net=/run/netns/' + netns, '--mount=/proc/%d/ns/mnt' % pid,
            'teamdctl', team] + list(args)
     return subprocess.check_output(cmd, stderr=subprocess.STDOUT).decode()
 
@@ -268,7 +266,8 @@ def test_ports_change_live_without_restart(lab):
 @guest
 def test_runner_change_restarts_and_keeps_link_settings(lab):
     team_ns, _peer = lab
-    first = run_module('teamd', team_args(team_ns, alias='uplink'))
+    first = run_module('teamd', team_args(team_ns, alias='uplink', mtu=1400))
+    assert first['link']['mtu'] == 1400  # set after teamd made the device
     pid = first['team']['pid']
     # the task no longer gives addresses, state or alias: they are carried over
     args = dict(name='team0', netns=team_ns, runner=dict(name='roundrobin'),
@@ -277,12 +276,14 @@ def test_runner_change_restarts_and_keeps_link_settings(lab):
     assert predicted['restarted'] and predicted['changed']
     done = run_module('teamd', args)
     assert done['restarted'] and done['actions'] == predicted['actions']
-    assert "restart teamd for team team0 in namespace '%s' (runner.name changed" % team_ns \
-        in done['actions'][0]
+    assert done['actions'][0].startswith(
+        "restart teamd for team team0 in namespace '%s' because runner.name changed "
+        "(runner roundrobin, ports p1, p2)" % team_ns)
     assert done['team']['pid'] != pid and done['team']['runner'] == 'roundrobin'
     assert done['team']['kernel_team_mode'] == 'roundrobin'
     assert done['link']['addresses'] == [TEAM_IP + '/24']
     assert done['link']['admin_state'] == 'up' and done['link']['alias'] == 'uplink'
+    assert done['link']['mtu'] == 1400
     assert len(teamd_processes(team_ns)) == 1
     assert ping(team_ns, PEER_IP, count=3)
     assert not run_module('teamd', args)['changed']

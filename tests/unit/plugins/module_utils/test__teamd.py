@@ -394,10 +394,23 @@ def test_launcher_is_only_used_in_named_namespaces():
     assert daemon._argv(['teamdctl', 'team0']) == ['teamdctl', 'team0']
     daemon = teamd.Daemon(None, 'red', 'team0')
     argv = daemon._argv(['teamdctl', 'team0', 'state'])
-    assert argv[1:3] == ['-c', teamd.LAUNCHER]
-    assert argv[3:] == ['/run/netns/red', '/run/vnet-linux/teamd/netns/red',
+    assert argv[1:5] == ['-I', '-S', '-c', teamd.LAUNCHER]
+    assert argv[5:] == ['/run/netns/red', '/run/vnet-linux/teamd/netns/red',
                         'teamdctl', 'team0', 'state']
     compile(teamd.LAUNCHER, 'launcher', 'exec')
+
+
+def test_teamdctl_joins_a_running_daemon_with_nsenter(monkeypatch):
+    daemon = teamd.Daemon(None, 'red', 'team0', nsenter='/usr/bin/nsenter')
+    monkeypatch.setattr(daemon, 'pid', lambda: 4242)
+    assert daemon._ctl_argv(['teamdctl', 'team0']) == [
+        '/usr/bin/nsenter', '--net=/run/netns/red', '--mount=/proc/4242/ns/mnt', '--',
+        'teamdctl', 'team0']
+    monkeypatch.setattr(daemon, 'pid', lambda: None)
+    assert daemon._ctl_argv(['teamdctl', 'team0'])[4] == teamd.LAUNCHER
+    daemon.nsenter = None
+    monkeypatch.setattr(daemon, 'pid', lambda: 4242)
+    assert daemon._ctl_argv(['teamdctl', 'team0'])[4] == teamd.LAUNCHER
 
 
 def test_our_teamd_is_recognised_by_its_pid_file(tmp_path, monkeypatch):
