@@ -13,7 +13,7 @@ changes, with a message that names the mode.
 
 from __future__ import annotations
 
-from ansible_collections.vnet.linux.plugins.module_utils import _nla  # noqa: F401 registers maps
+from ansible_collections.vnet.linux.plugins.module_utils import _nla
 from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     EngineError,
@@ -42,10 +42,14 @@ MODES_OF = {
     'tlb_dynamic_lb': ('balance-tlb', 'balance-alb'),
     'xmit_hash_policy': ('balance-xor', '802.3ad', 'balance-tlb', 'balance-alb'),
 }
-# ARP monitoring does not exist in these modes; turning it on there is refused
+# ARP monitoring does not exist in these modes. The kernel refuses these
+# settings there whatever their value (EACCES, 'option not supported in
+# mode'); the target list and the any/all rule it takes but never uses, so
+# only values that would turn something on are refused.
 NO_ARP_MODES = ('802.3ad', 'balance-tlb', 'balance-alb')
-ARP_OPTIONS = ('arp_interval', 'arp_ip_target', 'arp_validate', 'arp_missed_max',
-               'arp_all_targets')
+ARP_REFUSED = ('arp_interval', 'arp_validate', 'arp_missed_max')
+ARP_UNUSED = ('arp_ip_target', 'arp_all_targets')
+ARP_OPTIONS = ARP_REFUSED + ARP_UNUSED
 # the kernel changes these only while the bond is down (EBUSY otherwise)
 NEEDS_DOWN = frozenset(['mode', 'lacp_rate', 'lacp_active', 'ad_select', 'tlb_dynamic_lb',
                         'ad_user_port_key'])
@@ -64,8 +68,7 @@ MAX_ARP_TARGETS = 16
 
 
 def _turns_on(value):
-    """ARP settings at their 'off' value are harmless in any mode."""
-    return value not in (None, 0, [], (), 'none', 'any')
+    return value not in (None, [], (), 'any')
 
 
 def mode_misfits(mode, settings, ports=()):
@@ -78,7 +81,8 @@ def mode_misfits(mode, settings, ports=()):
         if modes and mode not in modes:
             problems.append('%s is only used in mode %s, not in mode %s'
                             % (name, ' / '.join(modes), mode))
-        if name in ARP_OPTIONS and mode in NO_ARP_MODES and _turns_on(value):
+        if mode in NO_ARP_MODES and (name in ARP_REFUSED or
+                                     (name in ARP_UNUSED and _turns_on(value))):
             problems.append('%s: ARP monitoring is not available in mode %s (use miimon)'
                             % (name, mode))
     if mode not in AB_TLB_ALB and any(port.get('prio') is not None for port in ports):
@@ -174,6 +178,7 @@ class BondPlanner(object):
     """Plans one bond and its ports on a LinkRun."""
 
     def __init__(self, run, bond, settings, ports, now):
+        _nla.register()  # attribute maps pyroute2 lacks (idempotent)
         self.run = run
         self.bond = bond
         self.settings = settings  # primary, active_port, recreate, purge_ports

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils import _nla  # noqa: F401 registers maps
+from ansible_collections.vnet.linux.plugins.module_utils import _nla
 from ansible_collections.vnet.linux.plugins.module_utils import _tapdev as tapdev
 from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine import (
@@ -160,6 +160,7 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
     recreate_reason(current_options, wanted_options) -> text or None names
     kind-specific changes the kernel cannot make in place.
     """
+    _nla.register()  # attribute maps pyroute2 lacks (idempotent)
     params = run.module.params
     wanted = wanted_end(params, spec, options=options)
     if spec.kind in ('ipvlan', 'ipvtap') and wanted.attrs.get('mac_address'):

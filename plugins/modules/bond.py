@@ -33,7 +33,7 @@ description:
   - Needs a kernel with bonding (C(CONFIG_BONDING)).
 version_added: 1.0.0
 author:
-  - vnet.linux developers
+  - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
@@ -341,7 +341,7 @@ def main():
             ad_select=dict(type='str', choices=['stable', 'bandwidth', 'count']),
             ad_actor_sys_prio=dict(type='int'),
             ad_actor_system=dict(type='str'),
-            ad_user_port_key=dict(type='int'),
+            ad_user_port_key=dict(type='int', no_log=False),
             min_links=dict(type='int'),
             num_grat_arp=dict(type='int'),
             num_unsol_na=dict(type='int'),

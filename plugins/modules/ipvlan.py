@@ -22,7 +22,7 @@ description:
     netfilter.
 version_added: 1.0.0
 author:
-  - vnet.linux developers
+  - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES

@@ -24,7 +24,7 @@ description:
     netfilter.
 version_added: 1.0.0
 author:
-  - vnet.linux developers
+  - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
@@ -93,6 +93,22 @@ device:
     - In check mode the number of a device still to be created is null.
   returned: always
   type: dict
+  contains:
+    path:
+      description: Path of the node (see the notes).
+      type: str
+    owner:
+      description: Owner uid.
+      type: int
+    group:
+      description: Group gid.
+      type: int
+    mode:
+      description: Permissions, octal text.
+      type: str
+    device:
+      description: The kernel's major:minor of the link's character device.
+      type: str
   sample: {path: /run/vnet-linux/tap/netns/node1/ipvt0, owner: 0, group: 993, mode: "0660", device: "245:1"}
 '''
 

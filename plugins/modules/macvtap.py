@@ -108,6 +108,22 @@ device:
     - In check mode the number of a device still to be created is null.
   returned: always
   type: dict
+  contains:
+    path:
+      description: Path of the node (see the notes).
+      type: str
+    owner:
+      description: Owner uid.
+      type: int
+    group:
+      description: Group gid.
+      type: int
+    mode:
+      description: Permissions, octal text.
+      type: str
+    device:
+      description: The kernel's major:minor of the link's character device.
+      type: str
   sample: {path: /run/vnet-linux/tap/netns/node1/mvt0, owner: 0, group: 993, mode: "0660", device: "246:1"}
 '''
 

@@ -39,7 +39,7 @@ def exactly(module, args):
 
 def ping(netns, address, expect=True):
     ok = any(subprocess.call(['ip', 'netns', 'exec', netns, 'ping', '-c1', '-W1', address],
-                             stdout=subprocess.DEVNULL) == 0 for _ in range(3 if expect else 1))
+                             stdout=subprocess.DEVNULL) == 0 for _attempt in range(3 if expect else 1))
     assert ok is expect, 'ping %s from %s: expected %s' % (address, netns, expect)
 
 

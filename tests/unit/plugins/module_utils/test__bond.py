@@ -40,9 +40,12 @@ def test_arp_monitoring_is_refused_where_the_kernel_has_none(mode):
     if no_arp:
         assert problems[0] == ('arp_interval: ARP monitoring is not available in mode %s '
                                '(use miimon)' % mode)
-    # turning it off is harmless anywhere
-    assert _bond.mode_misfits(mode, {'arp_interval': 0, 'arp_ip_target': [],
-                                     'arp_validate': 'none'}) == []
+    # the kernel refuses these in such modes even when off; an empty target
+    # list and the any rule it takes
+    off = _bond.mode_misfits(mode, {'arp_interval': 0, 'arp_validate': 'none',
+                                    'arp_missed_max': 2})
+    assert len(off) == (3 if no_arp else 0)
+    assert _bond.mode_misfits(mode, {'arp_ip_target': [], 'arp_all_targets': 'any'}) == []
 
 
 def test_mode_specific_transmit_settings():
@@ -144,6 +147,8 @@ def test_recreate_keeps_the_settings_that_fit_the_new_mode():
            'tlb_dynamic_lb': True, 'min_links': 2, 'arp_interval': 0}
     assert _bond.carried_options(old, 'active-backup') == {
         'mode': '802.3ad', 'miimon': 100, 'min_links': 2, 'arp_interval': 0}
+    assert 'arp_interval' not in _bond.carried_options(old, 'balance-tlb'), \
+        'the kernel refuses arp_interval in tlb even at 0'
     kept = _bond.carried_options(old, '802.3ad')
     assert 'ad_actor_system' not in kept, 'the zero MAC means unset; the kernel refuses it'
     assert kept['lacp_rate'] == 'fast' and kept['xmit_hash_policy'] == 'layer3+4'

@@ -20,7 +20,7 @@ from pyroute2.netlink.nlsocket import NetlinkRequest
 from pyroute2.netlink.rtnl import RTM_NEWLINK
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
-from ansible_collections.vnet.linux.plugins.module_utils import _nla  # noqa: F401
+from ansible_collections.vnet.linux.plugins.module_utils import _nla
 from ansible_collections.vnet.linux.plugins.module_utils._engine import _slave_data_setter
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import (
     BOND,
@@ -43,6 +43,7 @@ class _Pool(object):
 
 def encode(command, **kwargs):
     """The bytes IPRoute.link(command, **kwargs) would send."""
+    _nla.register()
     args = get_arguments_processor('link', command, kwargs)
     sock = types.SimpleNamespace(addr_pool=_Pool(), status={'nlm_echo': False}, epid=1,
                                  marshal=None)
