@@ -115,7 +115,7 @@ PORT_SPEC = dict(
     prio=dict(type='int'),
     sticky=dict(type='bool'),
     lacp_prio=dict(type='int'),
-    lacp_key=dict(type='int'),
+    lacp_key=dict(type='int', no_log=False),  # an LACP port key, not a secret
     queue_id=dict(type='int'),
     link_watch=dict(type='list', elements='dict', options=WATCHER_SPEC),
 )

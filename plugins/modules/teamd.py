@@ -222,7 +222,9 @@ notes:
   - Why not C(ip netns exec) - modules of this collection never run C(ip).
     The daemon is started by the module's own Python interpreter running a
     small launcher (C(setns), C(unshare) and C(mount) through C(ctypes), then
-    C(exec) of teamd), with a list of arguments and no shell.
+    C(exec) of teamd), with a list of arguments and no shell. C(teamdctl)
+    joins the running daemon's network and mount namespaces with C(nsenter)
+    from util-linux (the launcher is the fallback when C(nsenter) is missing).
   - Deleting a namespace in which teamd still runs does not stop the daemon
     (it keeps the namespace alive); remove teams with O(state=absent) first.
 seealso:

@@ -82,8 +82,8 @@ def test_lacp_config_keeps_every_runner_option():
 
 
 def test_false_and_zero_are_kept_none_is_omitted():
-    config = teamd.build_config('t', params(runner=runner('lacp', active=False, sys_prio=0,
-                                                         fast_rate=None)))
+    args = params(runner=runner('lacp', active=False, sys_prio=0, fast_rate=None))
+    config = teamd.build_config('t', args)
     assert config['runner'] == {'name': 'lacp', 'active': False, 'sys_prio': 0}
 
 
