@@ -27,6 +27,9 @@ DEFAULT_POOLS = {
 }
 IMPAIRMENT_KEYS = ('delay', 'jitter', 'loss', 'rate')
 IFNAMSIZ = 15
+# vnet.linux.topology takes namespace names of at most 15 bytes, as it does
+# interface names
+MAX_NODE_NAME = 15
 # a lab is built by one module call: keep generated labs a reasonable size
 MAX_NODES = 128
 
@@ -132,6 +135,9 @@ class LabBuilder(object):
     # nodes -----------------------------------------------------------------
     def node(self, short, router=False):
         name = self.prefix + short
+        if len(name.encode()) > MAX_NODE_NAME:
+            raise PresetError('node name %s is longer than %d bytes: give a shorter lab '
+                              'name or prefix' % (name, MAX_NODE_NAME))
         if name in self.nodes:
             raise PresetError('duplicate node %s' % name)
         if len(self.nodes) >= MAX_NODES:
@@ -551,15 +557,31 @@ PRESET_KINDS = {
 }
 
 
+# node name prefixes of labs named after their preset: short enough to leave
+# room for the node names within 15 bytes
+SHORT_PREFIX = {
+    'demo': '', 'p2p': 'p2p-', 'star': 'star-', 'chain': 'chain-', 'ring': 'ring-',
+    'tree': 'tree-', 'leaf_spine': 'ls-', 'macvlan_lan': 'mvl-', 'ipvlan_lan': 'ivl-',
+    'bond_host': 'bond-', 'team_host': 'team-', 'macvtap_vms': 'mvt-',
+}
+
+
+def default_prefix(preset, lab):
+    """`<lab>-`, or a short prefix for a lab named after its preset (and
+    none for the demo, whose names are the classic ones)."""
+    if lab == preset:
+        return SHORT_PREFIX[preset]
+    return lab + '-'
+
+
 def lab_preset(params, name):
     """Filter: `{{ {'lab': 'x', 'nodes': 4} | vnet.linux.lab_preset('star') }}`."""
     if name not in PRESETS:
         raise PresetError('unknown preset %r; known: %s' % (name, ', '.join(PRESETS)))
     params = dict(params or {})
     lab = str(params.get('lab') or name)
-    default_prefix = '' if name == 'demo' else lab + '-'
     prefix = params.get('prefix')
-    builder = LabBuilder(lab, default_prefix if prefix is None else str(prefix), params)
+    builder = LabBuilder(lab, default_prefix(name, lab) if prefix is None else str(prefix), params)
     PRESETS[name](builder, params)
     return builder.topology()
 

@@ -29,8 +29,12 @@ def collections_path():
 
 
 def unique_lab(tag):
-    """A lab name that is also the prefix of its namespaces: unique per test."""
-    return 'vl%d%s%d' % (os.getpid() % 100000, tag, next(_COUNTER))
+    """A lab name that is also the prefix of its namespaces: unique per test,
+    and short (namespace names have 15 bytes at most: 'v1234d5-netnsbr')."""
+    number = next(_COUNTER)
+    digits = '0123456789abcdefghijklmnopqrstuvwxyz'
+    counter = digits[number % 36] + (digits[number // 36 % 36] if number >= 36 else '')
+    return 'v%04d%s%s' % (os.getpid() % 10000, tag[:1], counter)
 
 
 def ansible_env(workdir):

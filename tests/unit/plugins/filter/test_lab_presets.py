@@ -120,6 +120,20 @@ def test_leaf_spine_counts():
 def test_prefix_default_and_override():
     assert lab_preset({'lab': 'x'}, 'p2p')['nodes'][0]['name'] == 'x-h1'
     assert lab_preset({'lab': 'x', 'prefix': 'q'}, 'p2p')['nodes'][0]['name'] == 'qh1'
+    # a lab named after its preset gets a short prefix
+    assert lab_preset({}, 'macvlan_lan')['nodes'][0]['name'] == 'mvl-host'
+    assert lab_preset({'lab': 'leaf_spine'}, 'leaf_spine')['nodes'][0]['name'] == 'ls-s1'
+
+
+@pytest.mark.parametrize('name', list(PRESETS))
+def test_default_names_fit_the_namespace_limit(name):
+    for node in lab_preset({}, name)['nodes']:
+        assert len(node['name']) <= 15, node['name']
+
+
+def test_too_long_node_names_are_refused():
+    with pytest.raises(PresetError, match='longer than 15 bytes'):
+        lab_preset({'lab': 'a-rather-long-lab'}, 'p2p')
     demo = lab_preset({}, 'demo')
     assert [n['name'] for n in demo['nodes']] == ['netns0', 'netns1', 'netnsbr', 'netns2', 'netns3']
 
@@ -142,7 +156,7 @@ def test_addresses_are_unique(name):
 
 @pytest.mark.parametrize('name', list(PRESETS))
 def test_interface_names_fit_and_are_unique_per_node(name):
-    topology = lab_preset({'lab': 'a-rather-long-lab-name'}, name)
+    topology = lab_preset({'lab': 'a-rather-long-lab-name', 'prefix': 'lo-'}, name)
     seen = set()
     for node, ifname, _cidrs in interfaces(topology):
         assert len(ifname) <= 15, ifname
