@@ -237,3 +237,23 @@ def test_check_mode_with_parent_and_namespaces_an_earlier_task_makes(namespaces)
     real = run_module('macvlan', args)
     assert real['failed'] and "link: parent par does not exist in namespace '%s'" % host \
         in real['msg']
+
+
+def test_a_failing_step_undoes_the_steps_before_it(namespaces):
+    host, node = namespaces(2)
+    parent_in(host)
+    result = run_module('macvlan', {'name': 'mv0', 'netns': node, 'link': 'par',
+                                    'link_netns': host, 'master': 'nobridge'})
+    assert result['failed']
+    assert "link 'nobridge' is missing" in result['msg']
+    assert "undone: create macvlan mv0 in namespace '%s'" % node in result['msg']
+    assert [link['ifname'] for link in ip(node, 'link', 'show')] == ['lo']
+
+
+def test_enslaved_to_a_bridge_in_its_namespace(namespaces):
+    host, node = namespaces(2)
+    parent_in(host)
+    assert not run_module('bridge', {'name': 'br0', 'netns': node}).get('failed')
+    made = exactly({'name': 'mv0', 'netns': node, 'link': 'par', 'link_netns': host,
+                    'master': 'br0', 'admin_state': 'up'})
+    assert made['link']['master'] == 'br0' and show(node)['master'] == 'br0'
