@@ -9,7 +9,8 @@
 # run at once, each on its own loopback port.
 # Env: VNET_VM_DIR (image cache), VNET_VM_MEM (MiB, default 1024),
 #      VNET_VM_CPUS (default 2), VNET_VM_BOOT_TIMEOUT (s, default 300),
-#      VNET_VM_NAME (inventory host name, default vnet-vm).
+#      VNET_VM_NAME (inventory host name, default vnet-vm),
+#      VNET_VM_QEMU_ARGS (extra qemu arguments, split on spaces).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/vm/lib.sh
@@ -46,9 +47,12 @@ qemu_args=(
     -kernel "$VM_DIR/vmlinuz" -initrd "$VM_DIR/initrd.img"
     -drive "file=$VM_DIR/rootfs.img,if=virtio,format=raw,snapshot=on"
     -device virtio-net-pci,netdev=n0
+    -device virtio-rng-pci   # entropy: sshd waits for the crng otherwise
     -append "root=/dev/vda rw console=ttyS0 init=/sbin/vnet-init quiet panic=-1 mitigations=off"
     -daemonize -pidfile "$state/pid"
 )
+# shellcheck disable=SC2206 # split on purpose
+extra_args=(${VNET_VM_QEMU_ARGS:-})
 
 # Pick a free loopback port. Two VMs may race for one: qemu then fails to set
 # up the forward and we try another port.
@@ -58,7 +62,7 @@ for _ in $(seq 1 20); do
     # Something already listens there: skip.
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
     rm -f "$state/pid"
-    if qemu-system-x86_64 "${qemu_args[@]}" \
+    if qemu-system-x86_64 "${qemu_args[@]}" ${extra_args[@]+"${extra_args[@]}"} \
         -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$p-:22" >"$state/qemu.log" 2>&1; then
         port=$p
         break
@@ -81,7 +85,7 @@ INV
 
 vm_log "qemu pid $pid, SSH on 127.0.0.1:$port, waiting for the guest (timeout ${timeout}s)"
 deadline=$(( $(date +%s) + timeout ))
-until vm_ssh "$state" -o ConnectTimeout=5 true 2>/dev/null; do
+until vm_ssh "$state" true 2>/dev/null; do
     if ! kill -0 "$pid" 2>/dev/null; then
         vm_log "qemu exited before SSH answered; console log tail:"
         tail -n 40 "$state/console.log" >&2 || true

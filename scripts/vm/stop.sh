@@ -8,6 +8,10 @@ state=${1:-${VNET_VM_STATE:-}}
 [ -n "$state" ] || { echo "usage: $0 STATE_DIR (or set VNET_VM_STATE)" >&2; exit 2; }
 [ -d "$state" ] || exit 0
 
+# Close the shared SSH connection that run.sh & co. opened, if any.
+if [ -S "$state/ssh-ctl" ]; then
+    ssh -o "ControlPath=$state/ssh-ctl" -O exit root@127.0.0.1 2>/dev/null || true
+fi
 if [ -f "$state/pid" ]; then
     pid=$(cat "$state/pid")
     # Only kill the pid if it still is our qemu (its command line names this
@@ -19,5 +23,5 @@ if [ -f "$state/pid" ]; then
     fi
 fi
 # Remove only what start.sh wrote, then the dir if it is empty.
-rm -f "$state"/{pid,port,ssh_key,ssh_args,inventory.ini,console.log,qemu.log,kernel-version}
+rm -f "$state"/{pid,port,ssh_key,ssh_args,inventory.ini,console.log,qemu.log,kernel-version,ssh-ctl}
 rmdir "$state" 2>/dev/null || true
