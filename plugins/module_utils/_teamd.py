@@ -36,6 +36,7 @@ import sys
 import time
 
 from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import EngineError
 
 RUNNERS = ('broadcast', 'roundrobin', 'random', 'activebackup', 'loadbalance', 'lacp')
 HWADDR_POLICIES = ('same_all', 'by_active', 'only_active')
@@ -503,8 +504,9 @@ os.execvp(argv[0], argv)
 '''
 
 
-class TeamdFailure(Exception):
-    """teamd or teamdctl failed; the message says which and why."""
+class TeamdFailure(EngineError):
+    """teamd or teamdctl failed; the message says which and why. An
+    EngineError, so that a failing step undoes the steps before it."""
 
 
 def runtime_dir(netns):

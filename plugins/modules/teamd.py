@@ -471,6 +471,8 @@ def plan_teamd(run, team, daemon, desired, changes):
                      lambda: start_daemon(session, daemon, desired),
                      lambda: stop_daemon(session, daemon))
     elif changes.mode == 'restart':
+        run.guard.check(team.netns, run.session(team.netns).read(team.name),
+                        're-create (restarting its teamd)')
         run.plan.add('restart teamd for %s because %s changed (%s); the team device is '
                      're-created' % (label, ', '.join(changes.reasons), _summary(desired)),
                      lambda: restart_daemon(session, daemon, desired))
@@ -549,9 +551,14 @@ def start_daemon(session, daemon, desired):
         if now is not None and now['master'] != daemon.team:
             set_link_state(session, name, 'down')
     daemon.start(desired)
-    wait_for_device(session, daemon.team, present=True)
-    for name in desired['ports']:
-        set_link_state(session, name, 'up')
+    try:
+        wait_for_device(session, daemon.team, present=True)
+        for name in desired['ports']:
+            set_link_state(session, name, 'up')
+    except Exception:
+        # never leave a half-started daemon behind a failed step
+        stop_daemon(session, daemon)
+        raise
 
 
 def stop_daemon(session, daemon):
@@ -706,12 +713,7 @@ def main():
     )
     run = LinkRun(module)
 
-    def body(run):
-        try:
-            converge(run)
-        except TeamdFailure as err:
-            raise EngineError(str(err))
-    run.run(body)
+    run.run(converge)
 
 
 if __name__ == '__main__':

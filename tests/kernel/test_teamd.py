@@ -410,3 +410,30 @@ def test_same_team_name_in_two_namespaces(namespaces):
         for netns in (first, second):
             run_module('teamd', dict(name='team0', netns=netns, state='absent'))
     assert teamd_processes(first) == [] and teamd_processes(second) == []
+
+
+@guest
+def test_a_killed_daemon_is_restarted(lab):
+    team_ns, _peer = lab
+    first = run_module('teamd', team_args(team_ns))
+    os.kill(first['team']['pid'], 9)  # no cleanup: device and pid file stay
+    wait_for(lambda: teamd_processes(team_ns) == [], what='teamd to die')
+    result = run_module('teamd', team_args(team_ns))
+    assert result['changed'] and result['restarted'], result
+    assert 'the teamd of this team is not running' in result['actions'][0]
+    assert result['team']['pid'] != first['team']['pid']
+    assert result['team']['active_port'] == 'p1'
+    assert ping(team_ns, PEER_IP, count=3)
+
+
+@guest
+def test_a_team_without_our_daemon_is_left_alone_until_absent(namespaces):
+    netns, = namespaces(1)
+    with IPRoute(netns=netns, flags=0) as ipr:
+        ipr.link('add', ifname='team0', kind='team')  # a bare team, no teamd
+    result = run_module('teamd', dict(name='team0', netns=netns, runner=dict(name='random')))
+    assert result['failed'] and 'no teamd started by this module drives it' in result['msg']
+    gone = run_module('teamd', dict(name='team0', netns=netns, state='absent'))
+    assert gone['changed'] and gone['actions'] == [
+        "delete team team0 in namespace '%s'" % netns]
+    assert [link['ifname'] for link in ip(netns, 'link', 'show')] == ['lo']
