@@ -64,7 +64,7 @@ def ansible_env_module(collections_path):
 
 
 def run(argv, env, **kwargs):
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, **kwargs)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False, **kwargs)
     return proc
 
 

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+#!/usr/bin/env bash
 # The shipping virtualenv (requirements-ship.txt): docs, changelog, packaging,
 # execution environment, ansible-runner. SHIP_VENV overrides its place.
 #   sourced:   . tests/packaging/ship-venv.sh; ship_venv   (as the scripts do)

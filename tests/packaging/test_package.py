@@ -10,12 +10,12 @@ from conftest import ROOT
 def test_package_script(needs_root, tmp_path):
     env = dict(os.environ, SHIP_VENV=sys.prefix, KEEP_ARTIFACT=str(tmp_path))
     proc = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'package-test.sh')],
-                          env=env, capture_output=True, text=True, timeout=900)
+                          env=env, capture_output=True, text=True, timeout=900, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert 'package test passed' in output
     assert [p.name for p in tmp_path.glob('vnet-linux-*.tar.gz')]
     # Nothing of the lab is left behind.
-    namespaces = subprocess.run(['ip', 'netns', 'list'], capture_output=True, text=True).stdout
+    namespaces = subprocess.run(['ip', 'netns', 'list'], capture_output=True, text=True, check=True).stdout
     lab_ids = [line.split('lab id ')[1].split(')')[0] for line in output.splitlines() if 'lab id ' in line]
     assert lab_ids and not any(lab_ids[0] in line for line in namespaces.splitlines())
