@@ -272,6 +272,7 @@ def run_facts(module):
     timer = Timer()
     try:
         with Kernel() as kernel:
+            kernel.module = module  # teamd's configuration is read through it
             facts = read_host(kernel, module.params.get('lab'))
     except (EngineError, NetlinkFailure, OSError) as err:
         module.fail_json(msg=str(err))

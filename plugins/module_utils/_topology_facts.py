@@ -27,7 +27,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._topology_model import 
 from ansible_collections.vnet.linux.plugins.module_utils._topology_netem import user_view
 from ansible_collections.vnet.linux.plugins.module_utils._topology_plan import route_view
 
-MODELLED_KINDS = ('veth', 'bridge', 'bond') + STACKED_KINDS
+MODELLED_KINDS = ('veth', 'bridge', 'bond', 'team') + STACKED_KINDS
 FACT_SYSCTLS = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')
 ROOT_NODE = 'host'
 LOOPBACK_DEFAULTS = ('127.0.0.1/8', '::1/128')
@@ -118,8 +118,22 @@ def scope_of(kernel, readings, nodes, include, root_name=ROOT_NODE):
                 ref = (node_name_of(target[0], root_name), target[1])
                 entry['peer' if view['kind'] == 'veth' else 'parent'] = ref
             entry['netns'] = netns
+            if view['kind'] == 'team':
+                entry.update(kind='teamd', teamd=_teamd_config(kernel, netns, name))
             ifaces[(node, name)] = entry
     return {'nodes': dict((e['name'], e) for e in nodes.values()), 'ifaces': ifaces}
+
+
+def _teamd_config(kernel, netns, name):
+    """The configuration our teamd runs the team with (None: not ours)."""
+    module = getattr(kernel, 'module', None)
+    if module is None:
+        return None
+    try:
+        from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
+    except ImportError:
+        return None
+    return Daemon(module, netns, name).applied()
 
 
 def _iface_entry(node, view, reading):
@@ -131,7 +145,7 @@ def _iface_entry(node, view, reading):
                  view['index'])), 'counters': view['counters'], 'alias': view['alias']}
     if kind == 'bridge':
         entry['options'] = BRIDGE.current(view['data'])
-    elif kind in MODELLED_KINDS and kind != 'veth':
+    elif kind in MODELLED_KINDS and kind not in ('veth', 'team'):
         entry['options'] = kind_spec(kind).current(view['data'])
     return entry
 
@@ -320,6 +334,8 @@ def _link(iface, ifaces):
         if options:
             out['options'] = options
         return out
+    if kind == 'teamd':
+        return _teamd_link(iface, ifaces)
     if kind == 'bond':
         out = dict(_common(iface), kind=kind, node=iface['node'])
         options = dict(iface['options'])
@@ -331,6 +347,24 @@ def _link(iface, ifaces):
                         if i['node'] == iface['node'] and i['master'] == iface['name']]
         return out
     return None
+
+
+def _teamd_link(iface, ifaces):
+    """A team as the topology module describes it: runner, ports, and the
+    rest of the teamd configuration in options."""
+    config = iface.get('teamd')
+    if not config:
+        return None  # a team not run by this collection's teamd
+    out = dict(_common(iface), kind='teamd', node=iface['node'])
+    runner = dict(config.get('runner') or {})
+    out['runner'] = runner.pop('name', 'roundrobin')
+    options = dict((k, v) for k, v in config.items() if k not in ('device', 'runner', 'ports'))
+    if runner:
+        options['runner'] = runner
+    if options:
+        out['options'] = options
+    out['ports'] = list(config.get('ports') or [])
+    return out
 
 
 def counters(scope):

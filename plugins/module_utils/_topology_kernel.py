@@ -260,6 +260,7 @@ class Kernel(object):
     def __init__(self):
         self.namespaces = Namespaces()
         self._sessions = {}
+        self.module = None  # the AnsibleModule, for what runs programs (teamd)
 
     def session(self, netns):
         if netns not in self._sessions:

@@ -334,7 +334,8 @@ def test_bond_team_ipvlan_and_impairment(lab):
     assert ip(h, 'link', 'show', 'eth0')[0]['master'] == 'bond0'
     assert lab.run(**description)['changed'] is False
     facts = lab.facts()
-    assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False
+    applied = lab.run(nodes=facts['nodes'], links=facts['links'])
+    assert applied.get('changed') is False, (applied.get('msg'), applied.get('actions'), facts)
     qdisc = subprocess.check_output(['tc', '-n', h, 'qdisc', 'show', 'dev', 'slow'])
     assert b'netem' in qdisc and b'delay 10' in qdisc
     assert ip(h, 'link', 'show', 't0')[0]['master'] == 'team0'
