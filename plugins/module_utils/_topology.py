@@ -102,7 +102,8 @@ def marked_elsewhere(kernel, lab, existing, skip):
         if netns is not None and netns not in marks:
             continue  # vanished while reading
         owned = netns is not None and marks[netns] == lab.mark
-        reading = read_namespace(kernel, netns, routes=owned)
+        # routes die with the namespace or the marked links they use
+        reading = read_namespace(kernel, netns, routes=False)
         if owned or any(v['alias'] == lab.mark for v in reading['links'].values()):
             found.append((netns, reading))
         else:

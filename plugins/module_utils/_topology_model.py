@@ -283,6 +283,9 @@ def _add_node(lab, params, field):
             raise InputError('%s.sysctls: %r is not a per-namespace sysctl (only '
                              'net.* keys are)' % (field, key))
     loopback = validate.cidrs(params.get('loopback'), field + '.loopback')
+    if loopback and (root or params.get('external')):
+        raise InputError('%s.loopback: an external or root node is not the lab\'s; its lo '
+                         'is left alone' % field)
     routes = []
     for pos, route in enumerate(params.get('routes') or []):
         routes.append(_route(route, '%s.routes[%d]' % (field, pos)))
