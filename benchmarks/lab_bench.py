@@ -165,7 +165,9 @@ class Ansible(object):
         os.symlink(REPO, os.path.join(collections, 'linux'))
         self.env = dict(os.environ,
                         ANSIBLE_COLLECTIONS_PATH=os.path.join(workdir, 'collections'),
-                        ANSIBLE_STDOUT_CALLBACK='ansible.builtin.json',
+                        ANSIBLE_STDOUT_CALLBACK='ansible.builtin.minimal',
+                        ANSIBLE_CALLBACKS_ENABLED='ansible.builtin.tree',
+                        ANSIBLE_CALLBACK_TREE_DIR=os.path.join(workdir, 'results'),
                         ANSIBLE_LOCALHOST_WARNING='false',
                         ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
                         ANSIBLE_PYTHON_INTERPRETER=sys.executable,
@@ -177,37 +179,31 @@ class Ansible(object):
         self.count = 0
 
     def play(self, tasks):
-        """Run the tasks; returns (seconds, list of task results)."""
+        """Run the tasks; returns (seconds, the last task's result). The tree
+        callback leaves each host's last result in a file."""
         self.count += 1
         path = os.path.join(self.workdir, 'play%d.yml' % self.count)
         with open(path, 'w') as handle:
             json.dump([{'hosts': 'localhost', 'gather_facts': False,
                         'connection': 'local', 'tasks': tasks}], handle)
+        result_file = os.path.join(self.workdir, 'results', 'localhost')
+        if os.path.exists(result_file):
+            os.unlink(result_file)
         start = time.perf_counter()
         proc = subprocess.run([self.playbook_bin, '-i', 'localhost,', path], env=self.env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - start
-        results = []
-        try:
-            report = json.loads(proc.stdout)
-            for play in report['plays']:
-                for task in play['tasks']:
-                    results.append(task['hosts']['localhost'])
-        except (ValueError, KeyError):
+        if proc.returncode != 0:
             raise RuntimeError('ansible-playbook failed:\n%s\n%s' % (proc.stdout[-3000:],
                                                                      proc.stderr[-3000:]))
-        failed = [r for r in results if r.get('failed')]
-        if proc.returncode != 0 or failed:
-            raise RuntimeError('ansible-playbook failed: %s' % (
-                failed[0].get('msg') if failed else proc.stderr[-3000:]))
-        return seconds, results
+        with open(result_file) as handle:
+            return seconds, json.load(handle)
 
     def topology(self, description, state='present'):
         args = dict(description, state=state)
         if state == 'absent':
             args = {'lab': description['lab'], 'state': 'absent'}
-        seconds, results = self.play([{'name': 'lab', 'vnet.linux.topology': args}])
-        return seconds, results[0]
+        return self.play([{'name': 'lab', 'vnet.linux.topology': args}])
 
 
 # --- the benchmark ------------------------------------------------------------
@@ -284,7 +280,7 @@ def count_marked_links(lab):
 
 def measure_singles(ansible, shape, lab, figures, topology_wall):
     tasks = shape.single_tasks(lab)
-    wall, results = ansible.play(tasks)
+    wall, _last = ansible.play(tasks)
     figures.row('single modules: build N=%d (%d tasks)' % (shape.count, len(tasks)),
                 '%.2f s' % wall)
     if topology_wall:
@@ -309,6 +305,8 @@ def main():
     prefixes = dict((k, 'vb%s%s' % (run_id, k)) for k in ('i', 't', 's', 'j', 'u'))
     figures = Figures()
     workdir = tempfile.mkdtemp(prefix='vnet-bench-')
+    print('load average at start: %.2f %.2f %.2f (%d CPUs)'
+          % (os.getloadavg() + (os.cpu_count(),)))
     print('%-58s %-26s %-22s %s' % ('figure', 'value', 'target', ''))
     try:
         ansible = Ansible(workdir)
@@ -349,7 +347,8 @@ def main():
         for prefix in prefixes.values():
             cleanup(prefix)
         subprocess.call(['rm', '-rf', workdir])
-    print('\n%d target(s) missed' % figures.failures)
+    print('\nload average at end: %.2f %.2f %.2f' % os.getloadavg())
+    print('%d target(s) missed' % figures.failures)
     return 1 if figures.failures else 0
 
 
