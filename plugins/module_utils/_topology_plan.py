@@ -545,6 +545,11 @@ class Planner(object):
                     (route.dev is None or now['dev'] == route.dev):
                 continue
             ref = {'type': 'route', 'node': node.name, 'dst': route.describe()['dst']}
+            if now is not None and node.external and now['proto'] != ROUTE_PROTOCOL:
+                # the host's own routes (its default route above all) are not ours
+                raise EngineError('%s: node %s already has a route to %s that this module '
+                                  'did not add; it is left alone' % (route.field, node.name,
+                                                                     ref['dst']))
             command = 'replace' if now is not None else 'add'
             text = '%s route %s in node %s' % (command, _route_text(route.describe()),
                                                node.name)
