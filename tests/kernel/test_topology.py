@@ -350,3 +350,38 @@ def test_topology_module_names_its_timing(lab):
     assert set(made['timing']) >= {'validate', 'read', 'plan', 'apply', 'total'}
     assert 0 < made['peak_memory_mb'] < 150
     assert os.path.exists('/run/netns/' + lab.n('a'))
+
+
+@pytest.mark.guest_kernel  # it puts a link into the root namespace: only in a throwaway VM
+def test_root_node_link_is_marked_and_removed(lab):
+    a, end = lab.n('a'), lab.n('x')
+    description = dict(nodes=[{'name': 'host', 'root': True}, {'name': a}],
+                       links=[{'endpoints': [{'node': 'host', 'name': end,
+                                              'addresses': ['10.251.0.1/30']},
+                                             {'node': a, 'name': 'up0',
+                                              'addresses': ['10.251.0.2/30']}]}])
+    made = lab.run(**description)
+    assert made.get('failed') is None, made.get('msg')
+    assert ip(None, 'link', 'show', end)[0]['ifalias'] == 'vnet:' + lab.name
+    assert ping(a, '10.251.0.1')
+    assert lab.run(**description)['changed'] is False
+    gone = run_module('topology', {'lab': lab.name, 'state': 'absent'})
+    assert 'delete veth %s in the root namespace' % end in gone['actions']
+    assert not [l for l in ip(None, 'link', 'show') if l['ifname'] == end]
+
+
+def test_routes_of_an_external_node_that_are_not_ours_are_left_alone(lab, namespaces):
+    (outside,) = namespaces(1)
+    a = lab.n('a')
+    subprocess.check_call(['ip', '-n', outside, 'link', 'set', 'lo', 'up'])
+    subprocess.check_call(['ip', '-n', outside, 'route', 'add', '10.252.0.0/16', 'dev', 'lo'])
+    refused = lab.run(nodes=[{'name': a}, {'name': outside, 'external': True,
+                                           'routes': [{'dst': '10.252.0.0/16',
+                                                       'via': '10.253.0.2'}]}],
+                      links=[{'endpoints': [{'node': outside, 'name': 'e0',
+                                             'addresses': ['10.253.0.1/30']},
+                                            {'node': a, 'name': 'e0',
+                                             'addresses': ['10.253.0.2/30']}]}])
+    assert refused.get('failed') and 'did not add; it is left alone' in refused['msg']
+    assert lab.namespaces() == []
+    assert ip(outside, 'route', 'show', '10.252.0.0/16')[0]['dev'] == 'lo'
