@@ -259,12 +259,23 @@ def _counts_config(values, field):
     return given
 
 
+def check_link_options(params):
+    """Common link options that teamd would fight with."""
+    policy = (params.get('runner') or {}).get('hwaddr_policy')
+    if params.get('mac_address') is not None and policy == 'by_active':
+        raise validate.InputError(
+            'mac_address: with runner.hwaddr_policy by_active the team takes the MAC '
+            'address of its active port and teamd would undo it; omit mac_address or '
+            'choose another hwaddr_policy')
+
+
 def build_config(team, params):
     """The teamd JSON configuration (a dict) the options describe.
 
     Raises InputError, before anything changes, for options the runner or
     the link watcher would ignore and for values out of range.
     """
+    check_link_options(params)
     runner = runner_config(params.get('runner') or {'name': 'roundrobin'})
     config = {'device': team, 'runner': runner}
     watchers = watchers_config(params.get('link_watch'), 'link_watch')

@@ -215,7 +215,7 @@ def test_check_mode_is_exact_and_second_run_is_idempotent(lab):
     pid = done['team']['pid']
 
     changed = team_args(team_ns, ports=[dict(name='p1', prio=20), dict(name='p3')],
-                        mtu=1400)
+                        mtu=1400, mac_address='02:00:00:00:77:01')
     predicted = run_module('teamd', changed, check=True)
     assert state_dump(team_ns, 'team0')['setup']['pid'] == pid
     assert sorted(config_dump(team_ns, 'team0')['ports']) == ['p1', 'p2']
@@ -223,6 +223,11 @@ def test_check_mode_is_exact_and_second_run_is_idempotent(lab):
     assert done['actions'] == predicted['actions'] and done['changed'] and predicted['changed']
     assert done['restarted'] is predicted['restarted'] is False
     assert done['config'] == predicted['config']
+    assert done['link']['mac_address'] == '02:00:00:00:77:01'
+    # same_all: teamd gives the ports the team's new address
+    wait_for(lambda: all(p['ifinfo']['dev_addr'] == '02:00:00:00:77:01' for p in
+                         state_dump(team_ns, 'team0')['ports'].values()),
+             what='ports to take the team MAC')
     assert not run_module('teamd', changed)['changed']
 
 

@@ -183,6 +183,16 @@ def test_values_are_checked_before_anything_runs(args, message):
         teamd.build_config('t', args)
 
 
+def test_a_mac_address_conflicts_with_hwaddr_policy_by_active():
+    with pytest.raises(InputError, match='mac_address: with runner.hwaddr_policy by_active'):
+        teamd.build_config('t', params(mac_address='02:00:00:00:00:01',
+                                       runner=runner('activebackup', hwaddr_policy='by_active')))
+    config = teamd.build_config('t', params(mac_address='02:00:00:00:00:01',
+                                            runner=runner('activebackup',
+                                                          hwaddr_policy='same_all')))
+    assert 'hwaddr' not in config  # the MAC is set with netlink, not by teamd
+
+
 def test_argument_specs_match_the_option_tables():
     """Every option the rules know is in the argument spec, and back."""
     runner_options = set(teamd.RUNNER_SPEC) - {'name'}
