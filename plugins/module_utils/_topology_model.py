@@ -219,16 +219,17 @@ class Lab(object):
         self.prune = prune
         self.nodes = {}            # name -> Node, in input order
         self.ifaces = {}           # (node, name) -> Iface, in dependency order
+        self._by_netns = None
 
     @property
     def mark(self):
         return MARK_PREFIX + self.name
 
     def node_of_netns(self, netns):
-        for node in self.nodes.values():
-            if node.netns == netns:
-                return node
-        return None
+        # built once, after build() has added every node
+        if self._by_netns is None:
+            self._by_netns = dict((node.netns, node) for node in self.nodes.values())
+        return self._by_netns.get(netns)
 
 
 def lab_name(value):
@@ -263,8 +264,11 @@ def build(params):
     for link, field in sorted(stacked, key=lambda item: item[0]['kind'] not in ('bond', 'teamd')):
         _add_device(lab, link, field)
     bond_port_checks(lab)
+    names = {}
+    for node_name, name in lab.ifaces:
+        names.setdefault(node_name, set()).add(name)
     for node in lab.nodes.values():
-        _check_routes(lab, node)
+        _check_routes(node, names.get(node.name, set()))
     return lab
 
 
@@ -503,8 +507,7 @@ def _ports(iface, params, field):
         iface.ports.append(name)
 
 
-def _check_routes(lab, node):
-    names = set(i.name for i in lab.ifaces.values() if i.node == node.name)
+def _check_routes(node, names):
     for route in node.routes:
         if route.dev and route.dev not in names and route.dev != 'lo' and not node.external:
             raise InputError('%s.dev: %s is not an interface of node %s'
