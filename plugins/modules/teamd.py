@@ -677,7 +677,10 @@ def reread(run, daemon, team, after):
 
 
 def converge_absent(run, team, daemon):
-    link_now = run.read(team.netns, team.name, 'netns')
+    # A namespace deleted under a running teamd lives on, held by the daemon:
+    # state=absent still stops it, so that no teamd outlives its team.
+    orphaned = not namespace_exists(team.netns)
+    link_now = None if orphaned else run.read(team.netns, team.name, 'netns')
     refuse_other_kind(team, link_now)
     session = run.session(team.netns)
     running = daemon.pid() is not None
@@ -685,15 +688,21 @@ def converge_absent(run, team, daemon):
               'config': running_config_if_readable(daemon) if running else {}}
     if running or daemon.has_files():
         run.guard.check(team.netns, link_now, 'delete')
-        if running:
-            text = 'stop teamd for %s (it deletes the team device)' % team.label
-        else:
-            text = 'remove the stale teamd runtime files of %s%s' % (
-                team.label, ' and delete the device' if link_now is not None else '')
-        run.plan.add(text, lambda: stop_daemon(session, daemon))
+        run.plan.add(_absent_text(team, running, orphaned, link_now),
+                     daemon.stop if orphaned else (lambda: stop_daemon(session, daemon)))
     elif link_now is not None:
         plan_delete(run.plan, session, link_now, run.guard)
     finish(run, daemon, team, before, {'link': {}, 'config': {}}, None, lambda: {})
+
+
+def _absent_text(team, running, orphaned, link_now):
+    if running and orphaned:
+        return ('stop teamd for %s (the namespace was deleted while the daemon ran)'
+                % team.label)
+    if running:
+        return 'stop teamd for %s (it deletes the team device)' % team.label
+    return 'remove the stale teamd runtime files of %s%s' % (
+        team.label, ' and delete the device' if link_now is not None else '')
 
 
 def running_config_if_readable(daemon):

@@ -442,3 +442,20 @@ def test_a_team_without_our_daemon_is_left_alone_until_absent(namespaces):
     assert gone['changed'] and gone['actions'] == [
         "delete team team0 in namespace '%s'" % netns]
     assert [link['ifname'] for link in ip(netns, 'link', 'show')] == ['lo']
+
+
+@guest
+def test_absent_stops_a_daemon_whose_namespace_was_deleted(namespaces):
+    team_ns, peer_ns = namespaces(2)
+    make_ports(team_ns, peer_ns, count=1, bridge=False)
+    run_module('teamd', dict(name='team0', netns=team_ns, ports=[dict(name='p1')]))
+    pids = teamd_processes(team_ns)
+    subprocess.check_call(['ip', 'netns', 'delete', team_ns])
+    assert teamd_processes(team_ns) == pids and len(pids) == 1  # the daemon lives on
+    predicted = run_module('teamd', dict(name='team0', netns=team_ns, state='absent'),
+                           check=True)
+    done = run_module('teamd', dict(name='team0', netns=team_ns, state='absent'))
+    assert done['changed'] and done['actions'] == predicted['actions'] == [
+        "stop teamd for team team0 in namespace '%s' (the namespace was deleted while "
+        "the daemon ran)" % team_ns]
+    assert teamd_processes(team_ns) == [] and os.listdir(runtime_dir(team_ns)) == []
