@@ -160,6 +160,7 @@ def _deleter(kernel, netns, name, label):
     def run():
         try:
             session.raw('deleting %s' % label, rtnl.delete_link, session.index(name))
+            kernel.forget_indexes()
         except NetlinkFailure as err:
             # the peer of a link deleted just before is gone with it
             session.forget_indexes()

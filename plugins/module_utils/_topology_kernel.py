@@ -267,6 +267,12 @@ class Kernel(object):
             self._sessions[netns] = FastSession(netns, self.namespaces)
         return self._sessions[netns]
 
+    def forget_indexes(self):
+        """A link was deleted: its veth peer, or devices stacked on it, may
+        have gone with it in other namespaces, so no cached index is sure."""
+        for session in self._sessions.values():
+            session.forget_indexes()
+
     def drop(self, netns):
         """Close the session of a namespace that is being removed."""
         session = self._sessions.pop(netns, None)

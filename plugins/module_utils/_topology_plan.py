@@ -656,12 +656,17 @@ class Planner(object):
             from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
             daemon = Daemon(self.kernel.module, session.netns, name)
             self.add('remove', 'stop teamd and delete %s' % label,
-                     lambda: stop_teamd(daemon, session))
+                     lambda: (stop_teamd(daemon, session), self.kernel.forget_indexes()))
             return
 
         def run():
-            session.raw('deleting %s' % label, rtnl.delete_link, session.index(name))
             session.forget_indexes()
+            try:
+                index = session.index(name)
+            except NetlinkFailure:
+                return  # gone already with a link deleted before (its peer or parent)
+            session.raw('deleting %s' % label, rtnl.delete_link, index)
+            self.kernel.forget_indexes()
         self.add('remove', 'delete %s' % label, run)
 
     # -- generic setters --------------------------------------------------------------
@@ -688,7 +693,7 @@ class Planner(object):
 
         def run():
             session.raw('undoing ' + text, rtnl.delete_link, session.index(name))
-            session.forget(name)
+            self.kernel.forget_indexes()
         return run
 
 

@@ -50,9 +50,14 @@ def lab():
             remove_namespace(name)
 
 
-def ping(netns, address):
-    return subprocess.call(['ip', 'netns', 'exec', netns, 'ping', '-c1', '-W1', address],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+def ping(netns, address, tries=3):
+    """One answered ping, with a few tries: the first packet waits for ARP
+    and IPv4 forwarding on a busy machine."""
+    for _ in range(tries):
+        if subprocess.call(['ip', 'netns', 'exec', netns, 'ping', '-c1', '-W1', address],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+            return True
+    return False
 
 
 def routed_lab(lab):
@@ -385,3 +390,23 @@ def test_routes_of_an_external_node_that_are_not_ours_are_left_alone(lab, namesp
     assert refused.get('failed') and 'did not add; it is left alone' in refused['msg']
     assert lab.namespaces() == []
     assert ip(outside, 'route', 'show', '10.252.0.0/16')[0]['dev'] == 'lo'
+
+
+def test_swapped_peers_and_a_macvlan_on_a_recreated_parent(lab):
+    a, b, c, d = (lab.n(t) for t in 'abcd')
+    nodes = [{'name': n} for n in (a, b, c, d)]
+    macvlan = {'kind': 'macvlan', 'node': c, 'name': 'mv0', 'parent': 'e0',
+               'parent_node': a, 'mode': 'bridge'}
+    lab.run(nodes=nodes, links=[
+        {'endpoints': [{'node': a, 'name': 'e0'}, {'node': b, 'name': 'e0'}]},
+        {'endpoints': [{'node': c, 'name': 'e0'}, {'node': d, 'name': 'e0'}]}, macvlan])
+    swapped = lab.run(nodes=nodes, links=[
+        {'endpoints': [{'node': a, 'name': 'e0'}, {'node': d, 'name': 'e0'}]},
+        {'endpoints': [{'node': c, 'name': 'e0'}, {'node': b, 'name': 'e0'}]}, macvlan])
+    assert swapped.get('failed') is None, swapped.get('msg')
+    assert sorted(r['name'] for r in swapped['plan']['recreated']) == ['e0', 'e0', 'mv0']
+    assert ip(c, 'link', 'show', 'mv0')[0]['linkinfo']['info_kind'] == 'macvlan'
+    assert lab.run(nodes=nodes, links=[
+        {'endpoints': [{'node': a, 'name': 'e0'}, {'node': d, 'name': 'e0'}]},
+        {'endpoints': [{'node': c, 'name': 'e0'}, {'node': b, 'name': 'e0'}]},
+        macvlan])['changed'] is False
