@@ -310,6 +310,9 @@ def main():
     print('%-58s %-26s %-22s %s' % ('figure', 'value', 'target', ''))
     try:
         ansible = Ansible(workdir)
+        fixed = min(ansible.play([{'name': 'nothing', 'ansible.builtin.ping': {}}])[0]
+                    for _ in range(2))
+        figures.row('ansible-playbook fixed cost (one ping task)', '%.2f s' % fixed)
         n = args.nodes
         ip_build, ip_teardown = measure_ip(LabShape(prefixes['i'], n), figures, 'N=%d' % n)
         small = measure_topology(ansible, LabShape(prefixes['t'], n), 'bench-%s-t' % run_id,
