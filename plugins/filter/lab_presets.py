@@ -368,10 +368,10 @@ def preset_tree(builder, params):
                           % (depth, fanout, total, MAX_NODES))
     level = [builder.node('r1', router=True)]
     counter = 1
-    for _ in range(depth):
+    for _level in range(depth):
         below = []
         for parent in level:
-            for _ in range(fanout):
+            for _child in range(fanout):
                 counter += 1
                 child = builder.node('r%d' % counter, router=True)
                 builder.point_to_point(parent, child)
@@ -476,7 +476,7 @@ def _dual_homed(builder):
     switch = builder.switch('sw1')
     host, peer = builder.node('h1'), builder.node('peer')
     network = builder.lan_pool.take()
-    for _ in range(2):
+    for _port in range(2):
         builder.links.append({'endpoints': [
             builder._endpoint(host, builder.ifname(host)),
             builder._port(switch[0], switch[1], host),

@@ -259,8 +259,8 @@ def lab_mermaid(topology):
     for holder, members in picture.groups.items():
         out.append('  subgraph %s_ns ["%s"]' % (ids[holder], _mermaid_text([holder])))
         for box_id in ([holder] if holder in picture.boxes else []) + members:
-            out.append('    ' + _mermaid_box(ids[box_id], picture.boxes[box_id],
-                                         linked[box_id]))
+            box = picture.boxes[box_id]
+            out.append('    ' + _mermaid_box(ids[box_id], box, linked[box_id]))
         out.append('  end')
     for edge in picture.edges:
         left = picture.boxes[edge.left[0]].ports[edge.left[1]]

@@ -18,14 +18,17 @@ description:
     check mode as well, and the task never reports a change (see RV(written)).
 version_added: 1.0.0
 author:
-  - vnet.linux developers
+  - vnet.linux developers (@vnet-linux)
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Writes the files in check mode too.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
     details: Never reports a change.
 options:

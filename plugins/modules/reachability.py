@@ -26,11 +26,14 @@ author:
   - vnet.linux developers (@vnet-linux)
 attributes:
   check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Only sends traffic; it runs the same in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
     details: Changes nothing; always reports C(changed=false).
 options:
@@ -200,7 +203,7 @@ def node_addresses(module):
             addresses = [addresses]
         if not isinstance(addresses, list):
             module.fail_json(msg='nodes.%s: a list of addresses is expected' % node)
-        nodes[node] = [str(a).split('/')[0] for a in addresses]
+        nodes[node] = [str(a).split('/', maxsplit=1)[0] for a in addresses]
     return nodes
 
 

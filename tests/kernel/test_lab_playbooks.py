@@ -41,6 +41,13 @@ def files(tmp_path, lab):
     return os.path.join(str(tmp_path), 'out', 'localhost', lab)
 
 
+def table_rows(tmp_path, lab):
+    """The rows of the reachability table (the matrix follows a blank line)."""
+    with open(files(tmp_path, lab) + '.reachability.txt') as handle:
+        table = handle.read().split('\n\n')[0]
+    return table.splitlines()[1:]
+
+
 def test_demo_up_verify_down(lab, tmp_path):
     """The default lab (here with a prefix so that it cannot clash): built,
     pinged, looked into from the inventory hosts, verified, removed."""
@@ -51,9 +58,8 @@ def test_demo_up_verify_down(lab, tmp_path):
     # the second play ran in every namespace, found through the inventory
     assert 'veth01' in result.stdout and '192.168.254.10/24' in result.stdout
     assert 'ok: [%s-netnsbr]' % lab in result.stdout
-    with open(files(tmp_path, lab) + '.reachability.txt') as handle:
-        table = handle.read().splitlines()
-    assert len([line for line in table if line.endswith(' ok')]) == 4
+    rows = table_rows(tmp_path, lab)
+    assert len(rows) == 4 and all(row.endswith(' ok') for row in rows)
 
     result = run(VERIFY, tmp_path, 'lab=' + lab, 'prefix=%s-' % lab)
     assert result.returncode == 0, result.stdout[-5000:]
@@ -70,16 +76,16 @@ def test_star_from_the_command_line(lab, tmp_path):
     with open(files(tmp_path, lab) + '.topology.json') as handle:
         topology = json.load(handle)
     assert len(topology['links']) == 4
-    with open(files(tmp_path, lab) + '.reachability.txt') as handle:
-        rows = [line for line in handle.read().splitlines() if line.endswith(' ok')]
-    assert len(rows) == 4 * 3
+    rows = table_rows(tmp_path, lab)
+    assert len(rows) == 4 * 3 and all(row.endswith(' ok') for row in rows)
     assert run(DOWN, tmp_path, 'preset=star', 'lab=' + lab).returncode == 0
     assert lab_runner.namespaces_with_prefix(lab) == []
 
 
 def test_topology_given_as_text(lab, tmp_path):
-    """A whole topology as JSON text (an AWX textarea answer); its lab key
-    names the lab, and lab_down needs only that name."""
+    """A whole topology as JSON text (an AWX textarea answer; compact, as
+    -e key=value splits on spaces); its lab key names the lab, and lab_down
+    needs only that name."""
     topology = {
         'lab': lab,
         'nodes': [{'name': lab + '-a', 'routes': [{'dst': '10.77.2.0/24', 'via': '10.77.1.2'}]},
@@ -92,10 +98,11 @@ def test_topology_given_as_text(lab, tmp_path):
                            {'node': lab + '-b', 'name': 'eth0', 'addresses': ['10.77.2.2/24']}]},
         ],
     }
-    result = run(UP, tmp_path, 'topology=' + json.dumps(topology), 'add_hosts=false')
+    text = json.dumps(topology, separators=(',', ':'))
+    result = run(UP, tmp_path, 'topology=' + text, 'add_hosts=false')
     assert result.returncode == 0, result.stdout[-5000:]
-    with open(files(tmp_path, lab) + '.reachability.txt') as handle:
-        assert 'BROKEN' not in handle.read()
+    rows = table_rows(tmp_path, lab)
+    assert len(rows) == 3 * 2 + 2 and all(row.endswith(' ok') for row in rows)
     assert run(DOWN, tmp_path, 'lab=' + lab).returncode == 0
     assert lab_runner.namespaces_with_prefix(lab) == []
 

@@ -17,6 +17,7 @@ PLAYBOOKS = os.path.join(ROOT, 'playbooks')
 CYCLE = os.path.join(HERE, 'lab_cycle.yml')
 NETNS_DIR = '/run/netns'
 _COUNTER = itertools.count()
+_FILES = itertools.count()
 
 
 def collections_path():
@@ -57,7 +58,7 @@ def run_playbook(playbook, workdir, extra_vars=None, args=(), check=False, timeo
     this interpreter); extra_vars go in as JSON, `args` as given."""
     argv = [sys.executable, '-m', 'ansible.cli.playbook', playbook]
     if extra_vars:
-        path = os.path.join(workdir, 'extra-vars-%d.json' % next(_COUNTER))
+        path = os.path.join(workdir, 'extra-vars-%d.json' % next(_FILES))
         with open(path, 'w') as handle:
             json.dump(extra_vars, handle)
         argv += ['-e', '@' + path]
@@ -65,7 +66,8 @@ def run_playbook(playbook, workdir, extra_vars=None, args=(), check=False, timeo
     if check:
         argv.append('--check')
     return subprocess.run(argv, cwd=workdir, env=ansible_env(workdir), timeout=timeout,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          check=False)
 
 
 def namespaces_with_prefix(prefix):
