@@ -18,6 +18,7 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.vnet.linux.plugins.module_utils import _nla
 from ansible_collections.vnet.linux.plugins.module_utils import _topology_rtnl as rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._engine import EngineError, Plan
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
@@ -248,6 +249,7 @@ def run_topology(module):
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'),
                          exception=str(PYROUTE2_IMPORT_ERROR))
+    _nla.register()  # attribute maps pyroute2 lacks (idempotent)
     timer = Timer()
     try:
         lab = build(module.params)
@@ -271,6 +273,7 @@ def run_facts(module):
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'),
                          exception=str(PYROUTE2_IMPORT_ERROR))
+    _nla.register()
     timer = Timer()
     try:
         with Kernel() as kernel:

@@ -240,9 +240,8 @@ def flat_view(scope):
         nodes[name] = entry
     interfaces = {}
     for (node, name), iface in sorted(scope['ifaces'].items()):
-        entry = dict((k, iface[k]) for k in ('kind', 'mtu', 'mac_address', 'addresses',
-                                            'master', 'options', 'impairment')
-                     if iface.get(k) not in (None, {}, []))
+        keys = ('kind', 'mtu', 'mac_address', 'addresses', 'master', 'options', 'impairment')
+        entry = dict((k, iface[k]) for k in keys if iface.get(k) not in (None, {}, []))
         for ref in ('peer', 'parent'):
             if iface.get(ref):
                 entry[ref] = '%s/%s' % tuple(iface[ref])

@@ -16,7 +16,6 @@ import ipaddress
 import re
 
 from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils import _nla  # noqa: F401 registers attribute maps pyroute2 lacks
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import (
     BOND_MODES,
     BRIDGE,
@@ -36,7 +35,6 @@ _LAB_NAME = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
 # Kinds whose device sits on a parent ("lower") interface.
 STACKED_KINDS = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
 LINK_KINDS = ('veth',) + STACKED_KINDS + ('bond', 'teamd')
-
 
 
 def kind_spec(kind):

@@ -32,7 +32,7 @@ description:
     path of the field (for example C(links[3].endpoints[1].node: unknown node 'r9'))."
 version_added: 1.0.0
 author:
-  - vnet.linux developers
+  - vnet.linux developers (@vnet-linux)
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.

@@ -19,7 +19,7 @@ description:
   - Returns each link's counters (packets, bytes, drops and errors).
 version_added: 1.0.0
 author:
-  - vnet.linux developers
+  - vnet.linux developers (@vnet-linux)
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.

@@ -53,7 +53,7 @@ def lab():
 def ping(netns, address, tries=3):
     """One answered ping, with a few tries: the first packet waits for ARP
     and IPv4 forwarding on a busy machine."""
-    for _ in range(tries):
+    for _attempt in range(tries):
         if subprocess.call(['ip', 'netns', 'exec', netns, 'ping', '-c1', '-W1', address],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
             return True
