@@ -85,6 +85,12 @@ def lab_ping_targets(topology):
     return dict(targets)
 
 
+def lab_netns_of_nodes(topology):
+    """Filter: {node: namespace} for nodes whose namespace is not named after
+    them: a `root: true` node is the host's own namespace ('')."""
+    return dict((node['name'], '') for node in topology.get('nodes') or [] if node.get('root'))
+
+
 def lab_group_name(lab):
     """Filter: the inventory group of a lab's nodes (lab_<name>, with the
     characters Ansible does not allow in group names made underscores)."""
@@ -99,8 +105,10 @@ def lab_inventory_hosts(play_hosts, hostvars, prefix=''):
         topology = hostvars[host].get('lab_current')
         if not topology:
             continue
-        for netns in lab_namespaces(topology):
-            entries.append(dict(name=prefix + netns, netns=netns, lab=topology['lab'],
+        renamed = lab_netns_of_nodes(topology)
+        for node in lab_namespaces(topology):
+            netns = renamed.get(node, node)
+            entries.append(dict(name=prefix + node, netns=netns, lab=topology['lab'],
                                 lab_host=host,
                                 groups=[lab_group_name(topology['lab']), 'vnet_lab_nodes']))
     return entries
@@ -341,5 +349,6 @@ class FilterModule(object):
             'lab_namespaces': lab_namespaces,
             'lab_module_args': lab_module_args,
             'lab_group_name': lab_group_name,
+            'lab_netns_of_nodes': lab_netns_of_nodes,
             'lab_inventory_hosts': lab_inventory_hosts,
         }

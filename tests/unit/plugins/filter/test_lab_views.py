@@ -112,3 +112,18 @@ def test_every_node_is_drawn(name):
     mermaid, dot = lab_mermaid(topology), lab_dot(topology)
     for node in lab_namespaces(topology):
         assert node in mermaid and node in dot
+
+
+def test_root_nodes_are_the_hosts_own_namespace():
+    from ansible_collections.vnet.linux.plugins.filter.lab_views import (
+        lab_inventory_hosts,
+        lab_netns_of_nodes,
+    )
+    topology = {'lab': 'my-lab', 'nodes': [{'name': 'host', 'root': True}, {'name': 'n1'}],
+                'bridges': [], 'links': []}
+    assert lab_netns_of_nodes(topology) == {'host': ''}
+    hosts = lab_inventory_hosts(['h'], {'h': {'lab_current': topology}}, 'x-')
+    assert [(e['name'], e['netns'], e['groups']) for e in hosts] == [
+        ('x-host', '', ['lab_my_lab', 'vnet_lab_nodes']),
+        ('x-n1', 'n1', ['lab_my_lab', 'vnet_lab_nodes'])]
+    assert lab_inventory_hosts(['other'], {'other': {}}) == []
