@@ -63,6 +63,7 @@ import sys, zlib
 labels = {
     'ansible_configuration_settings': ('reference_appendices/config.html#ansible-configuration-settings', 'Ansible Configuration Settings'),
     'common_return_values': ('reference_appendices/common_return_values.html#common-return-values', 'Return Values'),
+    'action_plugins': ('plugins/action.html#action-plugins', 'Action plugins'),
 }
 body = ''.join('%s std:label -1 %s %s\n' % (name, uri, title) for name, (uri, title) in labels.items())
 header = '# Sphinx inventory version 2\n# Project: Ansible\n# Version: devel\n# The remainder of this file is compressed using zlib.\n'
