@@ -79,7 +79,7 @@ RANGES = {
     'queue_id': (0, 65535), 'delay_up': (0, 2 ** 31 - 1), 'delay_down': (0, 2 ** 31 - 1),
     'interval': (1, 2 ** 31 - 1), 'init_wait': (0, 2 ** 31 - 1),
     'missed_max': (0, 2 ** 31 - 1), 'vlanid': (1, 4094),
-    'count': (0, 2 ** 31 - 1),
+    'count': (0, 2 ** 31 - 1), 'burst_interval': (0, 2 ** 31 - 1),
 }
 
 # Argument specs, shared by the module and the doc (the module documents them).
@@ -254,7 +254,7 @@ def ports_config(ports, runner_name, team):
 def _counts_config(values, field):
     given = _given(values)
     for option, value in given.items():
-        _check_range('count' if option == 'count' else 'init_wait', value,
+        _check_range('count' if option == 'count' else 'burst_interval', value,
                      '%s.%s' % (field, option))
     return given
 
@@ -328,23 +328,22 @@ def _dotted(path):
     return '.'.join(path)
 
 
-def differences(desired, running, applied):
+def differences(desired, running, applied, skip=('ports',)):
     """Paths whose running value is not the desired one.
 
     Compared: every key the user gives, and every key the module applied
     before (so that removing an option from the task is a change). Keys
-    that teamd added as its own defaults are not compared.
+    that teamd added as its own defaults are not compared. Ports are
+    compared one by one (port_differences).
     """
-    want, have, before = flatten(desired), flatten(running), flatten(applied)
-    paths = set(want) | set(before)
+    want, have = flatten(desired, skip), flatten(running, skip)
+    paths = set(want) | set(flatten(applied, skip))
     return sorted(_dotted(p) for p in paths if _leaf(want.get(p)) != _leaf(have.get(p)))
 
 
 def port_differences(desired, running, applied):
     """Options of one port that differ, compared like differences()."""
-    want, have, before = flatten(desired, ()), flatten(running, ()), flatten(applied, ())
-    paths = set(want) | set(before)
-    return sorted(_dotted(p) for p in paths if _leaf(want.get(p)) != _leaf(have.get(p)))
+    return differences(desired, running, applied, skip=())
 
 
 class Changes(object):
