@@ -54,5 +54,6 @@ notes:
     the device number the kernel reports inside the link's namespace
     (C(/sys/class/net/<name>/<kind>/tap*/dev)). Use RV(device.path) with
     QEMU or other tap users. The node is replaced when the link is re-created
-    and removed with O(state=absent).
+    and removed with O(state=absent). Deleting the namespace by other means
+    leaves the node (and its directory) behind; it is harmless but stale.
 '''
