@@ -246,7 +246,10 @@ def measure_topology(ansible, shape, lab, figures, label, ip_build=None, ip_tear
                 '<= ip / 2 (%.2f s)' % (ip_build / 2) if ip_build else None,
                 inner <= ip_build / 2 if ip_build else None)
     figures.row('  stages', ', '.join('%s %.3f' % (k, v) for k, v in result['timing'].items()
-                                      if k != 'total'))
+                                      if k not in ('total', 'process')))
+    if 'process' in result['timing']:
+        figures.row('  module process (Python, imports, argument checks, work)',
+                    '%.2f s' % result['timing']['process'])
     figures.row('  actions', '%d' % len(result['actions']))
     again_wall, again = ansible.topology(description)
     figures.row('topology: second run %s, changed' % label, str(again['changed']),
