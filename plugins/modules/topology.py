@@ -471,11 +471,16 @@ plan:
       type: list
       elements: dict
 timing:
-  description: Seconds the module spent per stage (validate, read, plan,
-    apply, verify) and in total, without Ansible's own overhead.
+  description:
+    - Seconds the module spent per stage (validate, read, plan, apply,
+      verify) and in C(total), without Ansible's own overhead.
+    - C(process) is the time since the module's process started (Python,
+      Ansible's module wrapper, imports and argument checks included), to
+      10 ms.
   returned: always
   type: dict
-  sample: {validate: 0.002, read: 0.05, plan: 0.01, apply: 0.6, verify: 0.2, total: 0.86}
+  sample: {validate: 0.002, read: 0.05, plan: 0.01, apply: 0.6, verify: 0.2, total: 0.86,
+           process: 1.12}
 peak_memory_mb:
   description: Peak resident memory of the module process (MiB).
   returned: always
