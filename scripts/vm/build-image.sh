@@ -24,7 +24,7 @@ GUEST_PIP=("pyroute2==0.9.7" "pytest>=8,<9" "ansible-core>=2.19,<2.20")
 # Modules the guest init loads (the kinds the host kernel lacks, and more).
 GUEST_MODULES="bonding team team_mode_activebackup team_mode_broadcast team_mode_loadbalance team_mode_random team_mode_roundrobin ipvlan ipvtap macvlan macvtap 8021q dummy veth bridge sch_netem"
 IMAGE_SIZE=${VNET_VM_IMAGE_SIZE:-2G}
-HOST_DEBS=(debootstrap qemu-system-x86 linux-image-amd64 openssh-client e2fsprogs python3-pip)
+HOST_DEBS=(debootstrap qemu-system-x86 linux-image-amd64 openssh-client e2fsprogs python3-pip busybox-static cpio)
 
 # Everything this script prints is a log: keep stdout clean for callers.
 exec 1>&2
@@ -164,13 +164,19 @@ mnt tmpfs /run
 mnt tmpfs /tmp
 mkdir -p /run/sshd /run/netns /run/teamd
 hostname vnet-guest
-# One modprobe for all (each process costs under TCG); one by one on error.
-modprobe -a $GUEST_MODULES 2>/dev/null \
-    || for m in $GUEST_MODULES; do modprobe "\$m" || echo "vnet-init: modprobe \$m failed"; done
+# The NIC first; the kinds load in the background while sshd starts (each
+# module costs under TCG), then /run/vnet-ready tells start.sh all is there.
+modprobe virtio_net
+(
+    # One modprobe for all; one by one on error.
+    modprobe -a $GUEST_MODULES 2>/dev/null \
+        || for m in $GUEST_MODULES; do modprobe "\$m" || echo "vnet-init: modprobe \$m failed"; done
+    touch /run/vnet-ready
+    echo "vnet-init: modules loaded"
+) &
 ip link set lo up
-# The NIC is virtio-net, named eth0 (no udev renames it: the small initrd
-# does not load its driver): take the first NIC whatever its name.
-modprobe virtio_net 2>/dev/null
+# The NIC is virtio-net, named eth0 (no udev renames it): take the first NIC
+# whatever its name.
 nic=""
 for i in 1 2 3 4 5 6 7 8 9 10; do
     for d in /sys/class/net/*; do
@@ -184,7 +190,7 @@ ip link set "\$nic" up
 ip addr add 10.0.2.15/24 dev "\$nic"
 ip route add default via 10.0.2.2
 /usr/sbin/sshd
-echo "vnet-init: ready (nic \$nic)"
+echo "vnet-init: sshd started (nic \$nic)"
 # Stay PID 1; a foreground sleep makes the shell reap orphaned children too.
 while :; do sleep 3600; done
 INIT
@@ -194,15 +200,44 @@ log "making the ext4 image ($IMAGE_SIZE)"
 rm -f "$work/rootfs.img"
 mkfs.ext4 -q -F -L vnet-root -d "$rootfs" "$work/rootfs.img" "$IMAGE_SIZE"
 cp "/boot/vmlinuz-$kver" "$work/vmlinuz"
-# A small initrd of our own: only what mounts the root (virtio-blk, ext4),
-# and virtio-rng: without a hardware RNG the guest's crng takes 20-30 s to
-# initialise under TCG, sshd blocks on it, and on a loaded host it can hang.
-# Debian's (MODULES=most) is five times larger, which costs boot time under
-# TCG, and depends on the host's initramfs configuration.
-cp -a /etc/initramfs-tools "$work/initramfs-conf"
-sed -i 's/^MODULES=.*/MODULES=list/' "$work/initramfs-conf/initramfs.conf"
-printf '%s\n' virtio_pci virtio_blk ext4 virtio_rng >"$work/initramfs-conf/modules"
-mkinitramfs -d "$work/initramfs-conf" -o "$work/initrd.img" "$kver"
+# A tiny initramfs of our own (busybox and the root's drivers, no udev):
+# Debian's takes about 10 s under TCG, mostly udev. It loads virtio-blk and
+# ext4, and virtio-rng: without a hardware RNG the guest's crng takes 20-30 s
+# to initialise under TCG, sshd blocks on it, and a loaded host can hang it.
+ird="$work/initramfs"
+mkdir -p "$ird"/{bin,dev,proc,sys,root,lib/modules}
+cp /bin/busybox "$ird/bin/busybox"
+mknod -m 600 "$ird/dev/console" c 5 1
+for m in virtio_pci virtio_blk crc32c_generic ext4 virtio_rng; do
+    modprobe -S "$kver" --show-depends "$m" | awk '$1 == "insmod" { print $2 }'
+done | awk '!seen[$0]++' | while read -r ko; do
+    cp "$ko" "$ird/lib/modules/"
+    basename "$ko" >>"$ird/modules"
+done
+cat >"$ird/init" <<'RDINIT'
+#!/bin/busybox sh
+# vnet.linux guest initramfs (scripts/vm/build-image.sh): load the root's
+# drivers, mount /dev/vda, hand over to /sbin/vnet-init. On failure PID 1
+# exits: the kernel panics (panic=-1) and qemu (-no-reboot) stops.
+bb=/bin/busybox
+$bb mount -t devtmpfs dev /dev
+$bb mount -t proc proc /proc
+$bb mount -t sysfs sys /sys
+# crc32c-intel fails on qemu's default CPU: crc32c_generic stands in.
+for m in $($bb cat /modules); do $bb insmod "/lib/modules/$m" 2>/dev/null; done
+i=0
+until [ -b /dev/vda ]; do
+    i=$((i + 1))
+    [ $i -le 300 ] || { echo "vnet-initramfs: no /dev/vda"; exit 1; }
+    $bb sleep 0.1
+done
+$bb mount -t ext4 -o rw /dev/vda /root || { echo "vnet-initramfs: cannot mount /dev/vda"; exit 1; }
+$bb umount /proc /sys
+$bb mount --move /dev /root/dev
+exec $bb switch_root /root /sbin/vnet-init
+RDINIT
+chmod 0755 "$ird/init"
+(cd "$ird" && find . | cpio --quiet -o -H newc) >"$work/initrd.img"
 echo "$kver" >"$work/kernel-version"
 for f in rootfs.img vmlinuz initrd.img kernel-version; do mv -f "$work/$f" "$VM_DIR/$f"; done
 echo "$stamp" >"$VM_DIR/stamp"

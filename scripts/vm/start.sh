@@ -85,7 +85,13 @@ INV
 
 vm_log "qemu pid $pid, SSH on 127.0.0.1:$port, waiting for the guest (timeout ${timeout}s)"
 deadline=$(( $(date +%s) + timeout ))
-until vm_ssh "$state" true 2>/dev/null; do
+# sshd's banner, read without ssh: a cheap probe (a full SSH handshake costs
+# seconds under TCG), bounded because until the guest's NIC is up qemu holds
+# the connection open without an answer.
+# shellcheck disable=SC2016 # $1 is expanded by the inner bash
+banner() { timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && head -c 4 <&3' _ "$port" 2>/dev/null; }
+# Ready: SSH answers and the guest init has loaded the kernel modules.
+until [ "$(banner)" = SSH- ] && vm_ssh "$state" test -e /run/vnet-ready 2>/dev/null; do
     if ! kill -0 "$pid" 2>/dev/null; then
         vm_log "qemu exited before SSH answered; console log tail:"
         tail -n 40 "$state/console.log" >&2 || true
