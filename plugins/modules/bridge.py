@@ -298,7 +298,7 @@ def wanted_ports(params, bridge):
     return ports
 
 
-def plan_port(run, bridge, port):
+def plan_port(run, bridge, port, default_pvid):
     session = run.session(bridge.netns)
     now = session.read(port.name) if namespace_exists(bridge.netns) else None
     if now is None:
@@ -316,9 +316,23 @@ def plan_port(run, bridge, port):
               create=lambda *a: None)
     run.expect(port, master_spec=BRIDGE)
     if port.vlans is not None:
-        current = session.port_vlans(now['index']) if now is not None else {}
+        if now is not None and now['master'] == bridge.name:
+            current = session.port_vlans(now['index'])
+        else:
+            # a port joining a bridge gets the bridge's default PVID from the
+            # kernel, untagged: plan from what it will have once attached
+            current = {default_pvid: {'pvid': True, 'untagged': True}} if default_pvid else {}
         plan_port_vlans(run, session, port, current)
     return now
+
+
+def joining_pvid(params, bridge_now):
+    """The VLAN the kernel gives a port when it joins this bridge."""
+    if params.get('default_pvid') is not None:
+        return params['default_pvid']
+    if bridge_now is not None:
+        return bridge_now['data'].get('IFLA_BR_VLAN_DEFAULT_PVID', 1)
+    return 1  # the kernel's default
 
 
 def vlan_flags(flags):
@@ -416,7 +430,7 @@ def converge(run):
     run.expect(bridge)
     before_ports, after_ports = [], []
     for port in ports:
-        now = plan_port(run, bridge, port)
+        now = plan_port(run, bridge, port, joining_pvid(params, None if created else bridge_now))
         before_ports.append(public(now, None, BRIDGE) if now else {'name': port.name})
         after_ports.append(predicted(port, now, BRIDGE))
     if params['purge_ports']:

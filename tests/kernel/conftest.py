@@ -17,6 +17,7 @@ import pytest
 
 from pyroute2 import netns as pyroute2_netns
 
+from ansible.module_utils import _internal as module_internals
 from ansible.module_utils.testing import patch_module_args
 
 _COUNTER = itertools.count()
@@ -60,13 +61,24 @@ def remove_namespace(name):
 
 
 def run_module(name, args, check=False, diff=True):
-    """Run a module's main() in-process; returns its result dict."""
+    """Run a module's main() in-process; returns its result dict.
+
+    Once controller code is imported in this pytest process (the filter
+    plugin tests do that), ansible marks the process as the controller and
+    routes module warnings to its display instead of the result: the module
+    runs as a module here, so the flag is cleared for the run.
+    """
     module = importlib.import_module('ansible_collections.vnet.linux.plugins.modules.' + name)
     full = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
     out = io.StringIO()
-    with patch_module_args(full), contextlib.redirect_stdout(out):
-        with pytest.raises(SystemExit):
-            module.main()
+    was_controller = module_internals.is_controller
+    module_internals.is_controller = False
+    try:
+        with patch_module_args(full), contextlib.redirect_stdout(out):
+            with pytest.raises(SystemExit):
+                module.main()
+    finally:
+        module_internals.is_controller = was_controller
     return json.loads(out.getvalue())
 
 

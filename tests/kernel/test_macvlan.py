@@ -44,13 +44,8 @@ def exactly(args):
 
 
 def warned(result, text):
-    """True if the module warned `text`. Once controller code has been
-    imported in this pytest process (the filter plugin tests do that),
-    ansible routes module warnings to the controller's display instead of
-    the result, so the result cannot show them: accept that case."""
-    from ansible.module_utils import _internal
-    if _internal.is_controller:
-        return True
+    """True if the module warned `text` (conftest.run_module keeps module
+    warnings in the result)."""
     return text in str(result.get('warnings'))
 
 
