@@ -451,8 +451,10 @@ def preset_ipvlan_lan(builder, params):
     host, gateway = builder.node('host'), builder.node('gw')
     uplink = builder.point_to_point(host, gateway)
     network = builder.lan_pool.take()
+    children = []
     for number in range(1, count + 1):
         child = builder.node('n%d' % number)
+        children.append(child)
         builder.nodes[child]['routes'] = [dict(dst='default', dev='iv0')]
         builder.links.append(dict([
             ('kind', 'ipvlan'), ('node', child), ('name', 'iv0'), ('parent', 'eth0'),
@@ -461,6 +463,11 @@ def preset_ipvlan_lan(builder, params):
     # l3 slaves answer for their addresses behind the host's own address
     builder.nodes[gateway]['routes'] = [dict(
         dst=str(network), via=uplink.address_of(host))]
+    # like macvlan, ipvlan children cannot talk to their lower device's own
+    # address: every pair but host <-> child
+    talkers = children + [gateway]
+    builder.expect = [dict(src=a, dst=b) for a in talkers for b in talkers if a != b]
+    builder.expect += _pairs_with(host, [gateway])
 
 
 def _pairs_with(center, others):

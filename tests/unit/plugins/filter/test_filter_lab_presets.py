@@ -234,6 +234,9 @@ def test_ipvlan_l3_routes_through_the_host():
     assert gateway['routes'][0]['dst'].endswith('/24')
     child = [n for n in topology['nodes'] if n['name'] == 'i-n1'][0]
     assert child['routes'] == [{'dst': 'default', 'dev': 'iv0'}]
+    pairs = set((p['src'], p['dst']) for p in topology['expect'])
+    assert ('i-n1', 'i-gw') in pairs and ('i-n1', 'i-n2') in pairs and ('i-host', 'i-gw') in pairs
+    assert ('i-n1', 'i-host') not in pairs and ('i-host', 'i-n1') not in pairs
 
 
 # kinds and impairments --------------------------------------------------------------
