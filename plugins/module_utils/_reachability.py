@@ -325,7 +325,10 @@ def matrix_lines(rows):
     """Who reaches whom: a source per line, a destination per column; 'ok'
     when every address answered, 'part' when some did, '--' when none."""
     sources = _ordered(r['src'] for r in rows)
-    targets = _ordered(r['dst'] for r in rows)
+    destinations = _ordered(r['dst'] for r in rows)
+    # columns in the order of the rows, so the diagonal is the diagonal
+    targets = [n for n in sources if n in destinations] + \
+        [n for n in destinations if n not in sources]
     cell = {}
     for row in rows:
         cell.setdefault((row['src'], row['dst']), []).append(row['reachable'])

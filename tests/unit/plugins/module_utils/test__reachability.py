@@ -81,4 +81,5 @@ def test_table_and_matrix():
     assert table[1].endswith('ok') and table[2].endswith('BROKEN')
     assert '0.100/0.200/0.300' in table[1]
     matrix = reach.matrix_lines([good, bad])
-    assert matrix[1].split() == ['a', 'ok', '.'] and matrix[2].split() == ['b', '.', '--']
+    assert matrix[0].split()[-2:] == ['a', 'b']
+    assert matrix[1].split() == ['a', '.', 'ok'] and matrix[2].split() == ['b', '--', '.']
