@@ -32,6 +32,13 @@ if [ -f "$state/pid" ] && kill -0 "$(cat "$state/pid")" 2>/dev/null; then
     vm_die "a VM already runs with state dir $state (stop it with scripts/vm/stop.sh $state)"
 fi
 
+# An SSH master connection left from an earlier VM of this state dir must
+# not be reused for the new one.
+if [ -S "$state/ssh-ctl" ]; then
+    ssh -o "ControlPath=$state/ssh-ctl" -O exit root@127.0.0.1 2>/dev/null || true
+    rm -f "$state/ssh-ctl"
+fi
+
 # Build the image if it is missing or stale (a no-op otherwise).
 "$here/build-image.sh"
 
