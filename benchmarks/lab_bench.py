@@ -14,7 +14,7 @@ with an address on every node interface.
 Every namespace name starts with a prefix unique to the run, and whatever a
 run made is removed at the end, also when it fails. Run as root, with
 ansible-playbook and pyroute2 in the interpreter's environment (the project
-venv: /opt/vnet-venv/bin/python benchmarks/lab_bench.py).
+venv: scripts/run bench).
 """
 
 from __future__ import annotations
