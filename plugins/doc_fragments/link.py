@@ -86,6 +86,11 @@ attributes:
       - The prediction lists the exact steps a real run makes (RV(actions)).
       - A namespace or link that an earlier task of the play would create is
         assumed to exist, with a warning; a real run fails clearly instead.
+      - Each task predicts from the kernel as it is. When two tasks of one
+        play both manage the same new link, the second task's check-mode
+        prediction cannot see what the first would create, and lists the
+        creation again; describe each link in one task (or use
+        M(vnet.linux.topology)) for an exact whole-play prediction.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
