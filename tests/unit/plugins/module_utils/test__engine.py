@@ -40,8 +40,10 @@ def test_undo_failure_is_reported_not_hidden():
 
     def undo_fails():
         raise NetlinkFailure('gone')
+    def disk_fails():
+        raise OSError('disk')
     plan.add('one', lambda: None, undo_fails)
-    plan.add('two', lambda: (_ for _ in ()).throw(OSError('disk')))
+    plan.add('two', disk_fails)
     with pytest.raises(engine.EngineError, match=r'could not undo: one \(gone\)'):
         plan.apply()
 
@@ -76,7 +78,7 @@ def test_predicted_equals_public_when_nothing_changes():
 
 def test_verify_reports_every_problem():
     wanted = engine.Wanted('br0', 'sw', BRIDGE, attrs={'mtu': 9000})
-    check = engine.link_check('bridge br0', lambda: state(), wanted)
+    check = engine.link_check('bridge br0', state, wanted)
     missing = engine.link_check('bridge br1', lambda: None, wanted)
     original = engine.VERIFY_TRIES
     engine.VERIFY_TRIES = 1
