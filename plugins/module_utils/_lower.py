@@ -90,14 +90,25 @@ def missing_parent(run, name, netns):
     raise EngineError('link: parent %s does not exist in %s.%s' % (name, where(netns), hint))
 
 
+def parent_index(state):
+    """The parent's ifindex (in the parent's namespace). The kernel leaves
+    IFLA_LINK out when it equals the link's own index, which happens when the
+    parent lives in another namespace under the same number."""
+    return state['link_index'] if state['link_index'] is not None else state['index']
+
+
 def on_parent(run, state, parent):
     """True if the existing link sits on exactly this parent."""
     if state is None or parent.state is None:
         return False
-    if state['link_index'] != parent.state['index']:
+    if parent_index(state) != parent.state['index']:
         return False
     if state['netns'] == parent.netns:
         return state['link_netnsid'] is None
+    if state['link_netnsid'] is None and state['kind'] == 'ipvtap':
+        # ipvtap has no get_link_net on some kernels (6.1): it never reports
+        # where its parent lives, so the parent's index is all there is
+        return True
     return state['link_netnsid'] == run.session(state['netns']).nsid_of(parent.netns)
 
 
@@ -109,7 +120,7 @@ def parent_name(run, state, parent):
         return parent.name
     if state['link_netnsid'] is None and state['link_index']:
         return run.session(state['netns']).name_of(state['link_index'])
-    return 'ifindex %s in another namespace' % state['link_index']
+    return 'ifindex %s in another namespace' % parent_index(state)
 
 
 def creator(run, wanted, parent):

@@ -117,6 +117,19 @@ def test_mode_changes_in_place_parent_change_recreates(namespaces):
 
 
 @GUEST
+def test_ipvtap_beside_an_ipvlan_in_another_namespace(namespaces):
+    """An ipvlan in the node namespace gives it an id for the parent's
+    namespace; an ipvtap (which does not report its parent's namespace on
+    6.1) must still be recognised on its parent: second run unchanged."""
+    host, node = namespaces(2)
+    parent_in(host)
+    exactly('ipvlan', {'name': 'ipv0', 'netns': node, 'link': 'par', 'link_netns': host,
+                       'mode': 'l2'})
+    exactly('ipvtap', {'name': 'ipvt0', 'netns': node, 'link': 'par', 'link_netns': host,
+                       'mode': 'l2', 'admin_state': 'up'})
+
+
+@GUEST
 def test_ipvtap_with_its_device_node(namespaces):
     host, node = namespaces(2)
     parent_in(host)
