@@ -137,6 +137,21 @@ def where(netns):
     return 'namespace %r' % netns if netns else 'the root namespace'
 
 
+# Kinds that always sit on another link (a veth's peer, a macvlan's parent).
+ALWAYS_LINKED = ('veth', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan')
+
+
+def link_index(reported, own_index, kind):
+    """IFLA_LINK as it is, or the link's own index where the kernel left it
+    out: kernels before 6.x omit IFLA_LINK when it equals the link's own
+    index, which happens whenever the peer or parent lives in another
+    namespace under the same number (common: the first link of two fresh
+    namespaces is index 2 in both)."""
+    if reported is None and kind in ALWAYS_LINKED:
+        return own_index
+    return reported
+
+
 def nla(msg, *path):
     """Follow a path of NLA names; None where any step is missing."""
     node = msg
@@ -240,7 +255,8 @@ class Session(object):
             'txqueuelen': msg.get_attr('IFLA_TXQLEN'),
             'alias': msg.get_attr('IFLA_IFALIAS') or '',
             'master': self.name_of(master_index) if master_index else '',
-            'link_index': msg.get_attr('IFLA_LINK'),
+            'link_index': link_index(msg.get_attr('IFLA_LINK'), msg['index'],
+                                     nla(info, 'IFLA_INFO_KIND') if info else None),
             'link_netnsid': msg.get_attr('IFLA_LINK_NETNSID'),
             'data': nla_dict(nla(info, 'IFLA_INFO_DATA')) if info else {},
             'port_kind': nla(info, 'IFLA_INFO_SLAVE_KIND') if info else None,

@@ -23,6 +23,8 @@ import os
 import socket
 import struct
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import link_index
+
 NETLINK_ROUTE = 0
 SOL_NETLINK = 270
 NETLINK_CAP_ACK = 10
@@ -247,7 +249,8 @@ def parse_link(payload):
         'txqueuelen': u32(top[IFLA_TXQLEN]) if IFLA_TXQLEN in top else None,
         'alias': text(top[IFLA_IFALIAS]) if IFLA_IFALIAS in top else '',
         'master_index': u32(top[IFLA_MASTER]) if IFLA_MASTER in top else 0,
-        'link_index': u32(top[IFLA_LINK]) if IFLA_LINK in top else None,
+        'link_index': link_index(u32(top[IFLA_LINK]) if IFLA_LINK in top else None, index,
+                                 text(info[IFLA_INFO_KIND]) if IFLA_INFO_KIND in info else None),
         'link_netnsid': _S32.unpack_from(top[IFLA_LINK_NETNSID])[0]
         if IFLA_LINK_NETNSID in top else None,
         'port_kind': text(info[IFLA_INFO_SLAVE_KIND]) if IFLA_INFO_SLAVE_KIND in info
