@@ -40,6 +40,7 @@ def test_undo_failure_is_reported_not_hidden():
 
     def undo_fails():
         raise NetlinkFailure('gone')
+
     def disk_fails():
         raise OSError('disk')
     plan.add('one', lambda: None, undo_fails)
