@@ -47,20 +47,21 @@ for f in CHANGELOG.rst changelogs/changelog.yaml; do
 done
 
 echo "==> antsibull-docs lint-collection-docs"
-# antsibull-docs works on a copy of the collection in a tempfile.mkdtemp()
-# directory whose random name ends up in the RST it checks; Python's random
-# names may contain "_", which RST then reads as a reference ("Unknown target
-# name: antsibull-docs-..."), failing about one run in five. Random names
-# without "_" take that chance away.
-python - lint-collection-docs --plugin-docs --check-extra-docs-refs \
-    --validate-collection-refs all --disallow-unknown-collection-refs "$COLLECTION" <<'PY'
-import sys
-import tempfile
-
-tempfile._RandomNameSequence.characters = 'abcdefghijklmnopqrstuvwxyz0123456789'
-from antsibull_docs.cli.antsibull_docs import run  # noqa: E402
-sys.exit(run(['antsibull-docs'] + sys.argv[1:]))
-PY
+# Once in three clean-clone runs here, the lint failed on every plugin with
+# 'Unknown target name: "antsibull-docs-<random>"' in the RST it renders from
+# its temporary copy of the collection; the next run passed unchanged. The
+# cause was not found, so that one message (and no other) gets one retry.
+lint_docs() {
+    antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs \
+        --validate-collection-refs all --disallow-unknown-collection-refs "$COLLECTION"
+}
+if ! lint_docs > "$WORK/lint.log" 2>&1; then
+    cat "$WORK/lint.log" >&2
+    grep -q 'Unknown target name: "antsibull-docs-' "$WORK/lint.log" || exit 1
+    echo "==> antsibull-docs lint-collection-docs: the known intermittent failure; once more" >&2
+    lint_docs
+fi
+cat "$WORK/lint.log"
 
 echo "==> antsibull-docs sphinx-init"
 mkdir -m 0755 "$WORK/site"
