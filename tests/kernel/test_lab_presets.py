@@ -102,7 +102,11 @@ def test_files_for_people(tmp_path):
 @pytest.mark.guest_kernel
 @pytest.mark.parametrize('preset,params', GUEST_PRESETS, ids=ids(GUEST_PRESETS))
 def test_preset_life_on_a_full_kernel(preset, params, tmp_path):
-    record = lab_runner.cycle(preset, params, str(tmp_path), tag=preset[:2], write_files=False)
+    # under software emulation a team or bond port may still be settling when
+    # the first probe goes out: one lost probe of three is tolerated, a
+    # broken path (all lost) is not
+    record = lab_runner.cycle(preset, params, str(tmp_path), tag=preset[:2], write_files=False,
+                              max_loss=34)
     check_life(record)
 
 
@@ -110,7 +114,8 @@ def test_preset_life_on_a_full_kernel(preset, params, tmp_path):
 def test_impaired_chain(tmp_path):
     """netem delay on every endpoint: each hop adds it twice to the round trip."""
     params = {'routers': 3, 'impairment': {'delay': '20ms'}}
-    record = lab_runner.cycle('chain', params, str(tmp_path), 'im', write_files=False)
+    record = lab_runner.cycle('chain', params, str(tmp_path), 'im', write_files=False,
+                              max_loss=34)
     check_life(record)
     for row in record['reachability']:
         assert row['rtt_min'] >= 40, row
