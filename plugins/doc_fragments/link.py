@@ -7,7 +7,7 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
 
-    # Options every link module has (merged in module_utils/_link_module.py).
+    # Options every link module has (merged in module_utils/_engine/link_run.py).
     DOCUMENTATION = r'''
 options:
   name:

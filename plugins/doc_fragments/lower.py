@@ -7,7 +7,7 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
 
-    # Options of links stacked on a parent device (module_utils/_lower.py).
+    # Options of links stacked on a parent device (module_utils/_kinds/lower.py).
     DOCUMENTATION = r'''
 options:
   link:
@@ -26,7 +26,7 @@ options:
     type: str
 '''
 
-    # The character device of macvtap/ipvtap links (module_utils/_tapdev.py).
+    # The character device of macvtap/ipvtap links (module_utils/_netlink/tapdev.py).
     TAP_DEVICE = r'''
 options:
   device_owner:

@@ -252,11 +252,11 @@ ports:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils import _bond as bond_rules
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine import EngineError, plan_delete, public
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import BOND
-from ansible_collections.vnet.linux.plugins.module_utils._link_module import (
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, plan_delete, public
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
     link_argument_spec,
     wanted_end,

@@ -196,8 +196,8 @@ ports:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Wanted,
     plan_delete,
@@ -205,13 +205,13 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     predicted,
     public,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._link_module import (
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
     link_argument_spec,
     wanted_end,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     BRIDGE_VLAN_INFO_PVID,
     BRIDGE_VLAN_INFO_UNTAGGED,
     namespace_exists,

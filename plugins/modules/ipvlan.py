@@ -98,9 +98,9 @@ link:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils import _lower as lower
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import IPVLAN
-from ansible_collections.vnet.linux.plugins.module_utils._link_module import (
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IPVLAN
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
     link_argument_spec,
 )

@@ -88,10 +88,10 @@ namespace:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine import EngineError
-from ansible_collections.vnet.linux.plugins.module_utils._link_module import LinkRun
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import LinkRun
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     create_namespace,
     inside,
     namespace_exists,

@@ -167,7 +167,7 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils._reachability import (
+from ansible_collections.vnet.linux.plugins.module_utils._lab.reachability import (
     matrix_lines,
     plan_probes,
     run_probes,

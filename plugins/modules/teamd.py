@@ -357,7 +357,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     CREATE_ATTRS,
     LINK_ATTRS,
     EngineError,
@@ -368,17 +368,17 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     public,
     verify,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import KindSpec
-from ansible_collections.vnet.linux.plugins.module_utils._link_module import (
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KindSpec
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
     link_argument_spec,
     wanted_end,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     namespace_exists,
     where,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._teamd import (
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import (
     TEAMD_SPEC,
     Daemon,
     TeamdFailure,

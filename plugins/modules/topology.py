@@ -489,7 +489,7 @@ peak_memory_mb:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils._topology import (
+from ansible_collections.vnet.linux.plugins.module_utils._lab.run import (
     TOPOLOGY_SPEC,
     run_topology,
 )

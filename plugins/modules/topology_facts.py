@@ -109,7 +109,7 @@ counters:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils._topology import run_facts
+from ansible_collections.vnet.linux.plugins.module_utils._lab.run import run_facts
 
 
 def main():

@@ -137,21 +137,21 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     plan_delete,
     plan_link,
     predicted,
     public,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import VETH
-from ansible_collections.vnet.linux.plugins.module_utils._link_module import (
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import VETH
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     END_OPTIONS,
     LinkRun,
     link_argument_spec,
     wanted_end,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import where
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import where
 
 PEER_OPTIONS = dict(END_OPTIONS, name=dict(type='str', required=True))
 

@@ -1,7 +1,7 @@
 """vnet.linux.macvtap on the machine's kernel, in throwaway namespaces.
 
 Besides the link, the module keeps a character device node per link (see
-module_utils/_tapdev.py); its device number is checked against what the
+module_utils/_netlink/tapdev.py); its device number is checked against what the
 kernel shows in sysfs inside the link's namespace (read with `ip netns exec`,
 which mounts that namespace's sysfs: an independent witness).
 """

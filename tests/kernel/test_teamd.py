@@ -19,7 +19,7 @@ import pytest
 
 from pyroute2 import IPRoute
 
-from ansible_collections.vnet.linux.plugins.module_utils._teamd import runtime_dir
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import runtime_dir
 
 from conftest import ip, run_module
 

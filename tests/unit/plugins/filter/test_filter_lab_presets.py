@@ -298,7 +298,7 @@ def test_topology_module_accepts_every_preset(name, params):
     """Checked with the module's own argument spec and input model, so a
     format drift between presets and module fails here, without a kernel."""
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-    from ansible_collections.vnet.linux.plugins.module_utils._topology_model import (
+    from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
         TOPOLOGY_SPEC,
         build,
     )

@@ -2,9 +2,9 @@
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.module_utils import _bond
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import BOND, BOND_MODES
-from ansible_collections.vnet.linux.plugins.module_utils._validate import InputError
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as _bond
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BOND_MODES
+from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
 
 ALL_MODES = sorted(BOND_MODES)
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.module_utils import _engine as engine
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._engine import plan as engine
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
 
 
 def state(**extra):

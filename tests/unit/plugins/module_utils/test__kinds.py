@@ -9,7 +9,7 @@ import pytest
 
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg, protinfo_bridge
 
-from ansible_collections.vnet.linux.plugins.module_utils import _kinds
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import specs as _kinds
 
 
 def nla_names(nla_class):

@@ -6,9 +6,11 @@ import stat
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.module_utils import _lower, _nla, _tapdev
-from ansible_collections.vnet.linux.plugins.module_utils import _kinds
-from ansible_collections.vnet.linux.plugins.module_utils._validate import InputError
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower as _lower
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev as _tapdev
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import specs as _kinds
+from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
 
 
 def nla_names(nla_class):

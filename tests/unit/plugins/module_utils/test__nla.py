@@ -20,9 +20,9 @@ from pyroute2.netlink.nlsocket import NetlinkRequest
 from pyroute2.netlink.rtnl import RTM_NEWLINK
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
-from ansible_collections.vnet.linux.plugins.module_utils import _nla
-from ansible_collections.vnet.linux.plugins.module_utils._engine import _slave_data_setter
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import _slave_data_setter
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BOND,
     IPVLAN,
     IPVTAP,

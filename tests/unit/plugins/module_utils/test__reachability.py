@@ -4,7 +4,7 @@ import struct
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.module_utils import _reachability as reach
+from ansible_collections.vnet.linux.plugins.module_utils._lab import reachability as reach
 
 
 def test_checksum_of_a_known_echo_request():

@@ -8,8 +8,8 @@ import copy
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.module_utils import _teamd as teamd
-from ansible_collections.vnet.linux.plugins.module_utils._validate import InputError
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import teamd
+from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
 
 
 def params(**extra):

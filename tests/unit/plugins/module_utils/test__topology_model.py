@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.module_utils._topology_model import (
+from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     InputError,
     build,
     impairment,

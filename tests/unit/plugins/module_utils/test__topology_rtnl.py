@@ -6,7 +6,7 @@ import struct
 
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
-from ansible_collections.vnet.linux.plugins.module_utils import _topology_rtnl as rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 
 
 def test_attributes_are_padded_and_read_back():

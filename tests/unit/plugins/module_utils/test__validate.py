@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as v
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate as v
 
 
 @pytest.mark.parametrize('name', ['eth0', 'a', 'x' * 15, 'veth-01_a.b', 'ünï'])

@@ -29,7 +29,7 @@ import os
 import pwd
 import stat
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import NETNS_DIR
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NETNS_DIR
 
 TAP_ROOT = '/run/vnet-linux/tap'
 CLONE_NEWNS = 0x00020000

@@ -19,31 +19,31 @@ import time
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.vnet.linux.plugins.module_utils import _nla
-from ansible_collections.vnet.linux.plugins.module_utils import _topology_rtnl as rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._engine import EngineError, Plan
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, Plan
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     HAS_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
     NetlinkFailure,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._topology_facts import (
+from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
     flat_view,
     lab_scope,
     read_host,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._topology_kernel import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     Kernel,
     list_namespaces,
     read_marks,
     read_namespace,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._topology_model import (
+from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     TOPOLOGY_SPEC,
     InputError,
     build,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._topology_plan import Planner, stop_teamd
+from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import Planner, stop_teamd
 
 
 class Timer(object):
@@ -169,7 +169,7 @@ def _where(netns):
 
 def _team_stopper(kernel, netns, name):
     def run():
-        from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
         stop_teamd(Daemon(kernel.module, netns, name), kernel.session(netns))
     return run
 
@@ -229,7 +229,7 @@ def converge(module, kernel, lab, timer):
 def planned_view(kernel, lab, current):
     """What the lab looks like after the run (for diff mode): the
     description, with what it leaves open filled in from the kernel."""
-    from ansible_collections.vnet.linux.plugins.module_utils._topology_facts import desired_scope
+    from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import desired_scope
     return desired_scope(lab, lab_scope(kernel, lab, current))
 
 

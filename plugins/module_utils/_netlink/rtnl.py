@@ -23,7 +23,7 @@ import os
 import socket
 import struct
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import link_index
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import link_index
 
 NETLINK_ROUTE = 0
 SOL_NETLINK = 270

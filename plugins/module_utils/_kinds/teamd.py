@@ -35,8 +35,8 @@ import signal
 import sys
 import time
 
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine import EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
 
 RUNNERS = ('broadcast', 'roundrobin', 'random', 'activebackup', 'loadbalance', 'lacp')
 HWADDR_POLICIES = ('same_all', 'by_active', 'only_active')

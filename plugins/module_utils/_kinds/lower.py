@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils import _nla
-from ansible_collections.vnet.linux.plugins.module_utils import _tapdev as tapdev
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     CREATE_ATTRS,
     EngineError,
     carry_over,
@@ -29,8 +29,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     predicted,
     public,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._link_module import wanted_end
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespace_exists, where
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import wanted_end
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import namespace_exists, where
 
 PARENT_OPTIONS = dict(
     link=dict(type='str'),

@@ -23,8 +23,8 @@ import errno
 import ipaddress
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils import _topology_rtnl as rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     IPRoute,
     NETNS_DIR,
     NetlinkFailure,
@@ -319,7 +319,7 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False):
     if sysctl_keys:
         state['sysctls'] = read_sysctls(kernel, netns, sysctl_keys)
     if qdiscs:
-        from ansible_collections.vnet.linux.plugins.module_utils import _topology_netem
+        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem as _topology_netem
         state['qdiscs'] = _topology_netem.read_all(session)
     return state
 

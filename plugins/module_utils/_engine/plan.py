@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     where,
 )

@@ -14,8 +14,8 @@ import copy
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Guard,
     Plan,
@@ -25,7 +25,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     public,
     verify,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     HAS_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
     NetlinkFailure,

@@ -13,9 +13,9 @@ changes, with a message that names the mode.
 
 from __future__ import annotations
 
-from ansible_collections.vnet.linux.plugins.module_utils import _nla
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Wanted,
     carry_over,
@@ -24,8 +24,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import (
     predicted,
     public,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import BOND
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespace_exists, where
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import namespace_exists, where
 
 INT_MAX = 2 ** 31 - 1
 DEFAULT_MODE = 'balance-rr'

@@ -28,20 +28,20 @@ import ipaddress
 import os
 import time
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import NetlinkFailure
-from ansible_collections.vnet.linux.plugins.module_utils._engine import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
     Wanted,
     differences,
 )
-from ansible_collections.vnet.linux.plugins.module_utils import _topology_rtnl as rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._topology_kernel import (
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     ROUTE_PROTOCOL,
     netns_path,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._topology_model import MARK_PREFIX
+from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
 
 PHASES = ('remove', 'netns', 'create', 'change', 'enslave', 'address', 'impair', 'up',
           'route')
@@ -205,7 +205,7 @@ class Planner(object):
         if iface.parent is not None and not self.on_parent(iface, now):
             return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
         if iface.kind in ('macvlan', 'macvtap'):
-            from ansible_collections.vnet.linux.plugins.module_utils._lower import macvlan_recreate
+            from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import macvlan_recreate
             reason = macvlan_recreate(iface.spec.current(now['data']), iface.options)
             if reason:
                 return '%s cannot change in place' % reason
@@ -260,7 +260,7 @@ class Planner(object):
 
     # -- teamd (delegated to the teamd module's Daemon) ----------------------
     def daemon(self, iface):
-        from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
         return Daemon(self.kernel.module, self.netns_of(iface.node), iface.name)
 
     def start_teamd(self, iface):
@@ -272,7 +272,7 @@ class Planner(object):
             ', '.join(iface.ports) or 'none')
 
         def run():
-            from ansible_collections.vnet.linux.plugins.module_utils._teamd import TeamdFailure
+            from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TeamdFailure
             try:
                 daemon.find_binaries()
                 for port in iface.ports:
@@ -515,7 +515,7 @@ class Planner(object):
         """Returns (have, want) when the qdisc changes. Qdiscs are read only
         where the lab uses impairments (see read_lab), so a lab without any
         costs no qdisc dumps."""
-        from ansible_collections.vnet.linux.plugins.module_utils import _topology_netem as netem
+        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem
         ns = self.reading(iface.node)
         have = ns.get('qdiscs', {}).get(now['index']) if (ns and now) else None
         if (iface.impairment or None) == (have or None):
@@ -610,7 +610,7 @@ class Planner(object):
                    if i.node == node.name)
 
     def _sysctl(self, node, path, value, key):
-        from ansible_collections.vnet.linux.plugins.module_utils._netlink import write_sysctl
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import write_sysctl
 
         def run():
             with self.kernel.namespaces.inside(node.netns):
@@ -653,7 +653,7 @@ class Planner(object):
             session = self.kernel.session(netns)
         name = view['name']
         if view['kind'] == 'team':
-            from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
+            from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
             daemon = Daemon(self.kernel.module, session.netns, name)
             self.add('remove', 'stop teamd and delete %s' % label,
                      lambda: (stop_teamd(daemon, session), self.kernel.forget_indexes()))

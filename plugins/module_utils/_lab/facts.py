@@ -12,20 +12,20 @@ flat dict keyed by node/name (readable before/after diffs).
 
 from __future__ import annotations
 
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import sysctl_path
-from ansible_collections.vnet.linux.plugins.module_utils._topology_kernel import (
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     list_namespaces,
     read_namespace,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._topology_model import (
+from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     MARK_PREFIX,
     STACKED_KINDS,
     kind_spec,
     lab_name,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._topology_netem import user_view
-from ansible_collections.vnet.linux.plugins.module_utils._topology_plan import route_view
+from ansible_collections.vnet.linux.plugins.module_utils._lab.netem import user_view
+from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import route_view
 
 MODELLED_KINDS = ('veth', 'bridge', 'bond', 'team') + STACKED_KINDS
 FACT_SYSCTLS = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')
@@ -130,7 +130,7 @@ def _teamd_config(kernel, netns, name):
     if module is None:
         return None
     try:
-        from ansible_collections.vnet.linux.plugins.module_utils._teamd import Daemon
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
     except ImportError:
         return None
     return Daemon(module, netns, name).applied()

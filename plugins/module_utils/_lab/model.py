@@ -15,8 +15,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.vnet.linux.plugins.module_utils import _validate as validate
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import (
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BOND_MODES,
     BRIDGE,
     IPVLAN_MODES,
@@ -25,7 +25,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds import (
     VETH,
     KindSpec,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import sysctl_path
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
 InputError = validate.InputError
 
@@ -479,7 +479,7 @@ def _teamd(iface, params, field):
     the teamd module's own code, from a runner name, the ports and the
     other teamd options given in `options` (link_watch, notify_peers, ...)."""
     try:
-        from ansible_collections.vnet.linux.plugins.module_utils._teamd import build_config
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import build_config
     except ImportError:
         raise InputError('%s.kind: teamd links are not supported by this version yet'
                          % field)
