@@ -197,19 +197,25 @@ def argument_spec():
 
 def source_namespaces(probes, namespaces):
     """Source node -> namespace name (None: the module's own namespace).
-    Each is checked as a namespace name (up to 255 bytes, never a path): it
-    is opened under /run/netns."""
+    Every name given in `namespaces`, and every source node's own name used
+    as its namespace, is checked as a namespace name (up to 255 bytes, never
+    a path): it is opened under /run/netns."""
+    for node, netns in sorted(namespaces.items()):
+        if netns != '':
+            _namespace(netns, 'namespaces.%s' % node)
     sources = {}
     for probe in probes:
-        if probe.src in sources:
-            continue
-        netns = namespaces.get(probe.src, probe.src)
-        field = 'namespaces.%s' % probe.src if probe.src in namespaces else 'nodes.%s' % probe.src
-        if netns is not None and not isinstance(netns, str):
-            raise validate.InputError('%s: must be a namespace name (a string), not %r'
-                                      % (field, netns))
-        sources[probe.src] = validate.namespace_name(netns, field) if netns else None
+        if probe.src not in sources:
+            netns = namespaces.get(probe.src, probe.src)
+            sources[probe.src] = _namespace(netns, 'nodes.%s' % probe.src) if netns else None
     return sources
+
+
+def _namespace(netns, field):
+    if not isinstance(netns, str):
+        raise validate.InputError('%s: must be a namespace name (a string), not %r'
+                                  % (field, netns))
+    return validate.namespace_name(netns, field)
 
 
 def node_addresses(module):
