@@ -87,14 +87,17 @@ def test_an_unquoted_octal_mode_is_refused_and_nothing_is_made(namespaces):
     parent = run_module('veth', {'name': 'par', 'netns': netns, 'admin_state': 'up',
                                  'peer': {'name': 'parx', 'netns': netns}})
     assert not parent.get('failed'), parent
-    result = run_module('macvtap', {'name': 'mvt0', 'netns': netns, 'link': 'par',
-                                    'device_mode': 0o660})
-    assert result.get('failed') is True, result
-    assert result['msg'].startswith("device_mode: must be a file mode as octal text like "
-                                    "'0660', not the integer 432"), result['msg']
-    assert "quote the mode ('0660')" in result['msg']
-    assert links(netns) == ['lo', 'par', 'parx']
-    assert not os.path.exists('/run/vnet-linux/tap/netns/%s/mvt0' % netns)
+    try:
+        result = run_module('macvtap', {'name': 'mvt0', 'netns': netns, 'link': 'par',
+                                        'device_mode': 0o660})
+        assert result.get('failed') is True, result
+        assert result['msg'].startswith("device_mode: must be a file mode as octal text "
+                                        "like '0660', not the integer 432"), result['msg']
+        assert "quote the mode ('0660')" in result['msg']
+        assert links(netns) == ['lo', 'par', 'parx']
+        assert not os.path.exists('/run/vnet-linux/tap/netns/%s/mvt0' % netns)
+    finally:  # what a run that took the number would have left
+        run_module('macvtap', {'name': 'mvt0', 'netns': netns, 'state': 'absent'})
 
 
 def test_a_quoted_octal_mode_is_the_mode(namespaces):
