@@ -7,10 +7,12 @@ makes is removed afterwards, also when the test fails.
 """
 
 import os
+import shutil
 import uuid
 
 import pytest
 
+from pyroute2 import IPRoute
 from pyroute2 import netns as pyroute2_netns
 
 from conftest import PREFIX, ip, remove_namespace, run_module, unique_name
@@ -208,3 +210,25 @@ def test_namespace_names_past_the_rules_are_refused_everywhere(bad, rule):
         assert result.get('failed') is True, (module, result)
         assert result['msg'].startswith(field + ': ') and rule in result['msg'], \
             (module, result['msg'])
+
+
+@pytest.mark.guest_kernel
+@pytest.mark.skipif(shutil.which('teamd') is None, reason='teamd not installed')
+def test_teamd_runs_in_a_cni_style_namespace(long_names):
+    """teamd's files live under a directory named after the namespace and
+    its socket is reached through it: a 40-byte name must not break them."""
+    netns, = long_names(1)
+    assert not run_module('netns', {'name': netns}).get('failed')
+    with IPRoute(netns=netns, flags=0) as ipr:
+        ipr.link('add', ifname='p1', kind='veth', peer='x1')
+    team = {'name': 'team0', 'netns': netns, 'ports': [{'name': 'p1'}]}
+    try:
+        started = run_module('teamd', team)
+        assert started['changed'] is True and not started.get('failed'), started
+        again = run_module('teamd', team)   # reads the running config over the socket
+        assert again['changed'] is False and not again.get('failed'), again
+        assert [port['name'] for port in again['team']['ports']] == ['p1']
+    finally:
+        stopped = run_module('teamd', dict(name='team0', netns=netns, state='absent'))
+    assert stopped['changed'] is True and not stopped.get('failed'), stopped
+    assert 'team0' not in links(netns)
