@@ -142,8 +142,8 @@ def parse_mode(value, field):
     if value is None:
         return None
     if not isinstance(value, str) or not _OCTAL_MODE.match(value.strip()):
-        raise ValueError('%s: %r is not a file mode as octal text like \'0660\' (quote it)'
-                         % (field, value))
+        raise ValueError('%s: %r is not an octal file mode written as text like \'0660\' '
+                         '(quote it)' % (field, value))
     mode = int(value.strip(), 8)
     if mode > 0o7777:
         raise ValueError('%s: %r is out of range (0000..7777)' % (field, value))

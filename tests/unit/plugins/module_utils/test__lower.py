@@ -124,7 +124,7 @@ def test_parse_mode(value, mode):
 def test_parse_mode_takes_octal_text_only(value):
     # an unquoted 0660 arrives as the number 432; read as digits it would be
     # the mode 0432, and 640 would be guessed: every number is refused
-    with pytest.raises(ValueError, match="device_mode: .* octal text like '0660'"):
+    with pytest.raises(ValueError, match="device_mode: .* is not an octal file mode written as text like '0660'"):
         _tapdev.parse_mode(value, 'device_mode')
 
 
