@@ -110,13 +110,17 @@ def _hint(kind, value, name):
     return ''
 
 
-def problem(kind, value, field, name):
-    """The message for a value that does not fit, or None."""
+def problem(kind, value, field, name, secret=False):
+    """The message for a value that does not fit, or None. The value of a
+    no_log option is not shown (Ansible has not collected it for masking
+    yet)."""
     if value is None or fits(kind, value):
         return None
     wanted = _WANTED.get(kind, kind)
     if name in FILE_MODE_OPTIONS:
         wanted = "a file mode as octal text like '0660'"
+    if secret:
+        return '%s: must be %s, not a %s' % (field, wanted, type(value).__name__)
     return '%s: must be %s, not %s%s' % (field, wanted, describe(value),
                                          _hint(kind, value, name))
 
@@ -135,11 +139,9 @@ def type_problems(spec, params, prefix=''):
 
 def _option_problems(option, value, field, name):
     kind = option.get('type', 'str')
-    if value is None:
+    if value is None or callable(kind):
         return []
-    if callable(kind):
-        return []
-    message = problem(kind, value, field, name)
+    message = problem(kind, value, field, name, option.get('no_log'))
     if message:
         return [message]
     if kind == 'dict' and option.get('options'):
@@ -159,7 +161,7 @@ def _element_problems(option, values, field, name):
         if value is None:
             found.append('%s: must be %s, not null' % (item, _WANTED.get(kind, kind)))
             continue
-        message = problem(kind, value, item, name)
+        message = problem(kind, value, item, name, option.get('no_log'))
         if message:
             found.append(message)
         elif kind == 'dict' and option.get('options'):

@@ -205,3 +205,8 @@ def test_strict_module_converts_accepted_text_like_ansible(monkeypatch):
         module = strict.StrictModule(argument_spec=dict(
             mtu=dict(type='int'), up=dict(type='bool'), delay=dict(type='float')))
     assert module.params == {'mtu': 1500, 'up': True, 'delay': 3.0}
+
+
+def test_a_no_log_value_is_not_shown():
+    spec = {'key': dict(type='int', no_log=True)}
+    assert strict.check(spec, {'key': 'hunter2'}) == 'key: must be an integer, not a str'
