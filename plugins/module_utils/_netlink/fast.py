@@ -125,7 +125,10 @@ class Namespaces(object):
             _mount('', NETNS_DIR, MS_SHARED | MS_REC)
         self._run_dir_ready = True
 
-    def create(self, name):
+    def create(self, name, mark=None):
+        """Create a named namespace. With a mark, lo carries it (as its
+        alias) before the namespace is bound to its name: a run killed at
+        any point never leaves a named but unmarked namespace of a lab."""
         self._prepare_run_dir()
         path = netns_path(name)
         fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0)
@@ -133,6 +136,8 @@ class Namespaces(object):
         try:
             _unshare_net()
             try:
+                if mark:
+                    _mark_loopback(mark)
                 _mount('/proc/thread-self/ns/net', path, MS_BIND)
             finally:
                 _setns(self.home)
@@ -162,6 +167,15 @@ class Namespaces(object):
 
     def inside(self, name):
         return _Inside(self, name)
+
+
+def _mark_loopback(mark):
+    """Set lo's alias in the namespace this thread is in."""
+    sock = rtnl.Socket()
+    try:
+        rtnl.set_link(sock, 1, alias=mark)
+    finally:
+        sock.close()
 
 
 class _Inside(object):
