@@ -17,16 +17,16 @@ Reading is batched too: one link dump and one address dump per namespace
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import errno
 import ipaddress
 import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    Namespaces,
+    netns_path,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     IPRoute,
-    NETNS_DIR,
     NetlinkFailure,
     Session,
     explain,
@@ -37,144 +37,12 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 
-CLONE_NEWNET = 0x40000000
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_SHARED = 1 << 20
-MNT_DETACH = 2
 RT_TABLE_MAIN = 254
 RTN_UNICAST = 1
 # routes the kernel makes itself (kernel, redirect, router advertisement)
 KERNEL_PROTOCOLS = (1, 2, 9)
 # protocol number that marks the routes this collection adds
 ROUTE_PROTOCOL = 118
-
-_LIBC = None
-
-
-def _libc():
-    global _LIBC
-    if _LIBC is None:
-        _LIBC = ctypes.CDLL(ctypes.util.find_library('c') or None, use_errno=True)
-    return _LIBC
-
-
-def _check(result, what):
-    if result != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, '%s: %s' % (what, os.strerror(code)))
-
-
-def _unshare_net():
-    if hasattr(os, 'unshare'):  # Python >= 3.12
-        os.unshare(CLONE_NEWNET)
-    else:
-        _check(_libc().unshare(CLONE_NEWNET), 'unshare')
-
-
-def _setns(fd):
-    if hasattr(os, 'setns'):
-        os.setns(fd, CLONE_NEWNET)
-    else:
-        _check(_libc().setns(fd, CLONE_NEWNET), 'setns')
-
-
-def _mount(source, target, flags):
-    _check(_libc().mount(source.encode(), target.encode(), b'none', flags, None),
-           'mount %s' % target)
-
-
-def netns_path(name):
-    return os.path.join(NETNS_DIR, name)
-
-
-class Namespaces(object):
-    """Creates, enters and removes named namespaces from this thread."""
-
-    def __init__(self):
-        # taken now, while this thread is surely in the namespace the module
-        # started in: opened lazily it could be one we entered meanwhile
-        self._home = os.open('/proc/thread-self/ns/net', os.O_RDONLY)
-        self._run_dir_ready = False
-
-    @property
-    def home(self):
-        """The namespace the module started in (kept open to return to)."""
-        if self._home is None:
-            raise OSError(errno.EBADF, 'namespace handles already closed')
-        return self._home
-
-    def close(self):
-        if self._home is not None:
-            os.close(self._home)
-            self._home = None
-
-    def _prepare_run_dir(self):
-        """Make /run/netns a shared mount point, as `ip netns add` does, so
-        that removing a namespace also unmounts it in other mount
-        namespaces and the kernel can free it."""
-        if self._run_dir_ready:
-            return
-        os.makedirs(NETNS_DIR, mode=0o755, exist_ok=True)
-        try:
-            _mount('', NETNS_DIR, MS_SHARED | MS_REC)
-        except OSError as err:
-            if err.errno != errno.EINVAL:
-                raise
-            _mount(NETNS_DIR, NETNS_DIR, MS_BIND | MS_REC)
-            _mount('', NETNS_DIR, MS_SHARED | MS_REC)
-        self._run_dir_ready = True
-
-    def create(self, name):
-        self._prepare_run_dir()
-        path = netns_path(name)
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0)
-        os.close(fd)
-        try:
-            _unshare_net()
-            try:
-                _mount('/proc/thread-self/ns/net', path, MS_BIND)
-            finally:
-                _setns(self.home)
-        except OSError:
-            os.unlink(path)
-            raise
-
-    def remove(self, name):
-        """Unmount and unlink; the kernel frees the namespace (and every
-        link inside, veth peers elsewhere included) once nothing uses it."""
-        path = netns_path(name)
-        result = _libc().umount2(path.encode(), MNT_DETACH)
-        if result != 0 and ctypes.get_errno() not in (errno.EINVAL, errno.ENOENT):
-            _check(result, 'umount %s' % path)
-        os.unlink(path)
-
-    def enter(self, name):
-        """Move this thread into a namespace (None: back home)."""
-        if name is None:
-            _setns(self.home)
-            return
-        fd = os.open(netns_path(name), os.O_RDONLY)
-        try:
-            _setns(fd)
-        finally:
-            os.close(fd)
-
-    def inside(self, name):
-        return _Inside(self, name)
-
-
-class _Inside(object):
-    def __init__(self, namespaces, name):
-        self.namespaces = namespaces
-        self.name = name
-
-    def __enter__(self):
-        self.namespaces.enter(self.name)
-
-    def __exit__(self, *exc):
-        self.namespaces.enter(None)
-
 
 class FastSession(Session):
     """An engine Session whose sockets are opened from inside the namespace:
