@@ -159,6 +159,9 @@ def test_cni_style_namespace_made_used_by_veth_and_bridge_and_removed(long_names
     assert ip(second, 'link', 'show', 'v0p')[0]['master'] == 'br0'
     assert run_module('bridge', bridge)['changed'] is False
 
+    gone = run_module('veth', dict(pair, state='absent'))
+    assert gone['changed'] is True and not gone.get('failed'), gone
+    assert links(first) == ['lo'] and links(second) == ['br0', 'lo']
     for name in (first, second):
         gone = run_module('netns', {'name': name, 'state': 'absent'})
         assert gone['changed'] is True and not gone.get('failed'), gone
