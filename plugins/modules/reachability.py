@@ -200,8 +200,8 @@ def source_namespaces(probes, namespaces):
     Every name given in `namespaces`, and every source node's own name used
     as its namespace, is checked as a namespace name (up to 255 bytes, never
     a path): it is opened under /run/netns."""
-    for node, netns in sorted(namespaces.items()):
-        if netns != '':
+    for node, netns in namespaces.items():
+        if netns not in ('', None):   # both: the module's own namespace
             _namespace(netns, 'namespaces.%s' % node)
     sources = {}
     for probe in probes:
