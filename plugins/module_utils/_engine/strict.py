@@ -18,7 +18,9 @@ hand values over as text:
 - an integer where a float is expected (15 is 15.0);
 - text that spells a whole number for an int ("1500"), a number for a float
   ("0.5"), or one of Ansible's boolean words for a bool ("yes", "off",
-  "true", "0", any case).
+  "true", "0", any case);
+- an integer for the few text options whose values are often numbers
+  (NUMBER_AS_TEXT_OPTIONS: a VLAN id, a uid, a gid).
 
 Refused: text for anything else than text and the cases above, numbers and
 booleans for text (quote them), floats for an int, a boolean for a number,
@@ -40,6 +42,10 @@ _TRUE_WORDS = frozenset(('y', 'yes', 'on', '1', 'true', 't'))
 _BOOLEAN_WORDS = _TRUE_WORDS | frozenset(('n', 'no', 'off', '0', 'false', 'f'))
 # Options that take a file mode as octal text (ansible.builtin.file's `mode`)
 FILE_MODE_OPTIONS = frozenset(('device_mode',))
+# Text options whose values are often plain numbers (a VLAN id or range, a
+# uid or user name, a gid or group name): an integer is taken as its digits,
+# which is what it means
+NUMBER_AS_TEXT_OPTIONS = frozenset(('vid', 'device_owner', 'device_group'))
 # Checked as the option's own code needs; any type passes here
 _UNCHECKED = ('raw', 'jsonarg', 'json', 'bytes', 'bits')
 
@@ -97,6 +103,10 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _number_as_text(kind, value, name):
+    return kind == 'str' and name in NUMBER_AS_TEXT_OPTIONS and _is_int(value)
+
+
 def _hint(kind, value, name):
     """The fix for the most likely slips."""
     if name in FILE_MODE_OPTIONS and _is_int(value):
@@ -114,7 +124,7 @@ def problem(kind, value, field, name, secret=False):
     """The message for a value that does not fit, or None. The value of a
     no_log option is not shown (Ansible has not collected it for masking
     yet)."""
-    if value is None or fits(kind, value):
+    if value is None or fits(kind, value) or _number_as_text(kind, value, name):
         return None
     wanted = _WANTED.get(kind, kind)
     if name in FILE_MODE_OPTIONS:
@@ -191,11 +201,13 @@ def _typed_mapping(spec, params):
     result = dict(params)
     for name, option in spec.items():
         if result.get(name) is not None:
-            result[name] = _typed_value(option, option.get('type', 'str'), result[name])
+            result[name] = _typed_value(option, option.get('type', 'str'), result[name], name)
     return result
 
 
-def _typed_value(option, kind, value):
+def _typed_value(option, kind, value, name):
+    if _number_as_text(kind, value, name):
+        return str(value)
     if kind == 'int' and isinstance(value, str):
         return int(value.strip())
     if kind == 'float' and not isinstance(value, float):
@@ -205,7 +217,7 @@ def _typed_value(option, kind, value):
     if kind == 'dict' and option.get('options'):
         return _typed_mapping(option['options'], value)
     if kind == 'list' and option.get('elements'):
-        return [_typed_value(option, option['elements'], item) for item in value]
+        return [_typed_value(option, option['elements'], item, name) for item in value]
     return value
 
 
@@ -226,4 +238,5 @@ class StrictModule(AnsibleModule):
                 self.fail_json(msg=message)
 
 
-__all__ = ['StrictModule', 'check', 'typed', 'type_problems', 'problem', 'fits', 'FILE_MODE_OPTIONS']
+__all__ = ['StrictModule', 'check', 'typed', 'type_problems', 'problem', 'fits', 'FILE_MODE_OPTIONS',
+           'NUMBER_AS_TEXT_OPTIONS']
