@@ -46,8 +46,6 @@ FILE_MODE_OPTIONS = frozenset(('device_mode',))
 # uid or user name, a gid or group name): an integer is taken as its digits,
 # which is what it means
 NUMBER_AS_TEXT_OPTIONS = frozenset(('vid', 'device_owner', 'device_group'))
-# Checked as the option's own code needs; any type passes here
-_UNCHECKED = ('raw', 'jsonarg', 'json', 'bytes', 'bits')
 
 _WANTED = {
     'str': 'a string',
