@@ -50,9 +50,10 @@ class FastSession(Session):
     the kind-specific ones, pyroute2's. Link indexes are cached from one
     dump, so steps do not ask the kernel for an index each time."""
 
-    def __init__(self, netns, namespaces):
+    def __init__(self, netns, namespaces, cache_indexes=True):
         Session.__init__(self, netns)
         self.namespaces = namespaces
+        self.cache_indexes = cache_indexes
         self._rtnl = None
         self._indexes = None
         self._nsids = {}
@@ -65,6 +66,10 @@ class FastSession(Session):
                 return factory()
         except FileNotFoundError:
             raise NetlinkFailure('%s does not exist' % where(self.netns))
+        except OSError as err:
+            # a file under /run/netns that is no namespace (EINVAL): a
+            # stale name, or one still being made by another run
+            raise NetlinkFailure('%s cannot be entered: %s' % (where(self.netns), err))
 
     @property
     def ipr(self):
@@ -103,6 +108,8 @@ class FastSession(Session):
             self._indexes.pop(name, None)
 
     def index(self, name):
+        if not self.cache_indexes:
+            return Session.index(self, name)
         if self._indexes is None or name not in self._indexes:
             self._indexes = dict((link['name'], link['index']) for link in (
                 rtnl.parse_link(raw) for raw in self.raw('reading links', rtnl.link_messages)))
@@ -122,18 +129,28 @@ class FastSession(Session):
         return self._nsids[netns]
 
 
-class Kernel(object):
-    """Every session of one module run, one per namespace."""
+class SessionPool(object):
+    """Every session of one module run, one per namespace, all entered from
+    this thread (no helper process per namespace).
 
-    def __init__(self):
+    cache_indexes: the topology resolves many names per namespace and
+    forgets the cache itself where links come and go (forget_indexes); the
+    single-link modules ask the kernel for each index, which is always
+    right after a re-create under the same name.
+    """
+
+    def __init__(self, cache_indexes=True):
         self.namespaces = Namespaces()
+        self.cache_indexes = cache_indexes
         self._sessions = {}
         self.module = None  # the AnsibleModule, for what runs programs (teamd)
 
     def session(self, netns):
         if netns not in self._sessions:
-            self._sessions[netns] = FastSession(netns, self.namespaces)
+            self._sessions[netns] = FastSession(netns, self.namespaces, self.cache_indexes)
         return self._sessions[netns]
+
+    get = session
 
     def forget_indexes(self):
         """A link was deleted: its veth peer, or devices stacked on it, may
@@ -271,5 +288,9 @@ def read_marks(kernel, netns_names):
     return marks
 
 
-__all__ = ['Kernel', 'Namespaces', 'FastSession', 'read_namespace', 'read_marks',
+__all__ = ['SessionPool', 'Kernel', 'Namespaces', 'FastSession', 'read_namespace', 'read_marks',
            'list_namespaces', 'ROUTE_PROTOCOL', 'COUNTERS', 'netns_path']
+
+
+# the old name, while branches that use it are merged (remove after)
+Kernel = SessionPool

@@ -308,31 +308,8 @@ class Session(object):
         return result
 
 
-class Sessions(object):
-    """One session per namespace for the whole module run."""
-
-    def __init__(self):
-        self._open = {}
-
-    def get(self, netns):
-        if netns not in self._open:
-            self._open[netns] = Session(netns)
-        return self._open[netns]
-
-    def close(self):
-        for session in self._open.values():
-            session.close()
-        self._open = {}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
 # names other layers import from here (namespace helpers live in namespaces.py)
-__all__ = ['Session', 'Sessions', 'NetlinkFailure', 'NetlinkError', 'IPRoute', 'HAS_PYROUTE2',
+__all__ = ['Session', 'NetlinkFailure', 'NetlinkError', 'IPRoute', 'HAS_PYROUTE2',
            'PYROUTE2_IMPORT_ERROR', 'NETNS_DIR', 'ALWAYS_LINKED', 'link_index',
            'list_namespaces', 'namespace_exists', 'create_namespace', 'remove_namespace',
            'inside', 'entered', 'explain', 'where', 'nla', 'nla_dict', 'sysctl_path',
