@@ -540,7 +540,7 @@ class Planner(object):
         """Returns (have, want) when the qdisc changes. Qdiscs are read only
         where the lab uses impairments (see read_lab), so a lab without any
         costs no qdisc dumps."""
-        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem
         ns = self.reading(iface.node)
         have = ns.get('qdiscs', {}).get(now['index']) if (ns and now) else None
         if (iface.impairment or None) == (have or None):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem, rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     Namespaces,
     netns_path,
@@ -204,8 +204,7 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False):
     if sysctl_keys:
         state['sysctls'] = read_sysctls(kernel, netns, sysctl_keys)
     if qdiscs:
-        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem as _topology_netem
-        state['qdiscs'] = _topology_netem.read_all(session)
+        state['qdiscs'] = netem.read_all(session)
     return state
 
 
