@@ -45,6 +45,12 @@ class Step(object):
         self.undo = undo
 
 
+def undone_with_its_object():
+    """The undo of a step that changes an object this plan creates (a sysctl
+    of a new namespace or of a new link): the undo of that creation, which
+    runs later, takes the change with it."""
+
+
 class Plan(object):
     """An ordered list of steps with the undo of each."""
 
@@ -83,6 +89,8 @@ class Plan(object):
         msg = 'step "%s" failed: %s' % (step.text, err)
         if undone:
             msg += '; undone: %s' % '; '.join(undone)
+        elif not done:
+            msg += '; nothing to undo (it was the first step)'
         if not_undone:
             msg += '; could not undo: %s' % '; '.join(not_undone)
         return msg

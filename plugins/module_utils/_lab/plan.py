@@ -34,6 +34,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     Plan,
     Wanted,
     differences,
+    undone_with_its_object,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
@@ -603,7 +604,8 @@ class Planner(object):
                 self._changed(ref, 'sysctls.' + key, old, value)
             self.add('change', 'set %s=%s in node %s' % (key, value, node.name),
                      self._sysctl(node, path, value, key),
-                     self._sysctl(node, path, old, key) if old is not None else None)
+                     self._sysctl(node, path, old, key) if old is not None
+                     else undone_with_its_object)
 
     def _names_new_link(self, node, key):
         return any(('.%s.' % i.name) in key for i in self.lab.ifaces.values()

@@ -23,7 +23,7 @@ import errno
 import ipaddress
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     IPRoute,
     NETNS_DIR,
@@ -126,6 +126,7 @@ class Namespaces(object):
         self._run_dir_ready = True
 
     def create(self, name):
+        faults.os_error('creating namespace %s' % name)
         self._prepare_run_dir()
         path = netns_path(name)
         fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0)
@@ -143,6 +144,7 @@ class Namespaces(object):
     def remove(self, name):
         """Unmount and unlink; the kernel frees the namespace (and every
         link inside, veth peers elsewhere included) once nothing uses it."""
+        faults.os_error('removing namespace %s' % name)
         path = netns_path(name)
         result = _libc().umount2(path.encode(), MNT_DETACH)
         if result != 0 and ctypes.get_errno() not in (errno.EINVAL, errno.ENOENT):
@@ -219,7 +221,10 @@ class FastSession(Session):
     def raw(self, what, request, *args, **kwargs):
         """Run one _topology_rtnl request on this namespace's socket,
         translating a kernel refusal into a message for the user."""
+        fault = faults.injected(what) if request in rtnl.CHANGES else None
         try:
+            if fault is not None:
+                raise rtnl.RtnlError(faults.FAULT_ERRNO, fault)
             return request(self.rtnl, *args, **kwargs)
         except rtnl.RtnlError as err:
             if 'namespace' not in what:

@@ -15,6 +15,8 @@ import ipaddress
 import os
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
+
 try:
     from pyroute2 import IPRoute
     from pyroute2 import netns as pyroute2_netns
@@ -93,10 +95,12 @@ def namespace_exists(name):
 
 
 def create_namespace(name):
+    faults.os_error('creating namespace %s' % name)
     pyroute2_netns.create(name)
 
 
 def remove_namespace(name):
+    faults.os_error('removing namespace %s' % name)
     pyroute2_netns.remove(name)
 
 
@@ -129,6 +133,7 @@ def read_sysctl(path):
 
 
 def write_sysctl(path, value):
+    faults.os_error('writing %s' % path)
     with open(path, 'w') as handle:
         handle.write(str(value))
 
@@ -203,7 +208,11 @@ class Session(object):
 
     def call(self, what, method, *args, **kwargs):
         """Run one pyroute2 request, translating kernel errors."""
+        reads = args and args[0] in ('dump', 'get')
+        fault = None if reads else faults.injected(what)
         try:
+            if fault is not None:
+                raise NetlinkError(faults.FAULT_ERRNO, fault)
             return getattr(self.ipr, method)(*args, **kwargs)
         except NetlinkError as err:
             if 'namespace' not in what:

@@ -29,6 +29,7 @@ import os
 import pwd
 import stat
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NETNS_DIR
 
 TAP_ROOT = '/run/vnet-linux/tap'
@@ -159,6 +160,7 @@ def node_state(path):
 
 def make_node(path, number, uid, gid, mode):
     """(Re)create the node atomically: mknod beside it, then rename over."""
+    faults.os_error('creating device node %s' % path)
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
     temporary = path + '.new'
     if os.path.lexists(temporary):
@@ -170,12 +172,14 @@ def make_node(path, number, uid, gid, mode):
 
 
 def set_perms(path, uid, gid, mode):
+    faults.os_error('changing device node %s' % path)
     os.chown(path, uid, gid)
     os.chmod(path, mode)
 
 
 def remove_node(path):
     if os.path.lexists(path):
+        faults.os_error('removing device node %s' % path)
         os.unlink(path)
     try:  # a namespace's directory goes with its last node
         os.rmdir(os.path.dirname(path))
