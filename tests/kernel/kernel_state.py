@@ -7,7 +7,7 @@ same links with the same kind, attributes, kind and port options, masters,
 peers or parents, addresses and device nodes. What the kernel changes by
 itself is left out: ifindexes (a re-created link gets a new one), carrier
 and operstate, counters, STP timers and port states, IPv6 link-local
-addresses, and a bridge port's number.
+addresses, lo's own loopback addresses, and a bridge port's number.
 
     before = snapshot(['ns1', 'ns2'])
     ... a run that failed ...
@@ -42,10 +42,18 @@ def _ip(netns, *args):
     return json.loads(out or b'[]')
 
 
+# the kernel gives lo these when it first comes up, and keeps 127.0.0.1/8
+# when lo goes down again: they are the kernel's, not a run's
+LOOPBACK_OWN = ('127.0.0.1/8', '::1/128')
+
+
 def _addresses(link):
     result = []
     for addr in link.get('addr_info', []):
         if addr.get('family') == 'inet6' and addr['local'].lower().startswith('fe80:'):
+            continue
+        if link['ifname'] == 'lo' and '%s/%d' % (addr['local'], addr['prefixlen']) \
+                in LOOPBACK_OWN:
             continue
         result.append('%s/%d' % (addr['local'], addr['prefixlen']))
     return sorted(result)
@@ -180,7 +188,13 @@ def differences(before, after):
                 lines.append('%s %s: %s' % (netns, name, 'appeared' if was is None else 'gone'))
                 continue
             for field in sorted(set(was) | set(now)):
-                if was.get(field) != now.get(field):
-                    lines.append('%s %s %s: %r -> %r' % (netns, name, field, was.get(field),
-                                                         now.get(field)))
+                old_value, new_value = was.get(field), now.get(field)
+                if isinstance(old_value, dict) and isinstance(new_value, dict):
+                    keys = [key for key in sorted(set(old_value) | set(new_value))
+                            if old_value.get(key) != new_value.get(key)]
+                    old_value = dict((key, old_value.get(key)) for key in keys)
+                    new_value = dict((key, new_value.get(key)) for key in keys)
+                if old_value != new_value:
+                    lines.append('%s %s %s: %r -> %r' % (netns, name, field, old_value,
+                                                         new_value))
     return lines
