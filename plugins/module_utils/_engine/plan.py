@@ -16,6 +16,10 @@ from __future__ import annotations
 import os
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import (
+    Removal,
+    rebuildable,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     where,
@@ -281,7 +285,13 @@ def plan_delete(plan, session, state, guard, reason=None):
     text = 'delete %s %s in %s' % (state['kind'] or 'link', state['name'], where(session.netns))
     if reason:
         text += ' (%s)' % reason
-    plan.add(text, lambda: delete_link(session, state['name']))
+    if not rebuildable(state):
+        plan.add(text, lambda: delete_link(session, state['name']))
+        return
+    # a later step that fails brings the link back (see _engine/restore.py)
+    removal = Removal(session, state['name'])
+    plan.add(text, lambda: removal.delete(lambda: delete_link(session, state['name'])),
+             removal.restore)
 
 
 def _link_kwargs(attrs, only=None):
@@ -298,7 +308,8 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
     name, label = wanted.name, wanted.label
     if fresh and wanted.attrs.get('alias'):
         plan.add('set alias=%s on %s' % (wanted.attrs['alias'], label),
-                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}))
+                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}),
+                 undone_with_its_object)
     if not fresh:
         diff = differences(wanted, state)
         link_changes = dict((o, wanted.attrs[o]) for o, _kw in LINK_ATTRS if o in diff)
@@ -327,11 +338,13 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             old = master_spec.current(current['port_data'], port=True)
             old = dict((k, old[k]) for k in changes if k in old)
             plan.add('set port %s on %s' % (_describe(changes), label),
-                     _port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
+                     port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
                                   master_spec),
-                     _port_setter(session, name, label, master_spec.kernel_args(old, port=True),
+                     port_setter(session, name, label, master_spec.kernel_args(old, port=True),
                                   master_spec)
-                     if old else None)
+                     # none old: the port joins this master now, and leaving
+                     # it again (the undo of the attach) drops the settings
+                     if old else undone_with_its_object)
     _plan_addresses(plan, session, wanted, current, guard, state)
     if wanted.admin_state is not None and current['admin_state'] != wanted.admin_state:
         if wanted.admin_state == 'down':
@@ -377,13 +390,18 @@ def _plan_addresses(plan, session, wanted, current, guard, state):
         if cidr not in current['addresses']:
             plan.add('add address %s to %s' % (cidr, label),
                      _address(session, wanted.name, label, 'add', cidr),
-                     _address(session, wanted.name, label, 'del', cidr))
+                     _address(session, wanted.name, label, 'del', cidr, gone_ok=True))
 
 
-def _address(session, name, label, command, cidr):
+def _address(session, name, label, command, cidr, gone_ok=False):
+    """gone_ok: removing an address the kernel already dropped is done (a
+    link taken down loses its IPv6 addresses, so undoing "bring up" before
+    "add address" leaves nothing to remove)."""
     address, prefix = cidr.split('/')
 
     def run():
+        if gone_ok and cidr not in session.addresses(session.index(name)):
+            return
         session.call('%s address %s on %s' % ('adding' if command == 'add' else 'removing',
                                               cidr, label),
                      'addr', command, index=session.index(name), address=address,
@@ -399,7 +417,7 @@ def _setter(session, name, label, kwargs, kind=None):
     return run
 
 
-def _port_setter(session, name, label, kwargs, master_spec=None):
+def port_setter(session, name, label, kwargs, master_spec=None):
     slave_kind = getattr(master_spec, 'port_slave_kind', None)
     if slave_kind:
         return _slave_data_setter(session, name, label, kwargs, master_spec)

@@ -36,6 +36,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     differences,
     undone_with_its_object,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
@@ -669,7 +670,9 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        self.add('remove', 'delete %s' % label, run)
+        # a later step that fails brings the link back (see _engine/restore.py)
+        removal = Removal(session, name, forget=self.kernel.forget_indexes)
+        self.add('remove', 'delete %s' % label, lambda: removal.delete(run), removal.restore)
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):
