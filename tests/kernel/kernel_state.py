@@ -4,7 +4,7 @@ Read with iproute2 (`ip -j -d`), an independent witness of the kernel, plus
 the files the collection keeps beside it (tap device nodes, teamd
 configurations). Two snapshots compare equal when the namespaces hold the
 same links with the same kind, attributes, kind and port options, masters,
-peers or parents, addresses and device nodes. What the kernel changes by
+peers or parents, addresses, bridge port VLANs and device nodes. What the kernel changes by
 itself is left out: ifindexes (a re-created link gets a new one), carrier
 and operstate, counters, STP timers and port states, IPv6 link-local
 addresses, lo's own loopback addresses, and a bridge port's number.
@@ -93,6 +93,18 @@ def _link_view(link, netns, raw, nsid_names):
     return view
 
 
+def _port_vlans(netns):
+    """ifname -> the VLANs of a bridge port ({} where the kernel has none)."""
+    out = subprocess.run(['bridge', '-j', '-n', netns, 'vlan', 'show'], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, check=False)
+    if out.returncode != 0 or not out.stdout.strip():
+        return {}
+    return dict((entry['ifname'], sorted((vlan['vlan'], vlan.get('vlanEnd'),
+                                          tuple(sorted(vlan.get('flags', []))))
+                                         for vlan in entry.get('vlans', [])))
+                for entry in json.loads(out.stdout))
+
+
 def _device_nodes(netns):
     """Tap device nodes the collection keeps for links in this namespace,
     and whether each still points at its link's device."""
@@ -156,9 +168,13 @@ def snapshot(netns_names, sysctls=()):
         if netns not in raw:
             state[netns] = None
             continue
+        links = dict((link['ifname'], _link_view(link, netns, raw, nsid_names[netns]))
+                     for link in raw[netns])
+        for name, vlans in _port_vlans(netns).items():
+            if name in links:
+                links[name]['vlans'] = vlans
         state[netns] = {
-            'links': dict((link['ifname'], _link_view(link, netns, raw, nsid_names[netns]))
-                          for link in raw[netns]),
+            'links': links,
             'device_nodes': _device_nodes(netns),
             'teamd': _teamd_files(netns),
             'sysctls': _sysctls(netns, sysctls),

@@ -95,7 +95,7 @@ def inject_every_fault(scenario):
             problems.append('k=%d: %s' % (k, msg))
         changed = differences(before, snapshot(scenario.names, scenario.sysctls))
         if changed:
-            problems.append('k=%d: %s\n    left: %s' % (k, msg, '\n    left: '.join(changed)))
+            problems.append('k=%d: left: %s' % (k, '\n    left: '.join(changed)))
             scenario.reset()
     raise AssertionError('still failing after %d faults:\n%s'
                          % (MAX_REQUESTS, '\n'.join(problems)))
@@ -337,3 +337,134 @@ def test_topology_change_and_recreate(lab_prefix):
     scenario = lab_scenario(nodes, 'lab-' + lab_prefix, changed, start=description)
     assert inject_every_fault(scenario) >= 8
 
+
+
+# --- the guest kernel: bond, teamd, ipvlan, ipvtap, bridge VLAN filtering ----------------
+
+GUEST = pytest.mark.guest_kernel
+
+
+def ports(netns, names):
+    for name in names:
+        ok(veth(netns, name, 'e' + name))
+
+
+@GUEST
+def test_bond_create_with_ports(names):
+    (ns,) = names(1)
+    run = lambda: run_module('bond', {
+        'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
+        'addresses': ['10.20.0.1/24'], 'admin_state': 'up', 'alias': 'b',
+        'ports': [{'name': 'p1'}, {'name': 'p2', 'prio': 3}]})
+    assert inject_every_fault(Scenario([ns], lambda: ports(ns, ['p1', 'p2']), run)) >= 6
+
+
+@GUEST
+def test_bond_change_ports_and_recreate(names):
+    (ns,) = names(1)
+
+    def build():
+        ports(ns, ['p1', 'p2', 'p3'])
+        ok(run_module('bond', {'name': 'bond0', 'netns': ns, 'mode': 'active-backup',
+                               'miimon': 100, 'addresses': ['10.20.0.1/24'],
+                               'admin_state': 'up', 'mtu': 1400,
+                               'ports': [{'name': 'p1'}, {'name': 'p2'}]}))
+    run = lambda: run_module('bond', {
+        'name': 'bond0', 'netns': ns, 'mode': 'balance-xor', 'recreate': True,
+        'ports': [{'name': 'p1'}, {'name': 'p3'}]})
+    assert inject_every_fault(Scenario([ns], build, run)) >= 4
+
+
+@GUEST
+def test_teamd_create_and_restart(names):
+    (ns,) = names(1)
+
+    def build():
+        ports(ns, ['p1', 'p2', 'p3'])
+        ok(run_module('teamd', {'name': 'team0', 'netns': ns,
+                                'runner': {'name': 'activebackup'},
+                                'ports': [{'name': 'p1'}, {'name': 'p2'}],
+                                'addresses': ['10.21.0.1/24'], 'admin_state': 'up'}))
+    run = lambda: run_module('teamd', {
+        'name': 'team0', 'netns': ns, 'runner': {'name': 'roundrobin'},
+        'ports': [{'name': 'p1'}, {'name': 'p3'}], 'addresses': ['10.21.0.1/24'],
+        'admin_state': 'up'})
+    assert inject_every_fault(Scenario([ns], build, run)) >= 3
+
+
+@GUEST
+def test_ipvlan_create_and_move(names):
+    ns1, ns2 = names(2)
+
+    def build():
+        ports(ns1, ['p1', 'p2'])
+        ok(run_module('ipvlan', {'name': 'ipv0', 'netns': ns2, 'link': 'p1', 'link_netns': ns1,
+                                 'mode': 'l2', 'addresses': ['10.22.0.1/24'],
+                                 'admin_state': 'up'}))
+    run = lambda: run_module('ipvlan', {'name': 'ipv0', 'netns': ns2, 'link': 'p2',
+                                        'link_netns': ns1, 'mode': 'l3', 'mtu': 1400})
+    assert inject_every_fault(Scenario([ns1, ns2], build, run)) >= 2
+
+
+@GUEST
+def test_ipvtap_create_with_device_node(names):
+    (ns,) = names(1)
+    run = lambda: run_module('ipvtap', {'name': 'ipvt0', 'netns': ns, 'link': 'p1',
+                                        'mode': 'l2', 'device_mode': '0660',
+                                        'addresses': ['10.23.0.1/24'], 'admin_state': 'up'})
+    assert inject_every_fault(Scenario([ns], lambda: ports(ns, ['p1']), run)) >= 4
+
+
+@GUEST
+def test_bridge_vlan_filtering_ports(names):
+    (ns,) = names(1)
+
+    def build():
+        ports(ns, ['p1', 'p2'])
+        ok(run_module('bridge', {'name': 'br0', 'netns': ns, 'vlan_filtering': True,
+                                 'admin_state': 'up',
+                                 'ports': [{'name': 'p1', 'vlans': [{'vid': '10'}]}]}))
+    run = lambda: run_module('bridge', {
+        'name': 'br0', 'netns': ns, 'vlan_filtering': True, 'default_pvid': 1,
+        'ports': [{'name': 'p1', 'vlans': [{'vid': '20', 'pvid': True, 'untagged': True}]},
+                  {'name': 'p2', 'vlans': [{'vid': '10-11'}]}]})
+    assert inject_every_fault(Scenario([ns], build, run)) >= 4
+
+
+def guest_lab(prefix):
+    """The host lab plus what only the guest kernel has: a bond, a team, an
+    ipvlan and an ipvtap."""
+    nodes, description = host_lab(prefix)
+    h, a, _b = nodes
+    description['links'] = description['links'] + [
+        {'endpoints': [{'node': h, 'name': 'bp0'}, {'node': a, 'name': 'bq0'}]},
+        {'endpoints': [{'node': h, 'name': 'bp1'}, {'node': a, 'name': 'bq1'}]},
+        {'kind': 'bond', 'node': h, 'name': 'bond0', 'mode': 'active-backup',
+         'ports': ['bp0', 'bp1'], 'options': {'miimon': 100}, 'addresses': ['10.30.0.1/24']},
+        {'endpoints': [{'node': h, 'name': 'tp0'}, {'node': a, 'name': 'tq0'}]},
+        {'kind': 'teamd', 'node': h, 'name': 'team0', 'runner': 'activebackup',
+         'ports': ['tp0'], 'addresses': ['10.31.0.1/24']},
+        {'kind': 'ipvlan', 'node': a, 'name': 'ipv0', 'parent': 'bq0', 'mode': 'l2',
+         'addresses': ['10.32.0.1/24']},
+        {'kind': 'ipvtap', 'node': a, 'name': 'ipvt0', 'parent': 'bq1', 'mode': 'l2'}]
+    return nodes, description
+
+
+@GUEST
+def test_topology_every_kind_from_nothing(lab_prefix):
+    nodes, description = guest_lab(lab_prefix)
+    assert inject_every_fault(lab_scenario(nodes, 'lab-' + lab_prefix, description)) >= 30
+
+
+@GUEST
+def test_topology_every_kind_changed(lab_prefix):
+    nodes, description = guest_lab(lab_prefix)
+    changed = dict(description, links=[dict(link) for link in description['links']])
+    bond = [link for link in changed['links'] if link.get('kind') == 'bond'][0]
+    bond.update(ports=['bp0'], addresses=['10.30.0.1/24', '10.30.1.1/24'])
+    team = [link for link in changed['links'] if link.get('kind') == 'teamd'][0]
+    team.update(runner='roundrobin')
+    ipvlan = [link for link in changed['links'] if link.get('kind') == 'ipvlan'][0]
+    ipvlan.update(parent='bq1', mode='l3')
+    assert inject_every_fault(lab_scenario(nodes, 'lab-' + lab_prefix, changed,
+                                           start=description)) >= 8

@@ -364,13 +364,19 @@ def _plan_master(plan, session, wanted, state, guard):
     else:
         text = 'release %s from %s' % (label, old_master)
 
-    def attach(master_name):
+    def attach(master_name, admin_state=None):
         def run():
             index = session.index(master_name) if master_name else 0
             session.call('setting master of %s' % label, 'link', 'set',
                          index=session.index(wanted.name), master=index)
+            if admin_state:
+                session.call('restoring the state of %s' % label, 'link', 'set',
+                             index=session.index(wanted.name), state=admin_state)
         return run
-    plan.add(text, attach(wanted.master), attach(old_master))
+    # the undo puts the admin state back too: a bond opens its ports when it
+    # takes them and closes them when it lets them go
+    plan.add(text, attach(wanted.master),
+             attach(old_master, state['admin_state'] if state else None))
 
 
 def _plan_addresses(plan, session, wanted, current, guard, state):

@@ -21,6 +21,7 @@ import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkFailure,
     Session,
     list_namespaces,
     where,
@@ -104,8 +105,13 @@ def _namespace_of(session, nsid):
     """The namespace name (None: the root namespace) that this session's
     namespace knows under nsid; False if none of them."""
     for netns in [None] + list_namespaces():
-        if netns != session.netns and session.nsid_of(netns) == nsid:
-            return netns
+        if netns == session.netns:
+            continue
+        try:
+            if session.nsid_of(netns) == nsid:
+                return netns
+        except (OSError, NetlinkFailure):
+            continue  # removed meanwhile by someone else
     return False
 
 
