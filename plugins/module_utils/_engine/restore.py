@@ -21,6 +21,7 @@ import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkError,
     NetlinkFailure,
     Session,
     list_namespaces,
@@ -110,8 +111,8 @@ def _namespace_of(session, nsid):
         try:
             if session.nsid_of(netns) == nsid:
                 return netns
-        except (OSError, NetlinkFailure):
-            continue  # removed meanwhile by someone else
+        except (OSError, NetlinkError, NetlinkFailure):
+            continue  # removed meanwhile, or a file there that is no namespace
     return False
 
 
