@@ -66,12 +66,14 @@ def clean(names):
 
 
 def faulted(run, k):
+    """The run's result and how many state-changing requests it made."""
     os.environ[ENV] = str(k)
     try:
         result = run()
+        return result, _faults().counted()
     finally:
         del os.environ[ENV]
-    return result, _faults().counted()
+        _faults().reset()  # off again for whatever runs next in this process
 
 
 def inject_every_fault(scenario):

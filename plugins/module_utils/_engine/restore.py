@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import FastSession
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkError,
     NetlinkFailure,
@@ -94,12 +95,20 @@ def _other_end(session, state):
         netns = _namespace_of(session, state['link_netnsid'])
         if netns is False:
             return None
-        other_session = Session(netns)
+        other_session = _session_in(session, netns)
     name = other_session.name_of(state['link_index'])
     if name is None:
         return None
     peer = other_session.read(name) if state['kind'] == 'veth' else None
     return {'netns': netns, 'session': other_session, 'name': name, 'state': peer}
+
+
+def _session_in(session, netns):
+    """A session of its own (closed after the restore) in another namespace,
+    entered the way this one was."""
+    if isinstance(session, FastSession):
+        return FastSession(netns, session.namespaces, cache_indexes=False)
+    return Session(netns)
 
 
 def _namespace_of(session, nsid):

@@ -29,6 +29,15 @@ import os
 import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
+    DELETE,
+    ENSLAVE,
+    Guard,
+    HostLinks,
+    Touch,
+    collateral_text,
+    dying_with,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
@@ -72,10 +81,11 @@ def iface_ref(iface):
 class Planner(object):
     """Builds the plan of one run from the lab model and the reading."""
 
-    def __init__(self, lab, current, kernel):
+    def __init__(self, lab, current, kernel, guard=None):
         self.lab = lab
         self.current = current          # netns -> namespace reading (None: missing)
         self.kernel = kernel
+        self.guard = guard or lab_guard(kernel, lab, current)
         self.steps = dict((phase, []) for phase in PHASES)
         self.report = Report()
         self.fresh = set()              # (node, name) of links this plan creates
@@ -149,6 +159,14 @@ class Planner(object):
                 raise EngineError('%s.name: namespace %s belongs to lab %r, not %r; it is '
                                   'left alone' % (node.field, node.name,
                                                   mark[len(MARK_PREFIX):], self.lab.name))
+            if mark != self.lab.mark:
+                # a lab never adopts what it did not create: it would delete
+                # it (and everything in it) with state: absent
+                raise EngineError('%s.name: namespace %s exists but is not part of lab %r '
+                                  '(it was not created by it); it is left alone. Set '
+                                  'external: true on the node to use it as it is (never '
+                                  'marked or removed), or delete it first.'
+                                  % (node.field, node.netns, self.lab.name))
             lo = ns['links']['lo']
         if lo['alias'] != self.lab.mark or lo['admin_state'] != 'up':
             what = 'mark namespace %s and bring lo up' % node.name
@@ -166,7 +184,7 @@ class Planner(object):
 
     def _create_netns(self, netns):
         def run():
-            self.kernel.namespaces.create(netns)
+            self.kernel.namespaces.create(netns, mark=self.lab.mark)
         return run
 
     def _remove_netns(self, netns):
@@ -406,6 +424,9 @@ class Planner(object):
         if options:
             self.set_options(iface, options, iface.spec.current(now['data']))
         if 'master' in diff:
+            if wanted.master and now['master'] and not self._owned_link(iface.node,
+                                                                        now['master']):
+                self.guard.vet(Touch(now, ENSLAVE, master=wanted.master))
             self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
                               was_up=now['admin_state'] == 'up',
                               bond=self._is_bond(iface.node, wanted.master))
@@ -413,6 +434,10 @@ class Planner(object):
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
                             now['addresses'], purge=purge)
         self.plan_up(iface, now)
+
+    def _owned_link(self, node_name, name):
+        ns = self.reading(node_name)
+        return self.ours(ns['links'].get(name) if ns else None)
 
     def _is_bond(self, node_name, name):
         iface = self.lab.ifaces.get((node_name, name)) if name else None
@@ -529,7 +554,7 @@ class Planner(object):
         """Returns (have, want) when the qdisc changes. Qdiscs are read only
         where the lab uses impairments (see read_lab), so a lab without any
         costs no qdisc dumps."""
-        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem
         ns = self.reading(iface.node)
         have = ns.get('qdiscs', {}).get(now['index']) if (ns and now) else None
         if (iface.impairment or None) == (have or None):
@@ -645,8 +670,9 @@ class Planner(object):
                 continue
             if netns not in node_netns:
                 if ns['mark'] == self.lab.mark:
-                    self.add('remove', 'remove namespace %s (left the lab)' % netns,
-                             self._remove_netns(netns))
+                    self.add('remove', 'remove namespace %s (left the lab)%s' % (
+                        netns, self.vet_collateral(namespaces=[netns])),
+                        self._remove_netns(netns))
                     self.report.removed.append({'type': 'node', 'name': netns})
                     continue
             for name, view in sorted(ns['links'].items()):
@@ -667,6 +693,7 @@ class Planner(object):
         else:
             session = self.kernel.session(netns)
         name = view['name']
+        label += self.vet_collateral(links=[(session.netns, view['index'])])
         if view['kind'] == 'team':
             from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
             daemon = Daemon(self.kernel.module, session.netns, name)
@@ -685,6 +712,15 @@ class Planner(object):
         # a later step that fails brings the link back (see _engine/restore.py)
         removal = Removal(session, name, forget=self.kernel.forget_indexes)
         self.add('remove', 'delete %s' % label, lambda: removal.delete(run), removal.restore)
+
+    def vet_collateral(self, links=(), namespaces=()):
+        """What the kernel deletes along with these links or namespaces, vetted
+        by the guard (the lab's mark owns what it marked); returns the text
+        that names it in the step."""
+        found = dying_with(self.guard.host, links=links, namespaces=namespaces)
+        for view, cause in found:
+            self.guard.vet(Touch(view, DELETE, named=False, cause=cause))
+        return collateral_text(found)
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):
@@ -712,6 +748,22 @@ class Planner(object):
             session.raw('undoing ' + text, rtnl.delete_link, session.index(name))
             self.kernel.forget_indexes()
         return run
+
+
+def lab_guard(kernel, lab, current, options=None):
+    """The guard of a lab's run: the lab's mark owns what it marked; links
+    are read from the run's readings where it has them."""
+    options = options or {}
+
+    def links_of(netns):
+        reading = current.get(netns)
+        return list(reading['links'].values()) if reading else None
+    guard = Guard(kernel.session, allow_disruptive=options.get('allow_disruptive', False),
+                  allow_collateral=options.get('allow_collateral', False),
+                  allow_port_takeover=options.get('allow_port_takeover', False),
+                  lab=lab.name, owns=lambda view: view.get('alias') == lab.mark)
+    guard.host = HostLinks(kernel.session, links_of=links_of)
+    return guard
 
 
 def wait_for_link(session, name, timeout=5.0):
