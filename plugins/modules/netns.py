@@ -107,7 +107,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     collateral_text,
     dying_with,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
+    EngineError,
+    undone_with_its_object,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     SAFETY_OPTIONS,
     LinkRun,
@@ -179,7 +182,8 @@ def plan_present(run, name, now, keys, loopback):
         if have != value:
             plan.add('set %s=%s in %s' % (key, value, label),
                      _sysctl_writer(name, path, value, key),
-                     _sysctl_writer(name, path, have, key) if have is not None else None)
+                     _sysctl_writer(name, path, have, key) if have is not None
+                     else undone_with_its_object)
 
 
 def _sysctl_writer(name, path, value, key):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, netem, rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     Namespaces,
     netns_path,
@@ -50,9 +50,10 @@ class FastSession(Session):
     the kind-specific ones, pyroute2's. Link indexes are cached from one
     dump, so steps do not ask the kernel for an index each time."""
 
-    def __init__(self, netns, namespaces):
+    def __init__(self, netns, namespaces, cache_indexes=True):
         Session.__init__(self, netns)
         self.namespaces = namespaces
+        self.cache_indexes = cache_indexes
         self._rtnl = None
         self._indexes = None
         self._nsids = {}
@@ -65,6 +66,10 @@ class FastSession(Session):
                 return factory()
         except FileNotFoundError:
             raise NetlinkFailure('%s does not exist' % where(self.netns))
+        except OSError as err:
+            # a file under /run/netns that is no namespace (EINVAL): a
+            # stale name, or one still being made by another run
+            raise NetlinkFailure('%s cannot be entered: %s' % (where(self.netns), err))
 
     @property
     def ipr(self):
@@ -87,7 +92,10 @@ class FastSession(Session):
     def raw(self, what, request, *args, **kwargs):
         """Run one _topology_rtnl request on this namespace's socket,
         translating a kernel refusal into a message for the user."""
+        fault = faults.injected(what) if request in rtnl.CHANGES else None
         try:
+            if fault is not None:
+                raise rtnl.RtnlError(faults.FAULT_ERRNO, fault)
             return request(self.rtnl, *args, **kwargs)
         except rtnl.RtnlError as err:
             if 'namespace' not in what:
@@ -103,6 +111,8 @@ class FastSession(Session):
             self._indexes.pop(name, None)
 
     def index(self, name):
+        if not self.cache_indexes:
+            return Session.index(self, name)
         if self._indexes is None or name not in self._indexes:
             self._indexes = dict((link['name'], link['index']) for link in (
                 rtnl.parse_link(raw) for raw in self.raw('reading links', rtnl.link_messages)))
@@ -122,18 +132,28 @@ class FastSession(Session):
         return self._nsids[netns]
 
 
-class Kernel(object):
-    """Every session of one module run, one per namespace."""
+class SessionPool(object):
+    """Every session of one module run, one per namespace, all entered from
+    this thread (no helper process per namespace).
 
-    def __init__(self):
+    cache_indexes: the topology resolves many names per namespace and
+    forgets the cache itself where links come and go (forget_indexes); the
+    single-link modules ask the kernel for each index, which is always
+    right after a re-create under the same name.
+    """
+
+    def __init__(self, cache_indexes=True):
         self.namespaces = Namespaces()
+        self.cache_indexes = cache_indexes
         self._sessions = {}
         self.module = None  # the AnsibleModule, for what runs programs (teamd)
 
     def session(self, netns):
         if netns not in self._sessions:
-            self._sessions[netns] = FastSession(netns, self.namespaces)
+            self._sessions[netns] = FastSession(netns, self.namespaces, self.cache_indexes)
         return self._sessions[netns]
+
+    get = session
 
     def forget_indexes(self):
         """A link was deleted: its veth peer, or devices stacked on it, may
@@ -187,8 +207,7 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False):
     if sysctl_keys:
         state['sysctls'] = read_sysctls(kernel, netns, sysctl_keys)
     if qdiscs:
-        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem as _topology_netem
-        state['qdiscs'] = _topology_netem.read_all(session)
+        state['qdiscs'] = netem.read_all(session)
     return state
 
 
@@ -271,5 +290,9 @@ def read_marks(kernel, netns_names):
     return marks
 
 
-__all__ = ['Kernel', 'Namespaces', 'FastSession', 'read_namespace', 'read_marks',
+__all__ = ['SessionPool', 'Kernel', 'Namespaces', 'FastSession', 'read_namespace', 'read_marks',
            'list_namespaces', 'ROUTE_PROTOCOL', 'COUNTERS', 'netns_path']
+
+
+# the old name, while branches that use it are merged (remove after)
+Kernel = SessionPool

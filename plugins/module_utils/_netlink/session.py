@@ -14,6 +14,7 @@ import ipaddress
 import os
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     NETNS_DIR,
     create_named,
@@ -116,6 +117,7 @@ def read_sysctl(path):
 
 
 def write_sysctl(path, value):
+    faults.os_error('writing %s' % path)
     with open(path, 'w') as handle:
         handle.write(str(value))
 
@@ -175,7 +177,11 @@ class Session(object):
 
     def call(self, what, method, *args, **kwargs):
         """Run one pyroute2 request, translating kernel errors."""
+        reads = args and args[0] in ('dump', 'get')
+        fault = None if reads else faults.injected(what)
         try:
+            if fault is not None:
+                raise NetlinkError(faults.FAULT_ERRNO, fault)
             return getattr(self.ipr, method)(*args, **kwargs)
         except NetlinkError as err:
             if 'namespace' not in what:
@@ -308,31 +314,8 @@ class Session(object):
         return result
 
 
-class Sessions(object):
-    """One session per namespace for the whole module run."""
-
-    def __init__(self):
-        self._open = {}
-
-    def get(self, netns):
-        if netns not in self._open:
-            self._open[netns] = Session(netns)
-        return self._open[netns]
-
-    def close(self):
-        for session in self._open.values():
-            session.close()
-        self._open = {}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
 # names other layers import from here (namespace helpers live in namespaces.py)
-__all__ = ['Session', 'Sessions', 'NetlinkFailure', 'NetlinkError', 'IPRoute', 'HAS_PYROUTE2',
+__all__ = ['Session', 'NetlinkFailure', 'NetlinkError', 'IPRoute', 'HAS_PYROUTE2',
            'PYROUTE2_IMPORT_ERROR', 'NETNS_DIR', 'ALWAYS_LINKED', 'link_index',
            'list_namespaces', 'namespace_exists', 'create_namespace', 'remove_namespace',
            'inside', 'entered', 'explain', 'where', 'nla', 'nla_dict', 'sysctl_path',

@@ -28,7 +28,7 @@ import pwd
 import re
 import stat
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespaces
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, namespaces
 
 TAP_ROOT = '/run/vnet-linux/tap'
 DEFAULT_MODE = 0o600
@@ -147,6 +147,7 @@ def node_state(path):
 
 def make_node(path, number, uid, gid, mode):
     """(Re)create the node atomically: mknod beside it, then rename over."""
+    faults.os_error('creating device node %s' % path)
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
     temporary = path + '.new'
     if os.path.lexists(temporary):
@@ -158,12 +159,14 @@ def make_node(path, number, uid, gid, mode):
 
 
 def set_perms(path, uid, gid, mode):
+    faults.os_error('changing device node %s' % path)
     os.chown(path, uid, gid)
     os.chmod(path, mode)
 
 
 def remove_node(path):
     if os.path.lexists(path):
+        faults.os_error('removing device node %s' % path)
         os.unlink(path)
     try:  # a namespace's directory goes with its last node
         os.rmdir(os.path.dirname(path))
