@@ -15,7 +15,7 @@ description:
     sysctls such as C(net.ipv4.ip_forward) for routers in a lab.
   - Deleting a namespace first deletes the links inside it, so that none is
     left behind. Their veth peers in other namespaces, and links stacked on
-    them elsewhere, go with them: such collateral is listed in the plan, and
+    them elsewhere, go with them. Such collateral is listed in the plan, and
     refused unless O(allow_collateral=true) (and, where it would cut this
     host off, O(allow_disruptive=true)).
 version_added: 1.0.0

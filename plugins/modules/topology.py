@@ -122,7 +122,7 @@ options:
             (puts links in it, adds routes) but never creates, marks or
             removes it.
           - A namespace that exists but is not marked as the lab's is refused
-            as a node unless this is C(true): a lab never adopts a namespace
+            as a node unless this is C(true). A lab never adopts a namespace
             it did not create (it would remove it with O(state=absent)).
         type: bool
         default: false
