@@ -224,14 +224,19 @@ class HostLinks(object):
                 self._nsids[key] = None
         return self._nsids[key]
 
-    def target_netns(self, view, candidates):
+    def target_netns(self, view, candidates, dead=None):
         """The namespace (among candidates) of the link a view's IFLA_LINK
-        names; False when it is none of them."""
+        names; False when it is none of them. With `dead` ((netns, index)
+        keys), only namespaces holding a dead link of that index are asked
+        for their id: one request per namespace pair otherwise makes a
+        teardown of N namespaces cost N² requests."""
         if view.get('link_netnsid') is None:
             return view['netns'] if view['netns'] in candidates else False
         for netns in candidates:
-            if netns != view['netns'] and \
-                    self.nsid(view['netns'], netns) == view['link_netnsid']:
+            if netns == view['netns'] or \
+                    (dead is not None and (netns, view['link_index']) not in dead):
+                continue
+            if self.nsid(view['netns'], netns) == view['link_netnsid']:
                 return netns
         return False
 
@@ -259,7 +264,7 @@ def dying_with(host, links=(), namespaces=()):
                 key = (netns, view['index'])
                 if key in dead or view['kind'] not in DIES_WITH_LINK:
                     continue
-                target = host.target_netns(view, dead_netns)
+                target = host.target_netns(view, dead_netns, dead)
                 if target is False or (target, view['link_index']) not in dead:
                     continue
                 dead[key] = view
