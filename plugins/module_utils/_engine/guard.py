@@ -234,11 +234,22 @@ class HostLinks(object):
             return view['netns'] if view['netns'] in candidates else False
         for netns in candidates:
             if netns == view['netns'] or \
-                    (dead is not None and (netns, view['link_index']) not in dead):
+                    (dead is not None and not _may_be_target(view, dead, netns)):
                 continue
             if self.nsid(view['netns'], netns) == view['link_netnsid']:
                 return netns
         return False
+
+
+def _may_be_target(view, dead, netns):
+    """Can the link a view names be a dead link of netns? It must be there,
+    and a veth's peer names the view back."""
+    key = (netns, view['link_index'])
+    if key not in dead:
+        return False
+    other = dead[key]
+    return other is None or view['kind'] != 'veth' or other.get('kind') != 'veth' or \
+        other.get('link_index') == view['index']
 
 
 def dying_with(host, links=(), namespaces=()):
@@ -251,7 +262,7 @@ def dying_with(host, links=(), namespaces=()):
     gone = set(namespaces)
     for netns in gone:
         for view in host.links(netns):
-            dead[(netns, view['index'])] = None
+            dead[(netns, view['index'])] = view
     found = []
     changed = True
     while changed:

@@ -105,9 +105,11 @@ def peak_memory_mb():
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
 
 
-def read_lab(kernel, lab):
+def read_lab(kernel, lab, all_routes=False):
     """netns -> reading (None: the namespace does not exist yet) for every
-    node, plus, with prune, every namespace holding marked objects."""
+    node, plus, with prune, every namespace holding marked objects. Routes
+    are read where the plan compares them (a node with routes, prune) or
+    with all_routes (the diff shows them)."""
     existing = set(list_namespaces())
     impaired = _impaired_nodes(lab)
     current = {}
@@ -117,6 +119,7 @@ def read_lab(kernel, lab):
             continue
         keys = [(key, path) for key, (path, _v) in node.sysctls.items()]
         current[node.netns] = read_namespace(kernel, node.netns, keys,
+                                             routes=all_routes or lab.prune or bool(node.routes),
                                              qdiscs=node.name in impaired or lab.prune)
     if lab.prune:
         for netns, reading in marked_elsewhere(kernel, lab, existing, current):
@@ -128,9 +131,10 @@ def _impaired_nodes(lab):
     return set(i.node for i in lab.ifaces.values() if i.impairment)
 
 
-def marked_elsewhere(kernel, lab, existing, skip):
+def marked_elsewhere(kernel, lab, existing, skip, addresses=True):
     """(netns, reading) of namespaces outside `skip` that are the lab's or
-    hold links marked with the lab's name (the root namespace included)."""
+    hold links marked with the lab's name (the root namespace included).
+    Addresses are read only when asked (prune and diffs need them)."""
     others = [n for n in sorted(existing) if n not in skip]
     marks = read_marks(kernel, others)
     found = []
@@ -139,7 +143,7 @@ def marked_elsewhere(kernel, lab, existing, skip):
             continue  # vanished while reading
         owned = netns is not None and marks[netns] == lab.mark
         # routes die with the namespace or the marked links they use
-        reading = read_namespace(kernel, netns, routes=False)
+        reading = read_namespace(kernel, netns, routes=False, addresses=addresses)
         if owned or any(v['alias'] == lab.mark for v in reading['links'].values()):
             found.append((netns, reading))
         else:
@@ -147,14 +151,14 @@ def marked_elsewhere(kernel, lab, existing, skip):
     return found
 
 
-def plan_absent(kernel, lab, options=None):
+def plan_absent(kernel, lab, options=None, addresses=False):
     """Delete marked links outside the lab's namespaces first (their peers
     inside go with them), then remove the lab's namespaces: the kernel frees
     every link inside. What goes with them outside the lab (a veth peer in
     another namespace, a link stacked on a lab link) is collateral: named in
     the step and vetted by the guard."""
     existing = set(list_namespaces())
-    found = marked_elsewhere(kernel, lab, existing, {})
+    found = marked_elsewhere(kernel, lab, existing, {}, addresses=addresses)
     guard = lab_guard(kernel, lab, dict(found), options)
     plan = Plan()
     removed = []
@@ -259,7 +263,7 @@ def result_of(plan, report):
 
 
 def converge(module, kernel, lab, timer):
-    current = read_lab(kernel, lab)
+    current = read_lab(kernel, lab, all_routes=module._diff)
     timer.mark('read')
     planner = Planner(lab, current, kernel, guard=lab_guard(kernel, lab, current, module.params))
     plan = planner.build()
@@ -302,7 +306,7 @@ def verify(kernel, lab, options=None):
 
 
 def remove_lab(module, kernel, lab, timer):
-    plan, removed, found = plan_absent(kernel, lab, module.params)
+    plan, removed, found = plan_absent(kernel, lab, module.params, addresses=module._diff)
     timer.mark('read')
     result = result_of(plan, {'added': [], 'changed': [], 'recreated': [],
                               'removed': removed})
