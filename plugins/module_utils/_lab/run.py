@@ -47,7 +47,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     Kernel,
     list_namespaces,
-    read_marks,
     read_namespace,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
@@ -136,14 +135,17 @@ def marked_elsewhere(kernel, lab, existing, skip, addresses=True):
     hold links marked with the lab's name (the root namespace included).
     Addresses are read only when asked (prune and diffs need them)."""
     others = [n for n in sorted(existing) if n not in skip]
-    marks = read_marks(kernel, others)
     found = []
     for netns in ([None] if None not in skip else []) + others:
-        if netns is not None and netns not in marks:
-            continue  # vanished while reading
-        owned = netns is not None and marks[netns] == lab.mark
         # routes die with the namespace or the marked links they use
-        reading = read_namespace(kernel, netns, routes=False, addresses=addresses)
+        try:
+            reading = read_namespace(kernel, netns, routes=False, addresses=addresses)
+        except (NetlinkFailure, OSError):
+            if netns is None:
+                raise
+            kernel.drop(netns)
+            continue  # vanished while reading
+        owned = netns is not None and reading['mark'] == lab.mark
         if owned or any(v['alias'] == lab.mark for v in reading['links'].values()):
             found.append((netns, reading))
         else:

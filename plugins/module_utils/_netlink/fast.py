@@ -406,18 +406,5 @@ def read_sysctls(kernel, netns, keys):
     return values
 
 
-def read_marks(kernel, netns_names):
-    """netns -> the alias of its lo (where the lab mark of a namespace is;
-    lo is always index 1 in a network namespace)."""
-    marks = {}
-    for netns in netns_names:
-        try:
-            raw = kernel.session(netns).raw('reading lo', rtnl.get_link, 1)
-        except (NetlinkFailure, OSError):
-            continue  # removed meanwhile
-        marks[netns] = rtnl.parse_link(raw)['alias'] if raw else ''
-    return marks
-
-
-__all__ = ['Kernel', 'Namespaces', 'FastSession', 'read_namespace', 'read_marks',
+__all__ = ['Kernel', 'Namespaces', 'FastSession', 'read_namespace',
            'list_namespaces', 'ROUTE_PROTOCOL', 'COUNTERS', 'netns_path']
