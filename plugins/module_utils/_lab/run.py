@@ -258,10 +258,32 @@ def _namespace_remover(kernel, netns):
     return run
 
 
-def result_of(plan, report):
+# report=auto lists every step up to this many; past it, a summary
+FULL_REPORT_STEPS = 1000
+
+
+def result_of(module, plan, report):
     """'changed' is Ansible's flag, so the structured lists (added, changed,
-    recreated, removed) are returned under 'plan'."""
-    return {'changed': bool(plan.steps), 'actions': plan.actions, 'plan': report}
+    recreated, removed) are returned under 'plan'. `summary` counts them.
+    The lists travel back to the controller as JSON and Ansible handles
+    every element: for a lab of a thousand nodes that was about 0.9 MB and
+    seconds of the controller's time, so past FULL_REPORT_STEPS steps they
+    are sent only when asked (report=full), in check mode, in diff mode or
+    with -v."""
+    summary = dict((key, len(value)) for key, value in report.items())
+    summary['steps'] = len(plan.steps)
+    result = {'changed': bool(plan.steps), 'summary': summary}
+    if _full_report(module, len(plan.steps)):
+        result.update(actions=plan.actions, plan=report)
+    return result
+
+
+def _full_report(module, steps):
+    wanted = module.params.get('report') or 'auto'
+    if wanted != 'auto':
+        return wanted == 'full'
+    return steps <= FULL_REPORT_STEPS or module.check_mode or module._diff or \
+        module._verbosity >= 1
 
 
 def converge(module, kernel, lab, timer):
@@ -270,7 +292,7 @@ def converge(module, kernel, lab, timer):
     planner = Planner(lab, current, kernel, guard=lab_guard(kernel, lab, current, module.params))
     plan = planner.build()
     timer.mark('plan')
-    result = result_of(plan, planner.report.as_dict())
+    result = result_of(module, plan, planner.report.as_dict())
     if module._diff:
         result['diff'] = {'before': flat_view(lab_scope(kernel, lab, current)),
                           'after': flat_view(planned_view(kernel, lab, current))}
@@ -310,8 +332,8 @@ def verify(kernel, lab, options=None):
 def remove_lab(module, kernel, lab, timer):
     plan, removed, found = plan_absent(kernel, lab, module.params, addresses=module._diff)
     timer.mark('read')
-    result = result_of(plan, {'added': [], 'changed': [], 'recreated': [],
-                              'removed': removed})
+    result = result_of(module, plan, {'added': [], 'changed': [], 'recreated': [],
+                                      'removed': removed})
     if module._diff:
         result['diff'] = {'before': flat_view(lab_scope(kernel, lab, dict(found))),
                           'after': {}}
