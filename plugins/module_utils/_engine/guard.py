@@ -30,7 +30,7 @@ import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import GuardRefusal
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import Kernel
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     list_namespaces,
@@ -189,7 +189,7 @@ class HostLinks(object):
 
     def session_of(self, netns):
         if self._session_of is None:
-            self._own = Kernel()
+            self._own = SessionPool()
             self._session_of = self._own.session
         return self._session_of(netns)
 

@@ -22,6 +22,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
     netns_key,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import Guard
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
@@ -35,7 +36,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     HAS_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
     NetlinkFailure,
-    Sessions,
     list_namespaces,
     namespace_exists,
     where,
@@ -128,7 +128,7 @@ class LinkRun(object):
         if not HAS_PYROUTE2:
             module.fail_json(msg=missing_required_lib('pyroute2'),
                              exception=str(PYROUTE2_IMPORT_ERROR))
-        self.sessions = Sessions()
+        self.sessions = SessionPool(cache_indexes=False)
         self.plan = Plan()
         params = module.params
         self.guard = Guard(self.sessions.get,

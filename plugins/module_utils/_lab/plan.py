@@ -51,6 +51,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     netns_path,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
+from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
+    plan_routes,
+    plan_sysctls,
+)
 
 PHASES = ('remove', 'netns', 'create', 'change', 'enslave', 'address', 'impair', 'up',
           'route')
@@ -133,8 +137,8 @@ class Planner(object):
         if self.lab.prune:
             self.plan_prune()
         for node in self.lab.nodes.values():
-            self.plan_routes(node)
-            self.plan_sysctls(node)
+            plan_routes(self, node)
+            plan_sysctls(self, node)
         return self.plan()
 
     # -- namespaces -----------------------------------------------------------
@@ -174,7 +178,7 @@ class Planner(object):
                      self._set_link(node.name, 'lo', what,
                                     {'ifalias': lo['alias'], 'state': lo['admin_state']}))
             if ns is not None:
-                self._changed({'type': 'node', 'name': node.name}, 'mark',
+                self.record_change({'type': 'node', 'name': node.name}, 'mark',
                               lo['alias'], self.lab.mark)
         self.plan_addresses(node.name, 'lo', 'lo in node %s' % node.name, node.loopback,
                             lo['addresses'], keep=LOOPBACK_DEFAULTS,
@@ -413,7 +417,7 @@ class Planner(object):
         if impaired:
             diff['impairment'] = impaired
         for field, (have, want) in sorted(diff.items()):
-            self._changed(iface_ref(iface), field, have, want)
+            self.record_change(iface_ref(iface), field, have, want)
         attrs = dict((key, iface.attrs[key]) for key in ('mtu', 'mac_address') if key in diff)
         if attrs:
             self.set_attrs(iface, attrs, dict((key, now[key]) for key in attrs))
@@ -440,7 +444,7 @@ class Planner(object):
         iface = self.lab.ifaces.get((node_name, name)) if name else None
         return iface is not None and iface.kind == 'bond'
 
-    def _changed(self, ref, field, have, want):
+    def record_change(self, ref, field, have, want):
         """Record a field change under its object's entry in plan.changed."""
         key = tuple(sorted(ref.items()))
         entry = self.changed_entries.get(key)
@@ -497,14 +501,14 @@ class Planner(object):
                              self._address(session, name, 'del', cidr),
                              self._address(session, name, 'add', cidr))
                     if ref is not None:
-                        self._changed(ref, 'loopback', have, list(wanted))
+                        self.record_change(ref, 'loopback', have, list(wanted))
         for cidr in wanted:
             if cidr not in have:
                 self.add('address', 'add address %s to %s' % (cidr, label),
                          self._address(session, name, 'add', cidr),
                          self._address(session, name, 'del', cidr))
                 if ref is not None and not fresh:
-                    self._changed(ref, 'loopback', have, list(wanted))
+                    self.record_change(ref, 'loopback', have, list(wanted))
 
     @staticmethod
     def _address(session, name, command, cidr):
@@ -540,7 +544,7 @@ class Planner(object):
         """Returns (have, want) when the qdisc changes. Qdiscs are read only
         where the lab uses impairments (see read_lab), so a lab without any
         costs no qdisc dumps."""
-        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem
         ns = self.reading(iface.node)
         have = ns.get('qdiscs', {}).get(now['index']) if (ns and now) else None
         if (iface.impairment or None) == (have or None):
@@ -555,96 +559,6 @@ class Planner(object):
             self.add('impair', text, netem.setter(session, iface.name, None, text),
                      netem.setter(session, iface.name, have, text))
         return (have, iface.impairment)
-
-    # -- routes -----------------------------------------------------------------
-    def plan_routes(self, node):
-        ns = self.current.get(node.netns)
-        have = dict(((r['family'], r['prefix'], r['metric']), r)
-                    for r in (ns['routes'] if ns else []))
-        session = self.session(node.name)
-        wanted_keys = set()
-        for route in node.routes:
-            wanted_keys.add(route.key)
-            now = have.get(route.key)
-            if now is not None and now['via'] == route.via and \
-                    (route.dev is None or now['dev'] == route.dev):
-                continue
-            ref = {'type': 'route', 'node': node.name, 'dst': route.describe()['dst']}
-            if now is not None and node.external and now['proto'] != ROUTE_PROTOCOL:
-                # the host's own routes (its default route above all) are not ours
-                raise EngineError('%s: node %s already has a route to %s that this module '
-                                  'did not add; it is left alone' % (route.field, node.name,
-                                                                     ref['dst']))
-            command = 'replace' if now is not None else 'add'
-            text = '%s route %s in node %s' % (command, _route_text(route.describe()),
-                                               node.name)
-            if now is None:
-                self.report.added.append(ref)
-                undo = self._route(session, 'del', route.key, None, None)
-            else:
-                self._changed(ref, 'route', _route_text(_route_view(now)),
-                              _route_text(route.describe()))
-                undo = self._route(session, 'replace', route.key, now['via'], now['dev'])
-            self.add('route', text,
-                     self._route(session, command, route.key, route.via, route.dev), undo)
-        if not self.lab.prune or ns is None:
-            return
-        for key, now in sorted(have.items(), key=lambda item: str(item[0])):
-            if key in wanted_keys or now['proto'] != ROUTE_PROTOCOL:
-                continue
-            text = 'delete route %s in node %s' % (_route_text(_route_view(now)), node.name)
-            self.report.removed.append({'type': 'route', 'node': node.name,
-                                        'dst': _route_view(now)['dst']})
-            self.steps['route'].insert(0, (text, self._route(session, 'del', key, None, None),
-                                           self._route(session, 'add', key, now['via'],
-                                                       now['dev'])))
-
-    @staticmethod
-    def _route(session, command, key, via, dev):
-        family, (network, length), metric = key
-
-        def run():
-            session.raw('%s route %s/%d' % (command, network, length), rtnl.route, command,
-                        family, network, length, gateway=via,
-                        oif=session.index(dev) if dev else None, metric=metric,
-                        proto=ROUTE_PROTOCOL)
-        return run
-
-    # -- sysctls ------------------------------------------------------------------
-    def plan_sysctls(self, node):
-        if not node.sysctls:
-            return
-        ns = self.current.get(node.netns)
-        have = ns['sysctls'] if ns else {}
-        for key, (path, value) in sorted(node.sysctls.items()):
-            old = have.get(key)
-            if ns is not None and old is None and not self._names_new_link(node, key):
-                raise EngineError('%s.sysctls: %s does not exist in node %s (a typo, or an '
-                                  'interface that is not there?)' % (node.field, key, node.name))
-            if old == value:
-                continue
-            ref = {'type': 'node', 'name': node.name}
-            if ns is not None:
-                self._changed(ref, 'sysctls.' + key, old, value)
-            self.add('change', 'set %s=%s in node %s' % (key, value, node.name),
-                     self._sysctl(node, path, value, key),
-                     self._sysctl(node, path, old, key) if old is not None else None)
-
-    def _names_new_link(self, node, key):
-        return any(('.%s.' % i.name) in key for i in self.lab.ifaces.values()
-                   if i.node == node.name)
-
-    def _sysctl(self, node, path, value, key):
-        from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import write_sysctl
-
-        def run():
-            with self.kernel.namespaces.inside(node.netns):
-                try:
-                    write_sysctl(path, value)
-                except (IOError, OSError) as err:
-                    raise EngineError('setting %s=%s in node %s failed: %s'
-                                      % (key, value, node.name, err))
-        return run
 
     # -- prune ----------------------------------------------------------------------
     def plan_prune(self):
@@ -779,36 +693,8 @@ def _where(netns):
     return 'namespace %s' % netns if netns else 'the root namespace'
 
 
-def _route_view(route):
-    network, length = route['prefix']
-    dst = 'default' if length == 0 else '%s/%d' % (network, length)
-    out = {'dst': dst}
-    if route['via']:
-        out['via'] = route['via']
-    if route['dev']:
-        out['dev'] = route['dev']
-    if route['metric']:
-        out['metric'] = route['metric']
-    return out
-
-
-def route_view(route):
-    return _route_view(route)
-
-
-def _route_text(view):
-    text = view['dst']
-    if view.get('via'):
-        text += ' via %s' % view['via']
-    if view.get('dev'):
-        text += ' dev %s' % view['dev']
-    if view.get('metric'):
-        text += ' metric %s' % view['metric']
-    return text
-
-
 def describe(changes):
     return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
 
 
-__all__ = ['Planner', 'PHASES', 'route_view', 'describe', 'BRIDGE']
+__all__ = ['Planner', 'PHASES', 'describe', 'BRIDGE']

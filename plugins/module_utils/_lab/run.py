@@ -45,7 +45,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
     read_host,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
-    Kernel,
+    SessionPool,
     list_namespaces,
     read_namespace,
 )
@@ -360,7 +360,7 @@ def run_topology(module):
     try:
         lab = build(module.params)
         timer.mark('validate')
-        with locks, Kernel() as kernel:
+        with locks, SessionPool() as kernel:
             # two runs of one lab would plan from the same reading: one waits
             locks.acquire([lab_key(lab.name)])
             timer.mark('lock')
@@ -385,7 +385,7 @@ def run_facts(module):
     _nla.register()
     timer = Timer()
     try:
-        with Kernel() as kernel:
+        with SessionPool() as kernel:
             kernel.module = module  # teamd's configuration is read through it
             facts = read_host(kernel, module.params.get('lab'))
     except (EngineError, NetlinkFailure, OSError) as err:
