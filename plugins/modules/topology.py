@@ -106,7 +106,7 @@ options:
     description:
       - How much of the plan the result lists. C(full) returns RV(actions)
         and RV(plan) (every step and every object). C(summary) returns only
-        RV(summary) (counts), which keeps the result small for big labs:
+        RV(summary) (counts), which keeps the result small for big labs, since
         Ansible carries and handles every element of the lists.
       - C(auto) is C(full) for a plan of at most 1000 steps, in check mode,
         in diff mode and with C(-v); C(summary) otherwise.
