@@ -123,8 +123,8 @@ options:
     suboptions:
       name:
         description:
-          - Name of the node and of its namespace (1 to 15 bytes, no C(/), no
-            whitespace, not C(.) or C(..)).
+          - Name of the node and of its namespace (1 to 255 bytes, no C(/),
+            no whitespace, not C(.) or C(..)).
         type: str
         required: true
       external:
@@ -546,8 +546,7 @@ peak_memory_mb:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._lab.run import (
     TOPOLOGY_SPEC,
     run_topology,
@@ -555,7 +554,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.run import (
 
 
 def main():
-    module = AnsibleModule(argument_spec=TOPOLOGY_SPEC, supports_check_mode=True)
+    module = StrictModule(argument_spec=TOPOLOGY_SPEC, supports_check_mode=True)
     run_topology(module)
 
 

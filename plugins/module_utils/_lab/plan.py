@@ -43,7 +43,9 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     Plan,
     Wanted,
     differences,
+    undone_with_its_object,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
@@ -430,6 +432,7 @@ class Planner(object):
                                                                         now['master']):
                 self.guard.vet(Touch(now, ENSLAVE, master=wanted.master))
             self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
+                              was_up=now['admin_state'] == 'up',
                               bond=self._is_bond(iface.node, wanted.master))
         purge = wanted.purge_addresses
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
@@ -472,23 +475,34 @@ class Planner(object):
                  self._set_link(iface.node, iface.name, text,
                                 dict(iface.spec.kernel_args(old), kind=kind)))
 
-    def plan_enslave(self, node_name, name, master, old_master, bond=False):
+    def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False):
+        """was_up: the port's admin state before the run, which the undo
+        restores (a bond takes ports down first and closes them when it
+        releases them)."""
         session = self.session(node_name)
         if master:
             text = 'attach %s to %s in node %s' % (name, master, node_name)
         else:
             text = 'release %s from %s in node %s' % (name, old_master, node_name)
 
-        def attach(target, down_first):
+        def attach(target, down_first, up_after):
             def run():
                 index = session.index(name)
                 if down_first:
                     # a bond takes only ports that are down (EPERM otherwise)
                     session.raw(text, rtnl.set_link, index, up=False)
-                session.raw(text, rtnl.set_link, index,
-                            master=session.index(target) if target else 0)
+                try:
+                    session.raw(text, rtnl.set_link, index,
+                                master=session.index(target) if target else 0)
+                except NetlinkFailure:
+                    if down_first and was_up:  # not left down by a refused attach
+                        session.raw(text, rtnl.set_link, index, up=True)
+                    raise
+                if up_after:
+                    session.raw(text, rtnl.set_link, index, up=True)
             return run
-        self.add('enslave', text, attach(master, bond), attach(old_master or '', False))
+        self.add('enslave', text, attach(master, bond, False),
+                 attach(old_master or '', False, was_up))
 
     # -- addresses --------------------------------------------------------------
     def plan_addresses(self, node_name, name, label, wanted, have, purge=False, keep=(),
@@ -608,7 +622,9 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        self.add('remove', 'delete %s' % label, run)
+        # a later step that fails brings the link back (see _engine/restore.py)
+        removal = Removal(session, name, forget=self.kernel.forget_indexes)
+        self.add('remove', 'delete %s' % label, lambda: removal.delete(run), removal.restore)
 
     def vet_collateral(self, links=(), namespaces=()):
         """What the kernel deletes along with these links or namespaces, vetted

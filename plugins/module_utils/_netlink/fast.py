@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem, rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, netem, rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     Namespaces,
     netns_path,
@@ -92,7 +92,10 @@ class FastSession(Session):
     def raw(self, what, request, *args, **kwargs):
         """Run one _topology_rtnl request on this namespace's socket,
         translating a kernel refusal into a message for the user."""
+        fault = faults.injected(what) if request in rtnl.CHANGES else None
         try:
+            if fault is not None:
+                raise rtnl.RtnlError(faults.FAULT_ERRNO, fault)
             return request(self.rtnl, *args, **kwargs)
         except rtnl.RtnlError as err:
             if 'namespace' not in what:
