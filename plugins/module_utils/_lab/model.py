@@ -127,6 +127,7 @@ TOPOLOGY_SPEC = dict(
     allow_port_takeover=dict(type='bool', default=False),
     allow_collateral=dict(type='bool', default=False),
     lock_timeout=dict(type='int', default=300),
+    report=dict(type='str', default='auto', choices=['auto', 'full', 'summary']),
     nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
     bridges=dict(type='list', elements='dict', default=[], options=BRIDGE_OPTIONS),
     links=dict(type='list', elements='dict', default=[], options=LINK_OPTIONS),
