@@ -148,5 +148,5 @@ def test_surveys_ask_only_for_what_the_playbooks_take():
                                         'multiplechoice', 'multiselect', 'password')
     with open(os.path.join(AWX, 'survey_lab_up.json')) as handle:
         choices = json.load(handle)['spec'][0]['choices'].split('\n')
-    from ansible_collections.vnet.linux.plugins.filter.lab_presets import PRESETS
+    from ansible_collections.vnet.linux.plugins.module_utils._lab.presets import PRESETS
     assert choices == list(PRESETS)

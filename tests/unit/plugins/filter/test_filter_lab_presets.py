@@ -10,11 +10,14 @@ import ipaddress
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.filter.lab_presets import (
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.vnet.linux.plugins.filter import lab_presets as preset_filter
+from ansible_collections.vnet.linux.plugins.filter.lab_presets import lab_preset_names
+from ansible_collections.vnet.linux.plugins.module_utils._lab.presets import (
     PRESETS,
     PresetError,
     lab_preset,
-    lab_preset_names,
 )
 from ansible_collections.vnet.linux.plugins.filter.lab_views import lab_ping_targets
 
@@ -94,6 +97,50 @@ def test_star_counts():
     assert len(topology['nodes']) == 6          # 5 hosts + the switch
     assert len(topology['links']) == 5
     assert [b['node'] for b in topology['bridges']] == ['s-sw1']
+
+
+def test_star_scales_to_a_full_bridge_with_a_larger_lan():
+    """Beyond 253 hosts a star's LAN is the smallest subnet that holds them
+    (a /22 for 1000), up to the 1023 ports a Linux bridge takes."""
+    small = lab_preset({'lab': 's', 'nodes': 254}, 'star')
+    assert small['links'][-1]['endpoints'][0]['addresses'] == ['10.1.0.254/24']
+    large = lab_preset({'lab': 's', 'nodes': 1000}, 'star')
+    assert len(large['nodes']) == 1001
+    cidrs = [e['addresses'][0] for l in large['links'] for e in l['endpoints'] if 'node' in e]
+    assert cidrs[0] == '10.1.0.1/22' and cidrs[-1] == '10.1.3.232/22'
+    assert len(set(cidrs)) == 1000
+    full = lab_preset({'lab': 's', 'nodes': 1023}, 'star')
+    assert full['links'][-1]['endpoints'][0]['addresses'] == ['10.1.3.255/21']
+    with pytest.raises(PresetError, match='between 2 and 1023'):
+        lab_preset({'nodes': 1024}, 'star')
+
+
+def test_star_chain_counts_and_names():
+    topology = lab_preset({'lab': 'x', 'nodes': 4}, 'star_chain')
+    assert [n['name'] for n in topology['nodes']] == ['x-sw1', 'x-h1', 'x-h2', 'x-h3', 'x-h4']
+    lan, chain = topology['links'][:4], topology['links'][4:]
+    assert [l['endpoints'][0]['name'] for l in lan] == ['eth0'] * 4
+    assert [[e['node'][2:] + ':' + e['name'] for e in l['endpoints']] for l in chain] == [
+        ['h1:eth1', 'h2:eth1'], ['h2:eth2', 'h3:eth1'], ['h3:eth2', 'h4:eth1']]
+    assert chain[0]['endpoints'][1]['addresses'] == ['10.0.0.1/31']
+    assert lab_preset({}, 'star_chain')['nodes'][0]['name'] == 'sc-sw1'
+
+
+def test_a_larger_lan_does_not_overlap_the_next():
+    """Pools hand out subnets of several sizes, each aligned to its size."""
+    from ansible_collections.vnet.linux.plugins.module_utils._lab.presets import AddressPool
+    pool = AddressPool('10.1.0.0/16', 24, 'lan_pool')
+    taken = [pool.take(), pool.take(22), pool.take(), pool.take(21)]
+    assert [str(n) for n in taken] == ['10.1.0.0/24', '10.1.4.0/22', '10.1.8.0/24',
+                                       '10.1.16.0/21']
+    with pytest.raises(PresetError, match='exhausted'):
+        AddressPool('10.1.0.0/23', 24, 'lan_pool').take(22)
+
+
+def test_the_filter_is_the_generator_and_reports_errors_as_filter_errors():
+    assert preset_filter.lab_preset({'nodes': 5}, 'star') == lab_preset({'nodes': 5}, 'star')
+    with pytest.raises(AnsibleFilterError, match='between'):
+        preset_filter.lab_preset({'nodes': 1}, 'star')
 
 
 def test_command_line_strings_are_numbers():

@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from ansible_collections.vnet.linux.plugins.filter.lab_presets import PRESETS, lab_preset
+from ansible_collections.vnet.linux.plugins.filter.lab_presets import lab_preset
+from ansible_collections.vnet.linux.plugins.module_utils._lab.presets import PRESETS
 from ansible_collections.vnet.linux.plugins.filter.lab_views import (
     lab_dot,
     lab_mermaid,
