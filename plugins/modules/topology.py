@@ -393,6 +393,94 @@ options:
           rate:
             description: Rate limit.
             type: str
+  generate:
+    description:
+      - Generate the description on the managed host from a preset of the
+        collection instead of giving O(nodes), O(bridges) and O(links) (they
+        must then be empty). The lab is exactly the one the
+        P(vnet.linux.lab_preset#filter) filter makes from the same
+        parameters, with the node names prefixed with C(<lab>-) (see
+        C(docs/presets.md)).
+      - For large labs, since Ansible loads, templates, sends and checks
+        every element of a description given in full (0.3 MB for a lab of
+        1000 nodes), and only these few parameters here.
+      - Parameters a preset does not use are ignored; wrong values are
+        reported as C(generate) errors before anything is read or changed.
+      - Ignored with O(state=absent).
+    type: dict
+    suboptions:
+      preset:
+        description: The preset.
+        type: str
+        required: true
+        choices: [demo, p2p, star, star_chain, chain, ring, tree, leaf_spine,
+                  macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms]
+      prefix:
+        description:
+          - Prefix of the node names (namespace names, at most 15 bytes in
+            all). Default C(<lab>-), or a short one for a lab named after
+            its preset (C(sc-) for star_chain, C(ls-) for leaf_spine, ...).
+        type: str
+      nodes:
+        description: Hosts of C(star), C(star_chain) (2 to 1023), C(macvlan_lan), C(ipvlan_lan) (1 to 126).
+        type: int
+      routers:
+        description: Routers of C(chain) (2 to 128) and C(ring) (3 to 128).
+        type: int
+      depth:
+        description: Levels below the root of C(tree) (1 to 6).
+        type: int
+      fanout:
+        description: Children per router of C(tree) (1 to 8; at most 128 routers in all).
+        type: int
+      spines:
+        description: Spines of C(leaf_spine) (1 to 8).
+        type: int
+      leaves:
+        description: Leaves of C(leaf_spine) (1 to 16).
+        type: int
+      hosts_per_leaf:
+        description: Hosts on each leaf's LAN in C(leaf_spine) (0 to 16).
+        type: int
+      mode:
+        description:
+          - Mode of the C(macvlan_lan), C(ipvlan_lan), C(macvtap_vms) children,
+            or of the bond of C(bond_host).
+        type: str
+      runner:
+        description: The teamd runner of C(team_host).
+        type: str
+      miimon:
+        description: Link monitoring interval of the bond of C(bond_host) (ms).
+        type: int
+      vms:
+        description: Number of macvtaps of C(macvtap_vms) (1 to 64).
+        type: int
+      p2p_pool:
+        description: IPv4 pool of the /31 point-to-point links (default 10.0.0.0/16).
+        type: str
+      lan_pool:
+        description: IPv4 pool of the LANs, a /24 each or larger for a bigger star (default 10.1.0.0/16).
+        type: str
+      loopback_pool:
+        description: IPv4 pool of the routers' /32 loopbacks (default 10.255.0.0/24).
+        type: str
+      impairment:
+        description: The same netem impairment on every veth endpoint.
+        type: dict
+        suboptions:
+          delay:
+            description: Delay (C(10ms)).
+            type: str
+          jitter:
+            description: Jitter (C(1ms)).
+            type: str
+          loss:
+            description: Loss (C(1%)).
+            type: str
+          rate:
+            description: Rate (C(10mbit)).
+            type: str
 notes:
   - Interfaces are always brought up. Routes are added after that, because
     the kernel refuses a gateway that no up link reaches.
@@ -462,6 +550,11 @@ EXAMPLES = r'''
     lab: demo
     prune: true
     nodes: [{name: r1}]
+
+- name: A star of 1000 hosts also joined in a line, generated on the host
+  vnet.linux.topology:
+    lab: big
+    generate: {preset: star_chain, nodes: 1000, prefix: b-}
 
 - name: Remove the whole lab
   vnet.linux.topology:

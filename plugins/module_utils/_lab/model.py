@@ -16,6 +16,7 @@ import ipaddress
 import re
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import strict, validate
+from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BOND_MODES,
     BRIDGE,
@@ -131,6 +132,7 @@ TOPOLOGY_SPEC = dict(
     nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
     bridges=dict(type='list', elements='dict', default=[], options=BRIDGE_OPTIONS),
     links=dict(type='list', elements='dict', default=[], options=LINK_OPTIONS),
+    generate=dict(type='dict', options=GENERATE_OPTIONS),
 )
 
 

@@ -39,6 +39,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     PYROUTE2_IMPORT_ERROR,
     NetlinkFailure,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import expanded
 from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
     flat_view,
     lab_scope,
@@ -358,7 +359,7 @@ def run_topology(module):
     locks = HostLocks({'task': 'vnet.linux.topology lab %s' % module.params.get('lab')},
                       timeout=module.params.get('lock_timeout') or DEFAULT_TIMEOUT)
     try:
-        lab = build(module.params)
+        lab = build(expanded(module.params, TOPOLOGY_SPEC))
         timer.mark('validate')
         with locks, SessionPool() as kernel:
             # two runs of one lab would plan from the same reading: one waits
