@@ -5,11 +5,17 @@ print the figures side by side.
 
 The lab: N nodes, each in its own namespace, each with a veth to one shared
 bridge (in a namespace of its own) and a veth to the next node in a chain,
-with an address on every node interface.
+with an address on every node interface (the preset star_chain).
 
     python benchmarks/lab_bench.py                # N=100, N=1000, singles N=100
     python benchmarks/lab_bench.py --singles 20   # a smaller single-module run
     python benchmarks/lab_bench.py --singles 0    # skip it
+    python benchmarks/lab_bench.py --no-full      # only the generated form
+
+The lab is the collection's preset star_chain. The topology module gets it
+in two forms: generated on the managed host (`generate: {preset:
+star_chain, nodes: N}`, the targets are judged on it) and, for comparison,
+the description in full as the lab_preset filter gives it.
 
 Every namespace name starts with a prefix unique to the run, and whatever a
 run made is removed at the end, also when it fails. Run as root, with
@@ -20,7 +26,7 @@ venv: scripts/run bench).
 from __future__ import annotations
 
 import argparse
-import ipaddress
+import importlib.util
 import json
 import os
 import resource
@@ -30,49 +36,48 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BRIDGE_NET = ipaddress.ip_network('10.100.0.0/16')
-CHAIN_NET = ipaddress.ip_network('10.200.0.0/16')
+PRESET = 'star_chain'
+
+
+def _presets():
+    """The collection's preset generator (plain Python, no Ansible), loaded
+    from this checkout."""
+    path = os.path.join(REPO, 'plugins', 'module_utils', '_lab', 'presets.py')
+    spec = importlib.util.spec_from_file_location('vnet_lab_presets', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+presets = _presets()
 
 
 # --- the lab, in the topology module's terms --------------------------------
 
 class LabShape(object):
-    """Names and addresses of one lab of `count` nodes."""
+    """One lab of `count` nodes: preset star_chain (every node on one bridge
+    in a namespace of its own, and a veth to the next node in a line), with
+    the node names starting with `prefix`."""
 
     def __init__(self, prefix, count):
         self.prefix = prefix
         self.count = count
-        self.switch = prefix + 'sw'
-
-    def node(self, i):
-        return '%sn%d' % (self.prefix, i)
-
-    def bridge_address(self, i):
-        return '%s/%d' % (BRIDGE_NET.network_address + i + 1, BRIDGE_NET.prefixlen)
-
-    def chain_addresses(self, i):
-        """/31 addresses of the link from node i to node i+1."""
-        base = CHAIN_NET.network_address + 2 * i
-        return '%s/31' % base, '%s/31' % (base + 1)
+        self.params = {'nodes': count, 'prefix': prefix}
+        self.topology = presets.lab_preset(dict(self.params, lab=prefix), PRESET)
 
     def namespaces(self):
-        return [self.node(i) for i in range(self.count)] + [self.switch]
+        return [node['name'] for node in self.topology['nodes']]
 
     def description(self, lab):
-        links = []
-        for i in range(self.count):
-            links.append({'endpoints': [
-                {'node': self.node(i), 'name': 'eth0', 'addresses': [self.bridge_address(i)]},
-                {'bridge': 'br0', 'name': 'p%d' % i}]})
-        for i in range(self.count - 1):
-            left, right = self.chain_addresses(i)
-            links.append({'endpoints': [
-                {'node': self.node(i), 'name': 'c1', 'addresses': [left]},
-                {'node': self.node(i + 1), 'name': 'c0', 'addresses': [right]}]})
-        return {'lab': lab,
-                'nodes': [{'name': n} for n in self.namespaces()],
-                'bridges': [{'name': 'br0', 'node': self.switch, 'stp': False}],
-                'links': links}
+        """The arguments in full, as a controller-side filter would give them."""
+        return dict(self.topology, lab=lab)
+
+    def generated(self, lab):
+        """The arguments that have the module generate the same lab."""
+        return {'lab': lab, 'generate': dict(self.params, preset=PRESET)}
+
+    def bridge_node(self):
+        return dict((b['name'], b['node']) for b in self.topology['bridges'])
 
     def ip_script(self):
         """The same lab as a shell script of plain `ip` commands."""
@@ -80,24 +85,23 @@ class LabShape(object):
         for netns in self.namespaces():
             lines.append('ip netns add %s' % netns)
             lines.append('ip -n %s link set lo up' % netns)
-        sw = self.switch
-        lines.append('ip -n %s link add br0 type bridge stp_state 0' % sw)
-        lines.append('ip -n %s link set br0 up' % sw)
-        for i in range(self.count):
-            node = self.node(i)
-            lines += ['ip link add p%d netns %s type veth peer name eth0 netns %s' % (i, sw, node),
-                      'ip -n %s link set p%d master br0' % (sw, i),
-                      'ip -n %s link set p%d up' % (sw, i),
-                      'ip -n %s addr add %s dev eth0' % (node, self.bridge_address(i)),
-                      'ip -n %s link set eth0 up' % node]
-        for i in range(self.count - 1):
-            left, right = self.chain_addresses(i)
-            a, b = self.node(i), self.node(i + 1)
-            lines += ['ip link add c1 netns %s type veth peer name c0 netns %s' % (a, b),
-                      'ip -n %s addr add %s dev c1' % (a, left),
-                      'ip -n %s addr add %s dev c0' % (b, right),
-                      'ip -n %s link set c1 up' % a,
-                      'ip -n %s link set c0 up' % b]
+        for bridge in self.topology['bridges']:
+            lines.append('ip -n %s link add %s type bridge stp_state 0'
+                         % (bridge['node'], bridge['name']))
+            lines.append('ip -n %s link set %s up' % (bridge['node'], bridge['name']))
+        bridge_node = self.bridge_node()
+        for link in self.topology['links']:
+            ends = [(e.get('node') or bridge_node[e['bridge']], e) for e in link['endpoints']]
+            (a, left), (b, right) = ends
+            lines.append('ip link add %s netns %s type veth peer name %s netns %s'
+                         % (left['name'], a, right['name'], b))
+            for netns, end in ends:
+                if 'bridge' in end:
+                    lines.append('ip -n %s link set %s master %s'
+                                 % (netns, end['name'], end['bridge']))
+                for cidr in end.get('addresses', []):
+                    lines.append('ip -n %s addr add %s dev %s' % (netns, cidr, end['name']))
+                lines.append('ip -n %s link set %s up' % (netns, end['name']))
         return '\n'.join(lines) + '\n'
 
     def ip_teardown_script(self):
@@ -107,21 +111,22 @@ class LabShape(object):
         """One task per object with the single modules (netns, bridge, veth)."""
         tasks = [{'name': 'namespace %s' % n, 'vnet.linux.netns': {'name': n}}
                  for n in self.namespaces()]
-        tasks.append({'name': 'bridge', 'vnet.linux.bridge': {
-            'name': 'br0', 'netns': self.switch, 'stp': False, 'admin_state': 'up'}})
-        for i in range(self.count):
-            tasks.append({'name': 'veth to the bridge %d' % i, 'vnet.linux.veth': {
-                'name': 'eth0', 'netns': self.node(i), 'admin_state': 'up',
-                'addresses': [self.bridge_address(i)],
-                'peer': {'name': 'p%d' % i, 'netns': self.switch, 'master': 'br0',
-                         'admin_state': 'up'}}})
-        for i in range(self.count - 1):
-            left, right = self.chain_addresses(i)
-            tasks.append({'name': 'chain %d' % i, 'vnet.linux.veth': {
-                'name': 'c1', 'netns': self.node(i), 'admin_state': 'up',
-                'addresses': [left],
-                'peer': {'name': 'c0', 'netns': self.node(i + 1), 'admin_state': 'up',
-                         'addresses': [right]}}})
+        for bridge in self.topology['bridges']:
+            tasks.append({'name': 'bridge', 'vnet.linux.bridge': {
+                'name': bridge['name'], 'netns': bridge['node'], 'stp': False,
+                'admin_state': 'up'}})
+        bridge_node = self.bridge_node()
+        for number, link in enumerate(self.topology['links']):
+            left, right = link['endpoints']
+            peer = {'name': right['name'], 'admin_state': 'up',
+                    'netns': right.get('node') or bridge_node[right['bridge']]}
+            if 'bridge' in right:
+                peer['master'] = right['bridge']
+            if right.get('addresses'):
+                peer['addresses'] = right['addresses']
+            tasks.append({'name': 'veth %d' % number, 'vnet.linux.veth': {
+                'name': left['name'], 'netns': left['node'], 'admin_state': 'up',
+                'addresses': left.get('addresses', []), 'peer': peer}})
         return tasks
 
 
@@ -257,63 +262,71 @@ TARGETS_1000 = {'build': 4.0, 'again': 2.0}
 
 
 def measure_topology(ansible, shape, lab, figures, label, ip_build=None, ip_teardown=None,
-                     floor=None):
-    description = shape.description(lab)
+                     floor=None, form='generate', judge=True):
+    """Build, re-run and remove the lab through ansible-playbook, with the
+    arguments generated on the host (form 'generate') or given in full
+    ('full'). Targets are judged only when `judge`."""
+    description = shape.generated(lab) if form == 'generate' else shape.description(lab)
+    label = '%s %s' % (label, 'generated' if form == 'generate' else 'in full')
+
+    def row(what, value, target=None, ok=None):
+        figures.row(what, value, target, ok if judge else None)
+
     wall, result = ansible.topology(description)
     build_cpu, build_bytes = ansible.last_cpu, ansible.last_result_bytes
     inner = result['timing']['total']
     nodes = shape.count
-    figures.row('topology: build %s, ansible-playbook' % label, '%.2f s' % wall,
-                '<= ip (%.2f s)' % ip_build if ip_build else None,
-                wall <= ip_build if ip_build else None)
+    row('topology: build %s, ansible-playbook' % label, '%.2f s' % wall,
+        '<= ip (%.2f s)' % ip_build if ip_build else None,
+        wall <= ip_build if ip_build else None)
     if nodes == 1000:
-        figures.row('topology: build %s, ansible-playbook (issue 9)' % label, '%.2f s' % wall,
-                    '<= %.1f s' % TARGETS_1000['build'], wall <= TARGETS_1000['build'])
-    figures.row('  CPU (playbook, workers, module); result size',
-                '%.2f s; %d bytes' % (build_cpu, build_bytes))
+        row('topology: build %s, ansible-playbook (issue 9)' % label, '%.2f s' % wall,
+            '<= %.1f s' % TARGETS_1000['build'], wall <= TARGETS_1000['build'])
+    row('  CPU (playbook, workers, module); result size',
+        '%.2f s; %d bytes' % (build_cpu, build_bytes))
     if floor:
-        figures.row('  above the floor (one-task playbook, %.2f s)' % floor,
-                    '%.2f s' % (wall - floor))
-    figures.row('topology: build %s, module\'s own work' % label, '%.2f s' % inner,
-                '<= ip / 2 (%.2f s)' % (ip_build / 2) if ip_build else None,
-                inner <= ip_build / 2 if ip_build else None)
-    figures.row('  stages', ', '.join('%s %.3f' % (k, v) for k, v in result['timing'].items()
-                                      if k not in ('total', 'process')))
+        row('  above the floor (one-task playbook, %.2f s)' % floor,
+            '%.2f s' % (wall - floor))
+    row('topology: build %s, module\'s own work' % label, '%.2f s' % inner,
+        '<= ip / 2 (%.2f s)' % (ip_build / 2) if ip_build else None,
+        inner <= ip_build / 2 if ip_build else None)
+    row('  stages', ', '.join('%s %.3f' % (k, v) for k, v in result['timing'].items()
+                              if k not in ('total', 'process')))
     if 'process' in result['timing']:
-        figures.row('  module process (Python, imports, argument checks, work)',
-                    '%.2f s' % result['timing']['process'])
-    figures.row('  steps', '%d' % result['summary']['steps'])
+        row('  module process (Python, imports, argument checks, work)',
+            '%.2f s' % result['timing']['process'])
+    row('  steps', '%d' % result['summary']['steps'])
     again_wall, again = ansible.topology(description)
-    figures.row('topology: second run %s, changed' % label, str(again['changed']),
-                'False', again['changed'] is False)
-    figures.row('topology: second run %s, ansible-playbook' % label, '%.2f s' % again_wall,
-                '<= build / 2 (%.2f s)' % (wall / 2), again_wall <= wall / 2)
+    row('topology: second run %s, changed' % label, str(again['changed']),
+        'False', again['changed'] is False)
+    row('topology: second run %s, ansible-playbook' % label, '%.2f s' % again_wall,
+        '<= build / 2 (%.2f s)' % (wall / 2), again_wall <= wall / 2)
     if nodes == 1000:
-        figures.row('topology: second run %s, ansible-playbook (issue 9)' % label,
-                    '%.2f s' % again_wall, '<= %.1f s' % TARGETS_1000['again'],
-                    again_wall <= TARGETS_1000['again'])
-    figures.row('  CPU (playbook, workers, module)', '%.2f s' % ansible.last_cpu)
-    figures.row('topology: second run %s, module\'s own work' % label,
-                '%.2f s' % again['timing']['total'], '<= build / 2 (%.2f s)' % (inner / 2),
-                again['timing']['total'] <= inner / 2)
+        row('topology: second run %s, ansible-playbook (issue 9)' % label,
+            '%.2f s' % again_wall, '<= %.1f s' % TARGETS_1000['again'],
+            again_wall <= TARGETS_1000['again'])
+    row('  CPU (playbook, workers, module)', '%.2f s' % ansible.last_cpu)
+    row('topology: second run %s, module\'s own work' % label,
+        '%.2f s' % again['timing']['total'], '<= build / 2 (%.2f s)' % (inner / 2),
+        again['timing']['total'] <= inner / 2)
     down_wall, down = ansible.topology(description, state='absent')
     down_cpu = ansible.last_cpu
     left = existing_namespaces(shape.prefix)
     marked = count_marked_links(lab)
-    figures.row('topology: teardown %s, ansible-playbook' % label, '%.2f s' % down_wall,
-                '<= 2 x ip (%.2f s)' % (2 * ip_teardown) if ip_teardown else None,
-                down_wall <= 2 * ip_teardown if ip_teardown else None)
+    row('topology: teardown %s, ansible-playbook' % label, '%.2f s' % down_wall,
+        '<= 2 x ip (%.2f s)' % (2 * ip_teardown) if ip_teardown else None,
+        down_wall <= 2 * ip_teardown if ip_teardown else None)
     if ip_teardown:
-        figures.row('topology: teardown %s, ansible-playbook vs ip netns del' % label,
-                    '%.2f s' % down_wall, '<= ip (%.2f s)' % ip_teardown,
-                    down_wall <= ip_teardown)
-    figures.row('  CPU (playbook, workers, module)', '%.2f s' % down_cpu)
-    figures.row('topology: teardown %s, module\'s own work' % label,
-                '%.2f s' % down['timing']['total'],
-                '<= 2 x ip (%.2f s)' % (2 * ip_teardown) if ip_teardown else None,
-                down['timing']['total'] <= 2 * ip_teardown if ip_teardown else None)
-    figures.row('topology: after teardown %s: namespaces, marked links' % label,
-                '%d, %d' % (len(left), marked), '0, 0', not left and not marked)
+        row('topology: teardown %s, ansible-playbook vs ip netns del' % label,
+            '%.2f s' % down_wall, '<= ip (%.2f s)' % ip_teardown,
+            down_wall <= ip_teardown)
+    row('  CPU (playbook, workers, module)', '%.2f s' % down_cpu)
+    row('topology: teardown %s, module\'s own work' % label,
+        '%.2f s' % down['timing']['total'],
+        '<= 2 x ip (%.2f s)' % (2 * ip_teardown) if ip_teardown else None,
+        down['timing']['total'] <= 2 * ip_teardown if ip_teardown else None)
+    row('topology: after teardown %s: namespaces, marked links' % label,
+        '%d, %d' % (len(left), marked), '0, 0', not left and not marked)
     memory = max(result['peak_memory_mb'], again['peak_memory_mb'], down['peak_memory_mb'])
     return {'wall': wall, 'inner': inner, 'per_node_wall': wall / nodes,
             'per_node_inner': inner / nodes, 'memory': memory}
@@ -346,11 +359,14 @@ def main():
                              '(0: skip)')
     parser.add_argument('--singles', type=int, default=100,
                         help='nodes for the one-task-per-link comparison (0: skip)')
+    parser.add_argument('--no-full', dest='full', action='store_false',
+                        help='skip the runs with the description given in full (the '
+                             'targets are judged on the generated form)')
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit('run as root (it creates network namespaces)')
     run_id = '%d' % (os.getpid() % 10000)
-    prefixes = dict((k, 'vb%s%s' % (run_id, k)) for k in ('i', 't', 's', 'j', 'u'))
+    prefixes = dict((k, 'vb%s%s' % (run_id, k)) for k in ('i', 't', 's', 'j', 'u', 'f', 'g'))
     figures = Figures()
     workdir = tempfile.mkdtemp(prefix='vnet-bench-')
     print('load (/proc/loadavg) at start: %s (%d CPUs)' % (loadavg(), os.cpu_count()))
@@ -365,6 +381,11 @@ def main():
         small = measure_topology(ansible, LabShape(prefixes['t'], n), 'bench-%s-t' % run_id,
                                  figures, 'N=%d' % n, ip_build, ip_teardown, fixed)
         memory = small['memory']
+        if args.full:
+            full = measure_topology(ansible, LabShape(prefixes['f'], n), 'bench-%s-f' % run_id,
+                                    figures, 'N=%d' % n, ip_build, ip_teardown, fixed,
+                                    form='full', judge=False)
+            memory = max(memory, full['memory'])
         if args.large:
             big_n = args.large
             print('load (/proc/loadavg) before N=%d: %s' % (big_n, loadavg()))
@@ -373,6 +394,11 @@ def main():
                                    'bench-%s-u' % run_id, figures, 'N=%d' % big_n,
                                    big_ip[0], big_ip[1], fixed)
             memory = max(memory, big['memory'])
+            if args.full:
+                full = measure_topology(ansible, LabShape(prefixes['g'], big_n),
+                                        'bench-%s-g' % run_id, figures, 'N=%d' % big_n,
+                                        big_ip[0], big_ip[1], fixed, form='full', judge=False)
+                memory = max(memory, full['memory'])
             ratio_inner = big['per_node_inner'] / small['per_node_inner']
             ratio_wall = big['per_node_wall'] / small['per_node_wall']
             figures.row('time per node N=%d / N=%d, module\'s own work' % (big_n, n),
