@@ -14,6 +14,7 @@ verification, so "planned" and "verified" cannot drift apart.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import EngineError
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
@@ -33,6 +34,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
 )
 
 VERIFY_TRIES = 5
+# threads for a run of parallel steps: removing a namespace is mostly a
+# wait in the kernel (the unmount), which a few threads overlap (300
+# namespaces: 0.17-0.28 s one by one, 0.065 s from 8 threads)
+PARALLEL_STEPS = 8
 
 # common link attributes: option name -> pyroute2 keyword
 LINK_ATTRS = (
@@ -46,10 +51,11 @@ CREATE_ATTRS = ('mtu', 'mac_address', 'txqueuelen')
 
 
 class Step(object):
-    def __init__(self, text, do, undo=None):
+    def __init__(self, text, do, undo=None, parallel=False):
         self.text = text
         self.do = do
         self.undo = undo
+        self.parallel = parallel   # may run at the same time as its parallel neighbours
 
 
 def undone_with_its_object():
@@ -66,8 +72,11 @@ class Plan(object):
         self.warnings = []
         self.applied = []
 
-    def add(self, text, do, undo=None):
-        self.steps.append(Step(text, do, undo))
+    def add(self, text, do, undo=None, parallel=False):
+        """`parallel`: the step is independent of the parallel steps next to
+        it (no order between them, none reads what another changes), so a
+        run of them is applied from a few threads."""
+        self.steps.append(Step(text, do, undo, parallel))
 
     @property
     def actions(self):
@@ -77,12 +86,46 @@ class Plan(object):
         """Run the steps in order; if one fails, undo the ones already made
         (newest first) and fail naming the step and what was undone."""
         self.applied = []
-        for step in self.steps:
+        for batch in self._batches():
+            if len(batch) > 1:
+                self._apply_parallel(batch)
+                continue
+            step = batch[0]
             try:
                 step.do()
             except (NetlinkFailure, EngineError, OSError) as err:
                 raise self.rolled_back('step "%s" failed: %s' % (step.text, err))
             self.applied.append(step)
+
+    def _batches(self):
+        """The steps in order, each alone or with the parallel steps it
+        sits among."""
+        batch = []
+        for step in self.steps:
+            if batch and not (step.parallel and batch[-1].parallel):
+                yield batch
+                batch = []
+            batch.append(step)
+        if batch:
+            yield batch
+
+    def _apply_parallel(self, batch):
+        """Run every step of the batch (a failure does not stop the others,
+        which are already under way); then, if any failed, undo as apply()
+        does and name each failed step."""
+        with ThreadPoolExecutor(max_workers=min(PARALLEL_STEPS, len(batch))) as pool:
+            running = [(step, pool.submit(step.do)) for step in batch]
+        failed = []
+        for step, future in running:
+            err = future.exception()
+            if err is None:
+                self.applied.append(step)
+            elif isinstance(err, (NetlinkFailure, EngineError, OSError)):
+                failed.append('step "%s" failed: %s' % (step.text, err))
+            else:
+                raise err
+        if failed:
+            raise self.rolled_back('; '.join(failed))
 
     def rolled_back(self, msg):
         """Undo what apply() made and return the failure to raise. Its

@@ -189,7 +189,8 @@ def plan_absent(kernel, lab, options=None, addresses=False):
     for netns in namespaces:
         text = 'remove namespace %s' % netns
         text += _vetted(guard, outside.get(netns, []), skip=deleted_links)
-        plan.add(text, _namespace_remover(kernel, netns))
+        # each namespace goes on its own: removed from a few threads
+        plan.add(text, _namespace_remover(kernel, netns), parallel=True)
         removed.append({'type': 'node', 'name': netns})
     return plan, removed, found
 

@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import errno
 import os
+import threading
 
 ENV = 'VNET_FAULT_AT'
 FAULT_ERRNO = errno.EIO
 
 _at = None
 _count = 0
+# steps may run from several threads (Plan: parallel steps): one count
+_lock = threading.Lock()
 
 
 def reset():
@@ -46,11 +49,13 @@ def injected(what=''):
     global _count
     if _at is None:
         return None
-    _count += 1
-    if _count != _at:
+    with _lock:
+        _count += 1
+        count = _count
+    if count != _at:
         return None
     return 'fault injected at state-changing request %d (%s=%d)%s' % (
-        _count, ENV, _at, ': ' + what if what else '')
+        count, ENV, _at, ': ' + what if what else '')
 
 
 def counted():
