@@ -181,7 +181,7 @@ class Planner(object):
                                     {'ifalias': lo['alias'], 'state': lo['admin_state']}))
             if ns is not None:
                 self.record_change({'type': 'node', 'name': node.name}, 'mark',
-                              lo['alias'], self.lab.mark)
+                                   lo['alias'], self.lab.mark)
         self.plan_addresses(node.name, 'lo', 'lo in node %s' % node.name, node.loopback,
                             lo['addresses'], keep=LOOPBACK_DEFAULTS,
                             ref={'type': 'node', 'name': node.name}, fresh=ns is None)
