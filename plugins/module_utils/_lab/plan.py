@@ -43,13 +43,11 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     Plan,
     Wanted,
     differences,
-    undone_with_its_object,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
-    ROUTE_PROTOCOL,
     netns_path,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
