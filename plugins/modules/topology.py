@@ -182,7 +182,9 @@ options:
         description: How long learned MAC addresses are kept, in seconds.
         type: float
       vlan_filtering:
-        description: VLAN filtering (needs a kernel with bridge VLAN filtering).
+        description:
+          - VLAN filtering. V(true) needs a kernel with bridge VLAN filtering;
+            V(false) is what a kernel without it does, and succeeds there.
         type: bool
       vlan_protocol:
         description: VLAN protocol the bridge filters on.

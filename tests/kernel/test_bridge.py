@@ -4,7 +4,9 @@ import subprocess
 
 import pytest
 
-from conftest import ip, run_module
+from conftest import ip, remove_namespace, run_module, unique_name
+
+from pyroute2 import netns as pyroute2_netns
 
 
 def ports_in(sw, other, names):
@@ -204,3 +206,59 @@ def test_vlan_filtering_unsupported_kernel_fails_clearly(namespaces):
         assert 'does not support' in result['msg'] or 'did not take' in result['msg']
     else:
         assert bridge_info(sw)['vlan_filtering'] == 1
+
+
+def test_vlan_filtering_off_is_what_a_kernel_without_it_does(namespaces):
+    """`vlan_filtering: false` asks for what a kernel without bridge VLAN
+    filtering does anyway: it succeeds there (this machine's kernel refuses
+    the attribute, even to turn filtering off) and on any other kernel."""
+    sw, = namespaces(1)
+    args = {'name': 'br0', 'netns': sw, 'vlan_filtering': False}
+    predicted = run_module('bridge', args, check=True)
+    made = run_module('bridge', args)
+    assert not made.get('failed'), made
+    assert made['actions'] == predicted['actions']
+    assert bridge_info(sw)['vlan_filtering'] == 0
+    assert made['link']['options']['vlan_filtering'] is False
+    again = run_module('bridge', args)
+    assert again['changed'] is False and again['actions'] == [], again
+
+
+@pytest.fixture
+def lab_name():
+    """A lab name whose nodes start with a unique prefix; removed afterwards."""
+    prefix = unique_name('b')
+    yield prefix
+    try:
+        run_module('topology', {'lab': prefix, 'state': 'absent'})
+    finally:
+        for name in pyroute2_netns.listnetns():
+            if name.startswith(prefix):
+                remove_namespace(name)
+
+
+def test_topology_facts_of_bridges_rebuild_the_lab(lab_name):
+    """What topology_facts reads (vlan_filtering included, whatever the
+    kernel) builds the same lab again from nothing, and applies to it with
+    no change."""
+    sw, host = lab_name + 's', lab_name + 'h'
+    built = run_module('topology', {
+        'lab': lab_name, 'nodes': [{'name': sw}, {'name': host}],
+        'bridges': [{'name': 'br0', 'node': sw, 'stp': False},
+                    {'name': 'br1', 'node': sw, 'ageing_time': 60}],
+        'links': [{'endpoints': [{'node': host, 'name': 'eth0', 'addresses': ['10.77.0.2/24']},
+                                 {'bridge': 'br0', 'name': 'p-h'}]}]})
+    assert not built.get('failed'), built
+    facts = run_module('topology_facts', {'lab': lab_name})
+    assert all('vlan_filtering' in bridge for bridge in facts['bridges']), facts['bridges']
+    saved = dict(lab=lab_name, nodes=facts['nodes'], bridges=facts['bridges'],
+                 links=facts['links'])
+    assert run_module('topology', saved)['changed'] is False
+    removed = run_module('topology', {'lab': lab_name, 'state': 'absent'})
+    assert removed['changed'] and not pyroute2_netns.listnetns().count(sw)
+    rebuilt = run_module('topology', saved)
+    assert not rebuilt.get('failed'), rebuilt.get('msg')
+    assert sorted(l['ifname'] for l in ip(sw, 'link', 'show')) == ['br0', 'br1', 'lo', 'p-h']
+    assert ip(sw, 'link', 'show', 'p-h')[0]['master'] == 'br0'
+    again = run_module('topology', saved)
+    assert again['changed'] is False, again['actions']

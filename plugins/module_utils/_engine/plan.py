@@ -252,7 +252,7 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
 
 
 def _default_create(plan, session, wanted):
-    args = dict(wanted.spec.kernel_args(wanted.options), **wanted.create_args)
+    args = dict(wanted.spec.create_args(wanted.options), **wanted.create_args)
     args.update(_link_kwargs(wanted.attrs, CREATE_ATTRS))
     text = 'create %s' % wanted.label
     if wanted.options:

@@ -359,7 +359,7 @@ class Planner(object):
     def create_device(self, iface):
         session = self.session(iface.node)
         args = self._create_args(iface)
-        args.update(iface.spec.kernel_args(iface.options))
+        args.update(iface.spec.create_args(iface.options))
         text = 'create %s' % iface.label()
         if iface.options:
             text += ' with %s' % describe(iface.options)
