@@ -204,6 +204,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Wanted,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -424,8 +425,7 @@ def converge(run):
         before = {'link': public(bridge_now, BRIDGE), 'ports': []}
         if bridge_now is not None:
             if bridge_now['kind'] != 'bridge':
-                raise EngineError('%s is a %s, not a bridge; it is left alone'
-                                  % (bridge.label, bridge_now['kind']))
+                raise other_kind(bridge.name, bridge.netns, bridge_now, 'bridge')
             plan_delete(run.plan, run.session(bridge.netns), bridge_now, run.guard)
         run.finish(before, {'link': {}, 'ports': []}, lambda: {'link': {}, 'ports': []})
         return

@@ -139,6 +139,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
+    a_kind,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -213,8 +215,7 @@ def converge(run):
         before = {'link': public(link_now, VETH), 'peer': {}}
         if link_now is not None:
             if link_now['kind'] != 'veth':
-                raise EngineError('%s is a %s, not a veth; it is left alone'
-                                  % (link.label, link_now['kind']))
+                raise other_kind(link.name, link.netns, link_now, 'veth')
             plan_delete(run.plan, run.session(link.netns), link_now, run.guard)
         run.finish(before, {'link': {}, 'peer': {}}, lambda: {'link': {}, 'peer': {}})
         return
@@ -229,8 +230,7 @@ def converge(run):
                           '(another name or another namespace)')
     peer_now = run.read(peer.netns, peer.name, 'peer.netns')
     if link_now is not None and link_now['kind'] != 'veth':
-        raise EngineError('%s exists but is a %s, not a veth; it is left alone. Delete '
-                          'it or choose another name.' % (link.label, link_now['kind']))
+        raise other_kind(link.name, link.netns, link_now, 'veth')
 
     intact = paired(run, link_now, peer_now)
     if not intact:
@@ -268,8 +268,8 @@ def refuse_foreign_peer(run, link, peer, link_now, peer_now):
             'namespaces?). It is not duplicated: delete that pair first.'
             % (peer.name, where(peer.netns), link.name, where(link.netns)))
     if peer_now['kind'] != 'veth':
-        raise EngineError('peer: %s already exists in %s as a %s; choose another name'
-                          % (peer.name, where(peer.netns), peer_now['kind'] or 'device'))
+        raise EngineError('peer: %s already exists in %s as %s; choose another name'
+                          % (peer.name, where(peer.netns), a_kind(peer_now['kind'])))
     raise EngineError('peer: %s in %s is the end of another veth pair; delete it or '
                       'choose another name' % (peer.name, where(peer.netns)))
 

@@ -161,6 +161,15 @@ def test_existing_link_of_other_kind_left_alone(namespaces):
     assert result['failed'] and 'is a veth, not a bridge' in result['msg']
 
 
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_a_device_without_kind_is_named_so(namespaces, state):
+    sw, = namespaces(1)
+    result = run_module('bridge', {'name': 'lo', 'netns': sw, 'state': state})
+    assert result['failed'], result
+    assert 'lo in namespace \'%s\' exists but is a device without kind, not a bridge' % sw \
+        in result['msg'], result['msg']
+
+
 @pytest.mark.guest_kernel
 def test_vlan_filtering_and_port_vlans(namespaces):
     sw, h1, h2 = namespaces(3)

@@ -127,6 +127,24 @@ def test_existing_non_veth_is_left_alone(namespaces):
     assert ip(a, 'link', 'show', 'va')[0]['ifname'] == 'va'
 
 
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_a_device_without_kind_is_named_so(namespaces, state):
+    """lo (like a physical NIC) has no link kind: the refusal says so."""
+    a, b = namespaces(2)
+    result = run_module('veth', pair(a, b, name='lo', state=state))
+    assert result['failed'], result
+    assert "lo in namespace '%s' exists but is a device without kind, not a veth" % a \
+        in result['msg'], result['msg']
+    assert 'None' not in result['msg']
+    assert [l['ifname'] for l in ip(b, 'link', 'show')] == ['lo']
+
+
+def test_peer_name_taken_by_a_device_without_kind(namespaces):
+    a, b = namespaces(2)
+    result = run_module('veth', pair(a, b, peer={'name': 'lo', 'netns': b}))
+    assert result['failed'] and 'as a device without kind' in result['msg'], result['msg']
+
+
 def test_check_mode_with_namespaces_from_earlier_tasks(namespaces):
     a, b = namespaces(2, create=False)
     result = run_module('veth', pair(a, b), check=True)

@@ -38,6 +38,21 @@ class EngineError(Exception):
     """A failure the module reports as its message."""
 
 
+def a_kind(kind):
+    """A link kind as messages name it: 'a veth', 'an ipvlan'; the kernel
+    reports no kind for physical interfaces and lo: 'a device without kind'."""
+    if not kind:
+        return 'a device without kind'
+    return ('an ' if kind[0] in 'aeiou' else 'a ') + kind
+
+
+def other_kind(name, netns, state, kind):
+    """The refusal of a name taken by a link of another kind."""
+    return EngineError('%s in %s exists but is %s, not %s; it is left alone. Delete it or '
+                       'choose another name.' % (name, where(netns), a_kind(state['kind']),
+                                                 a_kind(kind)))
+
+
 class Step(object):
     def __init__(self, text, do, undo=None):
         self.text = text
@@ -233,10 +248,7 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
     """
     needs_create = state is None
     if state is not None and wanted.spec is not None and state['kind'] != wanted.spec.kind:
-        raise EngineError(
-            '%s exists but is a %s, not a %s; it is left alone. Delete it or '
-            'choose another name.' % (wanted.name, state['kind'] or 'device without kind',
-                                      wanted.spec.kind))
+        raise other_kind(wanted.name, wanted.netns, state, wanted.spec.kind)
     if state is not None and wanted.spec is not None:
         changed = wanted.spec.differences(wanted.options, state['data'])
         recreate = [o.name for o in changed if o.recreate]

@@ -33,6 +33,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
     Wanted,
+    a_kind,
     differences,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
@@ -197,7 +198,7 @@ class Planner(object):
 
     def recreate_reason(self, iface, now):
         if now['kind'] != iface.kind and not (iface.kind == 'teamd' and now['kind'] == 'team'):
-            return 'it is a %s, not a %s' % (now['kind'] or 'device without kind', iface.kind)
+            return 'it is %s, not %s' % (a_kind(now['kind']), a_kind(iface.kind))
         if iface.kind == 'teamd' and self.daemon(iface).applied() != iface.teamd_config:
             return 'its teamd configuration differs'
         if iface.kind == 'veth' and not self.paired(iface, now):
