@@ -326,7 +326,8 @@ options:
       ports:
         description:
           - Ports of a bond or team, interfaces of its node (for example veth
-            ends).
+            ends). Other kinds cannot take ports and refuse the option
+            (bridge ports are endpoints with O(links[].endpoints[].bridge)).
         type: list
         elements: str
         default: []

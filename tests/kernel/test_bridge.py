@@ -271,3 +271,15 @@ def test_topology_facts_of_bridges_rebuild_the_lab(lab_name):
     assert ip(sw, 'link', 'show', 'p-h')[0]['master'] == 'br0'
     again = run_module('topology', saved)
     assert again['changed'] is False, again['actions']
+
+
+def test_topology_link_that_cannot_take_ports_is_refused_before_changes(lab_name):
+    node = lab_name + 'n'
+    result = run_module('topology', {
+        'lab': lab_name, 'nodes': [{'name': node}],
+        'links': [{'endpoints': [{'node': node, 'name': 'a1'}, {'node': node, 'name': 'a2'}]},
+                  {'endpoints': [{'node': node, 'name': 'b1'}, {'node': node, 'name': 'b2'}],
+                   'ports': ['a1']}]})
+    assert result['failed'] and result['msg'].startswith(
+        'links[1].ports: a veth cannot take ports'), result
+    assert node not in pyroute2_netns.listnetns()

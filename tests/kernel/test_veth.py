@@ -145,6 +145,23 @@ def test_peer_name_taken_by_a_device_without_kind(namespaces):
     assert result['failed'] and 'as a device without kind' in result['msg'], result['msg']
 
 
+@pytest.mark.parametrize('check', [True, False])
+def test_a_master_that_cannot_take_ports_is_named_before_changes(namespaces, check):
+    """The kernel answers EOPNOTSUPP ("a missing kernel module?"): the run
+    says instead what the master is, and changes nothing."""
+    a, b = namespaces(2)
+    run_module('veth', {'name': 'x1', 'netns': b, 'peer': {'name': 'x2', 'netns': b}})
+    result = run_module('veth', pair(a, b, peer={'name': 'vb', 'netns': b, 'master': 'x1'}),
+                        check=check)
+    assert result['failed'], result
+    assert "master of veth vb in namespace '%s': x1 is a veth, which cannot take ports" % b \
+        in result['msg'], result['msg']
+    assert 'a bridge, a bond, a team' in result['msg'] and 'kernel module' not in result['msg']
+    assert [l['ifname'] for l in ip(a, 'link', 'show')] == ['lo'], 'nothing was created'
+    lo_master = run_module('veth', pair(a, b, master='lo'), check=check)
+    assert 'lo is a device without kind, which cannot take ports' in lo_master['msg']
+
+
 def test_check_mode_with_namespaces_from_earlier_tasks(namespaces):
     a, b = namespaces(2, create=False)
     result = run_module('veth', pair(a, b), check=True)

@@ -346,10 +346,25 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
                  _setter(session, name, label, {'state': old_state}))
 
 
+# The kinds whose drivers take ports (ndo_add_slave). The kernel refuses any
+# other master with EOPNOTSUPP, which would read as a missing kernel module.
+MASTER_KINDS = ('bridge', 'bond', 'team', 'vrf', 'batadv')
+
+
+def check_master_kind(session, wanted):
+    """Refuse, while planning, a master that exists but cannot take ports."""
+    master = session.read(wanted.master)
+    if master is not None and master['kind'] not in MASTER_KINDS:
+        raise EngineError('master of %s: %s is %s, which cannot take ports (only a '
+                          'bridge, a bond, a team or a vrf can); nothing was changed'
+                          % (wanted.label, wanted.master, a_kind(master['kind'])))
+
+
 def _plan_master(plan, session, wanted, state, guard):
     label = wanted.label
     old_master = state['master'] if state else ''
     if wanted.master:
+        check_master_kind(session, wanted)
         guard.check(session.netns, state, 'enslave')
         text = 'attach %s to %s' % (label, wanted.master)
     else:
