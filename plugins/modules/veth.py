@@ -153,7 +153,11 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
     link_argument_spec,
     wanted_end,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import where
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkFailure,
+    list_namespaces,
+    where,
+)
 
 PEER_OPTIONS = dict(END_OPTIONS, name=dict(type='str', required=True))
 
@@ -167,6 +171,41 @@ def paired(run, end, other):
     if end['netns'] == other['netns']:
         return end['link_netnsid'] is None
     return end['link_netnsid'] == run.session(end['netns']).nsid_of(other['netns'])
+
+
+def other_end(run, end):
+    """Where the other end of a veth end is now, as (name, netns), or None
+    when no named namespace holds it. An end reports its peer's index and,
+    for a peer in another namespace, that namespace's id as its own
+    namespace numbers it (IFLA_LINK_NETNSID): the named namespaces are asked
+    which of them has that id."""
+    session = run.session(end['netns'])
+    if end['link_netnsid'] is None:
+        places = [end['netns']]
+    else:
+        places = [netns for netns in [None] + list_namespaces() if netns != end['netns']
+                  and _nsid(session, netns) == end['link_netnsid']]
+    for netns in places:
+        name = run.session(netns).name_of(end['link_index'])
+        if name is not None:
+            return name, netns
+    return None
+
+
+def _nsid(session, netns):
+    try:
+        return session.nsid_of(netns)
+    except (OSError, NetlinkFailure):
+        return None  # removed meanwhile
+
+
+def end_text(run, end):
+    """'va in namespace 'x'', or where the other end cannot be found."""
+    found = other_end(run, end)
+    if found is not None:
+        return '%s in %s' % (found[0], where(found[1]))
+    return 'in a namespace without a name in /run/netns (id %s in %s)' % (
+        end['link_netnsid'], where(end['netns']))
 
 
 def create_pair(run, link, peer):
@@ -237,7 +276,8 @@ def converge(run):
         refuse_foreign_peer(run, link, peer, link_now, peer_now)
     if link_now is not None and not intact:
         plan_delete(run.plan, run.session(link.netns), link_now, run.guard,
-                    reason='its peer is not %s in %s' % (peer.name, where(peer.netns)))
+                    reason='its peer is not %s in %s but %s' % (
+                        peer.name, where(peer.netns), end_text(run, link_now)))
         link_now = peer_now = None
     create = create_pair(run, link, peer)
     created = plan_link(run.plan, run.session(link.netns), link, link_now, run.guard,
@@ -262,11 +302,20 @@ def refuse_foreign_peer(run, link, peer, link_now, peer_now):
     if peer_now is None:
         return
     if link_now is None and peer_now['kind'] == 'veth':
+        found = other_end(run, peer_now)
+        if found is not None and found[0] == link.name:
+            raise EngineError(
+                'name: %s is no longer in %s: it is in %s now, and its peer is %s in %s '
+                '(was it moved?). It is left alone: move it back, or %s.'
+                % (link.name, where(link.netns), where(found[1]), peer.name,
+                   where(peer.netns), 'give netns: %s' % found[1] if found[1]
+                   else 'leave netns out (the root namespace)'))
         raise EngineError(
             'peer: %s already exists in %s as one end of another veth pair, whose '
-            'other end is not %s in %s (was the pair created with other names or '
+            'other end is %s, not %s in %s (was the pair created with other names or '
             'namespaces?). It is not duplicated: delete that pair first.'
-            % (peer.name, where(peer.netns), link.name, where(link.netns)))
+            % (peer.name, where(peer.netns), end_text(run, peer_now), link.name,
+               where(link.netns)))
     if peer_now['kind'] != 'veth':
         raise EngineError('peer: %s already exists in %s as %s; choose another name'
                           % (peer.name, where(peer.netns), a_kind(peer_now['kind'])))

@@ -111,11 +111,36 @@ def test_moved_peer_namespace_recreates_pair(namespaces):
     assert link(c, 'vb')['linkinfo']['info_kind'] == 'veth'
 
 
+@pytest.mark.parametrize('check', [True, False])
+def test_named_end_moved_elsewhere_is_refused_saying_where_it_is(namespaces, check):
+    a, b, elsewhere = namespaces(3)
+    run_module('veth', pair(a, b))
+    subprocess.check_call(['ip', '-n', a, 'link', 'set', 'va', 'netns', elsewhere])
+    result = run_module('veth', pair(a, b), check=check)
+    assert result['failed'], result
+    assert "name: va is no longer in namespace '%s': it is in namespace '%s' now" % (
+        a, elsewhere) in result['msg'], result['msg']
+    assert 'give netns: %s' % elsewhere in result['msg']
+    assert [l['ifname'] for l in ip(elsewhere, 'link', 'show')] == ['lo', 'va'], 'left alone'
+    assert [l['ifname'] for l in ip(b, 'link', 'show')] == ['lo', 'vb']
+
+
+def test_peer_moved_elsewhere_is_named_in_the_plan(namespaces):
+    a, b, elsewhere = namespaces(3)
+    run_module('veth', pair(a, b))
+    subprocess.check_call(['ip', '-n', b, 'link', 'set', 'vb', 'netns', elsewhere])
+    result = run_module('veth', pair(a, b), check=True)
+    assert result['actions'][0] == (
+        "delete veth va in namespace '%s' (its peer is not vb in namespace '%s' but vb in "
+        "namespace '%s')" % (a, b, elsewhere)), result['actions']
+
+
 def test_peer_name_taken_by_another_pair_is_reported_not_duplicated(namespaces):
     a, b, c = namespaces(3)
     run_module('veth', {'name': 'other', 'netns': c, 'peer': {'name': 'vb', 'netns': b}})
     result = run_module('veth', pair(a, b))
     assert result['failed'] and 'another veth pair' in result['msg']
+    assert "whose other end is other in namespace '%s', not va" % c in result['msg']
     assert [l['ifname'] for l in ip(a, 'link', 'show')] == ['lo'], 'nothing was created'
 
 
