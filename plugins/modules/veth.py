@@ -154,7 +154,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
     wanted_end,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
-    NetlinkFailure,
     list_namespaces,
     where,
 )
@@ -184,19 +183,12 @@ def other_end(run, end):
         places = [end['netns']]
     else:
         places = [netns for netns in [None] + list_namespaces() if netns != end['netns']
-                  and _nsid(session, netns) == end['link_netnsid']]
+                  and session.nsid_of(netns) == end['link_netnsid']]
     for netns in places:
         name = run.session(netns).name_of(end['link_index'])
         if name is not None:
             return name, netns
     return None
-
-
-def _nsid(session, netns):
-    try:
-        return session.nsid_of(netns)
-    except (OSError, NetlinkFailure):
-        return None  # removed meanwhile
 
 
 def end_text(run, end):

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import ip, remove_namespace, run_module, unique_name
+from conftest import ip, run_module
 
 from pyroute2 import netns as pyroute2_netns
 
@@ -233,19 +233,6 @@ def test_vlan_filtering_off_is_what_a_kernel_without_it_does(namespaces):
     assert again['changed'] is False and again['actions'] == [], again
 
 
-@pytest.fixture
-def lab_name():
-    """A lab name whose nodes start with a unique prefix; removed afterwards."""
-    prefix = unique_name('b')
-    yield prefix
-    try:
-        run_module('topology', {'lab': prefix, 'state': 'absent'})
-    finally:
-        for name in pyroute2_netns.listnetns():
-            if name.startswith(prefix):
-                remove_namespace(name)
-
-
 def test_topology_facts_of_bridges_rebuild_the_lab(lab_name):
     """What topology_facts reads (vlan_filtering included, whatever the
     kernel) builds the same lab again from nothing, and applies to it with
@@ -259,6 +246,7 @@ def test_topology_facts_of_bridges_rebuild_the_lab(lab_name):
                                  {'bridge': 'br0', 'name': 'p-h'}]}]})
     assert not built.get('failed'), built
     facts = run_module('topology_facts', {'lab': lab_name})
+    assert not facts.get('failed'), facts
     assert all('vlan_filtering' in bridge for bridge in facts['bridges']), facts['bridges']
     saved = dict(lab=lab_name, nodes=facts['nodes'], bridges=facts['bridges'],
                  links=facts['links'])

@@ -230,3 +230,30 @@ def test_failure_half_way_undoes_own_steps(namespaces):
     assert result['failed'] and 'undone' in result['msg']
     assert [l['ifname'] for l in ip(a, 'link', 'show')] == ['lo']
     assert [l['ifname'] for l in ip(b, 'link', 'show')] == ['lo']
+
+
+def test_topology_names_where_a_moved_peer_is(lab_name):
+    a, b, c = lab_name + 'a', lab_name + 'b', lab_name + 'c'
+    lab = dict(lab=lab_name, nodes=[{'name': a}, {'name': b}, {'name': c}],
+               links=[{'endpoints': [{'node': a, 'name': 'ea'}, {'node': b, 'name': 'eb'}]}])
+    assert not run_module('topology', lab).get('failed')
+    subprocess.check_call(['ip', '-n', a, 'link', 'set', 'dev', 'ea', 'netns', c])
+    result = run_module('topology', lab, check=True)
+    assert "delete veth eb in node %s (its peer is not ea in node %s but ea in namespace %s)" \
+        % (b, a, c) in result['actions'], result['actions']
+
+
+def test_a_namespace_removed_meanwhile_has_no_id(namespaces):
+    """Another run may remove a namespace while this one reads (facts, the
+    search for a moved veth end): it has no id then, and the read goes on."""
+    from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import Kernel
+    from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import Session
+    a, gone = namespaces(2, create=False)
+    subprocess.check_call(['ip', 'netns', 'add', a])
+    session, kernel = Session(a), Kernel()
+    try:
+        assert session.nsid_of(gone) is None
+        assert kernel.session(a).nsid_of(gone) is None
+    finally:
+        session.close()
+        kernel.close()

@@ -18,6 +18,7 @@ import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
+    namespace_exists,
     where,
 )
 
@@ -352,7 +353,10 @@ MASTER_KINDS = ('bridge', 'bond', 'team', 'vrf', 'batadv')
 
 
 def check_master_kind(session, wanted):
-    """Refuse, while planning, a master that exists but cannot take ports."""
+    """Refuse, while planning, a master that exists but cannot take ports.
+    (In check mode the namespace may be one an earlier task makes.)"""
+    if session.netns is not None and not namespace_exists(session.netns):
+        return
     master = session.read(wanted.master)
     if master is not None and master['kind'] not in MASTER_KINDS:
         raise EngineError('master of %s: %s is %s, which cannot take ports (only a '

@@ -202,7 +202,8 @@ class Planner(object):
         if iface.kind == 'teamd' and self.daemon(iface).applied() != iface.teamd_config:
             return 'its teamd configuration differs'
         if iface.kind == 'veth' and not self.paired(iface, now):
-            return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
+            return 'its peer is not %s in node %s%s' % (iface.peer.name, iface.peer.node,
+                                                        self.peer_place(iface, now))
         if iface.parent is not None and not self.on_parent(iface, now):
             return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
         if iface.kind in ('macvlan', 'macvtap'):
@@ -225,6 +226,23 @@ class Planner(object):
         if now['link_index'] != other['index'] or other['link_index'] != now['index']:
             return False
         return self.same_netns(iface.node, now['link_netnsid'], peer.node)
+
+    def peer_place(self, iface, now):
+        """' but NAME in namespace X' when the peer of a veth end is found in
+        a namespace that was read (the end names it by index and netnsid)."""
+        session = self.session(iface.node)
+        own = self.netns_of(iface.node)
+        for netns, ns in sorted(self.current.items(), key=lambda item: str(item[0])):
+            if ns is None:
+                continue
+            if (netns == own) != (now['link_netnsid'] is None):
+                continue
+            if netns != own and session.nsid_of(netns) != now['link_netnsid']:
+                continue
+            for name, view in ns['links'].items():
+                if view['index'] == now['link_index']:
+                    return ' but %s in %s' % (name, _where(netns))
+        return ''
 
     def same_netns(self, node_name, netnsid, other_node):
         """Does the netnsid a link reports (seen from its node) name the
