@@ -1,5 +1,6 @@
 """vnet.linux.veth on the machine's kernel, in throwaway namespaces."""
 
+import os
 import subprocess
 
 import pytest
@@ -248,12 +249,17 @@ def test_a_namespace_removed_meanwhile_has_no_id(namespaces):
     search for a moved veth end): it has no id then, and the read goes on."""
     from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import Kernel
     from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import Session
-    a, gone = namespaces(2, create=False)
+    a, gone, unmounted = namespaces(3, create=False)
     subprocess.check_call(['ip', 'netns', 'add', a])
+    # what another run's namespace is before it is mounted: an empty file
+    placeholder = os.path.join('/run/netns', unmounted)
+    open(placeholder, 'w').close()
     session, kernel = Session(a), Kernel()
     try:
-        assert session.nsid_of(gone) is None
-        assert kernel.session(a).nsid_of(gone) is None
+        for other in (gone, unmounted):
+            assert session.nsid_of(other) is None
+            assert kernel.session(a).nsid_of(other) is None
     finally:
         session.close()
         kernel.close()
+        os.unlink(placeholder)
