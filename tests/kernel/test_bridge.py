@@ -195,7 +195,14 @@ def test_vlan_filtering_and_port_vlans(namespaces):
     subprocess.check_call(['ip', 'netns', 'exec', h1, 'ping', '-c1', '-W2', '10.55.0.2'],
                           stdout=subprocess.DEVNULL)
     narrowed = dict(args, ports=[args['ports'][0], {'name': 'p2', 'vlans': [{'vid': '20'}]}])
+    predicted = run_module('bridge', narrowed, check=True)
     result = run_module('bridge', narrowed)
+    # the diff shows the port's VLAN membership before and after
+    before, after = (dict((p['name'], [v['vid'] for v in p['vlans']]) for p in side['ports'])
+                     for side in (result['diff']['before'], result['diff']['after']))
+    assert (before['p2'], after['p2'], before['p1'], after['p1']) == \
+        ([10, 20, 21, 22], [20], [10], [10]), result['diff']
+    assert predicted['diff']['after']['ports'] == result['diff']['after']['ports']
     assert sorted(result['actions']) == sorted([
         "remove VLAN 10 from port link p2 in namespace '%s'" % sw,
         "remove VLAN 21 from port link p2 in namespace '%s'" % sw,
@@ -271,3 +278,27 @@ def test_topology_link_that_cannot_take_ports_is_refused_before_changes(lab_name
     assert result['failed'] and result['msg'].startswith(
         'links[1].ports: a veth cannot take ports'), result
     assert node not in pyroute2_netns.listnetns()
+
+
+def test_diff_shows_port_vlans_before_and_after(namespaces):
+    """Port VLAN membership is part of the ports' before/after (and the
+    prediction of check mode equals what a real run reads back). On a
+    kernel without VLAN filtering the lists are empty; in the guest a
+    joining port gets the default PVID."""
+    sw, h1, h2 = namespaces(3)
+    ports_in(sw, h1, ['p1'])
+    ports_in(sw, h2, ['p2'])
+    run_module('bridge', {'name': 'br0', 'netns': sw, 'ports': [{'name': 'p1'}]})
+    args = {'name': 'br0', 'netns': sw, 'ports': [{'name': 'p1'}, {'name': 'p2'}]}
+    predicted = run_module('bridge', args, check=True)
+    made = run_module('bridge', args)
+    assert not made.get('failed'), made
+    before = dict((p['name'], p) for p in made['diff']['before']['ports'])
+    after = dict((p['name'], p) for p in made['diff']['after']['ports'])
+    assert 'vlans' in before['p1'] and 'vlans' in before['p2'] and 'vlans' in after['p2']
+    assert before['p2']['vlans'] == [], 'not a bridge port before'
+    assert after['p1']['vlans'] == before['p1']['vlans']
+    assert after['p2']['vlans'] == after['p1']['vlans'], 'joined with the default PVID'
+    assert [(p['name'], p['vlans']) for p in predicted['diff']['after']['ports']] == \
+        [(p['name'], p['vlans']) for p in made['diff']['after']['ports']]
+    assert made['ports'] == made['diff']['after']['ports']
