@@ -255,7 +255,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
-    EngineError,
     other_kind,
     plan_delete,
     public,

@@ -55,9 +55,9 @@ options:
         with C(CONFIG_BRIDGE_VLAN_FILTERING); the run fails clearly if the
         kernel does not take it.
       - V(false) is what a kernel without VLAN filtering does, so it succeeds
-        there (without a request: such a kernel refuses the setting even to
-        turn filtering off), and a bridge saved by M(vnet.linux.topology_facts)
-        can be built again on the same kernel.
+        there (no request is sent, since such a kernel refuses the setting even
+        to turn filtering off), and a bridge saved by
+        M(vnet.linux.topology_facts) can be built again on the same kernel.
     type: bool
   vlan_protocol:
     description: VLAN protocol the bridge filters on.
