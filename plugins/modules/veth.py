@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.safety
 options:
   peer:
     description:
@@ -153,10 +154,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
     link_argument_spec,
     wanted_end,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
-    list_namespaces,
-    where,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import namespace_of
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import where
 
 PEER_OPTIONS = dict(END_OPTIONS, name=dict(type='str', required=True))
 
@@ -178,17 +177,12 @@ def other_end(run, end):
     for a peer in another namespace, that namespace's id as its own
     namespace numbers it (IFLA_LINK_NETNSID): the named namespaces are asked
     which of them has that id."""
-    session = run.session(end['netns'])
-    if end['link_netnsid'] is None:
-        places = [end['netns']]
-    else:
-        places = [netns for netns in [None] + list_namespaces() if netns != end['netns']
-                  and session.nsid_of(netns) == end['link_netnsid']]
-    for netns in places:
-        name = run.session(netns).name_of(end['link_index'])
-        if name is not None:
-            return name, netns
-    return None
+    netns = end['netns'] if end['link_netnsid'] is None else \
+        namespace_of(run.session(end['netns']), end['link_netnsid'])
+    if netns is False:
+        return None
+    name = run.session(netns).name_of(end['link_index'])
+    return None if name is None else (name, netns)
 
 
 def end_text(run, end):
@@ -247,7 +241,7 @@ def converge(run):
         if link_now is not None:
             if link_now['kind'] != 'veth':
                 raise other_kind(link.name, link.netns, link_now, 'veth')
-            plan_delete(run.plan, run.session(link.netns), link_now, run.guard)
+            plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True)
         run.finish(before, {'link': {}, 'peer': {}}, lambda: {'link': {}, 'peer': {}})
         return
     if not params.get('peer'):
@@ -267,7 +261,7 @@ def converge(run):
     if not intact:
         refuse_foreign_peer(run, link, peer, link_now, peer_now)
     if link_now is not None and not intact:
-        plan_delete(run.plan, run.session(link.netns), link_now, run.guard,
+        plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True,
                     reason='its peer is not %s in %s but %s' % (
                         peer.name, where(peer.netns), end_text(run, link_now)))
         link_now = peer_now = None
