@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-import os
 import random
 import select
 import socket
