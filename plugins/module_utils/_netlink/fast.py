@@ -184,14 +184,16 @@ class SessionPool(object):
 
 # --- reading -----------------------------------------------------------------
 
-def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False):
+def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False, addresses=True):
     """Everything the topology manages in one namespace, as plain dicts.
-    Qdiscs (impairments) only when asked: most labs have none."""
+    Qdiscs (impairments) only when asked: most labs have none. Routes and
+    addresses can be left out where nothing looks at them (each is a dump
+    per namespace: a third of a read of a thousand namespaces)."""
     session = kernel.session(netns)
     raws = session.raw('reading links', rtnl.link_messages)
     parsed = [rtnl.parse_link(raw) for raw in raws]
     names = dict((link['index'], link['name']) for link in parsed)
-    addresses = session.raw('reading addresses', rtnl.addresses)
+    addresses = session.raw('reading addresses', rtnl.addresses) if addresses else {}
     links = {}
     for raw, link in zip(raws, parsed):
         view = link_view(link, raw, netns, names, addresses.get(link['index'], []))
@@ -279,20 +281,7 @@ def read_sysctls(kernel, netns, keys):
     return values
 
 
-def read_marks(kernel, netns_names):
-    """netns -> the alias of its lo (where the lab mark of a namespace is;
-    lo is always index 1 in a network namespace)."""
-    marks = {}
-    for netns in netns_names:
-        try:
-            raw = kernel.session(netns).raw('reading lo', rtnl.get_link, 1)
-        except (NetlinkFailure, OSError):
-            continue  # removed meanwhile
-        marks[netns] = rtnl.parse_link(raw)['alias'] if raw else ''
-    return marks
-
-
-__all__ = ['SessionPool', 'Kernel', 'Namespaces', 'FastSession', 'read_namespace', 'read_marks',
+__all__ = ['SessionPool', 'Kernel', 'Namespaces', 'FastSession', 'read_namespace',
            'list_namespaces', 'ROUTE_PROTOCOL', 'COUNTERS', 'netns_path']
 
 
