@@ -338,9 +338,9 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             old = dict((k, old[k]) for k in changes if k in old)
             plan.add('set port %s on %s' % (_describe(changes), label),
                      port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
-                                  master_spec),
+                                 master_spec),
                      port_setter(session, name, label, master_spec.kernel_args(old, port=True),
-                                  master_spec)
+                                 master_spec)
                      # none old: the port joins this master now, and leaving
                      # it again (the undo of the attach) drops the settings
                      if old else undone_with_its_object)

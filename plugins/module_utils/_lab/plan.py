@@ -44,15 +44,11 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     Wanted,
     a_kind,
     differences,
-    undone_with_its_object,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
-    ROUTE_PROTOCOL,
-    netns_path,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import netns_path
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
     plan_routes,
@@ -182,7 +178,7 @@ class Planner(object):
                                     {'ifalias': lo['alias'], 'state': lo['admin_state']}))
             if ns is not None:
                 self.record_change({'type': 'node', 'name': node.name}, 'mark',
-                              lo['alias'], self.lab.mark)
+                                   lo['alias'], self.lab.mark)
         self.plan_addresses(node.name, 'lo', 'lo in node %s' % node.name, node.loopback,
                             lo['addresses'], keep=LOOPBACK_DEFAULTS,
                             ref={'type': 'node', 'name': node.name}, fresh=ns is None)

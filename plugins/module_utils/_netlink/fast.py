@@ -45,6 +45,7 @@ KERNEL_PROTOCOLS = (1, 2, 9)
 # protocol number that marks the routes this collection adds
 ROUTE_PROTOCOL = 118
 
+
 class FastSession(Session):
     """An engine Session whose sockets are opened from inside the namespace:
     a raw rtnetlink socket for the bulk requests (_topology_rtnl) and, for
