@@ -254,7 +254,11 @@ ports:
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, plan_delete, public
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
+    other_kind,
+    plan_delete,
+    public,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
@@ -274,8 +278,7 @@ def converge(run):
     probe = wanted_end(params, BOND)
     now = run.read(probe.netns, probe.name, 'netns')
     if now is not None and now['kind'] != 'bond':
-        raise EngineError('%s exists but is a %s, not a bond; it is left alone. Delete it or '
-                          'choose another name.' % (probe.label, now['kind'] or 'device'))
+        raise other_kind(probe.name, probe.netns, now, 'bond')
     if params['state'] == 'absent':
         before = {'link': public(now, BOND), 'ports': []}
         if now is not None:

@@ -218,7 +218,9 @@ options:
         description: How long learned MAC addresses are kept, in seconds.
         type: float
       vlan_filtering:
-        description: VLAN filtering (needs a kernel with bridge VLAN filtering).
+        description:
+          - VLAN filtering. V(true) needs a kernel with bridge VLAN filtering;
+            V(false) is what a kernel without it does, and succeeds there.
         type: bool
       vlan_protocol:
         description: VLAN protocol the bridge filters on.
@@ -360,7 +362,8 @@ options:
       ports:
         description:
           - Ports of a bond or team, interfaces of its node (for example veth
-            ends).
+            ends). Other kinds cannot take ports and refuse the option
+            (bridge ports are endpoints with O(links[].endpoints[].bridge)).
         type: list
         elements: str
         default: []

@@ -174,8 +174,8 @@ class LinkRun(object):
             try:
                 if self.session(netns).get_msg(name=name) is not None:
                     found.append(where(netns))
-            except NetlinkFailure:
-                continue
+            except (NetlinkFailure, OSError):
+                continue  # removed meanwhile, or not yet a namespace (being made)
         return found
 
     def expect(self, wanted, master_spec=None):

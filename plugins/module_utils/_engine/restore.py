@@ -92,7 +92,7 @@ def _other_end(session, state):
     if state['link_netnsid'] is None:
         netns, other_session = session.netns, session
     else:
-        netns = _namespace_of(session, state['link_netnsid'])
+        netns = namespace_of(session, state['link_netnsid'])
         if netns is False:
             return None
         other_session = _session_in(session, netns)
@@ -111,7 +111,7 @@ def _session_in(session, netns):
     return Session(netns)
 
 
-def _namespace_of(session, nsid):
+def namespace_of(session, nsid):
     """The namespace name (None: the root namespace) that this session's
     namespace knows under nsid; False if none of them."""
     for netns in [None] + list_namespaces():

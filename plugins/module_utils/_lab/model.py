@@ -403,6 +403,7 @@ def _add_veth(lab, bridges, params, field):
         raise InputError('%s.endpoints: a veth link has exactly two endpoints (%d given)'
                          % (field, len(endpoints)))
     _no_single_options(params, field, 'veth')
+    _no_ports(params, field, 'veth')
     first, second = [_endpoint(lab, bridges, ep, '%s.endpoints[%d]' % (field, pos))
                      for pos, ep in enumerate(endpoints)]
     first.peer, second.peer = second, first
@@ -421,6 +422,15 @@ def _no_single_options(params, field, kind):
                              % (field, key, kind))
 
 
+def _no_ports(params, field, kind):
+    """Only masters take ports; the kernel would refuse the rest while
+    applying (EOPNOTSUPP), so say it here, before anything changes."""
+    if params.get('ports'):
+        raise InputError('%s.ports: a %s cannot take ports (only bond and teamd links can; '
+                         'a bridge takes its ports through an endpoint\'s bridge:)'
+                         % (field, kind))
+
+
 def _add_device(lab, params, field):
     kind = params['kind']
     if params.get('endpoints'):
@@ -433,6 +443,7 @@ def _add_device(lab, params, field):
                   kind, field)
     _common(iface, params, field)
     if kind in STACKED_KINDS:
+        _no_ports(params, field, kind)
         _stacked(lab, iface, params, field)
     elif kind == 'bond':
         _bond(lab, iface, params, field)

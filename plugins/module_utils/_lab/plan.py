@@ -42,14 +42,13 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
     Wanted,
+    a_kind,
     differences,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
-    netns_path,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import netns_path
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
     plan_routes,
@@ -219,11 +218,12 @@ class Planner(object):
 
     def recreate_reason(self, iface, now):
         if now['kind'] != iface.kind and not (iface.kind == 'teamd' and now['kind'] == 'team'):
-            return 'it is a %s, not a %s' % (now['kind'] or 'device without kind', iface.kind)
+            return 'it is %s, not %s' % (a_kind(now['kind']), a_kind(iface.kind))
         if iface.kind == 'teamd' and self.daemon(iface).applied() != iface.teamd_config:
             return 'its teamd configuration differs'
         if iface.kind == 'veth' and not self.paired(iface, now):
-            return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
+            return 'its peer is not %s in node %s%s' % (iface.peer.name, iface.peer.node,
+                                                        self.peer_place(iface, now))
         if iface.parent is not None and not self.on_parent(iface, now):
             return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
         if iface.kind in ('macvlan', 'macvtap'):
@@ -246,6 +246,23 @@ class Planner(object):
         if now['link_index'] != other['index'] or other['link_index'] != now['index']:
             return False
         return self.same_netns(iface.node, now['link_netnsid'], peer.node)
+
+    def peer_place(self, iface, now):
+        """' but NAME in namespace X' when the peer of a veth end is found in
+        a namespace that was read (the end names it by index and netnsid)."""
+        session = self.session(iface.node)
+        own = self.netns_of(iface.node)
+        for netns, ns in sorted(self.current.items(), key=lambda item: str(item[0])):
+            if ns is None:
+                continue
+            if (netns == own) != (now['link_netnsid'] is None):
+                continue
+            if netns != own and session.nsid_of(netns) != now['link_netnsid']:
+                continue
+            for name, view in ns['links'].items():
+                if view['index'] == now['link_index']:
+                    return ' but %s in %s' % (name, _where(netns))
+        return ''
 
     def same_netns(self, node_name, netnsid, other_node):
         """Does the netnsid a link reports (seen from its node) name the
@@ -381,7 +398,7 @@ class Planner(object):
     def create_device(self, iface):
         session = self.session(iface.node)
         args = self._create_args(iface)
-        args.update(iface.spec.kernel_args(iface.options))
+        args.update(iface.spec.create_args(iface.options))
         text = 'create %s' % iface.label()
         if iface.options:
             text += ' with %s' % describe(iface.options)

@@ -33,6 +33,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     list_namespaces,
     nla,
     nla_dict,
+    open_namespace,
     read_sysctl,
     where,
 )
@@ -124,8 +125,9 @@ class FastSession(Session):
     def nsid_of(self, netns):
         # only ids are kept: "none yet" changes when a link first joins the two
         if self._nsids.get(netns) is None:
-            path = '/proc/self/ns/net' if netns is None else netns_path(netns)
-            fd = os.open(path, os.O_RDONLY)
+            fd = open_namespace(netns)
+            if fd is None:
+                return None
             try:
                 self._nsids[netns] = self.raw('reading a namespace id', rtnl.nsid, fd)
             finally:
