@@ -395,16 +395,24 @@ def test_arp_interval_on_a_bond_running_miimon_is_refused(namespaces):
 def test_check_mode_diff_shows_what_the_ports_keep(namespaces):
     ns, peer = namespaces(2)
     veth_ports(ns, peer, ['p1', 'p2'])
-    subprocess.check_call(['ip', '-n', ns, 'link', 'set', 'p1', 'mtu', '1400'])
+    subprocess.check_call(['ip', '-n', ns, 'addr', 'add', '10.61.0.5/24', 'dev', 'p2'])
     args = {'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
-            'ports': [{'name': 'p1', 'prio': 3, 'queue_id': 1}, {'name': 'p2'}]}
+            'mtu': 1400, 'ports': [{'name': 'p1', 'prio': 3, 'queue_id': 1}, {'name': 'p2'}]}
     apply_exactly(args)
     predicted = run_module('bond', dict(args, miimon=200), check=True, diff=True)
     made = run_module('bond', dict(args, miimon=200), diff=True)
     assert predicted['diff']['after'] == made['diff']['after']
     assert predicted['diff']['before']['ports'] == predicted['diff']['after']['ports']
-    p1 = [p for p in predicted['diff']['after']['ports'] if p['name'] == 'p1'][0]
-    assert (p1['port_options'], p1['mtu']) == ({'prio': 3, 'queue_id': 1}, 1400)
+    after = dict((p['name'], p) for p in predicted['diff']['after']['ports'])
+    assert (after['p1']['port_options'], after['p1']['mtu']) == ({'prio': 3, 'queue_id': 1},
+                                                                 1400)
+    assert after['p2']['addresses'] == ['10.61.0.5/24']
+    # ports that join take the bond's MTU and the kernel's default port settings
+    fresh = dict(args, name='bond1', ports=[{'name': 'p3'}])
+    veth_ports(ns, peer, ['p3'])
+    predicted = run_module('bond', fresh, check=True, diff=True)
+    made = run_module('bond', fresh, diff=True)
+    assert predicted['diff']['after']['ports'] == made['diff']['after']['ports']
 
 
 @GUEST

@@ -39,10 +39,13 @@ class EngineError(Exception):
 
 
 class Step(object):
-    def __init__(self, text, do, undo=None):
+    def __init__(self, text, do, undo=None, undo_text=None):
         self.text = text
         self.do = do
         self.undo = undo
+        # what the undo brings back, where "undone: <text>" would not say
+        # (the undo of a delete is a restore)
+        self.undo_text = undo_text
 
 
 class Plan(object):
@@ -52,8 +55,8 @@ class Plan(object):
         self.steps = []
         self.warnings = []
 
-    def add(self, text, do, undo=None):
-        self.steps.append(Step(text, do, undo))
+    def add(self, text, do, undo=None, undo_text=None):
+        self.steps.append(Step(text, do, undo, undo_text))
 
     @property
     def actions(self):
@@ -77,7 +80,7 @@ class Plan(object):
                 continue
             try:
                 previous.undo()
-                undone.append(previous.text)
+                undone.append(previous.undo_text or previous.text)
             except (NetlinkFailure, EngineError, OSError) as undo_err:
                 not_undone.append('%s (%s)' % (previous.text, undo_err))
         msg = 'step "%s" failed: %s' % (step.text, err)
@@ -268,12 +271,13 @@ def delete_link(session, name):
     session.call('deleting link %s' % name, 'link', 'del', index=session.index(name))
 
 
-def plan_delete(plan, session, state, guard, reason=None):
+def plan_delete(plan, session, state, guard, reason=None, undo=None, undo_text=None):
+    """A delete step; `undo` (a re-create's) brings the link back."""
     guard.check(session.netns, state, 'delete')
     text = 'delete %s %s in %s' % (state['kind'] or 'link', state['name'], where(session.netns))
     if reason:
         text += ' (%s)' % reason
-    plan.add(text, lambda: delete_link(session, state['name']))
+    plan.add(text, lambda: delete_link(session, state['name']), undo, undo_text)
 
 
 def _link_kwargs(attrs, only=None):
