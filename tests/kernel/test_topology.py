@@ -500,3 +500,27 @@ def test_topology_bond_does_not_take_a_port_of_a_foreign_bridge(lab):
     refused = lab.run(**with_bond)
     assert refused.get('failed') and 'brx' in refused['msg'], refused
     assert ip(h, 'link', 'show', 'eth0')[0]['master'] == 'brx'
+
+
+@pytest.mark.guest_kernel
+def test_failed_bond_recreate_restores_the_old_bond(lab):
+    h, description = bond_lab(lab, {'mode': 'active-backup', 'options': {'miimon': 100}},
+                              ports=[{'name': 'eth0', 'prio': 4}])
+    assert lab.run(**description).get('failed') is None
+    before = [ip(h, 'link', 'show', name)[0] for name in ('bond0', 'eth0', 'eth1')]
+    # the re-created bond is to take eth1 too, which a macvlan holds (EBUSY)
+    subprocess.check_call(['ip', '-n', h, 'link', 'add', 'mvx', 'link', 'eth1',
+                           'type', 'macvlan'])
+    description['links'][2]['mode'] = 'balance-tlb'
+    description['links'][2]['ports'].append('eth1')
+    failed = lab.run(**description)
+    assert failed.get('failed') and 'restored bond bond0' in failed['msg'], failed
+    after = [ip(h, 'link', 'show', name)[0] for name in ('bond0', 'eth0', 'eth1')]
+    bond = after[0]['linkinfo']['info_data']
+    assert (bond['mode'], bond['miimon']) == ('active-backup', 100)
+    assert [a['local'] for a in ip(h, 'addr', 'show', 'bond0')[0]['addr_info']
+            if a['family'] == 'inet'] == ['10.7.0.1']
+    for old, new in zip(before, after):
+        assert (new.get('master'), 'UP' in new['flags'], new.get('ifalias'), new['mtu']) == \
+            (old.get('master'), 'UP' in old['flags'], old.get('ifalias'), old['mtu'])
+    assert slave_data(h, 'eth0')['prio'] == 4

@@ -85,13 +85,13 @@ class Planner(object):
 
     # -- helpers --------------------------------------------------------------
     def add(self, phase, text, do, undo=None):
-        self.steps[phase].append((text, do, undo))
+        self.steps[phase].append((text, do, undo, None))
 
     def plan(self):
         result = Plan()
         for phase in PHASES:
-            for text, do, undo in self.steps[phase]:
-                result.add(text, do, undo)
+            for text, do, undo, undo_text in self.steps[phase]:
+                result.add(text, do, undo, undo_text)
         result.warnings = self.warnings
         return result
 
@@ -191,7 +191,8 @@ class Planner(object):
                 '%s.name: %s exists in node %s but is not part of lab %r (%s); it is '
                 'left alone. Delete it or choose another name.'
                 % (iface.field, iface.name, iface.node, self.lab.name, reason))
-        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason))
+        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason),
+                         restore=self.bond_restore(iface, now) if iface.kind == 'bond' else None)
         self.fresh.add(iface.key)
         self.report.recreated.append(dict(iface_ref(iface), reason=reason))
         if iface.peer is not None and iface.peer.key not in self.fresh:
@@ -221,6 +222,30 @@ class Planner(object):
             return bond_rules.in_place_refusal(
                 [o.name for o in changed], self.bond_ports_now(iface), now['admin_state'])
         return None
+
+    def bond_restore(self, iface, now):
+        """(undo, text) that bring a bond deleted for a re-create back as it
+        was read, should a later step fail."""
+        links = self.reading(iface.node)['links']
+        mode = iface.spec.current(now['data']).get('mode')
+        primary = now['data'].get('IFLA_BOND_PRIMARY')
+        snapshot = {
+            'state': now,
+            'options': bond_rules.carried_options(iface.spec.current(now['data']), mode),
+            'primary': next((v['name'] for v in links.values() if v['index'] == primary), '')
+            if primary else '',
+            'ports': [(view['name'], bond_rules.kept_port_options(view['port_data'], mode),
+                       view['admin_state'])
+                      for view in sorted(links.values(), key=lambda v: v['index'])
+                      if view['master'] == iface.name],
+        }
+        session = self.session(iface.node)
+
+        def undo():
+            session.forget_indexes()  # the name now means another link
+            bond_rules.restore_bond(session, snapshot)
+            self.kernel.forget_indexes()
+        return undo, bond_rules.describe_restore(iface.label(), snapshot)
 
     def bond_ports_now(self, iface):
         ns = self.reading(iface.node)
@@ -515,8 +540,14 @@ class Planner(object):
                 if down_first:
                     # a bond takes only ports that are down (EPERM otherwise)
                     session.raw(text, rtnl.set_link, index, up=False)
-                session.raw(text, rtnl.set_link, index,
-                            master=session.index(target) if target else 0)
+                try:
+                    session.raw(text, rtnl.set_link, index,
+                                master=session.index(target) if target else 0)
+                except NetlinkFailure:
+                    if down_first and was == 'up':
+                        # refused: the step leaves the link as it found it
+                        session.raw(text, rtnl.set_link, index, up=True)
+                    raise
                 if up_after:
                     session.raw(text, rtnl.set_link, index, up=True)
             return run
@@ -634,7 +665,7 @@ class Planner(object):
                                         'dst': _route_view(now)['dst']})
             self.steps['route'].insert(0, (text, self._route(session, 'del', key, None, None),
                                            self._route(session, 'add', key, now['via'],
-                                                       now['dev'])))
+                                                       now['dev']), None))
 
     @staticmethod
     def _route(session, command, key, via, dev):
@@ -708,7 +739,7 @@ class Planner(object):
                                             else 'link', 'kind': view['kind'],
                                             'node': node_name, 'name': name})
 
-    def delete_link(self, node_name, view, label, netns=False):
+    def delete_link(self, node_name, view, label, netns=False, restore=None):
         if netns is False:
             session = self.session(node_name)
         else:
@@ -729,7 +760,8 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        self.add('remove', 'delete %s' % label, run)
+        undo, undo_text = restore or (None, None)
+        self.steps['remove'].append(('delete %s' % label, run, undo, undo_text))
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):
