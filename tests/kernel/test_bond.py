@@ -383,7 +383,9 @@ def test_arp_interval_on_a_bond_running_miimon_is_refused(namespaces):
         assert 'set miimon: 0' in refused['msg']
     assert (info(ns)['miimon'], info(ns)['arp_interval']) == (100, 0), 'nothing changed'
     # said explicitly, the switch is made
-    made = apply_exactly(dict(switch, miimon=0, updelay=0))
+    assert 'updelay: leave it out when miimon is set to 0' in \
+        run_module('bond', dict(switch, miimon=0, updelay=0))['msg']
+    made = apply_exactly(dict(switch, miimon=0))
     assert made['changed']
     assert (info(ns)['miimon'], info(ns)['arp_interval']) == (0, 300)
     # and the other way round

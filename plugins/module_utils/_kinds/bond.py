@@ -112,6 +112,11 @@ def check_settings(settings, current_miimon=None):
     miimon = clean['miimon'] if clean.get('miimon') is not None else current_miimon
     for name in ('updelay', 'downdelay', 'peer_notify_delay'):
         _check_delay(name, clean.get(name), miimon)
+        if clean.get('miimon') == 0 and clean.get(name) is not None and current_miimon:
+            # sent after miimon=0, even 0 is refused (EPERM); it then reads 0
+            raise validate.InputError('%s: leave it out when miimon is set to 0: the kernel '
+                                      'refuses delays without MII monitoring (and reads '
+                                      'them as 0)' % name)
     return clean
 
 

@@ -182,3 +182,10 @@ def test_port_settings_kept_by_a_recreate():
     assert _bond.kept_port_options(data, 'balance-xor') == {}, 'prio only where it is used'
     assert _bond.kept_port_options({'IFLA_BOND_SLAVE_QUEUE_ID': 2}, '802.3ad') == \
         {'queue_id': 2}
+
+
+def test_delays_are_left_out_when_mii_monitoring_is_turned_off():
+    with pytest.raises(InputError, match='updelay: leave it out when miimon is set to 0'):
+        _bond.check_settings({'miimon': 0, 'updelay': 0}, current_miimon=100)
+    assert _bond.check_settings({'miimon': 0, 'updelay': 0}, current_miimon=0)['updelay'] == 0
+    assert _bond.check_settings({'miimon': 0}, current_miimon=100) == {'miimon': 0}
