@@ -356,8 +356,7 @@ team:
 import json
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     CREATE_ATTRS,
     LINK_ATTRS,
@@ -717,7 +716,7 @@ def running_config_if_readable(daemon):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(**TEAMD_SPEC),
         supports_check_mode=True,
     )

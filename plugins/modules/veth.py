@@ -136,8 +136,7 @@ peer:
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     plan_delete,
@@ -276,7 +275,7 @@ def refuse_foreign_peer(run, link, peer, link_now, peer_now):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(
             peer=dict(type='dict', options=PEER_OPTIONS),
         ),

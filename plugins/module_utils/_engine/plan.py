@@ -23,6 +23,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     collateral_text,
     dying_with,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import (
+    Removal,
+    rebuildable,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     where,
@@ -42,13 +46,16 @@ CREATE_ATTRS = ('mtu', 'mac_address', 'txqueuelen')
 
 
 class Step(object):
-    def __init__(self, text, do, undo=None, undo_text=None):
+    def __init__(self, text, do, undo=None):
         self.text = text
         self.do = do
         self.undo = undo
-        # what the undo brings back, where "undone: <text>" would not say
-        # (the undo of a delete is a restore)
-        self.undo_text = undo_text
+
+
+def undone_with_its_object():
+    """The undo of a step that changes an object this plan creates (a sysctl
+    of a new namespace or of a new link): the undo of that creation, which
+    runs later, takes the change with it."""
 
 
 class Plan(object):
@@ -59,8 +66,8 @@ class Plan(object):
         self.warnings = []
         self.applied = []
 
-    def add(self, text, do, undo=None, undo_text=None):
-        self.steps.append(Step(text, do, undo, undo_text))
+    def add(self, text, do, undo=None):
+        self.steps.append(Step(text, do, undo))
 
     @property
     def actions(self):
@@ -84,6 +91,8 @@ class Plan(object):
         undone, not_undone = self.undo_applied()
         if undone:
             msg += '; undone: %s' % '; '.join(undone)
+        elif not not_undone:
+            msg += '; nothing to undo (no earlier step had run)'
         if not_undone:
             msg += '; could not undo: %s' % '; '.join(not_undone)
         failure = EngineError(msg)
@@ -98,7 +107,7 @@ class Plan(object):
                 continue
             try:
                 previous.undo()
-                undone.append(previous.undo_text or previous.text)
+                undone.append(previous.text)
             except (NetlinkFailure, EngineError, OSError) as undo_err:
                 not_undone.append('%s (%s)' % (previous.text, undo_err))
         self.applied = []
@@ -245,13 +254,11 @@ def delete_link(session, name):
     session.call('deleting link %s' % name, 'link', 'del', index=session.index(name))
 
 
-def plan_delete(plan, session, state, guard, reason=None, pair=False, undo=None,
-                undo_text=None):
+def plan_delete(plan, session, state, guard, reason=None, pair=False):
     """Delete a link. What the kernel deletes with it (a veth peer, links
     stacked on it) is named in the step and vetted by the guard; with
     pair=True the task names a veth pair, so the deleted end's own peer is
-    named too (the lock-out guard still applies to it). `undo` (a
-    re-create's) brings the link back; undo_text says what it restored."""
+    named too (the lock-out guard still applies to it)."""
     view = dict(state, netns=session.netns)
     found = dying_with(guard.host, links=[(session.netns, state['index'])])
     guard.vet(Touch(view, DELETE))
@@ -263,7 +270,13 @@ def plan_delete(plan, session, state, guard, reason=None, pair=False, undo=None,
     if reason:
         text += ' (%s)' % reason
     text += collateral_text(found)
-    plan.add(text, lambda: delete_link(session, state['name']), undo, undo_text)
+    if not rebuildable(state):
+        plan.add(text, lambda: delete_link(session, state['name']))
+        return found
+    # a later step that fails brings the link back (see _engine/restore.py)
+    removal = Removal(session, state['name'])
+    plan.add(text, lambda: removal.delete(lambda: delete_link(session, state['name'])),
+             removal.restore)
     return found
 
 
@@ -281,7 +294,8 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
     name, label = wanted.name, wanted.label
     if fresh and wanted.attrs.get('alias'):
         plan.add('set alias=%s on %s' % (wanted.attrs['alias'], label),
-                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}))
+                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}),
+                 undone_with_its_object)
     if not fresh:
         diff = differences(wanted, state)
         link_changes = dict((o, wanted.attrs[o]) for o, _kw in LINK_ATTRS if o in diff)
@@ -310,11 +324,13 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             old = master_spec.current(current['port_data'], port=True)
             old = dict((k, old[k]) for k in changes if k in old)
             plan.add('set port %s on %s' % (_describe(changes), label),
-                     _port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
+                     port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
                                   master_spec),
-                     _port_setter(session, name, label, master_spec.kernel_args(old, port=True),
+                     port_setter(session, name, label, master_spec.kernel_args(old, port=True),
                                   master_spec)
-                     if old else None)
+                     # none old: the port joins this master now, and leaving
+                     # it again (the undo of the attach) drops the settings
+                     if old else undone_with_its_object)
     _plan_addresses(plan, session, wanted, current, guard, state)
     if wanted.admin_state is not None and current['admin_state'] != wanted.admin_state:
         if wanted.admin_state == 'down':
@@ -335,13 +351,19 @@ def _plan_master(plan, session, wanted, state, guard):
     else:
         text = 'release %s from %s' % (label, old_master)
 
-    def attach(master_name):
+    def attach(master_name, admin_state=None):
         def run():
             index = session.index(master_name) if master_name else 0
             session.call('setting master of %s' % label, 'link', 'set',
                          index=session.index(wanted.name), master=index)
+            if admin_state:
+                session.call('restoring the state of %s' % label, 'link', 'set',
+                             index=session.index(wanted.name), state=admin_state)
         return run
-    plan.add(text, attach(wanted.master), attach(old_master))
+    # the undo puts the admin state back too: a bond opens its ports when it
+    # takes them and closes them when it lets them go
+    plan.add(text, attach(wanted.master),
+             attach(old_master, state['admin_state'] if state else None))
 
 
 def _plan_addresses(plan, session, wanted, current, guard, state):
@@ -361,13 +383,18 @@ def _plan_addresses(plan, session, wanted, current, guard, state):
         if cidr not in current['addresses']:
             plan.add('add address %s to %s' % (cidr, label),
                      _address(session, wanted.name, label, 'add', cidr),
-                     _address(session, wanted.name, label, 'del', cidr))
+                     _address(session, wanted.name, label, 'del', cidr, gone_ok=True))
 
 
-def _address(session, name, label, command, cidr):
+def _address(session, name, label, command, cidr, gone_ok=False):
+    """gone_ok: removing an address the kernel already dropped is done (a
+    link taken down loses its IPv6 addresses, so undoing "bring up" before
+    "add address" leaves nothing to remove)."""
     address, prefix = cidr.split('/')
 
     def run():
+        if gone_ok and cidr not in session.addresses(session.index(name)):
+            return
         session.call('%s address %s on %s' % ('adding' if command == 'add' else 'removing',
                                               cidr, label),
                      'addr', command, index=session.index(name), address=address,
@@ -383,7 +410,7 @@ def _setter(session, name, label, kwargs, kind=None):
     return run
 
 
-def _port_setter(session, name, label, kwargs, master_spec=None):
+def port_setter(session, name, label, kwargs, master_spec=None):
     slave_kind = getattr(master_spec, 'port_slave_kind', None)
     if slave_kind:
         return _slave_data_setter(session, name, label, kwargs, master_spec)

@@ -18,10 +18,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Wanted,
-    _slave_data_setter,
     carry_over,
     plan_delete,
     plan_link,
+    port_setter,
     predicted,
     public,
 )
@@ -31,6 +31,45 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
 INT_MAX = 2 ** 31 - 1
 DEFAULT_MODE = 'balance-rr'
 SETTINGS = [option.name for option in BOND.options]
+
+# The bond settings as module options: the bond module's argument spec, and
+# the types the topology checks a bond link's `options` against.
+BOND_OPTIONS = dict(
+    mode=dict(type='str', choices=['balance-rr', 'active-backup', 'balance-xor',
+                                   'broadcast', '802.3ad', 'balance-tlb',
+                                   'balance-alb']),
+    miimon=dict(type='int'),
+    updelay=dict(type='int'),
+    downdelay=dict(type='int'),
+    peer_notify_delay=dict(type='int'),
+    use_carrier=dict(type='bool'),
+    arp_interval=dict(type='int'),
+    arp_ip_target=dict(type='list', elements='str'),
+    arp_validate=dict(type='str', choices=['none', 'active', 'backup', 'all', 'filter',
+                                           'filter_active', 'filter_backup']),
+    arp_all_targets=dict(type='str', choices=['any', 'all']),
+    arp_missed_max=dict(type='int'),
+    primary=dict(type='str'),
+    primary_reselect=dict(type='str', choices=['always', 'better', 'failure']),
+    active_port=dict(type='str'),
+    fail_over_mac=dict(type='str', choices=['none', 'active', 'follow']),
+    xmit_hash_policy=dict(type='str', choices=['layer2', 'layer2+3', 'layer3+4',
+                                               'encap2+3', 'encap3+4', 'vlan+srcmac']),
+    lacp_rate=dict(type='str', choices=['slow', 'fast']),
+    lacp_active=dict(type='bool'),
+    ad_select=dict(type='str', choices=['stable', 'bandwidth', 'count']),
+    ad_actor_sys_prio=dict(type='int'),
+    ad_actor_system=dict(type='str'),
+    ad_user_port_key=dict(type='int', no_log=False),
+    min_links=dict(type='int'),
+    num_grat_arp=dict(type='int'),
+    num_unsol_na=dict(type='int'),
+    resend_igmp=dict(type='int'),
+    packets_per_port=dict(type='int'),
+    tlb_dynamic_lb=dict(type='bool'),
+    all_ports_active=dict(type='bool'),
+    lp_interval=dict(type='int'),
+)
 
 AB_TLB_ALB = ('active-backup', 'balance-tlb', 'balance-alb')
 LACP = ('802.3ad',)
@@ -296,9 +335,8 @@ class BondPlanner(object):
         self._plan_named('active_port', 'IFLA_BOND_ACTIVE_SLAVE', 'bond_active_slave')
 
     def _plan_recreate_delete(self, current, enslaved, blocked):
-        """Delete the bond for a re-create. Its undo restores it as it was:
-        settings, attributes, addresses, ports (with their port settings and
-        admin state), primary and admin state.
+        """Delete the bond for a re-create; its undo (_engine/restore.py)
+        brings it back as it was, ports and port settings included.
 
         Why not build the new bond first under a temporary name and swap:
         a port belongs to one bond at a time, so the ports leave the old bond
@@ -307,21 +345,8 @@ class BondPlanner(object):
         6.1 refuses to rename a link that is up). Restoring from what was
         read covers every step that can fail, the enslaving of a port the
         kernel refuses included."""
-        snapshot = self._snapshot(current, enslaved)
         plan_delete(self.run.plan, self.session, current, self.run.guard,
-                    reason='recreate: ' + blocked,
-                    undo=lambda: restore_bond(self.session, snapshot),
-                    undo_text=describe_restore(self.bond.label, snapshot))
-
-    def _snapshot(self, current, enslaved):
-        mode = BOND.current(current['data']).get('mode')
-        return {
-            'state': current,
-            'options': carried_options(BOND.current(current['data']), mode),
-            'primary': self.current_named('IFLA_BOND_PRIMARY'),
-            'ports': [(link['name'], kept_port_options(link['port_data'], mode),
-                       link['admin_state']) for link in enslaved],
-        }
+                    reason='recreate: ' + blocked)
 
     def _carry_over(self, old, ports):
         """The new bond keeps the old one's settings that fit its mode."""
@@ -507,45 +532,5 @@ def reattach(session, bond, name, port_options, admin_state):
     _set(session, name, label, state='down')
     _master_setter(session, name, label, bond)()
     if port_options:
-        _slave_data_setter(session, name, label, BOND.kernel_args(port_options, port=True),
-                           BOND)()
+        port_setter(session, name, label, BOND.kernel_args(port_options, port=True), BOND)()
     _set(session, name, label, state=admin_state)
-
-
-def restore_bond(session, snapshot):
-    """Bring back a bond deleted for a re-create, as the snapshot read it."""
-    state = snapshot['state']
-    name = state['name']
-    label = 'bond %s in %s' % (name, where(session.netns))
-    args = BOND.kernel_args(snapshot['options'])
-    for option, keyword in (('mtu', 'mtu'), ('mac_address', 'address'),
-                            ('txqueuelen', 'txqlen')):
-        if state.get(option) is not None:
-            args[keyword] = state[option]
-    session.call('restoring %s' % label, 'link', 'add', ifname=name, kind='bond', **args)
-    if state['alias']:
-        _set(session, name, label, ifalias=state['alias'])
-    for port in snapshot['ports']:
-        reattach(session, name, *port)
-    for cidr in state['addresses']:
-        address, prefix = cidr.split('/')
-        session.call('restoring address %s on %s' % (cidr, label), 'addr', 'add',
-                     index=session.index(name), address=address, prefixlen=int(prefix))
-    if snapshot['primary']:
-        _set(session, name, label, kind='bond', bond_primary=session.index(snapshot['primary']))
-    if state['admin_state'] == 'up':
-        _set(session, name, label, state='up')
-
-
-def describe_restore(label, snapshot):
-    """What the undo of a re-create's delete brings back, for the result."""
-    state = snapshot['state']
-    parts = ['with its settings']
-    if state['addresses']:
-        parts.append('addresses ' + ', '.join(state['addresses']))
-    if snapshot['ports']:
-        parts.append('ports ' + ', '.join(port[0] for port in snapshot['ports']))
-    if snapshot['primary']:
-        parts.append('primary ' + snapshot['primary'])
-    parts.append(state['admin_state'])
-    return 'restored %s (%s)' % (label, '; '.join(parts))

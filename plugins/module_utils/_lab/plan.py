@@ -42,11 +42,13 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
     Wanted,
-    _slave_data_setter,
     differences,
+    port_setter,
+    undone_with_its_object,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
@@ -213,8 +215,7 @@ class Planner(object):
                 '%s.name: %s exists in node %s but is not part of lab %r (%s); it is '
                 'left alone. Delete it or choose another name.'
                 % (iface.field, iface.name, iface.node, self.lab.name, reason))
-        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason),
-                         restore=self.bond_restore(iface, now) if iface.kind == 'bond' else None)
+        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason))
         self.fresh.add(iface.key)
         self.report.recreated.append(dict(iface_ref(iface), reason=reason))
         if iface.peer is not None and iface.peer.key not in self.fresh:
@@ -244,30 +245,6 @@ class Planner(object):
             return bond_rules.in_place_refusal(
                 [o.name for o in changed], self.bond_ports_now(iface), now['admin_state'])
         return None
-
-    def bond_restore(self, iface, now):
-        """(undo, text) that bring a bond deleted for a re-create back as it
-        was read, should a later step fail."""
-        links = self.reading(iface.node)['links']
-        mode = iface.spec.current(now['data']).get('mode')
-        primary = now['data'].get('IFLA_BOND_PRIMARY')
-        snapshot = {
-            'state': now,
-            'options': bond_rules.carried_options(iface.spec.current(now['data']), mode),
-            'primary': next((v['name'] for v in links.values() if v['index'] == primary), '')
-            if primary else '',
-            'ports': [(view['name'], bond_rules.kept_port_options(view['port_data'], mode),
-                       view['admin_state'])
-                      for view in sorted(links.values(), key=lambda v: v['index'])
-                      if view['master'] == iface.name],
-        }
-        session = self.session(iface.node)
-
-        def undo():
-            session.forget_indexes()  # the name now means another link
-            bond_rules.restore_bond(session, snapshot)
-            self.kernel.forget_indexes()
-        return undo, bond_rules.describe_restore(iface.label(), snapshot)
 
     def bond_ports_now(self, iface):
         ns = self.reading(iface.node)
@@ -479,7 +456,7 @@ class Planner(object):
                 self.guard.vet(Touch(now, ENSLAVE, master=wanted.master))
             self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
                               bond=self._is_bond(iface.node, wanted.master),
-                              was=now['admin_state'],
+                              was_up=now['admin_state'] == 'up',
                               old_bond=self._kind_now(iface.node, now['master']) == 'bond')
         self.plan_port_options(iface, None if 'master' in diff else now)
         purge = wanted.purge_addresses
@@ -519,9 +496,9 @@ class Planner(object):
             return
         session, label = self.session(iface.node), iface.label()
         self.add('enslave', 'set port %s on %s' % (describe(changes), label),
-                 _slave_data_setter(session, iface.name, label,
+                 port_setter(session, iface.name, label,
                                     BOND.kernel_args(changes, port=True), BOND),
-                 _slave_data_setter(session, iface.name, label,
+                 port_setter(session, iface.name, label,
                                     BOND.kernel_args(old, port=True), BOND) if old else None)
 
     def record_change(self, ref, field, have, want):
@@ -552,18 +529,19 @@ class Planner(object):
                  self._set_link(iface.node, iface.name, text,
                                 dict(iface.spec.kernel_args(old), kind=kind)))
 
-    def plan_enslave(self, node_name, name, master, old_master, bond=False, was='down',
+    def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False,
                      old_bond=False):
-        """Attach to (or release from) a master. The undo puts the link back
-        as it was: with its old master, and up if it was (leaving a bond
-        takes a port down)."""
+        """was_up: the port's admin state before the run, which the undo
+        restores (a bond takes ports down first and closes them when it
+        releases them); old_bond: the old master is a bond, which takes the
+        port back only down."""
         session = self.session(node_name)
         if master:
             text = 'attach %s to %s in node %s' % (name, master, node_name)
         else:
             text = 'release %s from %s in node %s' % (name, old_master, node_name)
 
-        def attach(target, down_first, up_after=False):
+        def attach(target, down_first, up_after):
             def run():
                 index = session.index(name)
                 if down_first:
@@ -573,15 +551,14 @@ class Planner(object):
                     session.raw(text, rtnl.set_link, index,
                                 master=session.index(target) if target else 0)
                 except NetlinkFailure:
-                    if down_first and was == 'up':
-                        # refused: the step leaves the link as it found it
+                    if down_first and was_up:  # not left down by a refused attach
                         session.raw(text, rtnl.set_link, index, up=True)
                     raise
                 if up_after:
                     session.raw(text, rtnl.set_link, index, up=True)
             return run
-        self.add('enslave', text, attach(master, bond),
-                 attach(old_master or '', old_bond, up_after=was == 'up'))
+        self.add('enslave', text, attach(master, bond, False),
+                 attach(old_master or '', old_bond, was_up))
 
     # -- addresses --------------------------------------------------------------
     def plan_addresses(self, node_name, name, label, wanted, have, purge=False, keep=(),
@@ -679,7 +656,7 @@ class Planner(object):
                                             else 'link', 'kind': view['kind'],
                                             'node': node_name, 'name': name})
 
-    def delete_link(self, node_name, view, label, netns=False, restore=None):
+    def delete_link(self, node_name, view, label, netns=False):
         if netns is False:
             session = self.session(node_name)
         else:
@@ -701,8 +678,9 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        undo, undo_text = restore or (None, None)
-        self.steps['remove'].append(('delete %s' % label, run, undo, undo_text))
+        # a later step that fails brings the link back (see _engine/restore.py)
+        removal = Removal(session, name, forget=self.kernel.forget_indexes)
+        self.add('remove', 'delete %s' % label, lambda: removal.delete(run), removal.restore)
 
     def vet_collateral(self, links=(), namespaces=()):
         """What the kernel deletes along with these links or namespaces, vetted

@@ -14,6 +14,7 @@ import ipaddress
 import os
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     NETNS_DIR,
     create_named,
@@ -116,6 +117,7 @@ def read_sysctl(path):
 
 
 def write_sysctl(path, value):
+    faults.os_error('writing %s' % path)
     with open(path, 'w') as handle:
         handle.write(str(value))
 
@@ -175,7 +177,11 @@ class Session(object):
 
     def call(self, what, method, *args, **kwargs):
         """Run one pyroute2 request, translating kernel errors."""
+        reads = args and args[0] in ('dump', 'get')
+        fault = None if reads else faults.injected(what)
         try:
+            if fault is not None:
+                raise NetlinkError(faults.FAULT_ERRNO, fault)
             return getattr(self.ipr, method)(*args, **kwargs)
         except NetlinkError as err:
             if 'namespace' not in what:
