@@ -218,8 +218,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 
-PORT_SETTINGS = ('cost', 'priority', 'hairpin', 'isolated', 'learning', 'flooding',
-                 'mcast_flood', 'bcast_flood')
+PORT_SETTINGS = [option.name for option in BRIDGE.port_options]
 BRIDGE_SETTINGS = [option.name for option in BRIDGE.options]
 
 VLAN_OPTIONS = dict(
@@ -228,31 +227,10 @@ VLAN_OPTIONS = dict(
     untagged=dict(type='bool', default=False),
 )
 PORT_OPTIONS = dict(
+    BRIDGE.argument_spec(port=True),
     name=dict(type='str', required=True),
-    cost=dict(type='int'),
-    priority=dict(type='int'),
-    hairpin=dict(type='bool'),
-    isolated=dict(type='bool'),
-    learning=dict(type='bool'),
-    flooding=dict(type='bool'),
-    mcast_flood=dict(type='bool'),
-    bcast_flood=dict(type='bool'),
     vlans=dict(type='list', elements='dict', options=VLAN_OPTIONS),
 )
-
-
-def check_bridge_settings(params):
-    """Ranges the kernel enforces, checked before anything changes."""
-    stp_on = params.get('stp')
-    for option, low, high in (('forward_delay', 2, 30), ('hello_time', 1, 10),
-                              ('max_age', 6, 40)):
-        if stp_on and params.get(option) is not None:
-            validate.int_range(params[option], option, low, high, ' s')
-    validate.int_range(params.get('priority'), 'priority', 0, 65535)
-    validate.int_range(params.get('default_pvid'), 'default_pvid', 0, 4094)
-    if params.get('ageing_time') is not None:
-        validate.int_range(params['ageing_time'], 'ageing_time', 0, 1000000, ' s')
-    validate.int_range(params.get('group_fwd_mask'), 'group_fwd_mask', 0, 0xFFFF)
 
 
 def parse_vlans(vlans, field):
@@ -289,7 +267,7 @@ def wanted_ports(params, bridge):
         if name == bridge.name:
             raise validate.InputError('%s.name: a bridge cannot be its own port' % field)
         seen.add(name)
-        validate.int_range(port.get('priority'), field + '.priority', 0, 63)
+        BRIDGE.clean(port, lambda option, field=field: '%s.%s' % (field, option), port=True)
         wanted = Wanted(name, bridge.netns, None, master=bridge.name,
                         port_options=dict((k, port.get(k)) for k in PORT_SETTINGS))
         wanted.vlans = parse_vlans(port['vlans'], field + '.vlans') \
@@ -406,10 +384,14 @@ def port_views(run, bridge, names):
 
 def converge(run):
     params = run.module.params
-    check_bridge_settings(params)
     options = dict((name, params.get(name)) for name in BRIDGE_SETTINGS)
     bridge = wanted_end(params, BRIDGE, options=options)
     bridge_now = run.read(bridge.netns, bridge.name, 'netns')
+    if params['state'] == 'present':
+        # the kernel's rules, on what the bridge will have (STP timers are
+        # checked while STP runs, also when it was turned on earlier)
+        is_bridge = bridge_now is not None and bridge_now['kind'] == 'bridge'
+        BRIDGE.check(options, current=BRIDGE.current(bridge_now['data']) if is_bridge else {})
     if bridge_now and params.get('ageing_time') is not None and \
             BRIDGE.options_by_name['ageing_time'].unreadable(bridge_now['data']):
         run.module.warn('ageing_time: an STP topology change is in progress on %s, and '
@@ -448,18 +430,7 @@ def converge(run):
 def main():
     module = AnsibleModule(
         argument_spec=link_argument_spec(
-            stp=dict(type='bool'),
-            priority=dict(type='int'),
-            forward_delay=dict(type='float'),
-            hello_time=dict(type='float'),
-            max_age=dict(type='float'),
-            ageing_time=dict(type='float'),
-            vlan_filtering=dict(type='bool'),
-            vlan_protocol=dict(type='str', choices=['802.1Q', '802.1ad']),
-            default_pvid=dict(type='int'),
-            mcast_snooping=dict(type='bool'),
-            mcast_querier=dict(type='bool'),
-            group_fwd_mask=dict(type='int'),
+            BRIDGE.argument_spec(),
             ports=dict(type='list', elements='dict', default=[], options=PORT_OPTIONS),
             purge_ports=dict(type='bool', default=False),
         ),

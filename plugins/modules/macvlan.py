@@ -122,7 +122,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
 
 def converge(run):
     options = lower.macvlan_settings(run.module.params)
-    lower.converge(run, MACVLAN, options, recreate_reason=lower.macvlan_recreate)
+    lower.converge(run, MACVLAN, options)
 
 
 def main():

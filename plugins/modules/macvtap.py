@@ -139,7 +139,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
 
 def converge(run):
     options = lower.macvlan_settings(run.module.params)
-    lower.converge(run, MACVTAP, options, recreate_reason=lower.macvlan_recreate, tap=True)
+    lower.converge(run, MACVTAP, options, tap=True)
 
 
 def main():

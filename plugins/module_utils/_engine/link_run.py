@@ -58,9 +58,13 @@ LINK_OPTIONS = dict(
 )
 
 
-def link_argument_spec(**extra):
-    """The common link options merged with a module's own (one place)."""
+def link_argument_spec(*kind_specs, **extra):
+    """The common link options merged with a module's own (one place):
+    argument specs made by kind specs (KindSpec.argument_spec()), then
+    options given by name."""
     spec = copy.deepcopy(LINK_OPTIONS)
+    for kind_spec in kind_specs:
+        spec.update(copy.deepcopy(kind_spec))
     spec.update(extra)
     return spec
 

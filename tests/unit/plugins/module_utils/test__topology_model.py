@@ -148,3 +148,46 @@ def test_impairment_units():
         impairment({'delay': 'soon'}, 'f')
     with pytest.raises(InputError, match='f.jitter: needs a delay'):
         impairment({'jitter': '1ms'}, 'f')
+
+
+# --- kind options are checked by the kind spec, as the modules check them ----
+
+def bond(**extra):
+    return dict({'kind': 'bond', 'node': 'r1', 'name': 'b'}, **extra)
+
+
+def test_a_bad_choice_names_the_field_and_the_choices():
+    message = error(nodes=NODES, links=[bond(options={'xmit_hash_policy': 'bogus'})])
+    assert message.startswith("links[0].options.xmit_hash_policy: 'bogus' is not")
+    assert 'layer2, layer3+4' in message
+    assert error(nodes=NODES, links=[bond(mode='fast')]).startswith("links[0].mode: 'fast'")
+
+
+def test_bond_options_that_do_not_fit_the_mode_are_refused():
+    assert error(nodes=NODES, links=[bond(mode='balance-rr', options={'lacp_rate': 'fast'})]) \
+        == 'links[0].options.lacp_rate is only used in mode 802.3ad, not in mode balance-rr'
+    assert error(nodes=NODES, links=[bond(mode='802.3ad', options={'arp_interval': 100})]) \
+        .startswith('links[0].options.arp_interval: ARP monitoring is not available')
+    assert 'exclude each other' in error(nodes=NODES, links=[
+        bond(options={'miimon': 100, 'arp_interval': 100})])
+    assert 'links[0].options.arp_missed_max: 0 is out of range' in error(
+        nodes=NODES, links=[bond(options={'arp_missed_max': 0})])
+
+
+def test_kind_option_types_are_strict():
+    assert error(nodes=NODES, links=[bond(options={'miimon': '100'})]) == \
+        "links[0].options.miimon: '100' is a str; expected an int"
+    assert error(nodes=NODES, links=[bond(options={'use_carrier': 1})]) == \
+        'links[0].options.use_carrier: 1 is an int; expected a bool'
+
+
+@pytest.mark.parametrize('settings, field', [
+    ({'stp': True, 'forward_delay': 1.0}, 'forward_delay: 1.0 s is out of range'),
+    ({'stp': True, 'hello_time': 11.0}, 'hello_time: 11.0 s is out of range'),
+    ({'stp': True, 'max_age': 41.0}, 'max_age: 41.0 s is out of range'),
+    ({'ageing_time': -1.0}, 'ageing_time: -1.0 s is out of range'),
+    ({'priority': 70000}, 'priority: 70000 is out of range'),
+])
+def test_bridge_ranges_are_the_modules(settings, field):
+    assert error(nodes=NODES, bridges=[dict({'name': 'br0', 'node': 'r1'}, **settings)]) \
+        .startswith('bridges[0].' + field)
