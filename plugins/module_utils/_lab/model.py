@@ -460,7 +460,7 @@ def _kind_options(iface, params, field):
     kernel's state is not known yet: rules that need it are checked again
     by the planner (Planner.check_options)."""
     options = dict(params.get('options') or {})
-    iface.spec.unknown(options, iface.field_of)
+    iface.spec.unknown(options, lambda name: '%s.options.%s' % (field, name))
     if params.get('mode') is not None:
         if 'mode' not in iface.spec.options_by_name:
             raise InputError('%s.mode: a %s link has no mode' % (field, iface.kind))

@@ -191,3 +191,31 @@ def test_kind_option_types_are_strict():
 def test_bridge_ranges_are_the_modules(settings, field):
     assert error(nodes=NODES, bridges=[dict({'name': 'br0', 'node': 'r1'}, **settings)]) \
         .startswith('bridges[0].' + field)
+
+
+def test_a_dummy_is_a_device_in_a_node_and_may_be_a_port():
+    model = lab(nodes=NODES, bridges=[{'name': 'br0', 'node': 'r1'}], links=[
+        bond(ports=['d1']),
+        {'kind': 'dummy', 'node': 'r1', 'name': 'd0', 'bridge': 'br0', 'mtu': 9000,
+         'addresses': ['10.0.0.1/32']},
+        {'kind': 'dummy', 'node': 'r1', 'name': 'd1'}])
+    # plain devices are created first: they may be ports of what follows
+    assert list(model.ifaces) == [('r1', 'br0'), ('r1', 'd0'), ('r1', 'd1'), ('r1', 'b')]
+    d0 = model.ifaces[('r1', 'd0')]
+    assert (d0.master, d0.attrs, d0.addresses) == ('br0', {'mtu': 9000}, ['10.0.0.1/32'])
+    assert model.ifaces[('r1', 'd1')].master == 'b'
+    assert error(nodes=NODES, links=[{'kind': 'dummy', 'node': 'r1', 'name': 'd',
+                                      'options': {'mode': 'x'}}]) == \
+        'links[0].options.mode: not a dummy option; known: none'
+    assert error(nodes=NODES, links=[{'kind': 'dummy', 'node': 'r1', 'name': 'd',
+                                      'parent': 'eth0'}]) == \
+        'links[0].parent: a dummy link has no parent'
+    assert error(nodes=NODES, links=[{'kind': 'dummy', 'node': 'r1', 'name': 'd',
+                                      'bridge': 'br9'}]) == \
+        "links[0].bridge: unknown bridge 'br9' in node 'r1' (not in bridges)"
+
+
+def test_an_ipvlan_takes_its_parents_mac():
+    assert error(nodes=NODES, links=[{'kind': 'ipvlan', 'node': 'r1', 'name': 'i',
+                                      'parent': 'eth0', 'mac_address': '02:00:00:00:00:01'}]) \
+        == "links[0].mac_address: an ipvlan always uses its parent's MAC address"
