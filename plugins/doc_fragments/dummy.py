@@ -11,6 +11,7 @@ class ModuleDocFragment(object):
     # its own: a dummy link is configured with the common link options
     # (vnet.linux.link). What the kind needs is said once, here.
     DOCUMENTATION = r'''
+options: {}
 notes:
   - A dummy link has no kind options; it takes the common link settings
     (MTU, MAC address, addresses, admin state, master, alias, queue length).

@@ -342,7 +342,7 @@ options:
         description:
           - Further kind options, with the names, types, choices, ranges and
             mode rules of the kind's module, checked by the same code (the
-            kind spec): M(vnet.linux.bond) (for example C(miimon),
+            kind spec), for M(vnet.linux.bond) (for example C(miimon),
             C(xmit_hash_policy)), M(vnet.linux.macvlan) and
             M(vnet.linux.macvtap) (C(bcqueuelen), C(source_macs)),
             M(vnet.linux.ipvlan) and M(vnet.linux.ipvtap) (C(flags)). A
