@@ -306,7 +306,6 @@ class KindSpec(object):
                 result.append(option)
         return result
 
-
     def recreate_reason(self, wanted, data):
         """Why the link must be re-created to take `wanted` (None: every
         change can be made in place)."""
