@@ -107,7 +107,8 @@ class Option(object):
     """
 
     def __init__(self, name, nla, units=None, recreate=False, unreadable=None, low=None,
-                 high=None, modes=None, inert=None, misfit=None, clean=None, no_log=None):
+                 high=None, modes=None, inert=None, misfit=None, clean=None, no_log=None,
+                 unset=None):
         units = units or INT
         self.name = name
         self.nla = nla
@@ -126,6 +127,9 @@ class Option(object):
         self.misfit = misfit or '%s is only used in mode {modes}, not in mode %s'
         self.clean = clean
         self.no_log = no_log
+        # the value the kernel reports when the option was never set, and
+        # refuses to be given (a read quirk)
+        self.unset = unset
 
     def argument(self):
         """This option's entry in a module's argument spec."""
@@ -304,6 +308,21 @@ class KindSpec(object):
                 continue
             if data.get(option.nla) != option.to_kernel(value):
                 result.append(option)
+        return result
+
+    def described(self, values):
+        """Option values read from the kernel (current()) as a description
+        gives them back so that it can be applied again: without values the
+        kernel reports for "not set", and only the options that fit the
+        link's mode (the kernel reports the defaults of the others, and
+        refuses them when given)."""
+        mode = values.get('mode') or self.default_mode
+        result = {}
+        for name, value in values.items():
+            option = self.options_by_name[name]
+            if value == option.unset or (mode is not None and not option.fits(mode, value)):
+                continue
+            result[name] = value
         return result
 
     def recreate_reason(self, wanted, data):
@@ -628,7 +647,7 @@ BOND = NestedKindSpec(
         Option('ad_actor_sys_prio', 'IFLA_BOND_AD_ACTOR_SYS_PRIO', low=1, high=65535,
                modes=LACP),
         Option('ad_actor_system', 'IFLA_BOND_AD_ACTOR_SYSTEM', TEXT, modes=LACP,
-               clean=validate.mac_address),
+               clean=validate.mac_address, unset='00:00:00:00:00:00'),
         Option('ad_user_port_key', 'IFLA_BOND_AD_USER_PORT_KEY', low=0, high=1023,
                modes=LACP, no_log=False),
         Option('tlb_dynamic_lb', 'IFLA_BOND_TLB_DYNAMIC_LB', FLAG,

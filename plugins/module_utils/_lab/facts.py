@@ -147,7 +147,7 @@ def _iface_entry(node, view, reading):
                  view['index'])), 'counters': view['counters'], 'alias': view['alias']}
     spec = by_netlink_kind(kind)
     if spec is not None:
-        entry['options'] = spec.current(view['data'])
+        entry['options'] = spec.described(spec.current(view['data']))
     return entry
 
 

@@ -133,3 +133,21 @@ def test_registry_lookups():
     assert _kinds.spec_of('vxlan').options == []
     assert _kinds.link_kinds()[0] == 'veth'
     assert 'dummy' in _kinds.link_kinds() and 'bridge' not in _kinds.link_kinds()
+
+
+def test_a_reading_is_described_so_that_it_applies_again():
+    """topology_facts renders kind options with described(): a bond in
+    active-backup reports LACP and hash defaults the kernel would refuse to
+    be given in that mode, and the zero MAC for an unset actor system."""
+    read = {'mode': 'active-backup', 'miimon': 100, 'lacp_rate': 'slow',
+            'xmit_hash_policy': 'layer2', 'ad_actor_system': '00:00:00:00:00:00',
+            'arp_interval': 0, 'arp_ip_target': []}
+    described = _kinds.BOND.described(read)
+    assert described == {'mode': 'active-backup', 'miimon': 100, 'arp_interval': 0,
+                         'arp_ip_target': []}
+    assert _kinds.BOND.check(described, current={}) == described
+    lacp = _kinds.BOND.described(dict(read, mode='802.3ad'))
+    assert 'arp_interval' not in lacp and lacp['lacp_rate'] == 'slow'
+    assert 'ad_actor_system' not in lacp
+    assert _kinds.BOND.check(lacp, current={})
+    assert _kinds.MACVLAN.described({'mode': 'bridge', 'source_macs': []}) == {'mode': 'bridge'}
