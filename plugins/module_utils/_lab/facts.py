@@ -292,7 +292,10 @@ def render(scope, lab=None):
 
 def _common(iface):
     out = {'name': iface['name']}
-    for key in ('mtu', 'mac_address'):
+    spec = KINDS.get(iface['kind'])
+    # a kind that takes its parent's MAC (ipvlan) is not given one
+    keys = ('mtu',) if spec is not None and spec.fixed_mac else ('mtu', 'mac_address')
+    for key in keys:
         if iface.get(key) is not None:
             out[key] = iface[key]
     if iface['addresses']:
