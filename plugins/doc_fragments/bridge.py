@@ -35,9 +35,13 @@ options:
     type: float
   vlan_filtering:
     description:
-      - VLAN filtering (802.1Q aware bridge). Needs a kernel built with
-        C(CONFIG_BRIDGE_VLAN_FILTERING); the run fails clearly if the kernel
-        does not take it.
+      - VLAN filtering (802.1Q aware bridge). V(true) needs a kernel built
+        with C(CONFIG_BRIDGE_VLAN_FILTERING); the run fails clearly if the
+        kernel does not take it.
+      - V(false) is what a kernel without VLAN filtering does, so it succeeds
+        there (no request is sent, since such a kernel refuses the setting even
+        to turn filtering off), and a bridge saved by
+        M(vnet.linux.topology_facts) can be built again on the same kernel.
     type: bool
   vlan_protocol:
     description: VLAN protocol the bridge filters on.

@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.bond
+  - vnet.linux.safety
 options:
   recreate:
     description:
@@ -154,11 +155,14 @@ ports:
       port_options: {queue_id: 0, prio: 10}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, plan_delete, public
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
+    other_kind,
+    plan_delete,
+    public,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
@@ -174,8 +178,7 @@ def converge(run):
     probe = wanted_end(params, BOND)
     now = run.read(probe.netns, probe.name, 'netns')
     if now is not None and now['kind'] != 'bond':
-        raise EngineError('%s exists but is a %s, not a bond; it is left alone. Delete it or '
-                          'choose another name.' % (probe.label, now['kind'] or 'device'))
+        raise other_kind(probe.name, probe.netns, now, 'bond')
     if params['state'] == 'absent':
         before = {'link': public(now, BOND), 'ports': []}
         if now is not None:
@@ -213,14 +216,12 @@ def converge(run):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(
-            BOND.argument_spec(),
             recreate=dict(type='bool', default=False),
-            primary=dict(type='str'),
-            active_port=dict(type='str'),
             ports=dict(type='list', elements='dict', default=[], options=PORT_OPTIONS),
             purge_ports=dict(type='bool', default=False),
+            **bond_rules.BOND_OPTIONS
         ),
         supports_check_mode=True,
     )

@@ -25,6 +25,7 @@ extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.dummy
+  - vnet.linux.safety
 seealso:
   - module: vnet.linux.bridge
   - module: vnet.linux.bond
@@ -77,8 +78,7 @@ link:
     options: {}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
     converge_device,
@@ -88,8 +88,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import DUM
 
 
 def main():
-    module = AnsibleModule(argument_spec=link_argument_spec(DUMMY.argument_spec()),
-                           supports_check_mode=True)
+    module = StrictModule(argument_spec=link_argument_spec(DUMMY.argument_spec()),
+                          supports_check_mode=True)
     LinkRun(module).run(lambda run: converge_device(run, DUMMY))
 
 

@@ -24,7 +24,12 @@ description:
     remove anything unmarked.
   - O(state=absent) removes the whole lab, the marked links outside its
     namespaces first, then its namespaces (which takes every link inside
-    with them).
+    with them). What the kernel deletes along with them outside the lab (a
+    veth peer in another namespace, a link stacked on a lab link) is listed
+    in the plan, and refused when the lab does not own it unless
+    O(allow_collateral=true).
+  - Runs of the same lab on one host wait for each other (O(lock_timeout));
+    runs of different labs go on in parallel.
   - Namespaces are created in-process (unshare and a bind mount, as
     C(ip netns add) does) and each namespace gets one netlink socket, so a
     lab of hundreds of nodes builds in about a second.
@@ -33,6 +38,8 @@ description:
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
+extends_documentation_fragment:
+  - vnet.linux.safety
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -80,6 +87,32 @@ options:
         be done (the kernel silently ignored a setting).
     type: bool
     default: true
+  allow_disruptive:
+    description:
+      - In the root namespace, the links carrying a default route or the SSH
+        connection of the task are protected. Deleting them (also as the
+        collateral of another deletion, such as the veth peer of a lab link),
+        or enslaving them, is refused unless this is C(true).
+    type: bool
+    default: false
+  allow_port_takeover:
+    description:
+      - A described link that is already the port of a master the lab does
+        not own (a bridge, bond or team of someone else) is not moved to the
+        lab's master unless this is C(true).
+    type: bool
+    default: false
+  report:
+    description:
+      - How much of the plan the result lists. C(full) returns RV(actions)
+        and RV(plan) (every step and every object). C(summary) returns only
+        RV(summary) (counts), which keeps the result small for big labs, since
+        Ansible carries and handles every element of the lists.
+      - C(auto) is C(full) for a plan of at most 1000 steps, in check mode,
+        in diff mode and with C(-v); C(summary) otherwise.
+    type: str
+    choices: [auto, full, summary]
+    default: auto
   nodes:
     description:
       - The nodes of the lab. Each node is a named network namespace (as in
@@ -90,8 +123,8 @@ options:
     suboptions:
       name:
         description:
-          - Name of the node and of its namespace (1 to 15 bytes, no C(/), no
-            whitespace, not C(.) or C(..)).
+          - Name of the node and of its namespace (1 to 255 bytes, no C(/),
+            no whitespace, not C(.) or C(..)).
         type: str
         required: true
       external:
@@ -99,6 +132,9 @@ options:
           - The namespace exists already and is not the lab's. The lab uses it
             (puts links in it, adds routes) but never creates, marks or
             removes it.
+          - A namespace that exists but is not marked as the lab's is refused
+            as a node unless this is C(true). A lab never adopts a namespace
+            it did not create (it would remove it with O(state=absent)).
         type: bool
         default: false
       root:
@@ -334,7 +370,8 @@ options:
       ports:
         description:
           - Ports of a bond or team, interfaces of its node (for example veth
-            ends).
+            ends). Other kinds cannot take ports and refuse the option
+            (bridge ports are endpoints with O(links[].endpoints[].bridge)).
         type: list
         elements: str
         default: []
@@ -455,7 +492,7 @@ RETURN = r'''
 actions:
   description: The ordered steps the run made (in check mode, would make). A
     real run's list equals the check-mode list for the same state.
-  returned: always
+  returned: with the full report (O(report))
   type: list
   elements: str
   sample:
@@ -466,7 +503,7 @@ actions:
     - mark and bring up veth eth0 in node r1
 plan:
   description: What the run does to which object, as structured lists.
-  returned: always
+  returned: with the full report (O(report))
   type: dict
   contains:
     added:
@@ -488,6 +525,29 @@ plan:
       description: Marked objects removed (prune, state=absent).
       type: list
       elements: dict
+summary:
+  description: How many steps the run made (would make in check mode), and
+    how many objects it added, changed, re-created and removed (the lengths
+    of RV(actions) and of the lists in RV(plan)).
+  returned: always
+  type: dict
+  contains:
+    steps:
+      description: Number of steps.
+      type: int
+    added:
+      description: Number of objects created.
+      type: int
+    changed:
+      description: Number of objects changed in place.
+      type: int
+    recreated:
+      description: Number of objects re-created.
+      type: int
+    removed:
+      description: Number of objects removed.
+      type: int
+  sample: {steps: 5, added: 3, changed: 0, recreated: 0, removed: 0}
 timing:
   description:
     - Seconds the module spent per stage (validate, read, plan, apply,
@@ -505,8 +565,7 @@ peak_memory_mb:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._lab.run import (
     TOPOLOGY_SPEC,
     run_topology,
@@ -514,7 +573,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.run import (
 
 
 def main():
-    module = AnsibleModule(argument_spec=TOPOLOGY_SPEC, supports_check_mode=True)
+    module = StrictModule(argument_spec=TOPOLOGY_SPEC, supports_check_mode=True)
     run_topology(module)
 
 

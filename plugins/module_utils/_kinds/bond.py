@@ -30,6 +30,12 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
 DEFAULT_MODE = BOND.default_mode
 SETTINGS = [option.name for option in BOND.options]
 
+# The bond settings as module options: the bond module's argument spec (the
+# kind spec's options and the two that name ports), and the types the
+# topology checks a bond link's `options` against.
+BOND_OPTIONS = dict(BOND.argument_spec(), primary=dict(type='str'),
+                    active_port=dict(type='str'))
+
 # Bond settings that are not kind options (they name ports) and the modes
 # they are used in; the kind options' modes are in the spec.
 NAMED_MODES = {'primary': AB_TLB_ALB, 'active_port': AB_TLB_ALB, 'ports[].prio': AB_TLB_ALB}

@@ -24,6 +24,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     carry_over,
     delete_link,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -180,9 +181,7 @@ def converge(run, spec, options, tap=False):
                                   % spec.kind)
     now = run.read(wanted.netns, wanted.name, 'netns')
     if now is not None and now['kind'] != spec.kind:
-        raise EngineError('%s exists but is a %s, not a %s; it is left alone. Delete it or '
-                          'choose another name.'
-                          % (wanted.label, now['kind'] or 'device', spec.kind))
+        raise other_kind(wanted.name, wanted.netns, now, spec.kind)
     node = TapNode(run, wanted, params) if tap else None
     if params['state'] == 'absent':
         return converge_absent(run, wanted, now, node)

@@ -19,8 +19,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     read_namespace,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX, lab_name
-from ansible_collections.vnet.linux.plugins.module_utils._lab.netem import user_view
-from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import route_view
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.netem import user_view
+from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import route_view
 
 # kinds a lab describes (as the kernel names them), from the kind specs
 MODELLED_KINDS = tuple(sorted(spec.netlink_kind for spec in KINDS.values() if spec.layout))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import strict, validate
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BRIDGE,
     VETH,
@@ -108,6 +108,11 @@ TOPOLOGY_SPEC = dict(
     state=dict(type='str', default='present', choices=['present', 'absent']),
     prune=dict(type='bool', default=False),
     verify=dict(type='bool', default=True),
+    allow_disruptive=dict(type='bool', default=False),
+    allow_port_takeover=dict(type='bool', default=False),
+    allow_collateral=dict(type='bool', default=False),
+    lock_timeout=dict(type='int', default=300),
+    report=dict(type='str', default='auto', choices=['auto', 'full', 'summary']),
     nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
     bridges=dict(type='list', elements='dict', default=[], options=BRIDGE_OPTIONS),
     links=dict(type='list', elements='dict', default=[], options=LINK_OPTIONS),
@@ -272,10 +277,11 @@ def _add_node(lab, params, field):
     sysctls = {}
     for key, value in (params.get('sysctls') or {}).items():
         try:
-            sysctls[key] = (sysctl_path(key), ' '.join(str(value).split()))
+            path = sysctl_path(key)
         except ValueError:
             raise InputError('%s.sysctls: %r is not a per-namespace sysctl (only '
                              'net.* keys are)' % (field, key))
+        sysctls[key] = (path, validate.sysctl_value(value, '%s.sysctls.%s' % (field, key)))
     loopback = validate.cidrs(params.get('loopback'), field + '.loopback')
     if loopback and (root or params.get('external')):
         raise InputError('%s.loopback: an external or root node is not the lab\'s; its lo '
@@ -396,6 +402,7 @@ def _add_veth(lab, bridges, params, field):
         raise InputError('%s.endpoints: a veth link has exactly two endpoints (%d given)'
                          % (field, len(endpoints)))
     _no_single_options(params, field, 'veth')
+    _no_ports(params, field, 'veth')
     first, second = [_endpoint(lab, bridges, ep, '%s.endpoints[%d]' % (field, pos))
                      for pos, ep in enumerate(endpoints)]
     first.peer, second.peer = second, first
@@ -412,6 +419,15 @@ def _no_single_options(params, field, kind):
         if params.get(key) is not None:
             raise InputError('%s.%s: not an option of a %s link (give it per endpoint)'
                              % (field, key, kind))
+
+
+def _no_ports(params, field, kind):
+    """Only masters take ports; the kernel would refuse the rest while
+    applying (EOPNOTSUPP), so say it here, before anything changes."""
+    if params.get('ports'):
+        raise InputError('%s.ports: a %s cannot take ports (only bond and teamd links can; '
+                         'a bridge takes its ports through their bridge: field)'
+                         % (field, kind))
 
 
 def _add_device(lab, bridges, params, field):
@@ -436,8 +452,8 @@ def _add_device(lab, bridges, params, field):
         raise InputError('%s.parent: a %s link has no parent' % (field, kind))
     if spec.layout == 'ports':
         _ports(iface, params, field)
-    elif params.get('ports'):
-        raise InputError('%s.ports: a %s link has no ports' % (field, kind))
+    else:
+        _no_ports(params, field, kind)
     if kind == 'teamd':
         _teamd(iface, params, field)
     else:
@@ -455,11 +471,29 @@ def _parent(lab, iface, params, field):
                     validate.interface_name(params['parent'], field + '.parent'))
 
 
+def kind_option_spec(kind):
+    """The argument spec the kind's own module gives these options: a link's
+    `options` are held to the same types (strict.typed). teamd's come from
+    its module's code, imported here, not at the top, so that labs without
+    teams do not pay for loading it."""
+    if kind == 'teamd':
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC
+        return TEAMD_SPEC
+    return spec_of(kind).argument_spec()
+
+
+def _typed_options(params, kind, field):
+    options = params.get('options') or {}
+    if not options:
+        return {}
+    return strict.typed(kind_option_spec(kind), options, field + '.options.')
+
+
 def _kind_options(iface, params, field):
     """The kind options (and mode) as the kind spec checks them. The
     kernel's state is not known yet: rules that need it are checked again
     by the planner (Planner.check_options)."""
-    options = dict(params.get('options') or {})
+    options = _typed_options(params, iface.kind, field)
     iface.spec.unknown(options, lambda name: '%s.options.%s' % (field, name))
     if params.get('mode') is not None:
         if 'mode' not in iface.spec.options_by_name:
@@ -479,7 +513,7 @@ def _teamd(iface, params, field):
                          % field)
     if params.get('mode') is not None:
         raise InputError('%s.mode: a team has a runner, not a mode' % field)
-    teamd_params = dict(params.get('options') or {})
+    teamd_params = _typed_options(params, 'teamd', field)
     runner = dict(teamd_params.pop('runner', None) or {})
     runner['name'] = params.get('runner') or runner.get('name') or 'roundrobin'
     teamd_params['runner'] = runner
