@@ -222,6 +222,8 @@ def test_an_ipvlan_takes_its_parents_mac():
     assert error(nodes=NODES, links=[{'kind': 'ipvlan', 'node': 'r1', 'name': 'i',
                                       'parent': 'eth0', 'mac_address': '02:00:00:00:00:01'}]) \
         == "links[0].mac_address: an ipvlan always uses its parent's MAC address"
+
+
 def test_node_names_are_namespace_names_of_up_to_255_bytes():
     cni = 'cni-6f1c2c4e-7d1a-4c0b-9a57-2f0e5d3b8c11'   # a container runtime's, 40 bytes
     model = lab(nodes=[{'name': cni}, {'name': 'n' * 255}],
