@@ -26,56 +26,9 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.bridge
   - vnet.linux.safety
 options:
-  stp:
-    description: Spanning tree protocol (kernel STP) on or off.
-    type: bool
-  priority:
-    description: Bridge priority for STP (0 to 65535; lower wins root election).
-    type: int
-  forward_delay:
-    description: STP forward delay in seconds (2 to 30 while STP is on).
-    type: float
-  hello_time:
-    description: STP hello time in seconds (1 to 10 while STP is on).
-    type: float
-  max_age:
-    description: STP max message age in seconds (6 to 40 while STP is on).
-    type: float
-  ageing_time:
-    description:
-      - How long learned MAC addresses are kept, in seconds (0 makes the bridge a hub).
-      - While STP has a topology change in progress the kernel reports the
-        forward delay instead of this value; it is then not compared (a
-        warning says so) and the next run converges it.
-    type: float
-  vlan_filtering:
-    description:
-      - VLAN filtering (802.1Q aware bridge). V(true) needs a kernel built
-        with C(CONFIG_BRIDGE_VLAN_FILTERING); the run fails clearly if the
-        kernel does not take it.
-      - V(false) is what a kernel without VLAN filtering does, so it succeeds
-        there (no request is sent, since such a kernel refuses the setting even
-        to turn filtering off), and a bridge saved by
-        M(vnet.linux.topology_facts) can be built again on the same kernel.
-    type: bool
-  vlan_protocol:
-    description: VLAN protocol the bridge filters on.
-    type: str
-    choices: [802.1Q, 802.1ad]
-  default_pvid:
-    description: PVID given to new ports (0 gives none), 0 to 4094.
-    type: int
-  mcast_snooping:
-    description: IGMP/MLD snooping.
-    type: bool
-  mcast_querier:
-    description: Act as IGMP/MLD querier.
-    type: bool
-  group_fwd_mask:
-    description: Bit mask of link-local group addresses (01:80:C2:00:00:0X) to forward.
-    type: int
   ports:
     description:
       - Interfaces to enslave to the bridge, with their port settings.
@@ -225,8 +178,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 
-PORT_SETTINGS = ('cost', 'priority', 'hairpin', 'isolated', 'learning', 'flooding',
-                 'mcast_flood', 'bcast_flood')
+PORT_SETTINGS = [option.name for option in BRIDGE.port_options]
 BRIDGE_SETTINGS = [option.name for option in BRIDGE.options]
 
 VLAN_OPTIONS = dict(
@@ -235,31 +187,10 @@ VLAN_OPTIONS = dict(
     untagged=dict(type='bool', default=False),
 )
 PORT_OPTIONS = dict(
+    BRIDGE.argument_spec(port=True),
     name=dict(type='str', required=True),
-    cost=dict(type='int'),
-    priority=dict(type='int'),
-    hairpin=dict(type='bool'),
-    isolated=dict(type='bool'),
-    learning=dict(type='bool'),
-    flooding=dict(type='bool'),
-    mcast_flood=dict(type='bool'),
-    bcast_flood=dict(type='bool'),
     vlans=dict(type='list', elements='dict', options=VLAN_OPTIONS),
 )
-
-
-def check_bridge_settings(params):
-    """Ranges the kernel enforces, checked before anything changes."""
-    stp_on = params.get('stp')
-    for option, low, high in (('forward_delay', 2, 30), ('hello_time', 1, 10),
-                              ('max_age', 6, 40)):
-        if stp_on and params.get(option) is not None:
-            validate.int_range(params[option], option, low, high, ' s')
-    validate.int_range(params.get('priority'), 'priority', 0, 65535)
-    validate.int_range(params.get('default_pvid'), 'default_pvid', 0, 4094)
-    if params.get('ageing_time') is not None:
-        validate.int_range(params['ageing_time'], 'ageing_time', 0, 1000000, ' s')
-    validate.int_range(params.get('group_fwd_mask'), 'group_fwd_mask', 0, 0xFFFF)
 
 
 def parse_vlans(vlans, field):
@@ -296,7 +227,7 @@ def wanted_ports(params, bridge):
         if name == bridge.name:
             raise validate.InputError('%s.name: a bridge cannot be its own port' % field)
         seen.add(name)
-        validate.int_range(port.get('priority'), field + '.priority', 0, 63)
+        BRIDGE.clean(port, lambda option, field=field: '%s.%s' % (field, option), port=True)
         wanted = Wanted(name, bridge.netns, None, master=bridge.name,
                         port_options=dict((k, port.get(k)) for k in PORT_SETTINGS))
         wanted.vlans = parse_vlans(port['vlans'], field + '.vlans') \
@@ -446,10 +377,14 @@ def port_views(run, bridge, names):
 
 def converge(run):
     params = run.module.params
-    check_bridge_settings(params)
     options = dict((name, params.get(name)) for name in BRIDGE_SETTINGS)
     bridge = wanted_end(params, BRIDGE, options=options)
     bridge_now = run.read(bridge.netns, bridge.name, 'netns')
+    if params['state'] == 'present':
+        # the kernel's rules, on what the bridge will have (STP timers are
+        # checked while STP runs, also when it was turned on earlier)
+        is_bridge = bridge_now is not None and bridge_now['kind'] == 'bridge'
+        BRIDGE.check(options, current=BRIDGE.current(bridge_now['data']) if is_bridge else {})
     if bridge_now and params.get('ageing_time') is not None and \
             BRIDGE.options_by_name['ageing_time'].unreadable(bridge_now['data']):
         run.module.warn('ageing_time: an STP topology change is in progress on %s, and '
@@ -489,18 +424,7 @@ def converge(run):
 def main():
     module = StrictModule(
         argument_spec=link_argument_spec(
-            stp=dict(type='bool'),
-            priority=dict(type='int'),
-            forward_delay=dict(type='float'),
-            hello_time=dict(type='float'),
-            max_age=dict(type='float'),
-            ageing_time=dict(type='float'),
-            vlan_filtering=dict(type='bool'),
-            vlan_protocol=dict(type='str', choices=['802.1Q', '802.1ad']),
-            default_pvid=dict(type='int'),
-            mcast_snooping=dict(type='bool'),
-            mcast_querier=dict(type='bool'),
-            group_fwd_mask=dict(type='int'),
+            BRIDGE.argument_spec(),
             ports=dict(type='list', elements='dict', default=[], options=PORT_OPTIONS),
             purge_ports=dict(type='bool', default=False),
         ),

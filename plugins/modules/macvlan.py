@@ -26,29 +26,7 @@ extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.safety
   - vnet.linux.lower
-options:
-  mode:
-    description:
-      - How macvlans on the same parent reach each other.
-      - C(private) never, C(vepa) through the external switch (hairpin),
-        C(bridge) directly, C(passthru) one macvlan takes the parent over,
-        C(source) accepts only frames from O(source_macs).
-      - Omit to keep the current mode (the kernel's default for a new one is C(vepa)).
-    type: str
-    choices: [private, vepa, bridge, passthru, source]
-  bcqueuelen:
-    description:
-      - Length of the queue for broadcast and multicast frames the parent
-        hands to its macvlans (the kernel uses the largest request among the
-        parent's macvlans).
-    type: int
-  source_macs:
-    description:
-      - With O(mode=source), the complete list of source MAC addresses the
-        macvlan accepts frames from (replaces the kernel's list; order does
-        not matter). An empty list removes them all.
-    type: list
-    elements: str
+  - vnet.linux.macvlan
 seealso:
   - module: vnet.linux.macvtap
   - module: vnet.linux.ipvlan
@@ -122,7 +100,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
 
 def converge(run):
     options = lower.macvlan_settings(run.module.params)
-    lower.converge(run, MACVLAN, options, recreate_reason=lower.macvlan_recreate)
+    lower.converge(run, MACVLAN, options)
 
 
 def main():

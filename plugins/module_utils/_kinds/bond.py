@@ -25,163 +25,48 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     predicted,
     public,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import AB_TLB_ALB, BOND
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import namespace_exists, where
 
-INT_MAX = 2 ** 31 - 1
-DEFAULT_MODE = 'balance-rr'
+DEFAULT_MODE = BOND.default_mode
 SETTINGS = [option.name for option in BOND.options]
 
-# The bond settings as module options: the bond module's argument spec, and
-# the types the topology checks a bond link's `options` against.
-BOND_OPTIONS = dict(
-    mode=dict(type='str', choices=['balance-rr', 'active-backup', 'balance-xor',
-                                   'broadcast', '802.3ad', 'balance-tlb',
-                                   'balance-alb']),
-    miimon=dict(type='int'),
-    updelay=dict(type='int'),
-    downdelay=dict(type='int'),
-    peer_notify_delay=dict(type='int'),
-    use_carrier=dict(type='bool'),
-    arp_interval=dict(type='int'),
-    arp_ip_target=dict(type='list', elements='str'),
-    arp_validate=dict(type='str', choices=['none', 'active', 'backup', 'all', 'filter',
-                                           'filter_active', 'filter_backup']),
-    arp_all_targets=dict(type='str', choices=['any', 'all']),
-    arp_missed_max=dict(type='int'),
-    primary=dict(type='str'),
-    primary_reselect=dict(type='str', choices=['always', 'better', 'failure']),
-    active_port=dict(type='str'),
-    fail_over_mac=dict(type='str', choices=['none', 'active', 'follow']),
-    xmit_hash_policy=dict(type='str', choices=['layer2', 'layer2+3', 'layer3+4',
-                                               'encap2+3', 'encap3+4', 'vlan+srcmac']),
-    lacp_rate=dict(type='str', choices=['slow', 'fast']),
-    lacp_active=dict(type='bool'),
-    ad_select=dict(type='str', choices=['stable', 'bandwidth', 'count']),
-    ad_actor_sys_prio=dict(type='int'),
-    ad_actor_system=dict(type='str'),
-    ad_user_port_key=dict(type='int', no_log=False),
-    min_links=dict(type='int'),
-    num_grat_arp=dict(type='int'),
-    num_unsol_na=dict(type='int'),
-    resend_igmp=dict(type='int'),
-    packets_per_port=dict(type='int'),
-    tlb_dynamic_lb=dict(type='bool'),
-    all_ports_active=dict(type='bool'),
-    lp_interval=dict(type='int'),
-)
+# The bond settings as module options: the bond module's argument spec (the
+# kind spec's options and the two that name ports), and the types the
+# topology checks a bond link's `options` against.
+BOND_OPTIONS = dict(BOND.argument_spec(), primary=dict(type='str'),
+                    active_port=dict(type='str'))
 
-AB_TLB_ALB = ('active-backup', 'balance-tlb', 'balance-alb')
-LACP = ('802.3ad',)
-# option -> the modes it is used in (anything else is refused)
-MODES_OF = {
-    'lacp_rate': LACP, 'lacp_active': LACP, 'ad_select': LACP,
-    'ad_actor_sys_prio': LACP, 'ad_actor_system': LACP, 'ad_user_port_key': LACP,
-    'primary': AB_TLB_ALB, 'active_port': AB_TLB_ALB, 'ports[].prio': AB_TLB_ALB,
-    'packets_per_port': ('balance-rr',),
-    'tlb_dynamic_lb': ('balance-tlb', 'balance-alb'),
-    'xmit_hash_policy': ('balance-xor', '802.3ad', 'balance-tlb', 'balance-alb'),
-}
-# ARP monitoring does not exist in these modes. The kernel refuses these
-# settings there whatever their value (EACCES, 'option not supported in
-# mode'); the target list and the any/all rule it takes but never uses, so
-# only values that would turn something on are refused.
-NO_ARP_MODES = ('802.3ad', 'balance-tlb', 'balance-alb')
-ARP_REFUSED = ('arp_interval', 'arp_validate', 'arp_missed_max')
-ARP_UNUSED = ('arp_ip_target', 'arp_all_targets')
-ARP_OPTIONS = ARP_REFUSED + ARP_UNUSED
+# Bond settings that are not kind options (they name ports) and the modes
+# they are used in; the kind options' modes are in the spec.
+NAMED_MODES = {'primary': AB_TLB_ALB, 'active_port': AB_TLB_ALB, 'ports[].prio': AB_TLB_ALB}
 # the kernel changes these only while the bond is down (EBUSY otherwise)
 NEEDS_DOWN = frozenset(['mode', 'lacp_rate', 'lacp_active', 'ad_select', 'tlb_dynamic_lb',
                         'ad_user_port_key'])
 # ... and these only while it has no ports (ENOTEMPTY otherwise)
 NEEDS_NO_PORTS = frozenset(['mode', 'fail_over_mac'])
 
-RANGES = {
-    'miimon': (0, INT_MAX), 'updelay': (0, INT_MAX), 'downdelay': (0, INT_MAX),
-    'peer_notify_delay': (0, 300000), 'arp_interval': (0, INT_MAX),
-    'arp_missed_max': (1, 255), 'resend_igmp': (0, 255), 'num_grat_arp': (0, 255),
-    'num_unsol_na': (0, 255), 'min_links': (0, INT_MAX), 'lp_interval': (1, INT_MAX),
-    'packets_per_port': (0, 65535), 'ad_actor_sys_prio': (1, 65535),
-    'ad_user_port_key': (0, 1023),
-}
-MAX_ARP_TARGETS = 16
-
-
-def _turns_on(value):
-    return value not in (None, [], (), 'any')
-
 
 def mode_misfits(mode, settings, ports=()):
-    """Messages for each given setting that does not fit `mode`."""
-    problems = []
-    for name, value in sorted(settings.items()):
-        if value is None:
-            continue
-        modes = MODES_OF.get(name)
-        if modes and mode not in modes:
+    """Messages for each given setting that does not fit `mode`: the kind
+    options (checked by the spec) and the settings that name ports."""
+    problems = BOND.mode_misfits(mode, settings)
+    named = dict((name, settings.get(name)) for name in ('primary', 'active_port'))
+    if any(port.get('prio') is not None for port in ports):
+        named['ports[].prio'] = True
+    for name, value in sorted(named.items()):
+        if value is not None and mode not in NAMED_MODES[name]:
             problems.append('%s is only used in mode %s, not in mode %s'
-                            % (name, ' / '.join(modes), mode))
-        if mode in NO_ARP_MODES and (name in ARP_REFUSED or
-                                     (name in ARP_UNUSED and _turns_on(value))):
-            problems.append('%s: ARP monitoring is not available in mode %s (use miimon)'
-                            % (name, mode))
-    if mode not in AB_TLB_ALB and any(port.get('prio') is not None for port in ports):
-        problems.append('ports[].prio is only used in mode %s, not in mode %s'
-                        % (' / '.join(AB_TLB_ALB), mode))
+                            % (name, ' / '.join(NAMED_MODES[name]), mode))
     return problems
 
 
 def check_settings(settings, current_miimon=None):
-    """Ranges and the rules between settings; returns cleaned settings."""
-    clean = dict(settings)
-    for name, (low, high) in RANGES.items():
-        validate.int_range(clean.get(name), name, low, high)
-    if clean.get('ad_actor_system') is not None:
-        clean['ad_actor_system'] = validate.mac_address(clean['ad_actor_system'],
-                                                        'ad_actor_system')
-    if clean.get('arp_ip_target') is not None:
-        clean['arp_ip_target'] = arp_targets(clean['arp_ip_target'])
-    if clean.get('miimon') and clean.get('arp_interval'):
-        raise validate.InputError('miimon and arp_interval: MII and ARP monitoring exclude '
-                                  'each other; set one of them to 0')
-    grat, unsol = clean.get('num_grat_arp'), clean.get('num_unsol_na')
-    if grat is not None and unsol is not None and grat != unsol:
-        raise validate.InputError('num_grat_arp and num_unsol_na are one kernel setting '
-                                  '(peer notifications); give one value')
-    miimon = clean['miimon'] if clean.get('miimon') is not None else current_miimon
-    for name in ('updelay', 'downdelay', 'peer_notify_delay'):
-        _check_delay(name, clean.get(name), miimon)
-        if clean.get('miimon') == 0 and clean.get(name) is not None and current_miimon:
-            # sent after miimon=0, even 0 is refused (EPERM); it then reads 0
-            raise validate.InputError('%s: leave it out when miimon is set to 0: the kernel '
-                                      'refuses delays without MII monitoring (and reads '
-                                      'them as 0)' % name)
+    """Ranges and the rules between settings (the spec's); returns cleaned
+    settings."""
+    clean = BOND.clean(settings)
+    BOND.check_rules(clean, None if current_miimon is None else {'miimon': current_miimon})
     return clean
-
-
-def _check_delay(name, value, miimon):
-    """The kernel keeps these as multiples of miimon and rounds down."""
-    if not value or miimon is None:
-        return
-    if miimon == 0:
-        raise validate.InputError('%s needs MII monitoring: set miimon (in ms) too' % name)
-    if value % miimon:
-        raise validate.InputError('%s: %d ms is not a multiple of miimon (%d ms); the kernel '
-                                  'would round it down' % (name, value, miimon))
-
-
-def arp_targets(values):
-    result = []
-    for pos, value in enumerate(values):
-        address = validate.ip_address(value, 'arp_ip_target[%d]' % pos)
-        if ':' in address:
-            raise validate.InputError('arp_ip_target[%d]: %s is not IPv4' % (pos, address))
-        if address in result:
-            raise validate.InputError('arp_ip_target: %s is listed twice' % address)
-        result.append(address)
-    if len(result) > MAX_ARP_TARGETS:
-        raise validate.InputError('arp_ip_target: at most %d targets' % MAX_ARP_TARGETS)
-    return result
 
 
 def carried_options(current, mode):
@@ -204,8 +89,7 @@ def check_ports(ports, bond_name):
         if port['name'] == bond_name:
             raise validate.InputError('%s.name: a bond cannot be its own port' % field)
         seen.add(port['name'])
-        validate.int_range(port.get('queue_id'), field + '.queue_id', 0, 65535)
-        validate.int_range(port.get('prio'), field + '.prio', -2 ** 31, INT_MAX)
+        BOND.clean(port, lambda name, field=field: '%s.%s' % (field, name), port=True)
 
 
 def blocked_by_ports(changed, port_names):

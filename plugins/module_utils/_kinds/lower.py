@@ -31,6 +31,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     public,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import wanted_end
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IPVLAN, MACVLAN
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import namespace_exists, where
 
 PARENT_OPTIONS = dict(
@@ -166,16 +167,16 @@ def parent_check(run, wanted, parent):
     return check
 
 
-def converge(run, spec, options, recreate_reason=None, tap=False):
+def converge(run, spec, options, tap=False):
     """The whole run of a lower-device module.
 
-    recreate_reason(current_options, wanted_options) -> text or None names
+    The spec's recreate_when(current_options, wanted_options) names
     kind-specific changes the kernel cannot make in place.
     """
     _nla.register()  # attribute maps pyroute2 lacks (idempotent)
     params = run.module.params
     wanted = wanted_end(params, spec, options=options)
-    if spec.kind in ('ipvlan', 'ipvtap') and wanted.attrs.get('mac_address'):
+    if spec.fixed_mac and wanted.attrs.get('mac_address'):
         raise validate.InputError('mac_address: an %s always uses its parent\'s MAC address'
                                   % spec.kind)
     now = run.read(wanted.netns, wanted.name, 'netns')
@@ -189,8 +190,8 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
     reason = None
     if now is not None and not on_parent(run, now, parent):
         reason = 'its parent is not %s' % parent.label
-    elif now is not None and recreate_reason is not None:
-        reason = recreate_reason(spec.current(now['data']), wanted.options)
+    elif now is not None and spec.recreate_when is not None:
+        reason = spec.recreate_when(spec.current(now['data']), wanted.options)
     if reason:
         plan_delete(run.plan, run.session(wanted.netns), now, run.guard,
                     reason='%s; the kernel cannot change that in place' % reason)
@@ -345,40 +346,16 @@ class TapNode(object):
 
 # --- kind-specific settings -----------------------------------------------
 
-MACVLAN_OPTIONS = dict(
-    mode=dict(type='str', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
-    bcqueuelen=dict(type='int'),
-    source_macs=dict(type='list', elements='str'),
-)
-IPVLAN_OPTIONS = dict(
-    mode=dict(type='str', choices=['l2', 'l3', 'l3s']),
-    flags=dict(type='str', choices=['bridge', 'private', 'vepa']),
-)
+MACVLAN_OPTIONS = MACVLAN.argument_spec()
+IPVLAN_OPTIONS = IPVLAN.argument_spec()
 
 
 def macvlan_settings(params):
-    """Validated macvlan/macvtap settings (None: leave as it is)."""
-    macs = params.get('source_macs')
-    if macs is not None:
-        if params.get('mode') != 'source':
-            raise validate.InputError('source_macs: only used in mode source (set mode: '
-                                      'source); other modes ignore source addresses')
-        macs = [validate.mac_address(mac, 'source_macs[%d]' % pos)
-                for pos, mac in enumerate(macs)]
-        if len(set(macs)) != len(macs):
-            raise validate.InputError('source_macs: an address is listed twice')
-    validate.int_range(params.get('bcqueuelen'), 'bcqueuelen', 0, 2 ** 32 - 1)
-    return {'mode': params.get('mode'), 'bcqueuelen': params.get('bcqueuelen'),
-            'source_macs': macs}
-
-
-def macvlan_recreate(current, wanted):
-    """The kernel refuses to switch to or from passthru in place (EINVAL)."""
-    old, new = current.get('mode'), wanted.get('mode')
-    if new is not None and old != new and 'passthru' in (old, new):
-        return 'mode %s -> %s' % (old, new)
-    return None
+    """Validated macvlan/macvtap settings (None: leave as it is). Checked
+    as for a new link: source_macs needs mode source given."""
+    values = dict((name, params.get(name)) for name in MACVLAN_OPTIONS)
+    return MACVLAN.check(values, current={})
 
 
 def ipvlan_settings(params):
-    return {'mode': params.get('mode'), 'flags': params.get('flags')}
+    return IPVLAN.check(dict((name, params.get(name)) for name in IPVLAN_OPTIONS), current={})

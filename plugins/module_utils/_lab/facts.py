@@ -12,22 +12,22 @@ flat dict keyed by node/name (readable before/after diffs).
 
 from __future__ import annotations
 
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
+    BOND,
+    KINDS,
+    by_netlink_kind,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     list_namespaces,
     read_namespace,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
-    MARK_PREFIX,
-    STACKED_KINDS,
-    kind_spec,
-    lab_name,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX, lab_name
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.netem import user_view
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import route_view
 
-MODELLED_KINDS = ('veth', 'bridge', 'bond', 'team') + STACKED_KINDS
+# kinds a lab describes (as the kernel names them), from the kind specs
+MODELLED_KINDS = tuple(sorted(spec.netlink_kind for spec in KINDS.values() if spec.layout))
 FACT_SYSCTLS = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')
 ROOT_NODE = 'host'
 LOOPBACK_DEFAULTS = ('127.0.0.1/8', '::1/128')
@@ -57,8 +57,14 @@ def resolve_links(kernel, readings):
     return result
 
 
+def _layout(kind):
+    """How a lab lays out a link of this (kernel) kind; None: not at all."""
+    spec = by_netlink_kind(kind)
+    return spec.layout if spec is not None else None
+
+
 def _target(kernel, netns, reading, view, by_index):
-    if view['kind'] not in ('veth',) + STACKED_KINDS or not view['link_index']:
+    if _layout(view['kind']) not in ('pair', 'stacked') or not view['link_index']:
         return None
     if view['link_netnsid'] is None:
         for other in reading['links'].values():
@@ -66,10 +72,10 @@ def _target(kernel, netns, reading, view, by_index):
                 return (netns, other['name'])
         return None
     candidates = [(n, v) for n, v in by_index.get(view['link_index'], []) if n != netns]
-    veth = view['kind'] == 'veth'
+    veth = _layout(view['kind']) == 'pair'
     if veth:
         candidates = [(n, v) for n, v in candidates
-                      if v['kind'] == 'veth' and v['link_index'] == view['index']]
+                      if v['kind'] == view['kind'] and v['link_index'] == view['index']]
     if len(candidates) > 1 or (candidates and not veth):
         session = kernel.session(netns)
         candidates = [(n, v) for n, v in candidates
@@ -116,9 +122,9 @@ def scope_of(kernel, readings, nodes, include, root_name=ROOT_NODE):
             entry = _iface_entry(node, view, reading)
             if target is not None:
                 ref = (node_name_of(target[0], root_name), target[1])
-                entry['peer' if view['kind'] == 'veth' else 'parent'] = ref
+                entry['peer' if _layout(view['kind']) == 'pair' else 'parent'] = ref
             entry['netns'] = netns
-            if view['kind'] == 'team':
+            if view['kind'] == KINDS['teamd'].netlink_kind:
                 entry.update(kind='teamd', teamd=_teamd_config(kernel, netns, name))
             ifaces[(node, name)] = entry
     return {'nodes': dict((e['name'], e) for e in nodes.values()), 'ifaces': ifaces}
@@ -147,10 +153,9 @@ def _iface_entry(node, view, reading):
         # the kernel's defaults (0) are left out, as a description leaves them
         entry['port_options'] = dict((k, v) for k, v in BOND.current(
             view['port_data'], port=True).items() if v)
-    if kind == 'bridge':
-        entry['options'] = BRIDGE.current(view['data'])
-    elif kind in MODELLED_KINDS and kind not in ('veth', 'team'):
-        entry['options'] = kind_spec(kind).current(view['data'])
+    spec = by_netlink_kind(kind)
+    if spec is not None:
+        entry['options'] = spec.described(spec.current(view['data']))
     return entry
 
 
@@ -275,7 +280,7 @@ def render(scope, lab=None):
     ifaces = scope['ifaces']
     bridges, links, others, done = [], [], [], set()
     for key, iface in ifaces.items():
-        if iface['kind'] == 'bridge':
+        if _layout(iface['kind']) == 'bridge':
             bridges.append(_bridge(iface))
             done.add(key)
     for key, iface in ifaces.items():
@@ -288,7 +293,7 @@ def render(scope, lab=None):
             continue
         links.append(link)
         done.add(key)
-        if iface['kind'] == 'veth':
+        if iface['peer']:
             done.add(tuple(iface['peer']))
     result = {'nodes': nodes, 'bridges': bridges, 'links': links, 'other_links': others}
     if lab:
@@ -298,7 +303,10 @@ def render(scope, lab=None):
 
 def _common(iface):
     out = {'name': iface['name']}
-    for key in ('mtu', 'mac_address'):
+    spec = KINDS.get(iface['kind'])
+    # a kind that takes its parent's MAC (ipvlan) is not given one
+    keys = ('mtu',) if spec is not None and spec.fixed_mac else ('mtu', 'mac_address')
+    for key in keys:
         if iface.get(key) is not None:
             out[key] = iface[key]
     if iface['addresses']:
@@ -309,7 +317,7 @@ def _common(iface):
 
 
 def _bridge(iface):
-    out = dict(_common(iface), node=iface['node'])
+    out = dict(_endpoint(iface, {}))
     out.update(iface['options'])
     return out
 
@@ -323,36 +331,39 @@ def _endpoint(iface, ifaces):
 
 
 def _link(iface, ifaces):
+    """A `links` entry, laid out as the kind's spec says (None: it cannot
+    be described from what was read)."""
     kind = iface['kind']
-    if kind == 'veth':
+    spec = KINDS.get(kind)
+    layout = spec.layout if spec is not None else None
+    if layout == 'pair':
         peer = ifaces.get(tuple(iface['peer'])) if iface['peer'] else None
         if peer is None:
             return None  # the other end is outside what was read
         return {'endpoints': [_endpoint(iface, ifaces), _endpoint(peer, ifaces)]}
-    if kind in STACKED_KINDS:
-        if not iface['parent']:
-            return None
-        out = dict(_common(iface), kind=kind, node=iface['node'], parent=iface['parent'][1],
-                   parent_node=iface['parent'][0])
-        options = dict(iface['options'])
-        if 'mode' in options:
-            out['mode'] = options.pop('mode')
-        if options:
-            out['options'] = options
-        return out
     if kind == 'teamd':
         return _teamd_link(iface, ifaces)
-    if kind == 'bond':
-        out = dict(_common(iface), kind=kind, node=iface['node'])
-        options = dict(iface['options'])
-        if 'mode' in options:
-            out['mode'] = options.pop('mode')
-        if options:
-            out['options'] = options
-        out['ports'] = [_bond_port(i) for i in ifaces.values()
-                        if i['node'] == iface['node'] and i['master'] == iface['name']]
-        return out
-    return None
+    if layout not in ('device', 'stacked', 'ports'):
+        return None
+    out = dict(_endpoint(iface, ifaces), kind=kind)
+    if layout == 'stacked':
+        if not iface['parent']:
+            return None
+        out.update(parent=iface['parent'][1], parent_node=iface['parent'][0])
+    options = dict(iface['options'])
+    if 'mode' in options:
+        out['mode'] = options.pop('mode')
+    if options:
+        out['options'] = options
+    if layout == 'ports':
+        out['ports'] = _ports_of(iface, ifaces)
+    return out
+
+
+def _ports_of(iface, ifaces):
+    """Ports by name; a bond's with their port settings where they have some."""
+    return [_bond_port(i) if iface['kind'] == 'bond' else i['name'] for i in ifaces.values()
+            if i['node'] == iface['node'] and i['master'] == iface['name']]
 
 
 def _bond_port(iface):
@@ -368,7 +379,7 @@ def _teamd_link(iface, ifaces):
     config = iface.get('teamd')
     if not config:
         return None  # a team not run by this collection's teamd
-    out = dict(_common(iface), kind='teamd', node=iface['node'])
+    out = dict(_endpoint(iface, ifaces), kind='teamd')
     runner = dict(config.get('runner') or {})
     out['runner'] = runner.pop('name', 'roundrobin')
     options = dict((k, v) for k, v in config.items() if k not in ('device', 'runner', 'ports'))

@@ -18,13 +18,10 @@ import re
 from ansible_collections.vnet.linux.plugins.module_utils._engine import strict, validate
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
-    BOND_MODES,
     BRIDGE,
-    IPVLAN_MODES,
-    KINDS,
-    MACVLAN_MODES,
     VETH,
-    KindSpec,
+    link_kinds,
+    spec_of,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
@@ -33,14 +30,14 @@ InputError = validate.InputError
 MARK_PREFIX = 'vnet:'
 _LAB_NAME = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
 
-# Kinds whose device sits on a parent ("lower") interface.
-STACKED_KINDS = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
-LINK_KINDS = ('veth',) + STACKED_KINDS + ('bond', 'teamd')
-
-
-def kind_spec(kind):
-    """The collection's kind spec; teamd (not created here) gets an empty one."""
-    return KINDS.get(kind) or KindSpec(kind, [])
+# Kinds of `links` entries, and how each is laid out, come from the kind
+# specs (specs.py): a kind added there is a lab kind without edits here.
+LINK_KINDS = tuple(link_kinds())
+# single-device links are created in this order: plain devices (which may
+# be ports), then masters (teamd takes its ports as it starts), then links
+# stacked on a parent (which may be any of them)
+_CREATION_ORDER = {'device': 0, 'ports': 1, 'stacked': 2}
+kind_spec = spec_of
 
 
 # --- argument spec (documented option by option in the module) -------------
@@ -78,25 +75,12 @@ NODE_OPTIONS = dict(
     routes=dict(type='list', elements='dict', default=[], options=ROUTE_OPTIONS),
 )
 
-BRIDGE_SETTINGS = ('stp', 'priority', 'forward_delay', 'hello_time', 'max_age',
-                   'ageing_time', 'vlan_filtering', 'vlan_protocol', 'default_pvid',
-                   'mcast_snooping', 'mcast_querier', 'group_fwd_mask')
+BRIDGE_SETTINGS = tuple(option.name for option in BRIDGE.options)
 
 BRIDGE_OPTIONS = dict(
+    BRIDGE.argument_spec(),
     name=dict(type='str', required=True),
     node=dict(type='str', required=True),
-    stp=dict(type='bool'),
-    priority=dict(type='int'),
-    forward_delay=dict(type='float'),
-    hello_time=dict(type='float'),
-    max_age=dict(type='float'),
-    ageing_time=dict(type='float'),
-    vlan_filtering=dict(type='bool'),
-    vlan_protocol=dict(type='str', choices=['802.1Q', '802.1ad']),
-    default_pvid=dict(type='int'),
-    mcast_snooping=dict(type='bool'),
-    mcast_querier=dict(type='bool'),
-    group_fwd_mask=dict(type='int'),
     mtu=dict(type='int'),
     mac_address=dict(type='str'),
     addresses=dict(type='list', elements='str', default=[]),
@@ -107,6 +91,7 @@ LINK_OPTIONS = dict(
     endpoints=dict(type='list', elements='dict', options=ENDPOINT_OPTIONS),
     node=dict(type='str'),
     name=dict(type='str'),
+    bridge=dict(type='str'),
     addresses=dict(type='list', elements='str', default=[]),
     mtu=dict(type='int'),
     mac_address=dict(type='str'),
@@ -196,7 +181,7 @@ class Iface(object):
         self.node = node
         self.name = name
         self.kind = kind
-        self.spec = kind_spec(kind)
+        self.spec = spec_of(kind)
         self.field = field
         self.attrs = {}            # mtu, mac_address
         self.options = {}          # kind options (user units)
@@ -214,6 +199,13 @@ class Iface(object):
     @property
     def key(self):
         return (self.node, self.name)
+
+    def field_of(self, option):
+        """Where the user wrote a kind option: bridge settings and a link's
+        mode are fields of their entry, other kind options are in `options`."""
+        if self.kind == 'bridge' or option == 'mode':
+            return '%s.%s' % (self.field, option)
+        return '%s.options.%s' % (self.field, option)
 
     def label(self):
         return '%s %s in node %s' % (self.kind, self.name, self.node)
@@ -265,11 +257,11 @@ def build(params):
             _add_veth(lab, bridges, link, field)
         else:
             stacked.append((link, field))
-    # devices on top of others come after the veths they may sit on, bonds
-    # (after their ports) before what may sit on a bond, whatever order the
-    # user wrote them in
-    for link, field in sorted(stacked, key=lambda item: item[0]['kind'] not in ('bond', 'teamd')):
-        _add_device(lab, link, field)
+    # devices on top of others come after the links they may sit on,
+    # whatever order the user wrote them in
+    for link, field in sorted(stacked, key=lambda item: _CREATION_ORDER[
+            spec_of(item[0]['kind']).layout]):
+        _add_device(lab, bridges, link, field)
     bond_port_checks(lab)
     names = {}
     for node_name, name in lab.ifaces:
@@ -355,6 +347,9 @@ def _common(iface, params, field):
     if params.get('mtu') is not None:
         iface.attrs['mtu'] = validate.int_range(params['mtu'], field + '.mtu', 68, 65535)
     if params.get('mac_address') is not None:
+        if iface.spec.fixed_mac:
+            raise InputError('%s.mac_address: an %s always uses its parent\'s MAC address'
+                             % (field, iface.kind))
         iface.attrs['mac_address'] = validate.mac_address(params['mac_address'],
                                                           field + '.mac_address')
     iface.addresses = validate.cidrs(params.get('addresses'), field + '.addresses')
@@ -367,30 +362,34 @@ def _add_bridge(lab, bridges, params, field):
     name = validate.interface_name(params['name'], field + '.name')
     iface = Iface(node.name, name, 'bridge', field)
     _common(iface, params, field)
-    iface.options = dict((k, params[k]) for k in BRIDGE_SETTINGS if params.get(k) is not None)
-    validate.int_range(params.get('priority'), field + '.priority', 0, 65535)
-    validate.int_range(params.get('default_pvid'), field + '.default_pvid', 0, 4094)
-    validate.int_range(params.get('group_fwd_mask'), field + '.group_fwd_mask', 0, 0xFFFF)
+    settings = dict((k, params[k]) for k in BRIDGE_SETTINGS if params.get(k) is not None)
+    iface.options = BRIDGE.check(settings, field_of=iface.field_of)
     _claim(lab, iface)
     bridges.setdefault(name, []).append(iface)
 
 
+def _bridge_of(bridges, params, field):
+    """The bridge an entry names as its master (None: no bridge)."""
+    if not params.get('bridge'):
+        return None
+    candidates = bridges.get(params['bridge'], [])
+    if params.get('node'):
+        candidates = [b for b in candidates if b.node == params['node']]
+    if not candidates:
+        raise InputError('%s.bridge: unknown bridge %r%s (not in bridges)'
+                         % (field, params['bridge'],
+                            ' in node %r' % params['node'] if params.get('node') else ''))
+    if len(candidates) > 1:
+        raise InputError('%s.bridge: there are bridges %r in nodes %s; add node: to '
+                         'say which' % (field, params['bridge'],
+                                        ', '.join(b.node for b in candidates)))
+    return candidates[0]
+
+
 def _endpoint(lab, bridges, params, field):
     name = validate.interface_name(params['name'], field + '.name')
-    bridge = None
-    if params.get('bridge'):
-        candidates = bridges.get(params['bridge'], [])
-        if params.get('node'):
-            candidates = [b for b in candidates if b.node == params['node']]
-        if not candidates:
-            raise InputError('%s.bridge: unknown bridge %r%s (not in bridges)'
-                             % (field, params['bridge'],
-                                ' in node %r' % params['node'] if params.get('node') else ''))
-        if len(candidates) > 1:
-            raise InputError('%s.bridge: there are bridges %r in nodes %s; add node: to '
-                             'say which' % (field, params['bridge'],
-                                            ', '.join(b.node for b in candidates)))
-        bridge = candidates[0]
+    bridge = _bridge_of(bridges, params, field)
+    if bridge is not None:
         node_name = bridge.node
     else:
         node_name = _node(lab, params.get('node'), field + '.node').name
@@ -420,7 +419,7 @@ def _add_veth(lab, bridges, params, field):
 
 
 def _no_single_options(params, field, kind):
-    for key in ('node', 'name', 'parent', 'parent_node', 'mode', 'runner'):
+    for key in ('node', 'name', 'bridge', 'parent', 'parent_node', 'mode', 'runner'):
         if params.get(key) is not None:
             raise InputError('%s.%s: not an option of a %s link (give it per endpoint)'
                              % (field, key, kind))
@@ -431,12 +430,14 @@ def _no_ports(params, field, kind):
     applying (EOPNOTSUPP), so say it here, before anything changes."""
     if params.get('ports'):
         raise InputError('%s.ports: a %s cannot take ports (only bond and teamd links can; '
-                         'a bridge takes its ports through an endpoint\'s bridge:)'
+                         'a bridge takes its ports through their bridge: field)'
                          % (field, kind))
 
 
-def _add_device(lab, params, field):
+def _add_device(lab, bridges, params, field):
+    """A single-device link: laid out as its kind spec says."""
     kind = params['kind']
+    spec = spec_of(kind)
     if params.get('endpoints'):
         raise InputError('%s.endpoints: only veth links have endpoints; a %s link has '
                          'node and name' % (field, kind))
@@ -446,17 +447,27 @@ def _add_device(lab, params, field):
     iface = Iface(node.name, validate.interface_name(params['name'], field + '.name'),
                   kind, field)
     _common(iface, params, field)
-    if kind in STACKED_KINDS:
+    bridge = _bridge_of(bridges, dict(params, node=node.name), field)
+    if bridge is not None:
+        iface.master = bridge.name
+    if spec.layout == 'stacked':
+        _parent(lab, iface, params, field)
+    elif params.get('parent') is not None or params.get('parent_node') is not None:
+        raise InputError('%s.parent: a %s link has no parent' % (field, kind))
+    if spec.layout == 'ports':
+        _ports(iface, params, field)
+    else:
         _no_ports(params, field, kind)
-        _stacked(lab, iface, params, field)
-    elif kind == 'bond':
-        _bond(lab, iface, params, field)
-    elif kind == 'teamd':
+    if kind == 'teamd':
         _teamd(iface, params, field)
+    else:
+        _kind_options(iface, params, field)
+    if kind == 'bond':
+        _bond_port_settings(iface, field)
     _claim(lab, iface)
 
 
-def _stacked(lab, iface, params, field):
+def _parent(lab, iface, params, field):
     if not params.get('parent'):
         raise InputError('%s.parent: required for a %s link (the lower interface)'
                          % (field, iface.kind))
@@ -464,24 +475,37 @@ def _stacked(lab, iface, params, field):
                         field + '.parent_node')
     iface.parent = (parent_node.name,
                     validate.interface_name(params['parent'], field + '.parent'))
-    modes = IPVLAN_MODES if iface.kind.startswith('ipv') else MACVLAN_MODES
-    if params.get('mode') is not None:
-        if params['mode'] not in modes:
-            raise InputError('%s.mode: %r is not a %s mode; choose one of %s'
-                             % (field, params['mode'], iface.kind, ', '.join(modes)))
-        iface.options['mode'] = params['mode']
-    _kind_options(iface, params, field)
 
 
-def _bond(lab, iface, params, field):
+def kind_option_spec(kind):
+    """The argument spec the kind's own module gives these options: a link's
+    `options` are held to the same types (strict.typed). teamd's come from
+    its module's code, imported here, not at the top, so that labs without
+    teams do not pay for loading it."""
+    if kind == 'teamd':
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC
+        return TEAMD_SPEC
+    return spec_of(kind).argument_spec()
+
+
+def _typed_options(params, kind, field):
+    options = params.get('options') or {}
+    if not options:
+        return {}
+    return strict.typed(kind_option_spec(kind), options, field + '.options.')
+
+
+def _kind_options(iface, params, field):
+    """The kind options (and mode) as the kind spec checks them. The
+    kernel's state is not known yet: rules that need it are checked again
+    by the planner (Planner.check_options)."""
+    options = _typed_options(params, iface.kind, field)
+    iface.spec.unknown(options, lambda name: '%s.options.%s' % (field, name))
     if params.get('mode') is not None:
-        if params['mode'] not in BOND_MODES:
-            raise InputError('%s.mode: %r is not a bond mode; choose one of %s'
-                             % (field, params['mode'], ', '.join(BOND_MODES)))
-        iface.options['mode'] = params['mode']
-    _kind_options(iface, params, field)
-    _ports(iface, params, field)
-    _bond_port_settings(iface, field)
+        if 'mode' not in iface.spec.options_by_name:
+            raise InputError('%s.mode: a %s link has no mode' % (field, iface.kind))
+        options['mode'] = params['mode']
+    iface.options = iface.spec.check(options, field_of=iface.field_of)
 
 
 def _bond_port_settings(iface, field):
@@ -498,42 +522,6 @@ def _bond_port_settings(iface, field):
         raise InputError('%s.ports: %s' % (field, '; '.join(misfits)))
 
 
-def kind_option_spec(kind):
-    """The argument spec the kind's own module gives these options: a link's
-    `options` are held to the same types (strict.typed). Imported here, not
-    at the top, so that labs without such options do not pay for loading
-    the single-link code."""
-    if kind == 'bond':
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.bond import BOND_OPTIONS
-        return BOND_OPTIONS
-    if kind in STACKED_KINDS:
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
-        return lower.IPVLAN_OPTIONS if kind.startswith('ipv') else lower.MACVLAN_OPTIONS
-    if kind == 'teamd':
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC
-        return TEAMD_SPEC
-    return {}
-
-
-def _typed_options(params, kind, field):
-    options = params.get('options') or {}
-    if not options:
-        return {}
-    return strict.typed(kind_option_spec(kind), options, field + '.options.')
-
-
-def _kind_options(iface, params, field):
-    known = dict((o.name, o) for o in iface.spec.options)
-    for key, value in _typed_options(params, iface.kind, field).items():
-        if key not in known:
-            raise InputError('%s.options.%s: not a %s option; known: %s'
-                             % (field, key, iface.kind, ', '.join(sorted(known)) or 'none'))
-        iface.options[key] = value
-    if 'mode' in iface.options and 'mode' not in known:
-        raise InputError('%s.mode: this collection cannot set the mode of a %s yet'
-                         % (field, iface.kind))
-
-
 def _teamd(iface, params, field):
     """A team is run by teamd: the configuration is built (and checked) by
     the teamd module's own code, from a runner name, the ports and the
@@ -543,7 +531,6 @@ def _teamd(iface, params, field):
     except ImportError:
         raise InputError('%s.kind: teamd links are not supported by this version yet'
                          % field)
-    _ports(iface, params, field)
     if params.get('mode') is not None:
         raise InputError('%s.mode: a team has a runner, not a mode' % field)
     teamd_params = _typed_options(params, 'teamd', field)

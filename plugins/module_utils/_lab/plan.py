@@ -202,6 +202,7 @@ class Planner(object):
         """Decide, before anything is created, which existing interfaces must
         be re-created (their names are freed in the remove phase)."""
         now = self.now(iface)
+        self.check_options(iface, now)
         if now is None:
             return
         reason = self.recreate_reason(iface, now)
@@ -219,30 +220,33 @@ class Planner(object):
             # deleting one end deletes the other: it is re-created with the pair
             self.fresh.add(iface.peer.key)
 
+    @staticmethod
+    def check_options(iface, now):
+        """The kind spec's rules again, now that the kernel's state is
+        known (a bond's mode when none is described, its miimon, a bridge's
+        STP): the modules judge the same way."""
+        same_kind = now is not None and now['kind'] == iface.spec.netlink_kind
+        current = iface.spec.current(now['data']) if same_kind else {}
+        iface.spec.check(iface.options, current, iface.field_of)
+
     def recreate_reason(self, iface, now):
-        if now['kind'] != iface.kind and not (iface.kind == 'teamd' and now['kind'] == 'team'):
+        if now['kind'] != iface.spec.netlink_kind:
             return 'it is %s, not %s' % (a_kind(now['kind']), a_kind(iface.kind))
-        if iface.kind == 'teamd' and self.daemon(iface).applied() != iface.teamd_config:
+        if iface.teamd_config is not None and \
+                self.daemon(iface).applied() != iface.teamd_config:
             return 'its teamd configuration differs'
-        if iface.kind == 'veth' and not self.paired(iface, now):
+        if iface.peer is not None and not self.paired(iface, now):
             return 'its peer is not %s in node %s%s' % (iface.peer.name, iface.peer.node,
                                                         self.peer_place(iface, now))
         if iface.parent is not None and not self.on_parent(iface, now):
             return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
-        if iface.kind in ('macvlan', 'macvtap'):
-            from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import macvlan_recreate
-            reason = macvlan_recreate(iface.spec.current(now['data']), iface.options)
-            if reason:
-                return '%s cannot change in place' % reason
+        reason = iface.spec.recreate_reason(iface.options, now['data'])
+        if reason or iface.kind != 'bond':
+            return reason
+        # what the kernel changes only on a bond without ports, or down
         changed = iface.spec.differences(iface.options, now['data'])
-        recreate = [o.name for o in changed if o.recreate]
-        if recreate:
-            return '%s cannot change in place' % ', '.join(recreate)
-        if iface.kind == 'bond':
-            # what the kernel changes only on a bond without ports, or down
-            return bond_rules.in_place_refusal(
-                [o.name for o in changed], self.bond_ports_now(iface), now['admin_state'])
-        return None
+        return bond_rules.in_place_refusal(
+            [o.name for o in changed], self.bond_ports_now(iface), now['admin_state'])
 
     def bond_ports_now(self, iface):
         ns = self.reading(iface.node)
@@ -353,18 +357,18 @@ class Planner(object):
         if iface.key not in self.fresh:
             self.report.added.append(iface_ref(iface))
         self.fresh.add(iface.key)
-        if iface.kind == 'veth':
+        if iface.peer is not None:
             if iface.primary:
                 self.create_veth(iface, iface.peer)
-            if iface.master and not self.enslaved_at_creation(iface) and \
-                    not self.team_port(iface):
-                # a new link is down, so a bond takes it as it is
-                self.plan_enslave(iface.node, iface.name, iface.master, None)
-                self.plan_port_options(iface, None)
-        elif iface.kind == 'teamd':
+        elif iface.teamd_config is not None:
             self.start_teamd(iface)
         else:
             self.create_device(iface)
+        if iface.master and not self.enslaved_at_creation(iface) and \
+                not self.team_port(iface):
+            # a new link is down, so a bond takes it as it is
+            self.plan_enslave(iface.node, iface.name, iface.master, None)
+            self.plan_port_options(iface, None)
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses, [],
                             fresh=True)
         self.plan_impairment(iface, None)
@@ -425,7 +429,7 @@ class Planner(object):
             parent = iface.parent
             text += ' on %s in node %s' % (parent[1], parent[0])
         namespaces = self.kernel.namespaces
-        kind = 'team' if iface.kind == 'teamd' else iface.kind
+        kind = iface.spec.netlink_kind
 
         def run():
             extra = dict(args)
@@ -536,7 +540,7 @@ class Planner(object):
 
     def set_options(self, iface, options, old):
         text = 'set %s on %s' % (describe(options), iface.label())
-        kind = iface.spec.kind
+        kind = iface.spec.netlink_kind
         old = dict((k, old[k]) for k in options if k in old)
         self.add('change', text,
                  self._set_link(iface.node, iface.name, text,

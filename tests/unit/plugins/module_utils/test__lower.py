@@ -96,7 +96,10 @@ def test_bond_port_args():
     ('source', 'bridge', False), ('passthru', 'passthru', False), ('bridge', None, False),
 ])
 def test_passthru_switch_needs_recreate(old, new, recreate):
-    assert (_lower.macvlan_recreate({'mode': old}, {'mode': new}) is not None) is recreate
+    assert (_kinds.macvlan_recreate({'mode': old}, {'mode': new}) is not None) is recreate
+    for spec in (_kinds.MACVLAN, _kinds.MACVTAP):
+        data = {'IFLA_%s_MODE' % spec.kind.upper(): _kinds.MACVLAN_MODES[old]}
+        assert (spec.recreate_reason({'mode': new}, data) is not None) is recreate
 
 
 def test_macvlan_settings():
