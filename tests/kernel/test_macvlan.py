@@ -118,9 +118,14 @@ def test_passthru_switch_and_parent_change_recreate(namespaces):
     assert data(node)['mode'] == 'passthru'
     moved = dict(args, link='other')
     result = run_module('macvlan', moved)
+    # another parent: the new link is built first, under a temporary name
+    temporary = result['actions'][0].split(' as ')[-1].split()[0]
     assert result['actions'][0].startswith(
+        "create macvlan mv0 in namespace '%s' on other in namespace '%s'" % (node, host))
+    assert result['actions'][1].startswith(
         "delete macvlan mv0 in namespace '%s' (its parent is not other in namespace '%s'"
         % (node, host))
+    assert result['actions'][2] == "rename %s to mv0 in namespace '%s'" % (temporary, node)
     assert result['link']['link'] == 'other' and data(node)['mode'] == 'bridge'
     assert show(node)['ifindex'] != index or show(node)['link_index'] != index
     assert ip(node, 'addr', 'show', 'mv0')[0]['addr_info'][0]['local'] == '10.61.0.1'
@@ -138,7 +143,7 @@ def test_recreate_keeps_settings_and_addresses_not_given(namespaces):
     predicted = run_module('macvlan', moved, check=True)
     result = run_module('macvlan', moved)
     assert result['actions'] == predicted['actions']
-    assert result['actions'][0].startswith("delete macvlan mv0")
+    assert result['actions'][1].startswith('delete macvlan mv0')
     link = show(node)
     assert (data(node)['mode'], data(node)['bcqueuelen'], link['mtu'], link['ifalias'],
             'UP' in link['flags']) == ('private', 77, 1300, 'kept', True)
