@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import ip, run_module
+from conftest import ip, run_module, unique_name
 
 MODES = ['private', 'vepa', 'bridge', 'passthru', 'source']
 
@@ -257,3 +257,160 @@ def test_enslaved_to_a_bridge_in_its_namespace(namespaces):
     made = exactly({'name': 'mv0', 'netns': node, 'link': 'par', 'link_netns': host,
                     'master': 'br0', 'admin_state': 'up'})
     assert made['link']['master'] == 'br0' and show(node)['master'] == 'br0'
+
+
+# --- issue 9: nothing lost, rules on the kernel's state, the root namespace ---
+
+def names_in(netns):
+    return [link['ifname'] for link in ip(netns, 'link', 'show')]
+
+
+def test_passthru_beside_a_sibling_is_refused_before_anything_changes(namespaces):
+    """The kernel refuses a passthru macvlan beside another one (EINVAL);
+    the old link used to be deleted first, and the run reported
+    changed: false."""
+    host, node = namespaces(2)
+    parent_in(host)
+    args = {'name': 'mv0', 'netns': node, 'link': 'par', 'link_netns': host, 'mode': 'bridge',
+            'addresses': ['10.65.0.1/24']}
+    exactly(args)
+    exactly({'name': 'mv1', 'netns': host, 'link': 'par', 'mode': 'bridge'})
+    index = show(node)['ifindex']
+    for check in (True, False):
+        result = run_module('macvlan', dict(args, mode='passthru'), check=check)
+        assert result['failed'], result
+        assert "macvlan mv1 in namespace '%s'" % host in result['msg'], result['msg']
+        assert 'nothing was changed' in result['msg']
+    assert show(node)['ifindex'] == index and data(node)['mode'] == 'bridge'
+    assert ip(node, 'addr', 'show', 'mv0')[0]['addr_info'][0]['local'] == '10.65.0.1'
+
+
+def test_a_failed_delete_first_recreate_brings_the_old_link_back(namespaces):
+    """A switch to passthru must delete the old link first; when a later
+    step fails, the undo builds the old link again as it was."""
+    host, node = namespaces(2)
+    parent_in(host)
+    assert not run_module('bridge', {'name': 'br0', 'netns': node}).get('failed')
+    args = {'name': 'mv0', 'netns': node, 'link': 'par', 'link_netns': host, 'mode': 'bridge',
+            'bcqueuelen': 55, 'mtu': 1400, 'mac_address': '02:00:00:00:66:01',
+            'txqueuelen': 321, 'alias': 'keep me', 'master': 'br0', 'admin_state': 'up',
+            'addresses': ['10.66.0.1/24', '2001:db8:66::1/64']}
+    exactly(args)
+    before = show(node)
+    result = run_module('macvlan', dict(args, mode='passthru', master='nobridge',
+                                        mac_address=None))
+    assert result['failed'] and "link 'nobridge' is missing" in result['msg'], result['msg']
+    undone = result['msg'].split('undone: ')[1].split('; could not undo')[0]
+    assert 'delete macvlan mv0' in undone, result['msg']
+    after = show(node)
+    for key in ('mtu', 'address', 'txqlen', 'ifalias', 'master', 'flags', 'link_netnsid'):
+        assert after.get(key) == before.get(key), key
+    assert (data(node)['mode'], data(node)['bcqueuelen']) == ('bridge', 55)
+    addresses = [a['local'] for a in ip(node, 'addr', 'show', 'mv0')[0]['addr_info']]
+    assert '10.66.0.1' in addresses and '2001:db8:66::1' in addresses
+    assert run_module('macvlan', args)['changed'] is False
+
+
+def test_another_parent_is_built_before_the_old_link_goes(namespaces):
+    """A parent the kernel refuses (a bridge port: EBUSY) leaves the old
+    link untouched: the new one is built first, under a temporary name."""
+    host, node = namespaces(2)
+    parent_in(host, 'par')
+    parent_in(host, 'other')
+    assert not run_module('bridge', {'name': 'brh', 'netns': host,
+                                     'ports': [{'name': 'other'}]}).get('failed')
+    args = {'name': 'mv0', 'netns': node, 'link': 'par', 'link_netns': host, 'mode': 'bridge',
+            'admin_state': 'up'}
+    exactly(args)
+    index = show(node)['ifindex']
+    result = run_module('macvlan', dict(args, link='other'))
+    assert result['failed'] and 'busy' in result['msg'], result['msg']
+    assert show(node)['ifindex'] == index and 'UP' in show(node)['flags']
+    assert names_in(node) == ['lo', 'mv0']
+
+
+def test_a_macvlan_on_a_macvlan_is_refused(namespaces):
+    """The kernel would stack it on the lower macvlan's own parent, and
+    every later run would fail its verification."""
+    node, = namespaces(1)
+    parent_in(node)
+    exactly({'name': 'mv0', 'netns': node, 'link': 'par', 'mode': 'bridge'})
+    for module in ('macvlan', 'macvtap'):
+        result = run_module(module, {'name': 'mv1', 'netns': node, 'link': 'mv0'})
+        assert result['failed'] and 'link: mv0' in result['msg'], result['msg']
+        assert 'is a macvlan' in result['msg']
+    assert names_in(node) == ['lo', 'parx', 'par', 'mv0']
+
+
+def test_an_mtu_above_the_parents_names_the_field_and_the_limit(namespaces):
+    node, = namespaces(1)
+    parent_in(node)
+    subprocess.check_call(['ip', '-n', node, 'link', 'set', 'par', 'mtu', '1400'])
+    result = run_module('macvlan', {'name': 'mv0', 'netns': node, 'link': 'par', 'mtu': 1500})
+    assert result['failed'] and result['msg'].startswith('mtu: 1500 is above the MTU of the '
+                                                         'parent par'), result['msg']
+    assert '(1400)' in result['msg']
+    assert 'mv0' not in names_in(node)
+    exactly({'name': 'mv0', 'netns': node, 'link': 'par', 'mtu': 1300})
+    result = run_module('macvlan', {'name': 'mv0', 'netns': node, 'link': 'par', 'mtu': 9000})
+    assert result['failed'] and result['msg'].startswith('mtu: 9000'), result['msg']
+    assert show(node)['mtu'] == 1300
+
+
+def test_a_kernel_refusal_of_a_create_names_the_mtu(namespaces):
+    """The kernel's own refusal still says which values the request sent
+    (here: the parent is not known in check mode, so nothing is checked
+    before; the real run's create step names mtu)."""
+    node, = namespaces(1)
+    parent_in(node)
+    predicted = run_module('macvlan', {'name': 'mv0', 'netns': node, 'link': 'par',
+                                       'mtu': 1400}, check=True)
+    assert predicted['actions'] == [
+        "create macvlan mv0 in namespace '%s' on par in namespace '%s' with mtu=1400"
+        % (node, node)]
+
+
+@pytest.fixture
+def root_parent(namespaces):
+    """A veth end of the test's own in the root namespace (never the
+    machine's NIC), its peer in a test namespace: removing that namespace
+    removes both ends."""
+    other, = namespaces(1)
+    name = unique_name('r')
+    result = run_module('veth', {'name': name, 'admin_state': 'up',
+                                 'peer': {'name': 'rp0', 'netns': other, 'admin_state': 'up'}})
+    assert not result.get('failed'), result
+    yield name
+    subprocess.call(['ip', 'link', 'del', name], stderr=subprocess.DEVNULL)
+
+
+def test_the_root_namespace_as_the_parents_namespace(namespaces, root_parent):
+    """link_netns: "" names the root namespace (omitted, the parent is
+    looked for in the link's own namespace)."""
+    node, = namespaces(1)
+    args = {'name': 'mv0', 'netns': node, 'link': root_parent, 'link_netns': '',
+            'mode': 'bridge'}
+    made = exactly(args)
+    assert (made['link']['link'], made['link']['link_netns']) == (root_parent, None)
+    assert show(node)['link_netnsid'] is not None
+    missing = run_module('macvlan', dict(args, link_netns=None, name='mv1'))
+    assert missing['failed'] and 'It exists in the root namespace' in missing['msg']
+    assert 'link_netns' in missing['msg'] and '""' in missing['msg']
+
+
+def test_passthru_on_a_protected_parent_needs_allow_disruptive(namespaces, root_parent,
+                                                              monkeypatch):
+    """A passthru macvlan takes its parent over: the lock-out guard applies."""
+    node, = namespaces(1)
+    subprocess.check_call(['ip', 'addr', 'add', '198.51.100.9/32', 'dev', root_parent])
+    monkeypatch.setenv('SSH_CONNECTION', '203.0.113.9 50000 198.51.100.9 22')
+    args = {'name': 'mv0', 'netns': node, 'link': root_parent, 'link_netns': '',
+            'mode': 'passthru'}
+    for check in (True, False):
+        refused = run_module('macvlan', args, check=check)
+        assert refused['failed'] and 'refusing to let passthru macvlan mv0' in refused['msg']
+        assert root_parent in refused['msg'] and 'allow_disruptive' in refused['msg']
+    assert names_in(node) == ['lo']
+    allowed = run_module('macvlan', dict(args, allow_disruptive=True))
+    assert allowed['changed'] and not allowed.get('failed'), allowed
+    assert data(node)['mode'] == 'passthru'

@@ -25,6 +25,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     VETH,
     KindSpec,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
 InputError = validate.InputError
@@ -34,6 +35,7 @@ _LAB_NAME = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
 
 # Kinds whose device sits on a parent ("lower") interface.
 STACKED_KINDS = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
+TAP_KINDS = ('macvtap', 'ipvtap')
 LINK_KINDS = ('veth',) + STACKED_KINDS + ('bond', 'teamd')
 
 
@@ -116,7 +118,11 @@ LINK_OPTIONS = dict(
     options=dict(type='dict', default={}),
     runner=dict(type='str'),
     impairment=dict(type='dict', options=IMPAIRMENT_OPTIONS),
+    device_owner=dict(type='str'),
+    device_group=dict(type='str'),
+    device_mode=dict(type='str'),
 )
+TAP_DEVICE_KEYS = ('owner', 'group', 'mode')
 
 TOPOLOGY_SPEC = dict(
     lab=dict(type='str', required=True),
@@ -201,6 +207,7 @@ class Iface(object):
         self.ports = []            # bond: port names in the same node
         self.impairment = None
         self.teamd_config = None   # teamd: the configuration teamd runs with
+        self.device = None         # macvtap/ipvtap: owner, group, mode of the device node
 
     @property
     def key(self):
@@ -409,7 +416,8 @@ def _add_veth(lab, bridges, params, field):
 
 
 def _no_single_options(params, field, kind):
-    for key in ('node', 'name', 'parent', 'parent_node', 'mode', 'runner'):
+    for key in ('node', 'name', 'parent', 'parent_node', 'mode', 'runner', 'device_owner',
+                'device_group', 'device_mode'):
         if params.get(key) is not None:
             raise InputError('%s.%s: not an option of a %s link (give it per endpoint)'
                              % (field, key, kind))
@@ -426,6 +434,7 @@ def _add_device(lab, params, field):
     iface = Iface(node.name, validate.interface_name(params['name'], field + '.name'),
                   kind, field)
     _common(iface, params, field)
+    _tap_device(iface, params, field)
     if kind in STACKED_KINDS:
         _stacked(lab, iface, params, field)
     elif kind == 'bond':
@@ -433,6 +442,25 @@ def _add_device(lab, params, field):
     elif kind == 'teamd':
         _teamd(iface, params, field)
     _claim(lab, iface)
+
+
+def _tap_device(iface, params, field):
+    """Owner, group and mode of a macvtap/ipvtap's device node, checked as
+    the modules check them (tapdev); None keeps what the node has."""
+    given = dict((key, params.get('device_' + key)) for key in TAP_DEVICE_KEYS
+                 if params.get('device_' + key) is not None)
+    if not given:
+        return
+    if iface.kind not in TAP_KINDS:
+        raise InputError('%s.device_%s: only a macvtap or ipvtap has a device node'
+                         % (field, sorted(given)[0]))
+    try:
+        tapdev.resolve_owner(given.get('owner'), field + '.device_owner')
+        tapdev.resolve_group(given.get('group'), field + '.device_group')
+        tapdev.parse_mode(given.get('mode'), field + '.device_mode')
+    except ValueError as err:
+        raise InputError(str(err))
+    iface.device = given
 
 
 def _stacked(lab, iface, params, field):

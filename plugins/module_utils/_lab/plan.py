@@ -31,14 +31,18 @@ import time
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
+    Guard,
     Plan,
     Wanted,
     differences,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     ROUTE_PROTOCOL,
+    list_namespaces,
     netns_path,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
@@ -114,6 +118,9 @@ class Planner(object):
 
     # -- the whole plan -----------------------------------------------------
     def build(self):
+        for iface in self.lab.ifaces.values():
+            if iface.parent is not None:
+                self.check_stacked(iface)
         for node in self.lab.nodes.values():
             self.plan_node(node)
         for iface in self.lab.ifaces.values():
@@ -171,6 +178,7 @@ class Planner(object):
         def run():
             self.kernel.drop(netns)
             self.kernel.namespaces.remove(netns)
+            tapdev.remove_namespace_nodes(netns)  # the device nodes of its taps
         return run
 
     # -- interfaces -----------------------------------------------------------
@@ -188,7 +196,11 @@ class Planner(object):
                 '%s.name: %s exists in node %s but is not part of lab %r (%s); it is '
                 'left alone. Delete it or choose another name.'
                 % (iface.field, iface.name, iface.node, self.lab.name, reason))
-        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason))
+        restore = None
+        if iface.parent is not None:
+            restore = lower.restorer(self.session(iface.node), now, iface.spec,
+                                     self.old_parent_at(iface, now), self.tap_node(iface))
+        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason), undo=restore)
         self.fresh.add(iface.key)
         self.report.recreated.append(dict(iface_ref(iface), reason=reason))
         if iface.peer is not None and iface.peer.key not in self.fresh:
@@ -204,9 +216,8 @@ class Planner(object):
             return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
         if iface.parent is not None and not self.on_parent(iface, now):
             return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
-        if iface.kind in ('macvlan', 'macvtap'):
-            from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import macvlan_recreate
-            reason = macvlan_recreate(iface.spec.current(now['data']), iface.options)
+        if iface.kind in lower.MACVLAN_KINDS:
+            reason = lower.macvlan_recreate(iface.spec.current(now['data']), iface.options)
             if reason:
                 return '%s cannot change in place' % reason
         changed = iface.spec.differences(iface.options, now['data'])
@@ -235,13 +246,78 @@ class Planner(object):
 
     def on_parent(self, iface, now):
         parent_node, parent_name = iface.parent
-        ns = self.reading(parent_node)
-        parent = ns['links'].get(parent_name) if ns else None
+        parent = self.parent_view(iface)
         if parent is None or (parent_node, parent_name) in self.fresh:
             return False
-        if now['link_index'] != parent['index']:
-            return False
-        return self.same_netns(iface.node, now['link_netnsid'], parent_node)
+        parent_netns = self.netns_of(parent_node)
+        return lower.sits_on(now, parent['index'], parent_netns != self.netns_of(iface.node),
+                             lambda: self.session(iface.node).nsid_of(parent_netns))
+
+    def parent_view(self, iface):
+        """The kernel's view of a stacked device's parent (None: absent)."""
+        ns = self.reading(iface.parent[0])
+        return ns['links'].get(iface.parent[1]) if ns else None
+
+    def old_parent_at(self, iface, now):
+        """Where an existing stacked device's parent is, seen from its node."""
+        if self.on_parent(iface, now):
+            return lower.parent_ref(self.session(iface.node), self.netns_of(iface.parent[0]),
+                                    self.parent_view(iface)['index'])
+        return now['link_index'], now['link_netnsid']
+
+    # -- stacked devices (macvlan, macvtap, ipvlan, ipvtap) -------------------
+    def check_stacked(self, iface):
+        """The rules the kernel applies to a parent, checked against what it
+        is now (or what the lab makes of it) before anything changes: the
+        same function as the modules use."""
+        parent_key = iface.parent
+        described = self.lab.ifaces.get(parent_key)
+        view = self.parent_view(iface)
+        kind = described.kind if described is not None else (view or {}).get('kind')
+        mtu = described.attrs.get('mtu') if described is not None else None
+        if mtu is None and view is not None:
+            mtu = view['mtu']
+        label = '%s in node %s' % (parent_key[1], parent_key[0])
+        lower.parent_rules(iface.kind, iface.name, label, kind, mtu, iface.attrs.get('mtu'),
+                           (iface.field + '.parent', iface.field + '.mtu'))
+        if iface.options.get('mode') == 'passthru':
+            self.check_takeover(iface, view, label)
+
+    def check_takeover(self, iface, view, label):
+        """A passthru macvlan (created or re-created by this run) needs its
+        parent to itself, and the lock-out guard protects a parent on the
+        host (the topology has no allow_disruptive: such a parent is refused)."""
+        now = self.now(iface)
+        if now is not None and now['kind'] == iface.kind and self.on_parent(iface, now) and \
+                iface.spec.current(now['data']).get('mode') == 'passthru':
+            return  # already the parent's passthru macvlan
+        siblings = ['%s %s in node %s' % (other.kind, other.name, other.node)
+                    for other in self.lab.ifaces.values()
+                    if other.parent == iface.parent and other is not iface]
+        parent_netns = self.netns_of(iface.parent[0])
+        if view is not None:
+            known = set('%s %s in %s' % (other.kind, other.name, _where_quoted(
+                self.netns_of(other.node))) for other in self.lab.ifaces.values())
+            siblings += [found for found in lower.macvlans_on(
+                self.kernel.session, [None] + list_namespaces(), parent_netns, view['index'],
+                skip={(self.netns_of(iface.node), iface.name)}) if found not in known]
+        guard = Guard(_KernelSessions(self.kernel), allow=False)
+        lower.refuse_takeover('%s %s in node %s' % (iface.kind, iface.name, iface.node), label,
+                              siblings,
+                              lambda action: guard.check(parent_netns, view, action))
+
+    def tap_node(self, iface):
+        """The device node of a macvtap/ipvtap (None for other kinds): the
+        modules' TapNode, its steps in this plan's phases."""
+        if iface.kind not in lower.TAP_KINDS:
+            return None
+        device = iface.device or {}
+        phase = 'create' if iface.key in self.fresh else 'change'
+        return lower.TapNode(lambda text, do, undo=None: self.add(phase, text, do, undo), [],
+                             self.netns_of(iface.node), iface.name, iface.kind, iface.label(),
+                             device.get('owner'), device.get('group'), device.get('mode'),
+                             fields=tuple('%s.device_%s' % (iface.field, key)
+                                          for key in ('owner', 'group', 'mode')))
 
     def wanted(self, iface, now):
         if self.team_port(iface):
@@ -308,6 +384,9 @@ class Planner(object):
             self.start_teamd(iface)
         else:
             self.create_device(iface)
+            node = self.tap_node(iface)
+            if node is not None:
+                node.plan(link_created=True)
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses, [],
                             fresh=True)
         self.plan_impairment(iface, None)
@@ -394,6 +473,12 @@ class Planner(object):
         impaired = self.plan_impairment(iface, now)
         if impaired:
             diff['impairment'] = impaired
+        node = self.tap_node(iface)
+        if node is not None:
+            before = len(self.steps['change'])
+            node.plan(link_created=False)
+            if len(self.steps['change']) != before:
+                diff['device'] = (node.before(), node.after())
         for field, (have, want) in sorted(diff.items()):
             self._changed(iface_ref(iface), field, have, want)
         attrs = dict((key, iface.attrs[key]) for key in ('mtu', 'mac_address') if key in diff)
@@ -646,12 +731,18 @@ class Planner(object):
                                             else 'link', 'kind': view['kind'],
                                             'node': node_name, 'name': name})
 
-    def delete_link(self, node_name, view, label, netns=False):
+    def delete_link(self, node_name, view, label, netns=False, undo=None):
         if netns is False:
             session = self.session(node_name)
         else:
             session = self.kernel.session(netns)
         name = view['name']
+        if view['kind'] in lower.TAP_KINDS:
+            path = tapdev.node_path(session.netns, name)
+            if tapdev.node_state(path) is not None and undo is None:
+                # a re-created tap gets its node replaced after the create
+                self.add('remove', 'remove device node %s' % path,
+                         lambda: tapdev.remove_node(path))
         if view['kind'] == 'team':
             from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
             daemon = Daemon(self.kernel.module, session.netns, name)
@@ -667,7 +758,7 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        self.add('remove', 'delete %s' % label, run)
+        self.add('remove', 'delete %s' % label, run, undo)
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):
@@ -725,6 +816,21 @@ def stop_teamd(daemon, session):
 
 def _where(netns):
     return 'namespace %s' % netns if netns else 'the root namespace'
+
+
+def _where_quoted(netns):
+    return 'namespace %r' % netns if netns else 'the root namespace'
+
+
+class _KernelSessions(object):
+    """The Sessions interface the lock-out Guard reads the root namespace
+    through, over the topology's own sessions."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+
+    def get(self, netns):
+        return self.kernel.session(netns)
 
 
 def _route_view(route):
