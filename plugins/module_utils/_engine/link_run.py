@@ -152,8 +152,8 @@ class LinkRun(object):
             try:
                 if self.session(netns).get_msg(name=name) is not None:
                     found.append(where(netns))
-            except NetlinkFailure:
-                continue
+            except (NetlinkFailure, OSError):
+                continue  # removed while we looked, or a file that is no namespace
         return found
 
     def expect(self, wanted, master_spec=None):
