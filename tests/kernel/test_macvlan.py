@@ -415,3 +415,96 @@ def test_passthru_on_a_protected_parent_needs_allow_disruptive(root_parent, monk
     allowed = run_module('macvlan', dict(args, allow_disruptive=True))
     assert allowed['changed'] and not allowed.get('failed'), allowed
     assert data(None, name)['mode'] == 'passthru'
+
+
+# --- the same rules in a topology -------------------------------------------
+
+@pytest.fixture
+def lab():
+    from test_topology import Lab, remove_namespace, pyroute2_netns  # noqa: F401 (one helper)
+    made = Lab()
+    yield made
+    try:
+        run_module('topology', {'lab': made.name, 'state': 'absent'})
+    finally:
+        for name in made.namespaces():
+            remove_namespace(name)
+
+
+def two_macvlans(lab, mode='bridge', extra_links=(), routes=()):
+    host, one = lab.n('h'), lab.n('a')
+    return dict(
+        nodes=[{'name': host}, {'name': one, 'routes': list(routes)}],
+        links=[{'endpoints': [{'node': host, 'name': 'e0'}, {'node': one, 'name': 'e1'}]},
+               {'kind': 'macvlan', 'node': one, 'name': 'mv0', 'parent': 'e0',
+                'parent_node': host, 'mode': mode, 'addresses': ['10.67.0.1/24']}]
+        + list(extra_links))
+
+
+def test_topology_passthru_beside_a_sibling_is_refused(lab):
+    host, one = lab.n('h'), lab.n('a')
+    sibling = {'kind': 'macvlan', 'node': host, 'name': 'mv1', 'parent': 'e0', 'mode': 'bridge'}
+    made = lab.run(**two_macvlans(lab, extra_links=[sibling]))
+    assert not made.get('failed'), made.get('msg')
+    index = ip(one, 'link', 'show', 'mv0')[0]['ifindex']
+    for check in (True, False):
+        refused = lab.run(check=check, **two_macvlans(lab, mode='passthru',
+                                                       extra_links=[sibling]))
+        assert refused['failed'] and 'macvlan mv1 in node %s' % host in refused['msg'], refused
+    # a sibling outside the lab's description is found in the kernel
+    subprocess.check_call(['ip', '-n', host, 'link', 'add', 'mv9', 'link', 'e0', 'type',
+                           'macvlan'])
+    refused = lab.run(**two_macvlans(lab, mode='passthru'))
+    assert refused['failed'] and "macvlan mv9 in namespace '%s'" % host in refused['msg'], \
+        refused['msg']
+    assert ip(one, 'link', 'show', 'mv0')[0]['ifindex'] == index
+    assert data(one)['mode'] == 'bridge'
+
+
+def test_topology_failed_recreate_brings_the_old_macvlan_back(lab):
+    one = lab.n('a')
+    assert not lab.run(**two_macvlans(lab)).get('failed')
+    # the switch to passthru deletes mv0 first; the route step then fails
+    unreachable = {'dst': '10.68.0.0/24', 'via': '10.250.0.1'}
+    failed = lab.run(**two_macvlans(lab, mode='passthru', routes=[unreachable]))
+    assert failed['failed'] and 'undone' in failed['msg'], failed['msg']
+    assert 'delete macvlan mv0' in failed['msg'].split('undone: ')[1]
+    assert data(one)['mode'] == 'bridge'
+    assert ip(one, 'addr', 'show', 'mv0')[0]['addr_info'][0]['local'] == '10.67.0.1'
+    assert lab.run(**two_macvlans(lab))['changed'] is False
+
+
+def test_topology_parent_rules(lab):
+    host = lab.n('h')
+    on_macvlan = {'kind': 'macvtap', 'node': host, 'name': 'mvt1', 'parent': 'mv0',
+                  'parent_node': lab.n('a')}
+    refused = lab.run(**two_macvlans(lab, extra_links=[on_macvlan]))
+    assert refused['failed'] and refused['msg'].startswith('links[2].parent: mv0 in node')
+    assert 'is a macvlan' in refused['msg']
+    assert lab.namespaces() == []
+    description = two_macvlans(lab)
+    description['links'][0]['endpoints'][0]['mtu'] = 1400
+    description['links'][1]['mtu'] = 1500
+    refused = lab.run(**description)
+    assert refused['failed'] and refused['msg'].startswith(
+        'links[1].mtu: 1500 is above the MTU of the parent e0 in node %s (1400)' % host), \
+        refused['msg']
+
+
+def test_topology_parent_in_the_root_namespace(lab):
+    """A root node names the root namespace; the parent is a veth end of the
+    test's own there (never the machine's NIC), removed with the lab."""
+    root_end, one = unique_name('r'), lab.n('a')
+    description = dict(
+        nodes=[{'name': lab.n('root'), 'root': True}, {'name': one}],
+        links=[{'endpoints': [{'node': lab.n('root'), 'name': root_end},
+                              {'node': one, 'name': 'e1'}]},
+               {'kind': 'macvlan', 'node': one, 'name': 'mv0', 'parent': root_end,
+                'parent_node': lab.n('root'), 'mode': 'bridge'}])
+    try:
+        made = lab.run(**description)
+        assert not made.get('failed'), made.get('msg')
+        assert show(one)['link_netnsid'] is not None
+        assert lab.run(**description)['changed'] is False
+    finally:
+        subprocess.call(['ip', 'link', 'del', root_end], stderr=subprocess.DEVNULL)
