@@ -139,14 +139,18 @@ def parent_rules(kind, name, parent_label, parent_kind, parent_mtu, mtu, fields)
     parent_field, mtu_field = fields
     if parent_kind in SAME_FAMILY[kind]:
         raise validate.InputError(
-            '%s: %s is a %s; the kernel never stacks a %s on a %s (it would use that '
+            '%s: %s is %s; the kernel never stacks %s on %s (it would use that '
             '%s\'s own parent instead): name the %s\'s parent'
-            % (parent_field, parent_label, parent_kind, kind, parent_kind, parent_kind,
-               parent_kind))
+            % (parent_field, parent_label, _a(parent_kind), _a(kind), _a(parent_kind),
+               parent_kind, parent_kind))
     if mtu is not None and parent_mtu is not None and mtu > parent_mtu:
         raise validate.InputError(
             '%s: %d is above the MTU of the parent %s (%d); a %s\'s MTU can be at most '
             'its parent\'s' % (mtu_field, mtu, parent_label, parent_mtu, kind))
+
+
+def _a(kind):
+    return ('an ' if kind[0] in 'aeiou' else 'a ') + kind
 
 
 def check_parent(wanted, parent):
