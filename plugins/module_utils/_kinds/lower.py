@@ -145,8 +145,8 @@ def parent_rules(kind, name, parent_label, parent_kind, parent_mtu, mtu, fields)
                parent_kind, parent_kind))
     if mtu is not None and parent_mtu is not None and mtu > parent_mtu:
         raise validate.InputError(
-            '%s: %d is above the MTU of the parent %s (%d); a %s\'s MTU can be at most '
-            'its parent\'s' % (mtu_field, mtu, parent_label, parent_mtu, kind))
+            '%s: %d is above the MTU of the parent %s (%d); %s\'s MTU can be at most '
+            'its parent\'s' % (mtu_field, mtu, parent_label, parent_mtu, _a(kind)))
 
 
 def _a(kind):

@@ -440,8 +440,12 @@ class Planner(object):
         args = self._create_args(iface)
         args.update(iface.spec.kernel_args(iface.options))
         text = 'create %s' % iface.label()
-        if iface.options:
-            text += ' with %s' % describe(iface.options)
+        named = dict(iface.options)
+        if iface.parent is not None:
+            # named in the step, so that a kernel refusal says which value it was
+            named.update(iface.attrs)
+        if named:
+            text += ' with %s' % describe(named)
         parent = None
         if iface.parent is not None:
             parent = iface.parent
