@@ -13,9 +13,16 @@ verification, so "planned" and "verified" cannot drift apart.
 
 from __future__ import annotations
 
-import os
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
+    DELETE,
+    ENSLAVE,
+    Touch,
+    collateral_text,
+    dying_with,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     where,
@@ -34,10 +41,6 @@ LINK_ATTRS = (
 CREATE_ATTRS = ('mtu', 'mac_address', 'txqueuelen')
 
 
-class EngineError(Exception):
-    """A failure the module reports as its message."""
-
-
 class Step(object):
     def __init__(self, text, do, undo=None):
         self.text = text
@@ -51,6 +54,7 @@ class Plan(object):
     def __init__(self):
         self.steps = []
         self.warnings = []
+        self.applied = []
 
     def add(self, text, do, undo=None):
         self.steps.append(Step(text, do, undo))
@@ -60,18 +64,32 @@ class Plan(object):
         return [step.text for step in self.steps]
 
     def apply(self):
-        done = []
+        """Run the steps in order; if one fails, undo the ones already made
+        (newest first) and fail naming the step and what was undone."""
+        self.applied = []
         for step in self.steps:
             try:
                 step.do()
             except (NetlinkFailure, EngineError, OSError) as err:
-                raise EngineError(self._failure(step, err, done))
-            done.append(step)
+                raise self.rolled_back('step "%s" failed: %s' % (step.text, err))
+            self.applied.append(step)
 
-    @staticmethod
-    def _failure(step, err, done):
+    def rolled_back(self, msg):
+        """Undo what apply() made and return the failure to raise. Its
+        `changed` says whether the kernel changed (any step ran: even when
+        all was undone, re-created objects are new ones)."""
+        undone, not_undone = self.undo_applied()
+        if undone:
+            msg += '; undone: %s' % '; '.join(undone)
+        if not_undone:
+            msg += '; could not undo: %s' % '; '.join(not_undone)
+        failure = EngineError(msg)
+        failure.changed = bool(undone or not_undone)
+        return failure
+
+    def undo_applied(self):
         undone, not_undone = [], []
-        for previous in reversed(done):
+        for previous in reversed(getattr(self, 'applied', [])):
             if previous.undo is None:
                 not_undone.append(previous.text)
                 continue
@@ -80,12 +98,8 @@ class Plan(object):
                 undone.append(previous.text)
             except (NetlinkFailure, EngineError, OSError) as undo_err:
                 not_undone.append('%s (%s)' % (previous.text, undo_err))
-        msg = 'step "%s" failed: %s' % (step.text, err)
-        if undone:
-            msg += '; undone: %s' % '; '.join(undone)
-        if not_undone:
-            msg += '; could not undo: %s' % '; '.join(not_undone)
-        return msg
+        self.applied = []
+        return undone, not_undone
 
 
 class Wanted(object):
@@ -186,46 +200,6 @@ def public(state, spec=None, master_spec=None):
     return view
 
 
-class Guard(object):
-    """Refuses to cut the branch the controller sits on.
-
-    In the root namespace, the interfaces carrying a default route or the
-    current SSH connection are protected: deleting, moving, taking down or
-    enslaving them, or purging their addresses, needs allow_disruptive.
-    """
-
-    def __init__(self, sessions, allow):
-        self.sessions = sessions
-        self.allow = allow
-        self._protected = None
-
-    def protected(self):
-        if self._protected is None:
-            session = self.sessions.get(None)
-            reasons = {}
-            for index in session.default_route_indexes():
-                reasons.setdefault(index, []).append('a default route')
-            ssh_ip = (os.environ.get('SSH_CONNECTION') or '').split()
-            if len(ssh_ip) == 4:
-                for link in session.dump('addr'):
-                    local = link.get_attr('IFA_LOCAL') or link.get_attr('IFA_ADDRESS')
-                    if local == ssh_ip[2]:
-                        reasons.setdefault(link['index'], []).append(
-                            'the SSH connection of this task (%s)' % ssh_ip[2])
-            self._protected = reasons
-        return self._protected
-
-    def check(self, netns, state, action):
-        if self.allow or netns is not None or state is None:
-            return
-        reasons = self.protected().get(state['index'])
-        if reasons:
-            raise EngineError(
-                'refusing to %s %s: it carries %s, and the change could cut this '
-                'host off. Set allow_disruptive: true if that is really meant.'
-                % (action, state['name'], ' and '.join(reasons)))
-
-
 def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None):
     """Add the steps that converge one link; `create` makes it when absent.
 
@@ -268,12 +242,24 @@ def delete_link(session, name):
     session.call('deleting link %s' % name, 'link', 'del', index=session.index(name))
 
 
-def plan_delete(plan, session, state, guard, reason=None):
-    guard.check(session.netns, state, 'delete')
+def plan_delete(plan, session, state, guard, reason=None, pair=False):
+    """Delete a link. What the kernel deletes with it (a veth peer, links
+    stacked on it) is named in the step and vetted by the guard; with
+    pair=True the task names a veth pair, so the deleted end's own peer is
+    named too (the lock-out guard still applies to it)."""
+    view = dict(state, netns=session.netns)
+    found = dying_with(guard.host, links=[(session.netns, state['index'])])
+    guard.vet(Touch(view, DELETE))
+    for other, cause in found:
+        own = pair and other['kind'] == 'veth' and \
+            other['died_with'] == (session.netns, state['index'])
+        guard.vet(Touch(other, DELETE, named=own, cause=cause, what='delete'))
     text = 'delete %s %s in %s' % (state['kind'] or 'link', state['name'], where(session.netns))
     if reason:
         text += ' (%s)' % reason
+    text += collateral_text(found)
     plan.add(text, lambda: delete_link(session, state['name']))
+    return found
 
 
 def _link_kwargs(attrs, only=None):
@@ -338,7 +324,8 @@ def _plan_master(plan, session, wanted, state, guard):
     label = wanted.label
     old_master = state['master'] if state else ''
     if wanted.master:
-        guard.check(session.netns, state, 'enslave')
+        if state is not None:
+            guard.vet(Touch(dict(state, netns=session.netns), ENSLAVE, master=wanted.master))
         text = 'attach %s to %s' % (label, wanted.master)
     else:
         text = 'release %s from %s' % (label, old_master)

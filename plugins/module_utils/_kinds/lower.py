@@ -49,10 +49,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import wanted_end
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
-    link_index,
-    list_namespaces,
     namespace_exists,
-    nla,
     where,
 )
 
@@ -206,28 +203,18 @@ def parent_ref(session, parent_netns_, parent_index):
 
 # --- passthru: one macvlan takes its parent over ----------------------------
 
-def macvlans_on(session_of, namespaces, parent_netns_, parent_index, skip=()):
-    """Labels of the macvlans and macvtaps on a parent, looked for in every
-    namespace given; skip: (netns, name) pairs to leave out."""
+def macvlans_on(host, parent_netns_, parent_index, skip=()):
+    """Labels of the macvlans and macvtaps on a parent, wherever they live:
+    host is the guard's HostLinks (every namespace, read once per run);
+    skip: (netns, name) pairs to leave out."""
     found = []
-    for netns in namespaces:
-        session = session_of(netns)
-        try:
-            nsid = None if netns == parent_netns_ else session.nsid_of(parent_netns_)
-            if netns != parent_netns_ and nsid is None:
-                continue  # no link here refers to the parent's namespace
-            msgs = session.dump('link')
-        except (NetlinkFailure, OSError):
-            continue  # a namespace removed while we looked
-        for msg in msgs:
-            info = msg.get_attr('IFLA_LINKINFO')
-            kind = nla(info, 'IFLA_INFO_KIND') if info else None
-            name = msg.get_attr('IFLA_IFNAME')
-            if kind not in MACVLAN_KINDS or (netns, name) in skip:
+    for netns in host.namespaces():
+        for view in host.links(netns):
+            if view['kind'] not in MACVLAN_KINDS or (netns, view['name']) in skip:
                 continue
-            if link_index(msg.get_attr('IFLA_LINK'), msg['index'], kind) == parent_index \
-                    and msg.get_attr('IFLA_LINK_NETNSID') == nsid:
-                found.append('%s %s in %s' % (kind, name, where(netns)))
+            if view['link_index'] == parent_index and \
+                    host.target_netns(dict(view, netns=netns), [parent_netns_]) == parent_netns_:
+                found.append('%s %s in %s' % (view['kind'], view['name'], where(netns)))
     return found
 
 
@@ -248,8 +235,8 @@ def check_takeover(run, wanted, parent):
     """refuse_takeover for a module run that (re)creates a passthru link."""
     if wanted.options.get('mode') != 'passthru' or parent.state is None:
         return
-    siblings = macvlans_on(run.session, [None] + list_namespaces(), parent.netns,
-                           parent.state['index'], skip={(wanted.netns, wanted.name)})
+    siblings = macvlans_on(run.guard.host, parent.netns, parent.state['index'],
+                           skip={(wanted.netns, wanted.name)})
     refuse_takeover(wanted.label, parent.label, siblings,
                     lambda action: run.guard.check(parent.netns, parent.state, action))
 
@@ -311,10 +298,9 @@ def creator(run, wanted, parent, replace=None):
         temporary = temporary_name(wanted.name)
         plan.add('%s, as %s until the old one is gone' % (text, temporary), create(temporary),
                  lambda: delete_link(own_session, temporary))
-        run.guard.check(wanted.netns, old, 'delete')
-        plan.add('delete %s %s in %s (%s; the kernel cannot change that in place)'
-                 % (old['kind'], old['name'], where(wanted.netns), reason),
-                 lambda: delete_link(own_session, wanted.name), restore)
+        plan_delete(plan, own_session, old, run.guard,
+                    reason='%s; the kernel cannot change that in place' % reason)
+        plan.steps[-1].undo = restore  # the one step plan_delete added
         plan.add('rename %s to %s in %s' % (temporary, wanted.name, where(wanted.netns)),
                  renamer(own_session, temporary, wanted.name),
                  renamer(own_session, wanted.name, temporary))
@@ -440,10 +426,9 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
         if moving:
             create = creator(run, wanted, parent, replace=(now, reason, restore))
         else:
-            run.guard.check(wanted.netns, now, 'delete')
-            run.plan.add('delete %s (%s; the kernel cannot change that in place)'
-                         % (wanted.label, reason),
-                         lambda: delete_link(run.session(wanted.netns), wanted.name), restore)
+            plan_delete(run.plan, run.session(wanted.netns), now, run.guard,
+                        reason='%s; the kernel cannot change that in place' % reason)
+            run.plan.steps[-1].undo = restore  # the one step plan_delete added
     elif now is None:
         check_takeover(run, wanted, parent)
     current = None if reason else now

@@ -28,10 +28,21 @@ import ipaddress
 import os
 import time
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkFailure,
+    where,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
+    DELETE,
+    ENSLAVE,
+    Guard,
+    HostLinks,
+    Touch,
+    collateral_text,
+    dying_with,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
-    Guard,
     Plan,
     Wanted,
     differences,
@@ -42,10 +53,13 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     ROUTE_PROTOCOL,
-    list_namespaces,
     netns_path,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
+from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
+    plan_routes,
+    plan_sysctls,
+)
 
 PHASES = ('remove', 'netns', 'create', 'change', 'enslave', 'address', 'impair', 'up',
           'route')
@@ -74,10 +88,11 @@ def iface_ref(iface):
 class Planner(object):
     """Builds the plan of one run from the lab model and the reading."""
 
-    def __init__(self, lab, current, kernel):
+    def __init__(self, lab, current, kernel, guard=None):
         self.lab = lab
         self.current = current          # netns -> namespace reading (None: missing)
         self.kernel = kernel
+        self.guard = guard or lab_guard(kernel, lab, current)
         self.steps = dict((phase, []) for phase in PHASES)
         self.report = Report()
         self.fresh = set()              # (node, name) of links this plan creates
@@ -130,8 +145,8 @@ class Planner(object):
         if self.lab.prune:
             self.plan_prune()
         for node in self.lab.nodes.values():
-            self.plan_routes(node)
-            self.plan_sysctls(node)
+            plan_routes(self, node)
+            plan_sysctls(self, node)
         return self.plan()
 
     # -- namespaces -----------------------------------------------------------
@@ -154,6 +169,14 @@ class Planner(object):
                 raise EngineError('%s.name: namespace %s belongs to lab %r, not %r; it is '
                                   'left alone' % (node.field, node.name,
                                                   mark[len(MARK_PREFIX):], self.lab.name))
+            if mark != self.lab.mark:
+                # a lab never adopts what it did not create: it would delete
+                # it (and everything in it) with state: absent
+                raise EngineError('%s.name: namespace %s exists but is not part of lab %r '
+                                  '(it was not created by it); it is left alone. Set '
+                                  'external: true on the node to use it as it is (never '
+                                  'marked or removed), or delete it first.'
+                                  % (node.field, node.netns, self.lab.name))
             lo = ns['links']['lo']
         if lo['alias'] != self.lab.mark or lo['admin_state'] != 'up':
             what = 'mark namespace %s and bring lo up' % node.name
@@ -163,7 +186,7 @@ class Planner(object):
                      self._set_link(node.name, 'lo', what,
                                     {'ifalias': lo['alias'], 'state': lo['admin_state']}))
             if ns is not None:
-                self._changed({'type': 'node', 'name': node.name}, 'mark',
+                self.record_change({'type': 'node', 'name': node.name}, 'mark',
                               lo['alias'], self.lab.mark)
         self.plan_addresses(node.name, 'lo', 'lo in node %s' % node.name, node.loopback,
                             lo['addresses'], keep=LOOPBACK_DEFAULTS,
@@ -171,7 +194,7 @@ class Planner(object):
 
     def _create_netns(self, netns):
         def run():
-            self.kernel.namespaces.create(netns)
+            self.kernel.namespaces.create(netns, mark=self.lab.mark)
         return run
 
     def _remove_netns(self, netns):
@@ -285,8 +308,7 @@ class Planner(object):
 
     def check_takeover(self, iface, view, label):
         """A passthru macvlan (created or re-created by this run) needs its
-        parent to itself, and the lock-out guard protects a parent on the
-        host (the topology has no allow_disruptive: such a parent is refused)."""
+        parent to itself, and the lock-out guard protects a parent on the host."""
         now = self.now(iface)
         if now is not None and now['kind'] == iface.kind and self.on_parent(iface, now) and \
                 iface.spec.current(now['data']).get('mode') == 'passthru':
@@ -296,15 +318,15 @@ class Planner(object):
                     if other.parent == iface.parent and other is not iface]
         parent_netns = self.netns_of(iface.parent[0])
         if view is not None:
-            known = set('%s %s in %s' % (other.kind, other.name, _where_quoted(
-                self.netns_of(other.node))) for other in self.lab.ifaces.values())
+            known = set('%s %s in %s' % (other.kind, other.name,
+                                         where(self.netns_of(other.node)))
+                        for other in self.lab.ifaces.values())
             siblings += [found for found in lower.macvlans_on(
-                self.kernel.session, [None] + list_namespaces(), parent_netns, view['index'],
+                self.guard.host, parent_netns, view['index'],
                 skip={(self.netns_of(iface.node), iface.name)}) if found not in known]
-        guard = Guard(_KernelSessions(self.kernel), allow=False)
         lower.refuse_takeover('%s %s in node %s' % (iface.kind, iface.name, iface.node), label,
                               siblings,
-                              lambda action: guard.check(parent_netns, view, action))
+                              lambda action: self.guard.check(parent_netns, view, action))
 
     def tap_node(self, iface):
         """The device node of a macvtap/ipvtap (None for other kinds): the
@@ -484,7 +506,7 @@ class Planner(object):
             if len(self.steps['change']) != before:
                 diff['device'] = (node.before(), node.after())
         for field, (have, want) in sorted(diff.items()):
-            self._changed(iface_ref(iface), field, have, want)
+            self.record_change(iface_ref(iface), field, have, want)
         attrs = dict((key, iface.attrs[key]) for key in ('mtu', 'mac_address') if key in diff)
         if attrs:
             self.set_attrs(iface, attrs, dict((key, now[key]) for key in attrs))
@@ -493,6 +515,9 @@ class Planner(object):
         if options:
             self.set_options(iface, options, iface.spec.current(now['data']))
         if 'master' in diff:
+            if wanted.master and now['master'] and not self._owned_link(iface.node,
+                                                                        now['master']):
+                self.guard.vet(Touch(now, ENSLAVE, master=wanted.master))
             self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
                               bond=self._is_bond(iface.node, wanted.master))
         purge = wanted.purge_addresses
@@ -500,11 +525,15 @@ class Planner(object):
                             now['addresses'], purge=purge)
         self.plan_up(iface, now)
 
+    def _owned_link(self, node_name, name):
+        ns = self.reading(node_name)
+        return self.ours(ns['links'].get(name) if ns else None)
+
     def _is_bond(self, node_name, name):
         iface = self.lab.ifaces.get((node_name, name)) if name else None
         return iface is not None and iface.kind == 'bond'
 
-    def _changed(self, ref, field, have, want):
+    def record_change(self, ref, field, have, want):
         """Record a field change under its object's entry in plan.changed."""
         key = tuple(sorted(ref.items()))
         entry = self.changed_entries.get(key)
@@ -561,14 +590,14 @@ class Planner(object):
                              self._address(session, name, 'del', cidr),
                              self._address(session, name, 'add', cidr))
                     if ref is not None:
-                        self._changed(ref, 'loopback', have, list(wanted))
+                        self.record_change(ref, 'loopback', have, list(wanted))
         for cidr in wanted:
             if cidr not in have:
                 self.add('address', 'add address %s to %s' % (cidr, label),
                          self._address(session, name, 'add', cidr),
                          self._address(session, name, 'del', cidr))
                 if ref is not None and not fresh:
-                    self._changed(ref, 'loopback', have, list(wanted))
+                    self.record_change(ref, 'loopback', have, list(wanted))
 
     @staticmethod
     def _address(session, name, command, cidr):
@@ -604,7 +633,7 @@ class Planner(object):
         """Returns (have, want) when the qdisc changes. Qdiscs are read only
         where the lab uses impairments (see read_lab), so a lab without any
         costs no qdisc dumps."""
-        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem
         ns = self.reading(iface.node)
         have = ns.get('qdiscs', {}).get(now['index']) if (ns and now) else None
         if (iface.impairment or None) == (have or None):
@@ -620,96 +649,6 @@ class Planner(object):
                      netem.setter(session, iface.name, have, text))
         return (have, iface.impairment)
 
-    # -- routes -----------------------------------------------------------------
-    def plan_routes(self, node):
-        ns = self.current.get(node.netns)
-        have = dict(((r['family'], r['prefix'], r['metric']), r)
-                    for r in (ns['routes'] if ns else []))
-        session = self.session(node.name)
-        wanted_keys = set()
-        for route in node.routes:
-            wanted_keys.add(route.key)
-            now = have.get(route.key)
-            if now is not None and now['via'] == route.via and \
-                    (route.dev is None or now['dev'] == route.dev):
-                continue
-            ref = {'type': 'route', 'node': node.name, 'dst': route.describe()['dst']}
-            if now is not None and node.external and now['proto'] != ROUTE_PROTOCOL:
-                # the host's own routes (its default route above all) are not ours
-                raise EngineError('%s: node %s already has a route to %s that this module '
-                                  'did not add; it is left alone' % (route.field, node.name,
-                                                                     ref['dst']))
-            command = 'replace' if now is not None else 'add'
-            text = '%s route %s in node %s' % (command, _route_text(route.describe()),
-                                               node.name)
-            if now is None:
-                self.report.added.append(ref)
-                undo = self._route(session, 'del', route.key, None, None)
-            else:
-                self._changed(ref, 'route', _route_text(_route_view(now)),
-                              _route_text(route.describe()))
-                undo = self._route(session, 'replace', route.key, now['via'], now['dev'])
-            self.add('route', text,
-                     self._route(session, command, route.key, route.via, route.dev), undo)
-        if not self.lab.prune or ns is None:
-            return
-        for key, now in sorted(have.items(), key=lambda item: str(item[0])):
-            if key in wanted_keys or now['proto'] != ROUTE_PROTOCOL:
-                continue
-            text = 'delete route %s in node %s' % (_route_text(_route_view(now)), node.name)
-            self.report.removed.append({'type': 'route', 'node': node.name,
-                                        'dst': _route_view(now)['dst']})
-            self.steps['route'].insert(0, (text, self._route(session, 'del', key, None, None),
-                                           self._route(session, 'add', key, now['via'],
-                                                       now['dev'])))
-
-    @staticmethod
-    def _route(session, command, key, via, dev):
-        family, (network, length), metric = key
-
-        def run():
-            session.raw('%s route %s/%d' % (command, network, length), rtnl.route, command,
-                        family, network, length, gateway=via,
-                        oif=session.index(dev) if dev else None, metric=metric,
-                        proto=ROUTE_PROTOCOL)
-        return run
-
-    # -- sysctls ------------------------------------------------------------------
-    def plan_sysctls(self, node):
-        if not node.sysctls:
-            return
-        ns = self.current.get(node.netns)
-        have = ns['sysctls'] if ns else {}
-        for key, (path, value) in sorted(node.sysctls.items()):
-            old = have.get(key)
-            if ns is not None and old is None and not self._names_new_link(node, key):
-                raise EngineError('%s.sysctls: %s does not exist in node %s (a typo, or an '
-                                  'interface that is not there?)' % (node.field, key, node.name))
-            if old == value:
-                continue
-            ref = {'type': 'node', 'name': node.name}
-            if ns is not None:
-                self._changed(ref, 'sysctls.' + key, old, value)
-            self.add('change', 'set %s=%s in node %s' % (key, value, node.name),
-                     self._sysctl(node, path, value, key),
-                     self._sysctl(node, path, old, key) if old is not None else None)
-
-    def _names_new_link(self, node, key):
-        return any(('.%s.' % i.name) in key for i in self.lab.ifaces.values()
-                   if i.node == node.name)
-
-    def _sysctl(self, node, path, value, key):
-        from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import write_sysctl
-
-        def run():
-            with self.kernel.namespaces.inside(node.netns):
-                try:
-                    write_sysctl(path, value)
-                except (IOError, OSError) as err:
-                    raise EngineError('setting %s=%s in node %s failed: %s'
-                                      % (key, value, node.name, err))
-        return run
-
     # -- prune ----------------------------------------------------------------------
     def plan_prune(self):
         described = set((self.lab.nodes[i.node].netns, i.name) for i in self.lab.ifaces.values())
@@ -719,8 +658,9 @@ class Planner(object):
                 continue
             if netns not in node_netns:
                 if ns['mark'] == self.lab.mark:
-                    self.add('remove', 'remove namespace %s (left the lab)' % netns,
-                             self._remove_netns(netns))
+                    self.add('remove', 'remove namespace %s (left the lab)%s' % (
+                        netns, self.vet_collateral(namespaces=[netns])),
+                        self._remove_netns(netns))
                     self.report.removed.append({'type': 'node', 'name': netns})
                     continue
             for name, view in sorted(ns['links'].items()):
@@ -741,6 +681,7 @@ class Planner(object):
         else:
             session = self.kernel.session(netns)
         name = view['name']
+        label += self.vet_collateral(links=[(session.netns, view['index'])])
         if view['kind'] in lower.TAP_KINDS:
             path = tapdev.node_path(session.netns, name)
             if tapdev.node_state(path) is not None and undo is None:
@@ -763,6 +704,15 @@ class Planner(object):
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
         self.add('remove', 'delete %s' % label, run, undo)
+
+    def vet_collateral(self, links=(), namespaces=()):
+        """What the kernel deletes along with these links or namespaces, vetted
+        by the guard (the lab's mark owns what it marked); returns the text
+        that names it in the step."""
+        found = dying_with(self.guard.host, links=links, namespaces=namespaces)
+        for view, cause in found:
+            self.guard.vet(Touch(view, DELETE, named=False, cause=cause))
+        return collateral_text(found)
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):
@@ -790,6 +740,22 @@ class Planner(object):
             session.raw('undoing ' + text, rtnl.delete_link, session.index(name))
             self.kernel.forget_indexes()
         return run
+
+
+def lab_guard(kernel, lab, current, options=None):
+    """The guard of a lab's run: the lab's mark owns what it marked; links
+    are read from the run's readings where it has them."""
+    options = options or {}
+
+    def links_of(netns):
+        reading = current.get(netns)
+        return list(reading['links'].values()) if reading else None
+    guard = Guard(kernel.session, allow_disruptive=options.get('allow_disruptive', False),
+                  allow_collateral=options.get('allow_collateral', False),
+                  allow_port_takeover=options.get('allow_port_takeover', False),
+                  lab=lab.name, owns=lambda view: view.get('alias') == lab.mark)
+    guard.host = HostLinks(kernel.session, links_of=links_of)
+    return guard
 
 
 def wait_for_link(session, name, timeout=5.0):
@@ -822,51 +788,8 @@ def _where(netns):
     return 'namespace %s' % netns if netns else 'the root namespace'
 
 
-def _where_quoted(netns):
-    return 'namespace %r' % netns if netns else 'the root namespace'
-
-
-class _KernelSessions(object):
-    """The Sessions interface the lock-out Guard reads the root namespace
-    through, over the topology's own sessions."""
-
-    def __init__(self, kernel):
-        self.kernel = kernel
-
-    def get(self, netns):
-        return self.kernel.session(netns)
-
-
-def _route_view(route):
-    network, length = route['prefix']
-    dst = 'default' if length == 0 else '%s/%d' % (network, length)
-    out = {'dst': dst}
-    if route['via']:
-        out['via'] = route['via']
-    if route['dev']:
-        out['dev'] = route['dev']
-    if route['metric']:
-        out['metric'] = route['metric']
-    return out
-
-
-def route_view(route):
-    return _route_view(route)
-
-
-def _route_text(view):
-    text = view['dst']
-    if view.get('via'):
-        text += ' via %s' % view['via']
-    if view.get('dev'):
-        text += ' dev %s' % view['dev']
-    if view.get('metric'):
-        text += ' metric %s' % view['metric']
-    return text
-
-
 def describe(changes):
     return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
 
 
-__all__ = ['Planner', 'PHASES', 'route_view', 'describe', 'BRIDGE']
+__all__ = ['Planner', 'PHASES', 'describe', 'BRIDGE']

@@ -23,7 +23,20 @@ import os
 import socket
 import struct
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import link_index
+# Kinds that always sit on another link (a veth's peer, a macvlan's parent).
+ALWAYS_LINKED = ('veth', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan')
+
+
+def link_index(reported, own_index, kind):
+    """IFLA_LINK as it is, or the link's own index where the kernel left it
+    out: kernels before 6.x omit IFLA_LINK when it equals the link's own
+    index, which happens whenever the peer or parent lives in another
+    namespace under the same number (common: the first link of two fresh
+    namespaces is index 2 in both)."""
+    if reported is None and kind in ALWAYS_LINKED:
+        return own_index
+    return reported
+
 
 NETLINK_ROUTE = 0
 SOL_NETLINK = 270
