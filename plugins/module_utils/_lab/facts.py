@@ -422,8 +422,10 @@ def read_host(kernel, lab=None):
     for netns in list_namespaces():
         try:
             readings[netns] = read_namespace(kernel, netns, keys, qdiscs=True)
-        except (OSError, Exception) as err:  # vanished while reading
-            if 'does not exist' not in str(err) and not isinstance(err, OSError):
+        except (OSError, Exception) as err:  # vanished while reading, or no namespace
+            # (a stale file under /run/netns, or one another run is still making)
+            if not isinstance(err, OSError) and \
+                    not any(text in str(err) for text in ('does not exist', 'cannot be entered')):
                 raise
     nodes = {}
     for netns, reading in readings.items():
