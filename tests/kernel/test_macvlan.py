@@ -508,3 +508,29 @@ def test_topology_parent_in_the_root_namespace(lab):
         assert lab.run(**description)['changed'] is False
     finally:
         subprocess.call(['ip', 'link', 'del', root_end], stderr=subprocess.DEVNULL)
+
+
+def test_topology_passthru_on_a_protected_parent_needs_allow_disruptive(lab, monkeypatch):
+    root_end, one = unique_name('r'), lab.n('a')
+
+    def description(mode):
+        return dict(
+            nodes=[{'name': lab.n('root'), 'root': True}, {'name': one}],
+            links=[{'endpoints': [{'node': lab.n('root'), 'name': root_end},
+                                  {'node': one, 'name': 'e1'}]},
+                   {'kind': 'macvlan', 'node': one, 'name': 'mv0', 'parent': root_end,
+                    'parent_node': lab.n('root'), 'mode': mode}])
+    try:
+        assert not lab.run(**description('bridge')).get('failed')
+        subprocess.check_call(['ip', 'addr', 'add', '198.51.100.11/32', 'dev', root_end])
+        monkeypatch.setenv('SSH_CONNECTION', '203.0.113.9 50000 198.51.100.11 22')
+        for check in (True, False):
+            refused = lab.run(check=check, **description('passthru'))
+            assert refused['failed'] and 'refusing to let passthru macvlan mv0 in node %s take ' \
+                'over %s' % (one, root_end) in refused['msg'], refused['msg']
+        assert data(one)['mode'] == 'bridge'
+        allowed = lab.run(allow_disruptive=True, **description('passthru'))
+        assert not allowed.get('failed'), allowed['msg']
+        assert data(one)['mode'] == 'passthru'
+    finally:
+        subprocess.call(['ip', 'link', 'del', root_end], stderr=subprocess.DEVNULL)
