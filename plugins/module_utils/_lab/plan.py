@@ -221,6 +221,9 @@ class Planner(object):
                 % (iface.field, iface.name, iface.node, self.lab.name, reason))
         restore = None
         if iface.parent is not None:
+            # the remove phase runs before every create, so a lab re-creates
+            # delete-first; a later failure builds the old device again (the
+            # modules build another parent's device first: lower.creator)
             restore = lower.restorer(self.session(iface.node), now, iface.spec,
                                      self.old_parent_at(iface, now), self.tap_node(iface))
         self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason), undo=restore)
