@@ -25,7 +25,8 @@ options:
       - A parent of the same family is refused before anything changes (a
         macvlan or macvtap on a macvlan or macvtap, an ipvlan or ipvtap on an
         ipvlan or ipvtap; the kernel would use that parent's own parent), and
-        so is an O(mtu) above the parent's.
+        so is a macvlan's or macvtap's O(mtu) above the parent's (the kernel
+        refuses it; it takes an ipvlan's).
     type: str
   link_netns:
     description:

@@ -62,6 +62,15 @@ def resolve_links(kernel, readings):
 def _target(kernel, netns, reading, view, by_index):
     if view['kind'] not in ('veth',) + STACKED_KINDS or not view['link_index']:
         return None
+    if view['link_netnsid'] is None and view['kind'] == 'ipvtap':
+        # an ipvtap never reports its parent's namespace on some kernels (6.1;
+        # see lower.sits_on): an ipvlan/ipvtap beside it on the same parent
+        # index that does report one names it
+        hint = next((other for other in reading['links'].values()
+                     if other['kind'] in ('ipvlan', 'ipvtap') and other['link_netnsid'] is not None
+                     and other['link_index'] == view['link_index']), None)
+        if hint is not None:
+            return _target(kernel, netns, reading, hint, by_index)
     if view['link_netnsid'] is None:
         for other in reading['links'].values():
             if other['index'] == view['link_index'] and other is not view:

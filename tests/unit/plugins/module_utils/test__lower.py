@@ -167,10 +167,11 @@ def test_parent_of_the_same_family_is_refused(kind, parent_kind, refused):
 def test_an_mtu_above_the_parents_names_field_and_limit():
     _lower.parent_rules('macvlan', 'x0', 'p0', 'veth', 1500, 1500, ('link', 'mtu'))
     _lower.parent_rules('macvlan', 'x0', 'p0', 'veth', None, 9000, ('link', 'mtu'))
+    _lower.parent_rules('ipvlan', 'x0', 'p0', 'veth', 1500, 9000, ('link', 'mtu'))
     with pytest.raises(InputError) as err:
-        _lower.parent_rules('ipvlan', 'x0', 'p0', 'veth', 1500, 1501, ('link', 'mtu'))
-    assert str(err.value) == ("mtu: 1501 is above the MTU of the parent p0 (1500); an "
-                              "ipvlan's MTU can be at most its parent's")
+        _lower.parent_rules('macvtap', 'x0', 'p0', 'veth', 1500, 1501, ('link', 'mtu'))
+    assert str(err.value) == ("mtu: 1501 is above the MTU of the parent p0 (1500); a "
+                              "macvtap's MTU can be at most its parent's")
 
 
 @pytest.mark.parametrize('view, elsewhere, nsid, expected', [
