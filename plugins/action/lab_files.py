@@ -21,6 +21,15 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.vnet.linux.plugins.module_utils._engine import strict
+
+# as documented in plugins/modules/lab_files.py
+ARGUMENT_SPEC = dict(
+    path=dict(type='path', required=True),
+    files=dict(type='dict', required=True),
+    svg=dict(type='bool', default=False),
+)
+
 
 def write_if_different(path, content):
     """Atomically replace `path` when its content differs; True if written."""
@@ -64,12 +73,14 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        args = self._task.args
-        base = args.get('path')
-        files = args.get('files') or {}
-        if not base or not isinstance(files, dict):
-            raise AnsibleActionFail('lab_files needs path (a string) and files (a dict)')
-        base = os.path.abspath(os.path.expanduser(str(base)))
+        # the modules' strict types first (a list for path is not a path),
+        # then Ansible's own checks (required options, unknown ones)
+        message = strict.check(ARGUMENT_SPEC, self._task.args)
+        if message:
+            raise AnsibleActionFail(message)
+        args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        files = args['files']
+        base = os.path.abspath(args['path'])
         os.makedirs(os.path.dirname(base), exist_ok=True)
         written, unchanged = [], []
         for suffix, content in files.items():

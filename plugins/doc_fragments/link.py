@@ -18,7 +18,8 @@ options:
   netns:
     description:
       - Named network namespace the interface lives in (as in C(ip netns)).
-      - Omit for the root namespace. A name, never a path.
+      - Omit for the root namespace. A name (1 to 255 bytes, no C(/), no
+        whitespace, not C(.) or C(..)), never a path.
     type: str
   state:
     description:

@@ -251,11 +251,14 @@ ports:
       port_options: {queue_id: 0, prio: 10}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, plan_delete, public
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
+    other_kind,
+    plan_delete,
+    public,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
@@ -275,8 +278,7 @@ def converge(run):
     probe = wanted_end(params, BOND)
     now = run.read(probe.netns, probe.name, 'netns')
     if now is not None and now['kind'] != 'bond':
-        raise EngineError('%s exists but is a %s, not a bond; it is left alone. Delete it or '
-                          'choose another name.' % (probe.label, now['kind'] or 'device'))
+        raise other_kind(probe.name, probe.netns, now, 'bond')
     if params['state'] == 'absent':
         before = {'link': public(now, BOND), 'ports': []}
         if now is not None:
@@ -314,45 +316,12 @@ def converge(run):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(
-            mode=dict(type='str', choices=['balance-rr', 'active-backup', 'balance-xor',
-                                           'broadcast', '802.3ad', 'balance-tlb',
-                                           'balance-alb']),
             recreate=dict(type='bool', default=False),
-            miimon=dict(type='int'),
-            updelay=dict(type='int'),
-            downdelay=dict(type='int'),
-            peer_notify_delay=dict(type='int'),
-            use_carrier=dict(type='bool'),
-            arp_interval=dict(type='int'),
-            arp_ip_target=dict(type='list', elements='str'),
-            arp_validate=dict(type='str', choices=['none', 'active', 'backup', 'all', 'filter',
-                                                   'filter_active', 'filter_backup']),
-            arp_all_targets=dict(type='str', choices=['any', 'all']),
-            arp_missed_max=dict(type='int'),
-            primary=dict(type='str'),
-            primary_reselect=dict(type='str', choices=['always', 'better', 'failure']),
-            active_port=dict(type='str'),
-            fail_over_mac=dict(type='str', choices=['none', 'active', 'follow']),
-            xmit_hash_policy=dict(type='str', choices=['layer2', 'layer2+3', 'layer3+4',
-                                                       'encap2+3', 'encap3+4', 'vlan+srcmac']),
-            lacp_rate=dict(type='str', choices=['slow', 'fast']),
-            lacp_active=dict(type='bool'),
-            ad_select=dict(type='str', choices=['stable', 'bandwidth', 'count']),
-            ad_actor_sys_prio=dict(type='int'),
-            ad_actor_system=dict(type='str'),
-            ad_user_port_key=dict(type='int', no_log=False),
-            min_links=dict(type='int'),
-            num_grat_arp=dict(type='int'),
-            num_unsol_na=dict(type='int'),
-            resend_igmp=dict(type='int'),
-            packets_per_port=dict(type='int'),
-            tlb_dynamic_lb=dict(type='bool'),
-            all_ports_active=dict(type='bool'),
-            lp_interval=dict(type='int'),
             ports=dict(type='list', elements='dict', default=[], options=PORT_OPTIONS),
             purge_ports=dict(type='bool', default=False),
+            **bond_rules.BOND_OPTIONS
         ),
         supports_check_mode=True,
     )

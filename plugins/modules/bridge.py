@@ -18,6 +18,8 @@ description:
     end placed there with M(vnet.linux.veth)). Deleting the bridge releases
     its ports; it never deletes them.
   - Timers are given in seconds (the kernel counts hundredths of a second).
+  - In diff mode, before and after show the bridge and the listed ports, each
+    port with its settings and its VLAN membership (C(vlans), as in RV(ports)).
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
@@ -50,9 +52,13 @@ options:
     type: float
   vlan_filtering:
     description:
-      - VLAN filtering (802.1Q aware bridge). Needs a kernel built with
-        C(CONFIG_BRIDGE_VLAN_FILTERING); the run fails clearly if the kernel
-        does not take it.
+      - VLAN filtering (802.1Q aware bridge). V(true) needs a kernel built
+        with C(CONFIG_BRIDGE_VLAN_FILTERING); the run fails clearly if the
+        kernel does not take it.
+      - V(false) is what a kernel without VLAN filtering does, so it succeeds
+        there (no request is sent, since such a kernel refuses the setting even
+        to turn filtering off), and a bridge saved by
+        M(vnet.linux.topology_facts) can be built again on the same kernel.
     type: bool
   vlan_protocol:
     description: VLAN protocol the bridge filters on.
@@ -195,12 +201,12 @@ ports:
       vlans: []
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Wanted,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -317,22 +323,33 @@ def plan_port(run, bridge, port, default_pvid):
               create=lambda *a: None)
     run.expect(port, master_spec=BRIDGE)
     if port.vlans is not None:
-        if now is not None and now['master'] == bridge.name:
-            current = session.port_vlans(now['index'])
-        else:
-            # a port joining a bridge gets the bridge's default PVID from the
-            # kernel, untagged: plan from what it will have once attached
-            current = {default_pvid: {'pvid': True, 'untagged': True}} if default_pvid else {}
-        plan_port_vlans(run, session, port, current)
+        plan_port_vlans(run, session, port, vlans_once_attached(session, bridge, now,
+                                                                default_pvid))
     return now
 
 
+def vlans_once_attached(session, bridge, now, default_pvid):
+    """The VLANs a port has once it is a port of this bridge, before the
+    run changes them: its own if it is one already; otherwise the kernel
+    gives a joining port the bridge's default PVID, untagged."""
+    if now is not None and now['master'] == bridge.name:
+        return session.port_vlans(now['index'])
+    return {default_pvid: {'pvid': True, 'untagged': True}} if default_pvid else {}
+
+
 def joining_pvid(params, bridge_now):
-    """The VLAN the kernel gives a port when it joins this bridge."""
+    """The VLAN the kernel gives a port when it joins this bridge (0: none).
+
+    A kernel without VLAN filtering gives none, and says so by reporting no
+    default PVID. For a bridge this run creates the kernel is not known yet:
+    the prediction assumes one with VLAN filtering (the kernels of the
+    distributions), which a real run then reads back as it is."""
+    if bridge_now is not None and 'IFLA_BR_VLAN_DEFAULT_PVID' not in bridge_now['data']:
+        return 0
     if params.get('default_pvid') is not None:
         return params['default_pvid']
     if bridge_now is not None:
-        return bridge_now['data'].get('IFLA_BR_VLAN_DEFAULT_PVID', 1)
+        return bridge_now['data']['IFLA_BR_VLAN_DEFAULT_PVID']
     return 1  # the kernel's default
 
 
@@ -375,6 +392,29 @@ def plan_port_vlans(run, session, port, current):
     run.checks.append(check)
 
 
+def vlan_list(vlans):
+    """{vid: flags} as the list the module returns (sorted by VLAN id)."""
+    return [dict(vid=vid, **flags) for vid, flags in sorted(vlans.items())]
+
+
+def port_before(session, now, name):
+    """A port's view before the run, VLANs included (diff mode)."""
+    if now is None:
+        return {'name': name}
+    view = public(now, None, BRIDGE)
+    view['vlans'] = vlan_list(session.port_vlans(now['index'])) \
+        if now['port_kind'] == 'bridge' else []
+    return view
+
+
+def port_after(session, bridge, port, now, default_pvid):
+    """A port's predicted view after the run, VLANs included."""
+    view = predicted(port, now, BRIDGE)
+    view['vlans'] = vlan_list(port.vlans if port.vlans is not None else
+                              vlans_once_attached(session, bridge, now, default_pvid))
+    return view
+
+
 def _vlan_text(vlans):
     return ', '.join('%d%s%s' % (vid, 'P' if f['pvid'] else '', 'U' if f['untagged'] else '')
                      for vid, f in sorted(vlans.items())) or 'none'
@@ -399,8 +439,7 @@ def port_views(run, bridge, names):
         if state is None:
             continue
         view = public(state, None, BRIDGE)
-        view['vlans'] = [dict(vid=vid, **flags) for vid, flags in
-                         sorted(session.port_vlans(state['index']).items())]
+        view['vlans'] = vlan_list(session.port_vlans(state['index']))
         result.append(view)
     return result
 
@@ -421,8 +460,7 @@ def converge(run):
         before = {'link': public(bridge_now, BRIDGE), 'ports': []}
         if bridge_now is not None:
             if bridge_now['kind'] != 'bridge':
-                raise EngineError('%s is a %s, not a bridge; it is left alone'
-                                  % (bridge.label, bridge_now['kind']))
+                raise other_kind(bridge.name, bridge.netns, bridge_now, 'bridge')
             plan_delete(run.plan, run.session(bridge.netns), bridge_now, run.guard)
         run.finish(before, {'link': {}, 'ports': []}, lambda: {'link': {}, 'ports': []})
         return
@@ -430,10 +468,12 @@ def converge(run):
     created = plan_link(run.plan, run.session(bridge.netns), bridge, bridge_now, run.guard)
     run.expect(bridge)
     before_ports, after_ports = [], []
+    session = run.session(bridge.netns)
+    default_pvid = joining_pvid(params, None if created else bridge_now)
     for port in ports:
-        now = plan_port(run, bridge, port, joining_pvid(params, None if created else bridge_now))
-        before_ports.append(public(now, None, BRIDGE) if now else {'name': port.name})
-        after_ports.append(predicted(port, now, BRIDGE))
+        now = plan_port(run, bridge, port, default_pvid)
+        before_ports.append(port_before(session, now, port.name))
+        after_ports.append(port_after(session, bridge, port, now, default_pvid))
     if params['purge_ports']:
         plan_purge(run, bridge, None if created else bridge_now, [p.name for p in ports])
     names = [p.name for p in ports]
@@ -447,7 +487,7 @@ def converge(run):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(
             stp=dict(type='bool'),
             priority=dict(type='int'),

@@ -98,8 +98,7 @@ link:
     link_netns: null
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IPVLAN
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
@@ -113,7 +112,7 @@ def converge(run):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(**dict(lower.PARENT_OPTIONS, **lower.IPVLAN_OPTIONS)),
         supports_check_mode=True,
     )

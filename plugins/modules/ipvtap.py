@@ -114,8 +114,7 @@ device:
   sample: {path: /run/vnet-linux/tap/netns/node1/ipvt0, owner: 0, group: 993, mode: "0660", device: "245:1"}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IPVTAP
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
@@ -129,7 +128,7 @@ def converge(run):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(**dict(lower.PARENT_OPTIONS, **dict(
             lower.IPVLAN_OPTIONS, **lower.TAP_OPTIONS))),
         supports_check_mode=True,

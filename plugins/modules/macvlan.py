@@ -118,8 +118,7 @@ link:
     link_netns: null
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import MACVLAN
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
@@ -134,7 +133,7 @@ def converge(run):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(**dict(lower.PARENT_OPTIONS, **lower.MACVLAN_OPTIONS)),
         supports_check_mode=True,
     )

@@ -15,7 +15,7 @@ description:
     sysctls such as C(net.ipv4.ip_forward) for routers in a lab.
   - Deleting a namespace first deletes the links inside it, so that none is
     left behind. Their veth peers in other namespaces, and links stacked on
-    them elsewhere, go with them: such collateral is listed in the plan, and
+    them elsewhere, go with them. Such collateral is listed in the plan, and
     refused unless O(allow_collateral=true) (and, where it would cut this
     host off, O(allow_disruptive=true)).
 version_added: 1.0.0
@@ -27,8 +27,9 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - Name of the namespace (1 to 15 bytes, no C(/), no whitespace, not
-        C(.) or C(..)). Never a path.
+      - Name of the namespace (1 to 255 bytes, as C(ip netns) allows, so
+        that namespaces of container runtimes such as C(cni-<uuid>) can be
+        managed; no C(/), no whitespace, not C(.) or C(..)). Never a path.
     type: str
     required: true
   state:
@@ -98,8 +99,7 @@ namespace:
     links: [lo]
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     DELETE,
@@ -107,7 +107,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     collateral_text,
     dying_with,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
+    EngineError,
+    undone_with_its_object,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     SAFETY_OPTIONS,
     LinkRun,
@@ -128,11 +131,12 @@ def sysctl_paths(sysctls):
     paths = {}
     for key, value in sysctls.items():
         try:
-            paths[key] = (sysctl_path(key), ' '.join(str(value).split()))
+            path = sysctl_path(key)
         except ValueError:
             raise validate.InputError(
                 'sysctls: %r is not a per-namespace sysctl; only net.* keys are '
                 'set per namespace' % key)
+        paths[key] = (path, validate.sysctl_value(value, 'sysctls.' + key))
     return paths
 
 
@@ -178,7 +182,8 @@ def plan_present(run, name, now, keys, loopback):
         if have != value:
             plan.add('set %s=%s in %s' % (key, value, label),
                      _sysctl_writer(name, path, value, key),
-                     _sysctl_writer(name, path, have, key) if have is not None else None)
+                     _sysctl_writer(name, path, have, key) if have is not None
+                     else undone_with_its_object)
 
 
 def _sysctl_writer(name, path, value, key):
@@ -249,7 +254,7 @@ def _namespace_problems(run, name, keys, after):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=dict(
             name=dict(type='str', required=True),
             state=dict(type='str', default='present', choices=['present', 'absent']),

@@ -15,9 +15,8 @@ description:
   - Probing happens from raw ICMP sockets opened inside the source
     namespaces; all paths are measured at the same time, so a check of a
     whole lab takes a few seconds. No C(ping) binary is needed.
-  - Fails when a path that should work is broken (more loss than
-    O(max_loss)), or when a path that should be broken (O(pairs[].expect=false))
-    answers.
+  - Fails when a path that should work has more loss than O(max_loss), or
+    when a path that should be broken (O(pairs[].expect=false)) answers.
   - Before measuring, every path gets uncounted echoes for up to O(warmup)
     seconds, so that neighbour resolution and link detection (bond miimon)
     are not reported as loss.
@@ -86,7 +85,11 @@ options:
     type: float
     default: 3.0
   max_loss:
-    description: Highest loss in percent for a path that must work to pass.
+    description:
+      - Highest loss in percent (0 to 100) for a path that must work to pass;
+        a path passes when its loss is at most this value.
+      - V(100) accepts any loss, also a path with no reply at all (the table
+        still shows it). Paths that must be broken are not affected.
     type: float
     default: 0
   fail_on_broken:
@@ -165,8 +168,8 @@ summary:
   sample: {paths: 2, ok: 2, broken: 0}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._lab.reachability import (
     matrix_lines,
     plan_probes,
@@ -195,6 +198,29 @@ def argument_spec():
     )
 
 
+def source_namespaces(probes, namespaces):
+    """Source node -> namespace name (None: the module's own namespace).
+    Every name given in `namespaces`, and every source node's own name used
+    as its namespace, is checked as a namespace name (up to 255 bytes, never
+    a path): it is opened under /run/netns."""
+    for node, netns in namespaces.items():
+        if netns not in ('', None):   # both: the module's own namespace
+            _namespace(netns, 'namespaces.%s' % node)
+    sources = {}
+    for probe in probes:
+        if probe.src not in sources:
+            netns = namespaces.get(probe.src, probe.src)
+            sources[probe.src] = _namespace(netns, 'nodes.%s' % probe.src) if netns else None
+    return sources
+
+
+def _namespace(netns, field):
+    if not isinstance(netns, str):
+        raise validate.InputError('%s: must be a namespace name (a string), not %r'
+                                  % (field, netns))
+    return validate.namespace_name(netns, field)
+
+
 def node_addresses(module):
     """The nodes option as {node: [address, ...]}; a bare string is one address."""
     nodes = {}
@@ -216,10 +242,12 @@ def problems(rows):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = StrictModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
     if params['count'] < 1 or params['timeout'] <= 0 or params['interval'] < 0:
         module.fail_json(msg='count must be >= 1, timeout > 0 and interval >= 0')
+    if not 0 <= params['max_loss'] <= 100:
+        module.fail_json(msg='max_loss: %g is not a percentage (0 to 100)' % params['max_loss'])
     nodes = node_addresses(module)
     namespaces = params['namespaces']
     try:
@@ -227,12 +255,12 @@ def main():
     except ValueError as err:
         module.fail_json(msg=str(err))
 
-    def resolve(node):
-        netns = namespaces.get(node, node)
-        return netns or None
-
+    try:
+        sources = source_namespaces(probes, namespaces)
+    except validate.InputError as err:
+        module.fail_json(msg=str(err))
     run_probes(probes, count=params['count'], interval=params['interval'],
-               timeout=params['timeout'], warmup=params['warmup'], resolve_netns=resolve)
+               timeout=params['timeout'], warmup=params['warmup'], resolve_netns=sources.get)
     rows = [p.result(params['max_loss']) for p in probes]
     failed = [r for r in rows if not r['ok']]
     result = dict(changed=False, results=rows, table=table_lines(rows),

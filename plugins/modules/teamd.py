@@ -356,13 +356,13 @@ team:
 import json
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     CREATE_ATTRS,
     LINK_ATTRS,
     EngineError,
     Wanted,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -431,8 +431,7 @@ def converge(run):
 
 def refuse_other_kind(team, link_now):
     if link_now is not None and link_now['kind'] != 'team':
-        raise EngineError('%s exists but is a %s, not a team; it is left alone. Delete it '
-                          'or choose another name.' % (team.label, link_now['kind'] or 'device'))
+        raise other_kind(team.name, team.netns, link_now, 'team')
 
 
 def read_ports(run, team, ports, exists):
@@ -717,7 +716,7 @@ def running_config_if_readable(daemon):
 
 
 def main():
-    module = AnsibleModule(
+    module = StrictModule(
         argument_spec=link_argument_spec(**TEAMD_SPEC),
         supports_check_mode=True,
     )

@@ -102,6 +102,17 @@ options:
         lab's master unless this is C(true).
     type: bool
     default: false
+  report:
+    description:
+      - How much of the plan the result lists. C(full) returns RV(actions)
+        and RV(plan) (every step and every object). C(summary) returns only
+        RV(summary) (counts), which keeps the result small for big labs, since
+        Ansible carries and handles every element of the lists.
+      - C(auto) is C(full) for a plan of at most 1000 steps, in check mode,
+        in diff mode and with C(-v); C(summary) otherwise.
+    type: str
+    choices: [auto, full, summary]
+    default: auto
   nodes:
     description:
       - The nodes of the lab. Each node is a named network namespace (as in
@@ -112,8 +123,8 @@ options:
     suboptions:
       name:
         description:
-          - Name of the node and of its namespace (1 to 15 bytes, no C(/), no
-            whitespace, not C(.) or C(..)).
+          - Name of the node and of its namespace (1 to 255 bytes, no C(/),
+            no whitespace, not C(.) or C(..)).
         type: str
         required: true
       external:
@@ -122,7 +133,7 @@ options:
             (puts links in it, adds routes) but never creates, marks or
             removes it.
           - A namespace that exists but is not marked as the lab's is refused
-            as a node unless this is C(true): a lab never adopts a namespace
+            as a node unless this is C(true). A lab never adopts a namespace
             it did not create (it would remove it with O(state=absent)).
         type: bool
         default: false
@@ -207,7 +218,9 @@ options:
         description: How long learned MAC addresses are kept, in seconds.
         type: float
       vlan_filtering:
-        description: VLAN filtering (needs a kernel with bridge VLAN filtering).
+        description:
+          - VLAN filtering. V(true) needs a kernel with bridge VLAN filtering;
+            V(false) is what a kernel without it does, and succeeds there.
         type: bool
       vlan_protocol:
         description: VLAN protocol the bridge filters on.
@@ -370,7 +383,8 @@ options:
       ports:
         description:
           - Ports of a bond or team, interfaces of its node (for example veth
-            ends).
+            ends). Other kinds cannot take ports and refuse the option
+            (bridge ports are endpoints with O(links[].endpoints[].bridge)).
         type: list
         elements: str
         default: []
@@ -483,7 +497,7 @@ RETURN = r'''
 actions:
   description: The ordered steps the run made (in check mode, would make). A
     real run's list equals the check-mode list for the same state.
-  returned: always
+  returned: with the full report (O(report))
   type: list
   elements: str
   sample:
@@ -494,7 +508,7 @@ actions:
     - mark and bring up veth eth0 in node r1
 plan:
   description: What the run does to which object, as structured lists.
-  returned: always
+  returned: with the full report (O(report))
   type: dict
   contains:
     added:
@@ -516,6 +530,29 @@ plan:
       description: Marked objects removed (prune, state=absent).
       type: list
       elements: dict
+summary:
+  description: How many steps the run made (would make in check mode), and
+    how many objects it added, changed, re-created and removed (the lengths
+    of RV(actions) and of the lists in RV(plan)).
+  returned: always
+  type: dict
+  contains:
+    steps:
+      description: Number of steps.
+      type: int
+    added:
+      description: Number of objects created.
+      type: int
+    changed:
+      description: Number of objects changed in place.
+      type: int
+    recreated:
+      description: Number of objects re-created.
+      type: int
+    removed:
+      description: Number of objects removed.
+      type: int
+  sample: {steps: 5, added: 3, changed: 0, recreated: 0, removed: 0}
 timing:
   description:
     - Seconds the module spent per stage (validate, read, plan, apply,
@@ -533,8 +570,7 @@ peak_memory_mb:
   type: float
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._lab.run import (
     TOPOLOGY_SPEC,
     run_topology,
@@ -542,7 +578,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.run import (
 
 
 def main():
-    module = AnsibleModule(argument_spec=TOPOLOGY_SPEC, supports_check_mode=True)
+    module = StrictModule(argument_spec=TOPOLOGY_SPEC, supports_check_mode=True)
     run_topology(module)
 
 

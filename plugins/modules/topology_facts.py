@@ -107,14 +107,13 @@ counters:
              rx_dropped: 0, tx_dropped: 0, rx_errors: 0, tx_errors: 0}
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._lab.run import run_facts
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(lab=dict(type='str')),
-                           supports_check_mode=True)
+    module = StrictModule(argument_spec=dict(lab=dict(type='str')),
+                          supports_check_mode=True)
     run_facts(module)
 
 

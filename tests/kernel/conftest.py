@@ -47,6 +47,21 @@ def namespaces():
             remove_namespace(name)
 
 
+@pytest.fixture
+def lab_name():
+    """A topology lab name, also the prefix of its node names (which must
+    start with it); the lab and any namespace with the prefix are removed
+    afterwards, also when the test fails."""
+    prefix = unique_name('l')
+    yield prefix
+    try:
+        run_module('topology', {'lab': prefix, 'state': 'absent'})
+    finally:
+        for name in pyroute2_netns.listnetns():
+            if name.startswith(prefix):
+                remove_namespace(name)
+
+
 def remove_namespace(name):
     """Delete the links inside first, so that no peer outlives the test."""
     from pyroute2 import IPRoute
@@ -69,6 +84,10 @@ def run_module(name, args, check=False, diff=True):
     runs as a module here, so the flag is cleared for the run.
     """
     module = importlib.import_module('ansible_collections.vnet.linux.plugins.modules.' + name)
+    # a module run is one process under Ansible: the fault-injection hook
+    # (VNET_FAULT_AT) counts the requests of this run from the first
+    importlib.import_module('ansible_collections.vnet.linux.plugins.module_utils'
+                            '._netlink.faults').reset()
     full = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
     out = io.StringIO()
     was_controller = module_internals.is_controller

@@ -78,7 +78,8 @@ def test_delete_leaves_no_stray_links(namespaces):
 
 @pytest.mark.parametrize('bad, rule', [
     ('a/b', '"/"'), ('../x', '"/"'), ('.', '"."'), ('..', '".."'),
-    ('x' * 16, '16 bytes'), ('has space', 'whitespace'), ('', 'non-empty'),
+    ('x' * 256, '256 bytes long; the limit is 255'), ('has space', 'whitespace'),
+    ('', 'non-empty'),
 ])
 def test_bad_names_rejected(bad, rule):
     result = run_module('netns', {'name': bad})

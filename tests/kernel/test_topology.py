@@ -410,3 +410,28 @@ def test_swapped_peers_and_a_macvlan_on_a_recreated_parent(lab):
         {'endpoints': [{'node': a, 'name': 'e0'}, {'node': d, 'name': 'e0'}]},
         {'endpoints': [{'node': c, 'name': 'e0'}, {'node': b, 'name': 'e0'}]},
         macvlan])['changed'] is False
+
+
+def test_report_summary_counts_what_the_full_report_lists(lab):
+    """report=summary leaves out the step and object lists (a big lab's result
+    would carry them to the controller) and counts them; a small plan
+    (report=auto) and check mode list them in full."""
+    a, b = lab.n('a'), lab.n('b')
+    description = dict(nodes=[{'name': a}, {'name': b}], links=[{'endpoints': [
+        {'node': a, 'name': 'e0', 'addresses': ['192.0.2.0/31']},
+        {'node': b, 'name': 'e0', 'addresses': ['192.0.2.1/31']}]}])
+    planned = lab.run(check=True, diff=False, report='summary', **description)
+    assert 'actions' not in planned and 'plan' not in planned
+    predicted = lab.run(check=True, diff=False, **description)
+    counts = dict((key, len(value)) for key, value in predicted['plan'].items())
+    assert predicted['summary'] == dict(counts, steps=len(predicted['actions']))
+    assert planned['summary'] == predicted['summary']
+    built = lab.run(diff=False, report='summary', **description)
+    assert built['changed'] and built['summary'] == predicted['summary']
+    assert 'actions' not in built and 'plan' not in built
+    assert ip(a, 'addr', 'show', 'e0')[0]['addr_info'][0]['local'] == '192.0.2.0'
+    again = lab.run(diff=False, **description)
+    assert again['actions'] == [] and again['summary']['steps'] == 0
+    gone = run_module('topology', {'lab': lab.name, 'state': 'absent', 'report': 'summary'},
+                      diff=False)
+    assert gone['summary']['removed'] == 2 and 'actions' not in gone

@@ -224,16 +224,32 @@ class HostLinks(object):
                 self._nsids[key] = None
         return self._nsids[key]
 
-    def target_netns(self, view, candidates):
+    def target_netns(self, view, candidates, dead=None):
         """The namespace (among candidates) of the link a view's IFLA_LINK
-        names; False when it is none of them."""
+        names; False when it is none of them. With `dead` ((netns, index)
+        keys), only namespaces holding a dead link of that index are asked
+        for their id: one request per namespace pair otherwise makes a
+        teardown of N namespaces cost N² requests."""
         if view.get('link_netnsid') is None:
             return view['netns'] if view['netns'] in candidates else False
         for netns in candidates:
-            if netns != view['netns'] and \
-                    self.nsid(view['netns'], netns) == view['link_netnsid']:
+            if netns == view['netns'] or \
+                    (dead is not None and not _may_be_target(view, dead, netns)):
+                continue
+            if self.nsid(view['netns'], netns) == view['link_netnsid']:
                 return netns
         return False
+
+
+def _may_be_target(view, dead, netns):
+    """Can the link a view names be a dead link of netns? It must be there,
+    and a veth's peer names the view back."""
+    key = (netns, view['link_index'])
+    if key not in dead:
+        return False
+    other = dead[key]
+    return other is None or view['kind'] != 'veth' or other.get('kind') != 'veth' or \
+        other.get('link_index') == view['index']
 
 
 def dying_with(host, links=(), namespaces=()):
@@ -246,7 +262,7 @@ def dying_with(host, links=(), namespaces=()):
     gone = set(namespaces)
     for netns in gone:
         for view in host.links(netns):
-            dead[(netns, view['index'])] = None
+            dead[(netns, view['index'])] = view
     found = []
     changed = True
     while changed:
@@ -259,7 +275,7 @@ def dying_with(host, links=(), namespaces=()):
                 key = (netns, view['index'])
                 if key in dead or view['kind'] not in DIES_WITH_LINK:
                     continue
-                target = host.target_netns(view, dead_netns)
+                target = host.target_netns(view, dead_netns, dead)
                 if target is False or (target, view['link_index']) not in dead:
                     continue
                 dead[key] = view

@@ -175,7 +175,7 @@ class LinkRun(object):
                 if self.session(netns).get_msg(name=name) is not None:
                     found.append(where(netns))
             except (NetlinkFailure, OSError):
-                continue  # removed while we looked, or a file that is no namespace
+                continue  # removed meanwhile, or not yet a namespace (being made)
         return found
 
     def expect(self, wanted, master_spec=None):

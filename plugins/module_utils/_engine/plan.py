@@ -23,8 +23,13 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     collateral_text,
     dying_with,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import (
+    Removal,
+    rebuildable,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
+    namespace_exists,
     where,
 )
 
@@ -41,11 +46,32 @@ LINK_ATTRS = (
 CREATE_ATTRS = ('mtu', 'mac_address', 'txqueuelen')
 
 
+def a_kind(kind):
+    """A link kind as messages name it: 'a veth', 'an ipvlan'; the kernel
+    reports no kind for physical interfaces and lo: 'a device without kind'."""
+    if not kind:
+        return 'a device without kind'
+    return ('an ' if kind[0] in 'aeiou' else 'a ') + kind
+
+
+def other_kind(name, netns, state, kind):
+    """The refusal of a name taken by a link of another kind."""
+    return EngineError('%s in %s exists but is %s, not %s; it is left alone. Delete it or '
+                       'choose another name.' % (name, where(netns), a_kind(state['kind']),
+                                                 a_kind(kind)))
+
+
 class Step(object):
     def __init__(self, text, do, undo=None):
         self.text = text
         self.do = do
         self.undo = undo
+
+
+def undone_with_its_object():
+    """The undo of a step that changes an object this plan creates (a sysctl
+    of a new namespace or of a new link): the undo of that creation, which
+    runs later, takes the change with it."""
 
 
 class Plan(object):
@@ -81,6 +107,8 @@ class Plan(object):
         undone, not_undone = self.undo_applied()
         if undone:
             msg += '; undone: %s' % '; '.join(undone)
+        elif not not_undone:
+            msg += '; nothing to undo (no earlier step had run)'
         if not_undone:
             msg += '; could not undo: %s' % '; '.join(not_undone)
         failure = EngineError(msg)
@@ -207,10 +235,7 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
     """
     needs_create = state is None
     if state is not None and wanted.spec is not None and state['kind'] != wanted.spec.kind:
-        raise EngineError(
-            '%s exists but is a %s, not a %s; it is left alone. Delete it or '
-            'choose another name.' % (wanted.name, state['kind'] or 'device without kind',
-                                      wanted.spec.kind))
+        raise other_kind(wanted.name, wanted.netns, state, wanted.spec.kind)
     if state is not None and wanted.spec is not None:
         changed = wanted.spec.differences(wanted.options, state['data'])
         recreate = [o.name for o in changed if o.recreate]
@@ -226,7 +251,7 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
 
 
 def _default_create(plan, session, wanted):
-    args = dict(wanted.spec.kernel_args(wanted.options), **wanted.create_args)
+    args = dict(wanted.spec.create_args(wanted.options), **wanted.create_args)
     args.update(_link_kwargs(wanted.attrs, CREATE_ATTRS))
     text = 'create %s' % wanted.label
     if wanted.options:
@@ -258,7 +283,13 @@ def plan_delete(plan, session, state, guard, reason=None, pair=False):
     if reason:
         text += ' (%s)' % reason
     text += collateral_text(found)
-    plan.add(text, lambda: delete_link(session, state['name']))
+    if not rebuildable(state):
+        plan.add(text, lambda: delete_link(session, state['name']))
+        return found
+    # a later step that fails brings the link back (see _engine/restore.py)
+    removal = Removal(session, state['name'])
+    plan.add(text, lambda: removal.delete(lambda: delete_link(session, state['name'])),
+             removal.restore)
     return found
 
 
@@ -276,7 +307,8 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
     name, label = wanted.name, wanted.label
     if fresh and wanted.attrs.get('alias'):
         plan.add('set alias=%s on %s' % (wanted.attrs['alias'], label),
-                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}))
+                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}),
+                 undone_with_its_object)
     if not fresh:
         diff = differences(wanted, state)
         link_changes = dict((o, wanted.attrs[o]) for o, _kw in LINK_ATTRS if o in diff)
@@ -305,11 +337,13 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             old = master_spec.current(current['port_data'], port=True)
             old = dict((k, old[k]) for k in changes if k in old)
             plan.add('set port %s on %s' % (_describe(changes), label),
-                     _port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
-                                  master_spec),
-                     _port_setter(session, name, label, master_spec.kernel_args(old, port=True),
-                                  master_spec)
-                     if old else None)
+                     port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
+                                 master_spec),
+                     port_setter(session, name, label, master_spec.kernel_args(old, port=True),
+                                 master_spec)
+                     # none old: the port joins this master now, and leaving
+                     # it again (the undo of the attach) drops the settings
+                     if old else undone_with_its_object)
     _plan_addresses(plan, session, wanted, current, guard, state)
     if wanted.admin_state is not None and current['admin_state'] != wanted.admin_state:
         if wanted.admin_state == 'down':
@@ -320,23 +354,47 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
                  _setter(session, name, label, {'state': old_state}))
 
 
+# The kinds whose drivers take ports (ndo_add_slave). The kernel refuses any
+# other master with EOPNOTSUPP, which would read as a missing kernel module.
+MASTER_KINDS = ('bridge', 'bond', 'team', 'vrf', 'batadv')
+
+
+def check_master_kind(session, wanted):
+    """Refuse, while planning, a master that exists but cannot take ports.
+    (In check mode the namespace may be one an earlier task makes.)"""
+    if session.netns is not None and not namespace_exists(session.netns):
+        return
+    master = session.read(wanted.master)
+    if master is not None and master['kind'] not in MASTER_KINDS:
+        raise EngineError('master of %s: %s is %s, which cannot take ports (only a '
+                          'bridge, a bond, a team or a vrf can); nothing was changed'
+                          % (wanted.label, wanted.master, a_kind(master['kind'])))
+
+
 def _plan_master(plan, session, wanted, state, guard):
     label = wanted.label
     old_master = state['master'] if state else ''
     if wanted.master:
+        check_master_kind(session, wanted)
         if state is not None:
             guard.vet(Touch(dict(state, netns=session.netns), ENSLAVE, master=wanted.master))
         text = 'attach %s to %s' % (label, wanted.master)
     else:
         text = 'release %s from %s' % (label, old_master)
 
-    def attach(master_name):
+    def attach(master_name, admin_state=None):
         def run():
             index = session.index(master_name) if master_name else 0
             session.call('setting master of %s' % label, 'link', 'set',
                          index=session.index(wanted.name), master=index)
+            if admin_state:
+                session.call('restoring the state of %s' % label, 'link', 'set',
+                             index=session.index(wanted.name), state=admin_state)
         return run
-    plan.add(text, attach(wanted.master), attach(old_master))
+    # the undo puts the admin state back too: a bond opens its ports when it
+    # takes them and closes them when it lets them go
+    plan.add(text, attach(wanted.master),
+             attach(old_master, state['admin_state'] if state else None))
 
 
 def _plan_addresses(plan, session, wanted, current, guard, state):
@@ -356,13 +414,18 @@ def _plan_addresses(plan, session, wanted, current, guard, state):
         if cidr not in current['addresses']:
             plan.add('add address %s to %s' % (cidr, label),
                      _address(session, wanted.name, label, 'add', cidr),
-                     _address(session, wanted.name, label, 'del', cidr))
+                     _address(session, wanted.name, label, 'del', cidr, gone_ok=True))
 
 
-def _address(session, name, label, command, cidr):
+def _address(session, name, label, command, cidr, gone_ok=False):
+    """gone_ok: removing an address the kernel already dropped is done (a
+    link taken down loses its IPv6 addresses, so undoing "bring up" before
+    "add address" leaves nothing to remove)."""
     address, prefix = cidr.split('/')
 
     def run():
+        if gone_ok and cidr not in session.addresses(session.index(name)):
+            return
         session.call('%s address %s on %s' % ('adding' if command == 'add' else 'removing',
                                               cidr, label),
                      'addr', command, index=session.index(name), address=address,
@@ -378,7 +441,7 @@ def _setter(session, name, label, kwargs, kind=None):
     return run
 
 
-def _port_setter(session, name, label, kwargs, master_spec=None):
+def port_setter(session, name, label, kwargs, master_spec=None):
     slave_kind = getattr(master_spec, 'port_slave_kind', None)
     if slave_kind:
         return _slave_data_setter(session, name, label, kwargs, master_spec)

@@ -13,6 +13,9 @@ import ipaddress
 import re
 
 IFNAMSIZ = 16  # kernel buffer, including the trailing NUL
+# A named namespace is a file in /run/netns: `ip netns` allows any file name
+# (NAME_MAX bytes), and container runtimes use that room (cni-<uuid>, 40 bytes).
+NAME_MAX = 255
 _MAC = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
 
 
@@ -22,27 +25,32 @@ class InputError(ValueError):
 
 def interface_name(value, field):
     """Kernel rules for interface names (dev_valid_name in net/core/dev.c)."""
-    _name_rules(value, field, 'interface name')
+    _name_rules(value, field, 'interface name', IFNAMSIZ - 1)
     return value
 
 
 def namespace_name(value, field):
-    """Namespace names follow the same rules and are never paths.
+    """A namespace name is a file name in /run/netns, never a path: up to
+    NAME_MAX bytes (what `ip netns add` accepts), no "/", not "." or "..".
 
     pyroute2 joins the name to /run/netns without checking it, so a name
-    with '/' would be used as a path by root.
+    with '/' would be used as a path by root. Whitespace stays refused: no
+    runtime names a namespace so, and the name appears in messages and
+    drawings where it would read as two words.
     """
-    _name_rules(value, field, 'namespace name')
+    _name_rules(value, field, 'namespace name', NAME_MAX)
     return value
 
 
-def _name_rules(value, field, what):
+def _name_rules(value, field, what, limit):
     if not isinstance(value, str) or value == '':
         raise InputError('%s: %s must be a non-empty string' % (field, what))
-    size = len(value.encode('utf-8'))
-    if size > IFNAMSIZ - 1:
+    if '\0' in value:
+        raise InputError('%s: %s %r may not contain a NUL byte' % (field, what, value))
+    size = len(value.encode('utf-8', 'surrogateescape'))
+    if size > limit:
         raise InputError('%s: %s %r is %d bytes long; the limit is %d bytes'
-                         % (field, what, value, size, IFNAMSIZ - 1))
+                         % (field, what, value, size, limit))
     if value in ('.', '..'):
         raise InputError('%s: %s may not be "." or ".."' % (field, what))
     if '/' in value:
@@ -102,6 +110,15 @@ def int_range(value, field, low, high, unit=''):
         raise InputError('%s: %s%s is out of range; allowed %s..%s%s'
                          % (field, value, unit, low, high, unit))
     return value
+
+
+def sysctl_value(value, field):
+    """The text written to /proc/sys for a sysctl: text or a number. A
+    boolean or a list would be written as 'True' or '[1]'."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise InputError('%s: %r is not a sysctl value; give text or a number (1, not true)'
+                         % (field, value))
+    return ' '.join(str(value).split())
 
 
 def ip_address(value, field):

@@ -31,6 +31,45 @@ INT_MAX = 2 ** 31 - 1
 DEFAULT_MODE = 'balance-rr'
 SETTINGS = [option.name for option in BOND.options]
 
+# The bond settings as module options: the bond module's argument spec, and
+# the types the topology checks a bond link's `options` against.
+BOND_OPTIONS = dict(
+    mode=dict(type='str', choices=['balance-rr', 'active-backup', 'balance-xor',
+                                   'broadcast', '802.3ad', 'balance-tlb',
+                                   'balance-alb']),
+    miimon=dict(type='int'),
+    updelay=dict(type='int'),
+    downdelay=dict(type='int'),
+    peer_notify_delay=dict(type='int'),
+    use_carrier=dict(type='bool'),
+    arp_interval=dict(type='int'),
+    arp_ip_target=dict(type='list', elements='str'),
+    arp_validate=dict(type='str', choices=['none', 'active', 'backup', 'all', 'filter',
+                                           'filter_active', 'filter_backup']),
+    arp_all_targets=dict(type='str', choices=['any', 'all']),
+    arp_missed_max=dict(type='int'),
+    primary=dict(type='str'),
+    primary_reselect=dict(type='str', choices=['always', 'better', 'failure']),
+    active_port=dict(type='str'),
+    fail_over_mac=dict(type='str', choices=['none', 'active', 'follow']),
+    xmit_hash_policy=dict(type='str', choices=['layer2', 'layer2+3', 'layer3+4',
+                                               'encap2+3', 'encap3+4', 'vlan+srcmac']),
+    lacp_rate=dict(type='str', choices=['slow', 'fast']),
+    lacp_active=dict(type='bool'),
+    ad_select=dict(type='str', choices=['stable', 'bandwidth', 'count']),
+    ad_actor_sys_prio=dict(type='int'),
+    ad_actor_system=dict(type='str'),
+    ad_user_port_key=dict(type='int', no_log=False),
+    min_links=dict(type='int'),
+    num_grat_arp=dict(type='int'),
+    num_unsol_na=dict(type='int'),
+    resend_igmp=dict(type='int'),
+    packets_per_port=dict(type='int'),
+    tlb_dynamic_lb=dict(type='bool'),
+    all_ports_active=dict(type='bool'),
+    lp_interval=dict(type='int'),
+)
+
 AB_TLB_ALB = ('active-backup', 'balance-tlb', 'balance-alb')
 LACP = ('802.3ad',)
 # option -> the modes it is used in (anything else is refused)

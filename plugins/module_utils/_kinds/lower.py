@@ -18,11 +18,9 @@ A re-create never loses the old link:
   renamed; a refused create leaves the old link untouched.
 - a switch to or from passthru on the same parent: the kernel refuses a
   second macvlan on a passthru parent and a passthru macvlan beside any
-  other, so the old link must go first. Its delete step carries an undo that
-  builds it again as it was (kind options, MTU, MAC, queue length, alias,
-  master, addresses, admin state, tap device node), sent from the link's
-  own namespace with IFLA_LINK/IFLA_LINK_NETNSID, which names the old
-  parent without knowing the name of its namespace.
+  other, so the old link must go first. Its delete step's undo
+  (_engine/restore.py, through plan_delete) builds it again as it was, and
+  then its tap device node with the old owner, group and mode.
 The rules the kernel applies to a parent are checked before anything
 changes, against the kernel's current state (`parent_rules`,
 `check_takeover`), the same way for the modules and the topology.
@@ -41,6 +39,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     carry_over,
     delete_link,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -196,14 +195,6 @@ def parent_name(run, state, parent):
     return 'ifindex %s in another namespace' % state['link_index']
 
 
-def parent_ref(session, parent_netns_, parent_index):
-    """(IFLA_LINK, IFLA_LINK_NETNSID) that name a parent as seen from the
-    link's own namespace (the session's)."""
-    if parent_netns_ == session.netns:
-        return parent_index, None
-    return parent_index, session.nsid_of(parent_netns_)
-
-
 # --- passthru: one macvlan takes its parent over ----------------------------
 
 def macvlans_on(host, parent_netns_, parent_index, skip=()):
@@ -263,8 +254,8 @@ def describe_create(wanted, attrs):
 def creator(run, wanted, parent, replace=None):
     """A `create` for plan_link: made in the parent's namespace, placed into
     the link's own namespace in the same request. replace=(old state,
-    reason, restore): build it first under a temporary name, then delete
-    the old link and rename (see the module docstring)."""
+    reason, its TapNode or None): build it first under a temporary name, then
+    delete the old link and rename (see the module docstring)."""
     parent_session = run.session(parent.netns)
     own_session = run.session(wanted.netns)
     args = wanted.spec.kernel_args(wanted.options)
@@ -297,13 +288,11 @@ def creator(run, wanted, parent, replace=None):
         if replace is None:
             plan.add(text, create(wanted.name), lambda: delete_link(own_session, wanted.name))
             return
-        old, reason, restore = replace
+        old, reason, node = replace
         temporary = temporary_name(wanted.name)
         plan.add('%s, as %s until the old one is gone' % (text, temporary), create(temporary),
                  lambda: delete_link(own_session, temporary))
-        plan_delete(plan, own_session, old, run.guard,
-                    reason='%s; the kernel cannot change that in place' % reason)
-        plan.steps[-1].undo = restore  # the one step plan_delete added
+        plan_recreate_delete(plan, own_session, old, run.guard, reason, node)
         plan.add('rename %s to %s in %s' % (temporary, wanted.name, where(wanted.netns)),
                  renamer(own_session, temporary, wanted.name),
                  renamer(own_session, wanted.name, temporary))
@@ -333,48 +322,26 @@ def forget_indexes(session):
         forget()
 
 
-def own_mac(kind, options):
-    """Whether a link keeps a MAC address of its own: an ipvlan always uses
-    its parent's, and a passthru macvlan takes its parent's."""
-    return kind in MACVLAN_KINDS and options.get('mode') != 'passthru'
-
-
-def restorer(session, state, spec, parent_at, node=None):
-    """An undo that builds a deleted link again as it was, from its own
-    namespace (the session's): parent_at is (IFLA_LINK, IFLA_LINK_NETNSID)
-    as seen from there (see parent_ref); node: its TapNode, remade for the
-    new device number with the old owner, group and mode."""
-    options = carried_options(spec, state, {})
-    name = state['name']
-    text = 'restoring %s %s in %s' % (state['kind'], name, where(session.netns))
+def chained(undo, and_then):
+    """One undo that runs another after it (a tap's device node after its
+    link is back); either may be None."""
+    if and_then is None or undo is None:
+        return undo or and_then
 
     def run():
-        args = spec.kernel_args(options)
-        for option, keyword in (('mtu', 'mtu'), ('txqueuelen', 'txqlen')):
-            if state.get(option) is not None:
-                args[keyword] = state[option]
-        if own_mac(spec.kind, options) and state.get('mac_address'):
-            args['address'] = state['mac_address']
-        if parent_at[1] is not None:
-            args['link_netnsid'] = parent_at[1]
-        session.call(text, 'link', 'add', ifname=name, kind=spec.kind, link=parent_at[0],
-                     **args)
-        forget_indexes(session)
-        index = fresh_index(session, name)
-        if state.get('alias'):
-            session.call(text, 'link', 'set', index=index, ifalias=state['alias'])
-        if state.get('master'):
-            session.call(text, 'link', 'set', index=index,
-                         master=fresh_index(session, state['master']))
-        for cidr in state.get('addresses') or []:
-            address, prefix = cidr.split('/')
-            session.call(text, 'addr', 'add', index=index, address=address,
-                         prefixlen=int(prefix))
-        if state.get('admin_state') == 'up':
-            session.call(text, 'link', 'set', index=index, state='up')
-        if node is not None:
-            node.restore()
+        undo()
+        and_then()
     return run
+
+
+def plan_recreate_delete(plan, session, old, guard, reason, node):
+    """The delete of a re-create: plan_delete (collateral vetted; its undo
+    rebuilds the link, _engine/restore.py), and after that undo the tap's
+    device node for the rebuilt link."""
+    plan_delete(plan, session, old, guard,
+                reason='%s; the kernel cannot change that in place' % reason)
+    step = plan.steps[-1]
+    step.undo = chained(step.undo, node.restore if node is not None else None)
 
 
 def parent_check(run, wanted, parent):
@@ -411,9 +378,7 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
                                   % spec.kind)
     now = run.read(wanted.netns, wanted.name, 'netns')
     if now is not None and now['kind'] != spec.kind:
-        raise EngineError('%s exists but is a %s, not a %s; it is left alone. Delete it or '
-                          'choose another name.'
-                          % (wanted.label, now['kind'] or 'device', spec.kind))
+        raise other_kind(wanted.name, wanted.netns, now, spec.kind)
     node = TapNode.of_module(run, wanted, params) if tap else None
     if params['state'] == 'absent':
         return converge_absent(run, wanted, now, node)
@@ -424,14 +389,11 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
     create = creator(run, wanted, parent)
     if reason:
         plan_recreate(run, wanted, now, parent)
-        restore = restorer(run.session(wanted.netns), now, spec,
-                           old_parent_at(run, now, parent), node)
         if moving:
-            create = creator(run, wanted, parent, replace=(now, reason, restore))
+            create = creator(run, wanted, parent, replace=(now, reason, node))
         else:
-            plan_delete(run.plan, run.session(wanted.netns), now, run.guard,
-                        reason='%s; the kernel cannot change that in place' % reason)
-            run.plan.steps[-1].undo = restore  # the one step plan_delete added
+            plan_recreate_delete(run.plan, run.session(wanted.netns), now, run.guard, reason,
+                                 node)
     elif now is None:
         check_takeover(run, wanted, parent)
     current = None if reason else now
@@ -475,14 +437,6 @@ def plan_recreate(run, wanted, now, parent):
     if not user_mtu and parent_mtu is not None and wanted.attrs.get('mtu', 0) > parent_mtu:
         del wanted.attrs['mtu']  # the new parent's MTU is smaller: inherit it
     check_takeover(run, wanted, parent)
-
-
-def old_parent_at(run, now, parent):
-    """Where the old link's parent is, as seen from the link's namespace."""
-    session = run.session(now['netns'])
-    if on_parent(run, now, parent):
-        return parent_ref(session, parent.netns, parent.state['index'])
-    return now['link_index'], now['link_netnsid']
 
 
 def carried_options(spec, state, wanted_options):

@@ -49,11 +49,17 @@ def enum(mapping):
 class Option(object):
     """One kind-specific option and its netlink attribute."""
 
-    def __init__(self, name, nla, convert=None, recreate=False, unreadable=None):
+    def __init__(self, name, nla, convert=None, recreate=False, unreadable=None,
+                 absent=None):
         self.name = name
         self.nla = nla
         self.to_kernel, self.from_kernel = convert or (_identity, _identity)
         self.recreate = recreate
+        # absent: the kernel value a new link starts with, and what a kernel
+        # built without the feature means by not reporting the attribute.
+        # Such a kernel refuses the attribute even when it asks for that
+        # value, so create requests leave it out (see create_args).
+        self.absent = absent
         # unreadable(data) -> True when the kernel reports a transient value
         # instead of the configured one; the option is then not compared
         self.unreadable = unreadable or (lambda data: False)
@@ -112,9 +118,20 @@ class KindSpec(object):
             value = wanted.get(option.name)
             if value is None or option.unreadable(data):
                 continue
-            if data.get(option.nla) != option.to_kernel(value):
+            if data.get(option.nla, option.absent) != option.to_kernel(value):
                 result.append(option)
         return result
+
+    def create_args(self, values):
+        """kernel_args for a create request: options asking for the value a
+        new link has anyway (Option.absent) are left out."""
+        kept = dict(values)
+        for option in self.options:
+            value = kept.get(option.name)
+            if value is not None and option.absent is not None and \
+                    option.to_kernel(value) == option.absent:
+                del kept[option.name]
+        return self.kernel_args(kept)
 
 
 VLAN_PROTOCOLS = {'802.1Q': 0x8100, '802.1ad': 0x88A8}
@@ -130,7 +147,9 @@ BRIDGE = KindSpec(
         Option('max_age', 'IFLA_BR_MAX_AGE', SECONDS),
         Option('ageing_time', 'IFLA_BR_AGEING_TIME', SECONDS,
                unreadable=_stp_topology_change),
-        Option('vlan_filtering', 'IFLA_BR_VLAN_FILTERING', FLAG),
+        # off is what a kernel without CONFIG_BRIDGE_VLAN_FILTERING does, yet
+        # it refuses the attribute (EOPNOTSUPP) even to turn filtering off
+        Option('vlan_filtering', 'IFLA_BR_VLAN_FILTERING', FLAG, absent=0),
         Option('vlan_protocol', 'IFLA_BR_VLAN_PROTOCOL', enum(VLAN_PROTOCOLS)),
         Option('default_pvid', 'IFLA_BR_VLAN_DEFAULT_PVID'),
         Option('mcast_snooping', 'IFLA_BR_MCAST_SNOOPING', FLAG),

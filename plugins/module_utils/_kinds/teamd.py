@@ -36,6 +36,7 @@ import sys
 import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
 
 RUNNERS = ('broadcast', 'roundrobin', 'random', 'activebackup', 'loadbalance', 'lacp')
@@ -574,7 +575,10 @@ class Daemon(object):
         return [self.nsenter, '--net=' + os.path.join(NETNS_DIR, self.netns),
                 '--mount=/proc/%d/ns/mnt' % pid, '--'] + list(argv)
 
-    def _run(self, argv, what):
+    def _run(self, argv, what, changes=True):
+        fault = faults.injected(what) if changes else None
+        if fault is not None:
+            raise TeamdFailure('%s failed: %s' % (what, fault))
         rc, out, err = self.module.run_command(argv, expand_user_and_vars=False)
         if rc != 0:
             raise TeamdFailure('%s failed (rc=%d): %s' % (
@@ -583,7 +587,8 @@ class Daemon(object):
 
     def ctl(self, *args):
         return self._run(self._ctl_argv([self.teamdctl, '-o', self.team] + list(args)),
-                         'teamdctl %s %s' % (self.team, ' '.join(args)))
+                         'teamdctl %s %s' % (self.team, ' '.join(args)),
+                         changes='dump' not in args)
 
     # -- reading ---------------------------------------------------------
     def pid(self):

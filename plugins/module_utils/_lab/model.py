@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import strict, validate
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BOND_MODES,
     BRIDGE,
@@ -133,6 +133,7 @@ TOPOLOGY_SPEC = dict(
     allow_port_takeover=dict(type='bool', default=False),
     allow_collateral=dict(type='bool', default=False),
     lock_timeout=dict(type='int', default=300),
+    report=dict(type='str', default='auto', choices=['auto', 'full', 'summary']),
     nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
     bridges=dict(type='list', elements='dict', default=[], options=BRIDGE_OPTIONS),
     links=dict(type='list', elements='dict', default=[], options=LINK_OPTIONS),
@@ -291,10 +292,11 @@ def _add_node(lab, params, field):
     sysctls = {}
     for key, value in (params.get('sysctls') or {}).items():
         try:
-            sysctls[key] = (sysctl_path(key), ' '.join(str(value).split()))
+            path = sysctl_path(key)
         except ValueError:
             raise InputError('%s.sysctls: %r is not a per-namespace sysctl (only '
                              'net.* keys are)' % (field, key))
+        sysctls[key] = (path, validate.sysctl_value(value, '%s.sysctls.%s' % (field, key)))
     loopback = validate.cidrs(params.get('loopback'), field + '.loopback')
     if loopback and (root or params.get('external')):
         raise InputError('%s.loopback: an external or root node is not the lab\'s; its lo '
@@ -408,6 +410,7 @@ def _add_veth(lab, bridges, params, field):
         raise InputError('%s.endpoints: a veth link has exactly two endpoints (%d given)'
                          % (field, len(endpoints)))
     _no_single_options(params, field, 'veth')
+    _no_ports(params, field, 'veth')
     first, second = [_endpoint(lab, bridges, ep, '%s.endpoints[%d]' % (field, pos))
                      for pos, ep in enumerate(endpoints)]
     first.peer, second.peer = second, first
@@ -427,6 +430,15 @@ def _no_single_options(params, field, kind):
                              % (field, key, kind))
 
 
+def _no_ports(params, field, kind):
+    """Only masters take ports; the kernel would refuse the rest while
+    applying (EOPNOTSUPP), so say it here, before anything changes."""
+    if params.get('ports'):
+        raise InputError('%s.ports: a %s cannot take ports (only bond and teamd links can; '
+                         'a bridge takes its ports through an endpoint\'s bridge:)'
+                         % (field, kind))
+
+
 def _add_device(lab, params, field):
     kind = params['kind']
     if params.get('endpoints'):
@@ -440,6 +452,7 @@ def _add_device(lab, params, field):
     _common(iface, params, field)
     _tap_device(iface, params, field)
     if kind in STACKED_KINDS:
+        _no_ports(params, field, kind)
         _stacked(lab, iface, params, field)
     elif kind == 'bond':
         _bond(lab, iface, params, field)
@@ -494,9 +507,33 @@ def _bond(lab, iface, params, field):
     _ports(iface, params, field)
 
 
+def kind_option_spec(kind):
+    """The argument spec the kind's own module gives these options: a link's
+    `options` are held to the same types (strict.typed). Imported here, not
+    at the top, so that labs without such options do not pay for loading
+    the single-link code."""
+    if kind == 'bond':
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds.bond import BOND_OPTIONS
+        return BOND_OPTIONS
+    if kind in STACKED_KINDS:
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+        return lower.IPVLAN_OPTIONS if kind.startswith('ipv') else lower.MACVLAN_OPTIONS
+    if kind == 'teamd':
+        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC
+        return TEAMD_SPEC
+    return {}
+
+
+def _typed_options(params, kind, field):
+    options = params.get('options') or {}
+    if not options:
+        return {}
+    return strict.typed(kind_option_spec(kind), options, field + '.options.')
+
+
 def _kind_options(iface, params, field):
     known = dict((o.name, o) for o in iface.spec.options)
-    for key, value in (params.get('options') or {}).items():
+    for key, value in _typed_options(params, iface.kind, field).items():
         if key not in known:
             raise InputError('%s.options.%s: not a %s option; known: %s'
                              % (field, key, iface.kind, ', '.join(sorted(known)) or 'none'))
@@ -518,7 +555,7 @@ def _teamd(iface, params, field):
     _ports(iface, params, field)
     if params.get('mode') is not None:
         raise InputError('%s.mode: a team has a runner, not a mode' % field)
-    teamd_params = dict(params.get('options') or {})
+    teamd_params = _typed_options(params, 'teamd', field)
     runner = dict(teamd_params.pop('runner', None) or {})
     runner['name'] = params.get('runner') or runner.get('name') or 'roundrobin'
     teamd_params['runner'] = runner

@@ -10,6 +10,7 @@ gateway that no up link reaches; sysctls with the in-place changes).
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import undone_with_its_object
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import ROUTE_PROTOCOL
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import write_sysctl
@@ -90,7 +91,8 @@ def plan_sysctls(planner, node):
             planner.record_change(ref, 'sysctls.' + key, old, value)
         planner.add('change', 'set %s=%s in node %s' % (key, value, node.name),
                     _sysctl(planner, node, path, value, key),
-                    _sysctl(planner, node, path, old, key) if old is not None else None)
+                    _sysctl(planner, node, path, old, key) if old is not None
+                    else undone_with_its_object)
 
 
 def _names_new_link(planner, node, key):

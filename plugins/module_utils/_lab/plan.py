@@ -45,16 +45,15 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
     Wanted,
+    a_kind,
     differences,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
-    ROUTE_PROTOCOL,
-    netns_path,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import netns_path
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
     plan_routes,
@@ -187,7 +186,7 @@ class Planner(object):
                                     {'ifalias': lo['alias'], 'state': lo['admin_state']}))
             if ns is not None:
                 self.record_change({'type': 'node', 'name': node.name}, 'mark',
-                              lo['alias'], self.lab.mark)
+                                   lo['alias'], self.lab.mark)
         self.plan_addresses(node.name, 'lo', 'lo in node %s' % node.name, node.loopback,
                             lo['addresses'], keep=LOOPBACK_DEFAULTS,
                             ref={'type': 'node', 'name': node.name}, fresh=ns is None)
@@ -219,14 +218,13 @@ class Planner(object):
                 '%s.name: %s exists in node %s but is not part of lab %r (%s); it is '
                 'left alone. Delete it or choose another name.'
                 % (iface.field, iface.name, iface.node, self.lab.name, reason))
-        restore = None
-        if iface.parent is not None:
-            # the remove phase runs before every create, so a lab re-creates
-            # delete-first; a later failure builds the old device again (the
-            # modules build another parent's device first: lower.creator)
-            restore = lower.restorer(self.session(iface.node), now, iface.spec,
-                                     self.old_parent_at(iface, now), self.tap_node(iface))
-        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason), undo=restore)
+        # the remove phase runs before every create, so a lab re-creates
+        # delete-first; a later failure builds the old device again, with its
+        # tap device node (the modules build another parent's device first:
+        # lower.creator)
+        node = self.tap_node(iface)
+        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason),
+                         and_then=node.restore if node is not None else None)
         self.fresh.add(iface.key)
         self.report.recreated.append(dict(iface_ref(iface), reason=reason))
         if iface.peer is not None and iface.peer.key not in self.fresh:
@@ -235,11 +233,12 @@ class Planner(object):
 
     def recreate_reason(self, iface, now):
         if now['kind'] != iface.kind and not (iface.kind == 'teamd' and now['kind'] == 'team'):
-            return 'it is a %s, not a %s' % (now['kind'] or 'device without kind', iface.kind)
+            return 'it is %s, not %s' % (a_kind(now['kind']), a_kind(iface.kind))
         if iface.kind == 'teamd' and self.daemon(iface).applied() != iface.teamd_config:
             return 'its teamd configuration differs'
         if iface.kind == 'veth' and not self.paired(iface, now):
-            return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
+            return 'its peer is not %s in node %s%s' % (iface.peer.name, iface.peer.node,
+                                                        self.peer_place(iface, now))
         if iface.parent is not None and not self.on_parent(iface, now):
             return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
         if iface.kind in lower.MACVLAN_KINDS:
@@ -262,6 +261,23 @@ class Planner(object):
             return False
         return self.same_netns(iface.node, now['link_netnsid'], peer.node)
 
+    def peer_place(self, iface, now):
+        """' but NAME in namespace X' when the peer of a veth end is found in
+        a namespace that was read (the end names it by index and netnsid)."""
+        session = self.session(iface.node)
+        own = self.netns_of(iface.node)
+        for netns, ns in sorted(self.current.items(), key=lambda item: str(item[0])):
+            if ns is None:
+                continue
+            if (netns == own) != (now['link_netnsid'] is None):
+                continue
+            if netns != own and session.nsid_of(netns) != now['link_netnsid']:
+                continue
+            for name, view in ns['links'].items():
+                if view['index'] == now['link_index']:
+                    return ' but %s in %s' % (name, _where(netns))
+        return ''
+
     def same_netns(self, node_name, netnsid, other_node):
         """Does the netnsid a link reports (seen from its node) name the
         other node's namespace?"""
@@ -283,13 +299,6 @@ class Planner(object):
         """The kernel's view of a stacked device's parent (None: absent)."""
         ns = self.reading(iface.parent[0])
         return ns['links'].get(iface.parent[1]) if ns else None
-
-    def old_parent_at(self, iface, now):
-        """Where an existing stacked device's parent is, seen from its node."""
-        if self.on_parent(iface, now):
-            return lower.parent_ref(self.session(iface.node), self.netns_of(iface.parent[0]),
-                                    self.parent_view(iface)['index'])
-        return now['link_index'], now['link_netnsid']
 
     # -- stacked devices (macvlan, macvtap, ipvlan, ipvtap) -------------------
     def check_stacked(self, iface):
@@ -463,7 +472,7 @@ class Planner(object):
     def create_device(self, iface):
         session = self.session(iface.node)
         args = self._create_args(iface)
-        args.update(iface.spec.kernel_args(iface.options))
+        args.update(iface.spec.create_args(iface.options))
         text = 'create %s' % iface.label()
         named = dict(iface.options)
         if iface.parent is not None:
@@ -522,6 +531,7 @@ class Planner(object):
                                                                         now['master']):
                 self.guard.vet(Touch(now, ENSLAVE, master=wanted.master))
             self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
+                              was_up=now['admin_state'] == 'up',
                               bond=self._is_bond(iface.node, wanted.master))
         purge = wanted.purge_addresses
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
@@ -564,23 +574,34 @@ class Planner(object):
                  self._set_link(iface.node, iface.name, text,
                                 dict(iface.spec.kernel_args(old), kind=kind)))
 
-    def plan_enslave(self, node_name, name, master, old_master, bond=False):
+    def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False):
+        """was_up: the port's admin state before the run, which the undo
+        restores (a bond takes ports down first and closes them when it
+        releases them)."""
         session = self.session(node_name)
         if master:
             text = 'attach %s to %s in node %s' % (name, master, node_name)
         else:
             text = 'release %s from %s in node %s' % (name, old_master, node_name)
 
-        def attach(target, down_first):
+        def attach(target, down_first, up_after):
             def run():
                 index = session.index(name)
                 if down_first:
                     # a bond takes only ports that are down (EPERM otherwise)
                     session.raw(text, rtnl.set_link, index, up=False)
-                session.raw(text, rtnl.set_link, index,
-                            master=session.index(target) if target else 0)
+                try:
+                    session.raw(text, rtnl.set_link, index,
+                                master=session.index(target) if target else 0)
+                except NetlinkFailure:
+                    if down_first and was_up:  # not left down by a refused attach
+                        session.raw(text, rtnl.set_link, index, up=True)
+                    raise
+                if up_after:
+                    session.raw(text, rtnl.set_link, index, up=True)
             return run
-        self.add('enslave', text, attach(master, bond), attach(old_master or '', False))
+        self.add('enslave', text, attach(master, bond, False),
+                 attach(old_master or '', False, was_up))
 
     # -- addresses --------------------------------------------------------------
     def plan_addresses(self, node_name, name, label, wanted, have, purge=False, keep=(),
@@ -678,7 +699,7 @@ class Planner(object):
                                             else 'link', 'kind': view['kind'],
                                             'node': node_name, 'name': name})
 
-    def delete_link(self, node_name, view, label, netns=False, undo=None):
+    def delete_link(self, node_name, view, label, netns=False, and_then=None):
         if netns is False:
             session = self.session(node_name)
         else:
@@ -687,7 +708,7 @@ class Planner(object):
         label += self.vet_collateral(links=[(session.netns, view['index'])])
         if view['kind'] in lower.TAP_KINDS:
             path = tapdev.node_path(session.netns, name)
-            if tapdev.node_state(path) is not None and undo is None:
+            if tapdev.node_state(path) is not None and and_then is None:
                 # a re-created tap gets its node replaced after the create
                 self.add('remove', 'remove device node %s' % path,
                          lambda: tapdev.remove_node(path))
@@ -706,7 +727,11 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        self.add('remove', 'delete %s' % label, run, undo)
+        # a later step that fails brings the link back (see _engine/restore.py),
+        # and then its device node (a tap's)
+        removal = Removal(session, name, forget=self.kernel.forget_indexes)
+        self.add('remove', 'delete %s' % label, lambda: removal.delete(run),
+                 lower.chained(removal.restore, and_then))
 
     def vet_collateral(self, links=(), namespaces=()):
         """What the kernel deletes along with these links or namespaces, vetted

@@ -48,7 +48,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     SessionPool,
     list_namespaces,
-    read_marks,
     read_namespace,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
@@ -106,9 +105,11 @@ def peak_memory_mb():
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
 
 
-def read_lab(kernel, lab):
+def read_lab(kernel, lab, all_routes=False):
     """netns -> reading (None: the namespace does not exist yet) for every
-    node, plus, with prune, every namespace holding marked objects."""
+    node, plus, with prune, every namespace holding marked objects. Routes
+    are read where the plan compares them (a node with routes, prune) or
+    with all_routes (the diff shows them)."""
     existing = set(list_namespaces())
     impaired = _impaired_nodes(lab)
     current = {}
@@ -118,6 +119,7 @@ def read_lab(kernel, lab):
             continue
         keys = [(key, path) for key, (path, _v) in node.sysctls.items()]
         current[node.netns] = read_namespace(kernel, node.netns, keys,
+                                             routes=all_routes or lab.prune or bool(node.routes),
                                              qdiscs=node.name in impaired or lab.prune)
     if lab.prune:
         for netns, reading in marked_elsewhere(kernel, lab, existing, current):
@@ -129,18 +131,22 @@ def _impaired_nodes(lab):
     return set(i.node for i in lab.ifaces.values() if i.impairment)
 
 
-def marked_elsewhere(kernel, lab, existing, skip):
+def marked_elsewhere(kernel, lab, existing, skip, addresses=True):
     """(netns, reading) of namespaces outside `skip` that are the lab's or
-    hold links marked with the lab's name (the root namespace included)."""
+    hold links marked with the lab's name (the root namespace included).
+    Addresses are read only when asked (prune and diffs need them)."""
     others = [n for n in sorted(existing) if n not in skip]
-    marks = read_marks(kernel, others)
     found = []
     for netns in ([None] if None not in skip else []) + others:
-        if netns is not None and netns not in marks:
-            continue  # vanished while reading
-        owned = netns is not None and marks[netns] == lab.mark
         # routes die with the namespace or the marked links they use
-        reading = read_namespace(kernel, netns, routes=False)
+        try:
+            reading = read_namespace(kernel, netns, routes=False, addresses=addresses)
+        except (NetlinkFailure, OSError):
+            if netns is None:
+                raise
+            kernel.drop(netns)
+            continue  # vanished while reading
+        owned = netns is not None and reading['mark'] == lab.mark
         if owned or any(v['alias'] == lab.mark for v in reading['links'].values()):
             found.append((netns, reading))
         else:
@@ -148,23 +154,23 @@ def marked_elsewhere(kernel, lab, existing, skip):
     return found
 
 
-def plan_absent(kernel, lab, options=None):
+def plan_absent(kernel, lab, options=None, addresses=False):
     """Delete marked links outside the lab's namespaces first (their peers
     inside go with them), then remove the lab's namespaces: the kernel frees
     every link inside. What goes with them outside the lab (a veth peer in
     another namespace, a link stacked on a lab link) is collateral: named in
     the step and vetted by the guard."""
     existing = set(list_namespaces())
-    found = marked_elsewhere(kernel, lab, existing, {})
+    found = marked_elsewhere(kernel, lab, existing, {}, addresses=addresses)
     guard = lab_guard(kernel, lab, dict(found), options)
     plan = Plan()
     removed = []
-    namespaces = []
+    namespaces = [netns for netns, reading in found
+                  if netns is not None and reading['mark'] == lab.mark]
+    outside = _collateral_by_namespace(guard, namespaces)
     deleted_links = []
     for netns, reading in found:
-        owned = netns is not None and reading['mark'] == lab.mark
-        if owned:
-            namespaces.append(netns)
+        owned = netns in namespaces
         for name, view in sorted(reading['links'].items()):
             if view['alias'] != lab.mark or name == 'lo':
                 continue
@@ -183,15 +189,35 @@ def plan_absent(kernel, lab, options=None):
             removed.append({'type': 'link', 'kind': view['kind'], 'node': netns, 'name': name})
     for netns in namespaces:
         text = 'remove namespace %s' % netns
-        text += _vetted_collateral(guard, namespaces=[netns], skip=deleted_links)
+        text += _vetted(guard, outside.get(netns, []), skip=deleted_links)
         plan.add(text, _namespace_remover(kernel, netns))
         removed.append({'type': 'node', 'name': netns})
     return plan, removed, found
 
 
+def _collateral_by_namespace(guard, namespaces):
+    """netns -> [(view, cause)]: what dies outside the lab's namespaces with
+    each of them. Found in one pass over the host for all of them: links in
+    namespaces this plan removes die with their own namespace anyway, and a
+    pass per namespace costs N² at a thousand namespaces."""
+    found = dying_with(guard.host, namespaces=namespaces)
+    died = dict(((view['netns'], view['index']), view) for view, _cause in found)
+    gone = set(namespaces)
+    result = {}
+    for view, cause in found:
+        target = view['died_with']
+        while target[0] not in gone:  # stacked on a link that dies with one of them
+            target = died[target]['died_with']
+        result.setdefault(target[0], []).append((view, cause))
+    return result
+
+
 def _vetted_collateral(guard, links=(), namespaces=(), skip=()):
-    found = [(view, cause) for view, cause in dying_with(guard.host, links=links,
-                                                          namespaces=namespaces)
+    return _vetted(guard, dying_with(guard.host, links=links, namespaces=namespaces), skip)
+
+
+def _vetted(guard, found, skip=()):
+    found = [(view, cause) for view, cause in found
              if (view['netns'], view['index']) not in skip]
     for view, cause in found:
         guard.vet(Touch(view, DELETE, named=False, cause=cause))
@@ -242,19 +268,41 @@ def _namespace_remover(kernel, netns):
     return run
 
 
-def result_of(plan, report):
+# report=auto lists every step up to this many; past it, a summary
+FULL_REPORT_STEPS = 1000
+
+
+def result_of(module, plan, report):
     """'changed' is Ansible's flag, so the structured lists (added, changed,
-    recreated, removed) are returned under 'plan'."""
-    return {'changed': bool(plan.steps), 'actions': plan.actions, 'plan': report}
+    recreated, removed) are returned under 'plan'. `summary` counts them.
+    The lists travel back to the controller as JSON and Ansible handles
+    every element: for a lab of a thousand nodes that was about 0.9 MB and
+    seconds of the controller's time, so past FULL_REPORT_STEPS steps they
+    are sent only when asked (report=full), in check mode, in diff mode or
+    with -v."""
+    summary = dict((key, len(value)) for key, value in report.items())
+    summary['steps'] = len(plan.steps)
+    result = {'changed': bool(plan.steps), 'summary': summary}
+    if _full_report(module, len(plan.steps)):
+        result.update(actions=plan.actions, plan=report)
+    return result
+
+
+def _full_report(module, steps):
+    wanted = module.params.get('report') or 'auto'
+    if wanted != 'auto':
+        return wanted == 'full'
+    return steps <= FULL_REPORT_STEPS or module.check_mode or module._diff or \
+        module._verbosity >= 1
 
 
 def converge(module, kernel, lab, timer):
-    current = read_lab(kernel, lab)
+    current = read_lab(kernel, lab, all_routes=module._diff)
     timer.mark('read')
     planner = Planner(lab, current, kernel, guard=lab_guard(kernel, lab, current, module.params))
     plan = planner.build()
     timer.mark('plan')
-    result = result_of(plan, planner.report.as_dict())
+    result = result_of(module, plan, planner.report.as_dict())
     if module._diff:
         result['diff'] = {'before': flat_view(lab_scope(kernel, lab, current)),
                           'after': flat_view(planned_view(kernel, lab, current))}
@@ -292,10 +340,10 @@ def verify(kernel, lab, options=None):
 
 
 def remove_lab(module, kernel, lab, timer):
-    plan, removed, found = plan_absent(kernel, lab, module.params)
+    plan, removed, found = plan_absent(kernel, lab, module.params, addresses=module._diff)
     timer.mark('read')
-    result = result_of(plan, {'added': [], 'changed': [], 'recreated': [],
-                              'removed': removed})
+    result = result_of(module, plan, {'added': [], 'changed': [], 'recreated': [],
+                                      'removed': removed})
     if module._diff:
         result['diff'] = {'before': flat_view(lab_scope(kernel, lab, dict(found))),
                           'after': {}}

@@ -21,7 +21,7 @@ import ctypes.util
 import errno
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, rtnl
 
 NETNS_DIR = '/run/netns'
 CLONE_NEWNS = 0x00020000
@@ -123,6 +123,7 @@ class Namespaces(object):
         """Create a named namespace. With a mark, lo carries it (as its
         alias) before the namespace is bound to its name: a run killed at
         any point never leaves a named but unmarked namespace of a lab."""
+        faults.os_error('creating namespace %s' % name)
         self._prepare_run_dir()
         path = netns_path(name)
         fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0)
@@ -142,6 +143,7 @@ class Namespaces(object):
     def remove(self, name):
         """Unmount and unlink; the kernel frees the namespace (and every
         link inside, veth peers elsewhere included) once nothing uses it."""
+        faults.os_error('removing namespace %s' % name)
         path = netns_path(name)
         result = _libc().umount2(path.encode(), MNT_DETACH)
         if result != 0 and ctypes.get_errno() not in (errno.EINVAL, errno.ENOENT):

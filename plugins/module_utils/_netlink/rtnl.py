@@ -406,5 +406,8 @@ def nsid(sock, fd):
     return None
 
 
+# the requests that change kernel state (the rest read)
+CHANGES = frozenset((add_veth, set_link, delete_link, address, route))
+
 __all__ = ['Socket', 'RtnlError', 'link_messages', 'parse_link', 'addresses', 'routes',
            'add_veth', 'set_link', 'delete_link', 'address', 'route', 'nsid', 'errno']

@@ -14,6 +14,7 @@ import ipaddress
 import os
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     NETNS_DIR,
     create_named,
@@ -116,8 +117,25 @@ def read_sysctl(path):
 
 
 def write_sysctl(path, value):
+    faults.os_error('writing %s' % path)
     with open(path, 'w') as handle:
         handle.write(str(value))
+
+
+def open_namespace(netns):
+    """A descriptor of a named namespace (None: the one the module runs in),
+    or None where the name is not, or no longer, a namespace: removed
+    meanwhile, or still being made by another run (its file under /run/netns
+    exists before the namespace is mounted on it)."""
+    own = '/proc/self/ns/net'
+    try:
+        fd = os.open(own if netns is None else os.path.join(NETNS_DIR, netns), os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    if os.fstat(fd).st_dev != os.stat(own).st_dev:  # not on nsfs
+        os.close(fd)
+        return None
+    return fd
 
 
 def where(netns):
@@ -175,7 +193,11 @@ class Session(object):
 
     def call(self, what, method, *args, **kwargs):
         """Run one pyroute2 request, translating kernel errors."""
+        reads = args and args[0] in ('dump', 'get')
+        fault = None if reads else faults.injected(what)
         try:
+            if fault is not None:
+                raise NetlinkError(faults.FAULT_ERRNO, fault)
             return getattr(self.ipr, method)(*args, **kwargs)
         except NetlinkError as err:
             if 'namespace' not in what:
@@ -283,11 +305,9 @@ class Session(object):
 
     def nsid_of(self, netns):
         """The id this namespace gives another one (None: not known here)."""
-        if netns is None:
-            path = '/proc/self/ns/net'  # the module runs in the root namespace
-        else:
-            path = os.path.join(NETNS_DIR, netns)
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_namespace(netns)
+        if fd is None:
+            return None
         try:
             nsid = self.ipr.get_netnsid(fd=fd).get('nsid')
         finally:

@@ -25,9 +25,10 @@ import glob
 import grp
 import os
 import pwd
+import re
 import stat
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespaces
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, namespaces
 
 TAP_ROOT = '/run/vnet-linux/tap'
 DEFAULT_MODE = 0o600
@@ -114,16 +115,20 @@ def _resolve(value, field, lookup, attr, what):
         raise ValueError('%s: no %s named %r on this host' % (field, what, text))
 
 
+_OCTAL_MODE = re.compile(r'^[0-7]{1,5}$')
+
+
 def parse_mode(value, field):
-    """'0660' / '660' / 432 -> 0o660 (octal text, as in ansible.builtin.file)."""
+    """'0660' / '660' -> 0o660: octal digits as text, as ansible.builtin.file
+    takes them. A number is refused: YAML reads an unquoted 0660 as 432, and
+    432 read as octal digits would be another mode."""
     if value is None:
         return None
-    text = str(value).strip()
-    try:
-        mode = int(text, 8)
-    except ValueError:
-        raise ValueError('%s: %r is not an octal file mode like 0660' % (field, value))
-    if not 0 <= mode <= 0o7777:
+    if not isinstance(value, str) or not _OCTAL_MODE.match(value.strip()):
+        raise ValueError('%s: %r is not an octal file mode written as text like \'0660\' '
+                         '(quote it)' % (field, value))
+    mode = int(value.strip(), 8)
+    if mode > 0o7777:
         raise ValueError('%s: %r is out of range (0000..7777)' % (field, value))
     return mode
 
@@ -142,6 +147,7 @@ def node_state(path):
 
 def make_node(path, number, uid, gid, mode):
     """(Re)create the node atomically: mknod beside it, then rename over."""
+    faults.os_error('creating device node %s' % path)
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
     temporary = path + '.new'
     if os.path.lexists(temporary):
@@ -153,6 +159,7 @@ def make_node(path, number, uid, gid, mode):
 
 
 def set_perms(path, uid, gid, mode):
+    faults.os_error('changing device node %s' % path)
     os.chown(path, uid, gid)
     os.chmod(path, mode)
 
@@ -169,6 +176,7 @@ def remove_namespace_nodes(netns):
 
 def remove_node(path):
     if os.path.lexists(path):
+        faults.os_error('removing device node %s' % path)
         os.unlink(path)
     try:  # a namespace's directory goes with its last node
         os.rmdir(os.path.dirname(path))

@@ -114,10 +114,18 @@ def test_tap_node_paths_cannot_clash():
     assert _tapdev.node_path('root', 'mvt0') == '/run/vnet-linux/tap/netns/root/mvt0'
 
 
-@pytest.mark.parametrize('value, mode', [('0660', 0o660), ('660', 0o660), (640, 0o640),
-                                         ('4755', 0o4755)])
+@pytest.mark.parametrize('value, mode', [('0660', 0o660), ('660', 0o660), ('4755', 0o4755),
+                                         (' 0600 ', 0o600)])
 def test_parse_mode(value, mode):
     assert _tapdev.parse_mode(value, 'device_mode') == mode
+
+
+@pytest.mark.parametrize('value', [432, 640, '0o660', '6_60', '-1', '0x1b0', '', '0999'])
+def test_parse_mode_takes_octal_text_only(value):
+    # an unquoted 0660 arrives as the number 432; read as digits it would be
+    # the mode 0432, and 640 would be guessed: every number is refused
+    with pytest.raises(ValueError, match="device_mode: .* is not an octal file mode written as text like '0660'"):
+        _tapdev.parse_mode(value, 'device_mode')
 
 
 def test_owner_and_group_by_name_or_number():

@@ -148,3 +148,41 @@ def test_impairment_units():
         impairment({'delay': 'soon'}, 'f')
     with pytest.raises(InputError, match='f.jitter: needs a delay'):
         impairment({'jitter': '1ms'}, 'f')
+
+
+def test_node_names_are_namespace_names_of_up_to_255_bytes():
+    cni = 'cni-6f1c2c4e-7d1a-4c0b-9a57-2f0e5d3b8c11'   # a container runtime's, 40 bytes
+    model = lab(nodes=[{'name': cni}, {'name': 'n' * 255}],
+                links=[veth(cni, 'n' * 255)])
+    assert model.nodes[cni].netns == cni and ('n' * 255, 'eth0') in model.ifaces
+    assert error(nodes=[{'name': 'n' * 256}]) == (
+        "nodes[0].name: namespace name %r is 256 bytes long; the limit is 255 bytes" % ('n' * 256))
+
+
+def test_kind_options_have_their_modules_types():
+    """`options` is a free-form mapping for Ansible: its values are held to
+    the types the kind's own module declares, text is converted as a module
+    converts it, and a wrong type is named by its path."""
+    bond = {'kind': 'bond', 'node': 'r1', 'name': 'bond0',
+            'options': {'miimon': '100', 'use_carrier': 'no', 'arp_ip_target': []}}
+    model = lab(nodes=NODES, links=[bond])
+    assert model.ifaces[('r1', 'bond0')].options == {
+        'miimon': 100, 'use_carrier': False, 'arp_ip_target': []}
+    bond['options'] = {'miimon': [100]}
+    assert error(nodes=NODES, links=[bond]) == \
+        'links[0].options.miimon: must be an integer, not a list [100]'
+    bond['options'] = {'use_carrier': 1}
+    assert error(nodes=NODES, links=[bond]).startswith(
+        'links[0].options.use_carrier: must be a boolean')
+    macvlan = {'kind': 'macvlan', 'node': 'r2', 'name': 'mv0', 'parent': 'eth0',
+               'parent_node': 'r1', 'options': {'bcqueuelen': True}}
+    assert error(nodes=NODES, links=[veth('r1', 'r2'), macvlan]).startswith(
+        'links[1].options.bcqueuelen: must be an integer, not the boolean true')
+
+
+def test_sysctl_values_are_text_or_numbers():
+    assert error(nodes=[{'name': 'r1', 'sysctls': {'net.ipv4.ip_forward': True}}]) == (
+        "nodes[0].sysctls.net.ipv4.ip_forward: True is not a sysctl value; give text or a "
+        "number (1, not true)")
+    assert error(nodes=[{'name': 'r1', 'sysctls': {'net.ipv4.ip_forward': [1]}}]).startswith(
+        'nodes[0].sysctls.net.ipv4.ip_forward: [1] is not a sysctl value')

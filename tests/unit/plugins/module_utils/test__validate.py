@@ -57,3 +57,39 @@ def test_int_range():
     assert v.int_range(None, 'mtu', 68, 65535) is None
     with pytest.raises(v.InputError, match='mtu: 67 is out of range; allowed 68..65535'):
         v.int_range(67, 'mtu', 68, 65535)
+
+
+@pytest.mark.parametrize('name', ['cni-6f1c2c4e-7d1a-4c0b-9a57-2f0e5d3b8c11', 'x' * 255,
+                                  'ü' * 127, 'ns:1', 'x' * 16])
+def test_namespace_names_of_up_to_255_bytes(name):
+    assert v.namespace_name(name, 'netns') == name
+
+
+@pytest.mark.parametrize('name, rule', [
+    ('', 'must be a non-empty string'), (['red'], 'must be a non-empty string'),
+    ('x' * 256, '256 bytes long; the limit is 255 bytes'), ('ü' * 128, '256 bytes long'),
+    ('.', '"." or ".."'), ('..', '"." or ".."'), ('a/b', '"/"'), ('a\0b', 'NUL byte'),
+])
+def test_bad_namespace_names(name, rule):
+    with pytest.raises(v.InputError) as err:
+        v.namespace_name(name, 'peer.netns')
+    assert str(err.value).startswith('peer.netns: namespace name') and rule in str(err.value)
+
+
+def test_interface_names_keep_the_15_byte_limit_and_refuse_nul():
+    with pytest.raises(v.InputError, match='16 bytes long; the limit is 15 bytes'):
+        v.interface_name('x' * 16, 'name')
+    with pytest.raises(v.InputError, match='NUL byte'):
+        v.interface_name('a\0b', 'name')
+
+
+@pytest.mark.parametrize('value, text', [(1, '1'), ('4096 87380  6291456', '4096 87380 6291456'),
+                                         (0.5, '0.5')])
+def test_sysctl_values(value, text):
+    assert v.sysctl_value(value, 'sysctls.k') == text
+
+
+@pytest.mark.parametrize('value', [True, [1], {'a': 1}, None])
+def test_sysctl_values_refused(value):
+    with pytest.raises(v.InputError, match='sysctls.k: .* is not a sysctl value'):
+        v.sysctl_value(value, 'sysctls.k')
