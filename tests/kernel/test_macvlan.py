@@ -448,8 +448,8 @@ def test_topology_passthru_beside_a_sibling_is_refused(lab):
     assert not made.get('failed'), made.get('msg')
     index = ip(one, 'link', 'show', 'mv0')[0]['ifindex']
     for check in (True, False):
-        refused = lab.run(check=check, **two_macvlans(lab, mode='passthru',
-                                                       extra_links=[sibling]))
+        passthru = two_macvlans(lab, mode='passthru', extra_links=[sibling])
+        refused = lab.run(check=check, **passthru)
         assert refused['failed'] and 'macvlan mv1 in node %s' % host in refused['msg'], refused
     # a sibling outside the lab's description is found in the kernel
     subprocess.check_call(['ip', '-n', host, 'link', 'add', 'mv9', 'link', 'e0', 'type',

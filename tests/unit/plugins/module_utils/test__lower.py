@@ -162,8 +162,9 @@ def test_make_node_sets_number_owner_and_mode_despite_umask(tmp_path):
     ('macvlan', None, False),
 ])
 def test_parent_of_the_same_family_is_refused(kind, parent_kind, refused):
-    call = lambda: _lower.parent_rules(kind, 'x0', 'p0 in the root namespace', parent_kind,
-                                       1500, None, ('links[1].parent', 'links[1].mtu'))
+    def call():
+        _lower.parent_rules(kind, 'x0', 'p0 in the root namespace', parent_kind, 1500, None,
+                            ('links[1].parent', 'links[1].mtu'))
     if not refused:
         call()
         return
