@@ -296,6 +296,7 @@ def converge(run):
     if misfits:
         raise validate.InputError('; '.join(misfits))
     settings = bond_rules.check_settings(settings, current.get('miimon'))
+    bond_rules.monitor_switch(settings, current)
     bond_rules.check_ports(params['ports'], probe.name)
     bond = wanted_end(params, BOND, options=settings)
     planner = bond_rules.BondPlanner(run, bond, dict(named, recreate=params['recreate'],
@@ -305,8 +306,9 @@ def converge(run):
     names = [port['name'] for port in params['ports']]
     before = {'link': planner.view(now) if now else {},
               'ports': planner.port_views(names) if now else []}
-    after = {'link': planner.predicted_view(),
-             'ports': [dict(name=name, master=bond.name) for name in names]}
+    link_after = planner.predicted_view()
+    after = {'link': link_after,
+             'ports': planner.predicted_port_views(names, link_after.get('mtu'))}
 
     def reread():
         state = run.session(bond.netns).read(bond.name)

@@ -383,10 +383,16 @@ options:
       ports:
         description:
           - Ports of a bond or team, interfaces of its node (for example veth
-            ends). Other kinds cannot take ports and refuse the option
-            (bridge ports are endpoints with O(links[].endpoints[].bridge)).
+            ends), by name. Other kinds cannot take ports and refuse the
+            option (bridge ports are endpoints with O(links[].endpoints[].bridge)).
+          - A bond's port may instead be a dict with C(name) and its port
+            settings C(prio) (priority for the choice of the active port, in
+            modes C(active-backup), C(balance-tlb), C(balance-alb)) and
+            C(queue_id) (transmit queue of the bond that sends through this
+            port, 0 to 65535), as in M(vnet.linux.bond). Settings omitted are
+            left as they are.
         type: list
-        elements: str
+        elements: raw
         default: []
       options:
         description:

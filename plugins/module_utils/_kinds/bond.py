@@ -21,6 +21,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     carry_over,
     plan_delete,
     plan_link,
+    port_setter,
     predicted,
     public,
 )
@@ -150,6 +151,11 @@ def check_settings(settings, current_miimon=None):
     miimon = clean['miimon'] if clean.get('miimon') is not None else current_miimon
     for name in ('updelay', 'downdelay', 'peer_notify_delay'):
         _check_delay(name, clean.get(name), miimon)
+        if clean.get('miimon') == 0 and clean.get(name) is not None and current_miimon:
+            # sent after miimon=0, even 0 is refused (EPERM); it then reads 0
+            raise validate.InputError('%s: leave it out when miimon is set to 0: the kernel '
+                                      'refuses delays without MII monitoring (and reads '
+                                      'them as 0)' % name)
     return clean
 
 
@@ -211,6 +217,48 @@ def blocked_by_ports(changed, port_names):
             '(ENOTEMPTY)' % (', '.join(blocked), ', '.join(sorted(port_names))))
 
 
+def in_place_refusal(changed, port_names, admin_state):
+    """Why the kernel would refuse these changes on the bond as it is
+    (None: they can be made in place). A lab owns its bonds, so it
+    re-creates one instead; the bond module asks for recreate: true."""
+    blocked = blocked_by_ports(changed, port_names)
+    if blocked:
+        return blocked
+    down = sorted(set(changed) & NEEDS_DOWN)
+    if down and admin_state == 'up':
+        return '%s cannot change while the bond is up: the kernel refuses it (EBUSY)' \
+            % ', '.join(down)
+    return None
+
+
+def monitor_switch(settings, current):
+    """MII and ARP monitoring exclude each other, and the kernel switches
+    silently: starting one turns the other off (bond_options.c). A task
+    that starts one while the bond runs the other, without saying what
+    becomes of the other, is refused, so nothing is wiped without a word."""
+    pairs = (('arp_interval', 'miimon', 'ARP', 'MII'), ('miimon', 'arp_interval', 'MII', 'ARP'))
+    for start, other, started, running in pairs:
+        if settings.get(start) and settings.get(other) is None and current.get(other):
+            raise validate.InputError(
+                '%s: the bond runs %s monitoring (%s=%d), and the kernel turns it off when '
+                '%s monitoring starts; set %s: 0 to switch to %s monitoring, or leave %s out'
+                % (start, running, other, current[other], started, other, started, start))
+
+
+def kept_port_options(port_data, mode):
+    """Port settings a port keeps when it joins a re-created bond in `mode`
+    (the kernel's defaults, 0, are not sent; prio only where it is used)."""
+    kept = dict((name, value) for name, value in BOND.current(port_data, port=True).items()
+                if value)
+    if mode not in AB_TLB_ALB:
+        kept.pop('prio', None)
+    return kept
+
+
+# a port that joins a bond starts with these (IFLA_BOND_SLAVE_*)
+PORT_DEFAULTS = {'IFLA_BOND_SLAVE_PRIO': 0, 'IFLA_BOND_SLAVE_QUEUE_ID': 0}
+
+
 # --- planning (needs the kernel's state) ------------------------------------
 
 class BondPlanner(object):
@@ -225,15 +273,38 @@ class BondPlanner(object):
         self.now = now
         self.session = run.session(bond.netns)
         self.created = False
+        self.port_plans = {}  # port name -> (Wanted, state the plan starts from)
 
     def enslaved(self):
         if self.now is None:
             return []
         return [link for link in self.session.links() if link['master'] == self.bond.name]
 
+    def final_ports(self, enslaved):
+        """The bond's ports after the run: the listed ones, and the ones it
+        has unless purge_ports releases them."""
+        names = [port['name'] for port in self.ports]
+        if not self.settings['purge_ports']:
+            names += [link['name'] for link in enslaved if link['name'] not in names]
+        return names
+
+    def check_named_ports(self, enslaved):
+        """primary and active_port name a port: a name that is not (and will
+        not be) a port is refused before anything changes (the kernel would
+        clear the setting instead)."""
+        ports = self.final_ports(enslaved)
+        for option in ('primary', 'active_port'):
+            want = self.settings.get(option)
+            if want and want not in ports:
+                raise validate.InputError(
+                    '%s: %s is not a port of %s (%s); list it in ports or name one of them'
+                    % (option, want, self.bond.name,
+                       'its ports: ' + ', '.join(ports) if ports else 'it has no ports'))
+
     def plan(self):
         current = self.now
         enslaved = self.enslaved()
+        self.check_named_ports(enslaved)
         changed = [o.name for o in BOND.differences(self.bond.options, current['data'])] \
             if current else []
         blocked = blocked_by_ports(changed, [link['name'] for link in enslaved])
@@ -243,9 +314,8 @@ class BondPlanner(object):
                 raise EngineError(blocked + '. Set recreate: true to delete and re-create the '
                                   'bond (its ports are released and enslaved again; traffic '
                                   'stops meanwhile), or release the ports first.')
-            plan_delete(self.run.plan, self.session, current, self.run.guard,
-                        reason='recreate: ' + blocked)
-            self._carry_over(current)
+            self._plan_recreate_delete(current, enslaved, blocked)
+            self._carry_over(current, self.final_ports(enslaved))
             listed = [port['name'] for port in self.ports]
             if not self.settings['purge_ports']:
                 reenslave = [link for link in enslaved if link['name'] not in listed]
@@ -264,7 +334,21 @@ class BondPlanner(object):
         self._plan_named('primary', 'IFLA_BOND_PRIMARY', 'bond_primary')
         self._plan_named('active_port', 'IFLA_BOND_ACTIVE_SLAVE', 'bond_active_slave')
 
-    def _carry_over(self, old):
+    def _plan_recreate_delete(self, current, enslaved, blocked):
+        """Delete the bond for a re-create; its undo (_engine/restore.py)
+        brings it back as it was, ports and port settings included.
+
+        Why not build the new bond first under a temporary name and swap:
+        a port belongs to one bond at a time, so the ports leave the old bond
+        before they can join the new one whichever way; the old bond is
+        emptied either way, and a rename would need the bond down (kernel
+        6.1 refuses to rename a link that is up). Restoring from what was
+        read covers every step that can fail, the enslaving of a port the
+        kernel refuses included."""
+        plan_delete(self.run.plan, self.session, current, self.run.guard,
+                    reason='recreate: ' + blocked)
+
+    def _carry_over(self, old, ports):
         """The new bond keeps the old one's settings that fit its mode."""
         carry_over(self.bond, old)
         current = BOND.current(old['data'])
@@ -272,7 +356,7 @@ class BondPlanner(object):
         kept = carried_options(current, mode)
         self.bond.options = dict(kept, **self.bond.options)
         primary = self.current_named('IFLA_BOND_PRIMARY')
-        if self.settings.get('primary') is None and primary and not mode_misfits(
+        if self.settings.get('primary') is None and primary in ports and not mode_misfits(
                 mode, {'primary': primary}):
             self.settings['primary'] = primary
 
@@ -292,19 +376,26 @@ class BondPlanner(object):
         now = self.session.read(name) if namespace_exists(self.bond.netns) else None
         if now is None:
             self._missing_port(name)
+        options = dict((key, port.get(key)) for key in ('queue_id', 'prio')
+                       if port.get(key) is not None)
+        if recreated and now is not None and now['master'] == self.bond.name:
+            # a re-create is not a reset of the port settings made before
+            options = dict(kept_port_options(now['port_data'], self.bond.options.get('mode')),
+                           **options)
         wanted = Wanted(name, self.bond.netns, None, master=self.bond.name, admin_state='up',
-                        port_options={'queue_id': port.get('queue_id'),
-                                      'prio': port.get('prio')})
+                        port_options=options)
         state = now
         joining = now is not None and (recreated or now['master'] != self.bond.name)
         if joining:
             if now['admin_state'] == 'up':
                 state = self._plan_port_down(wanted, now)
             if recreated:
-                state = dict(state, master='')  # the kernel released it with the old bond
+                # the kernel released it with the old bond: its port settings went too
+                state = dict(state, master='', port_kind=None, port_data={})
         plan_link(self.run.plan, self.session, wanted, state, self.run.guard,
                   master_spec=BOND, create=lambda *a: None)
         self.run.expect(wanted, master_spec=BOND)
+        self.port_plans[name] = (wanted, state)
 
     def _plan_port_down(self, wanted, now):
         self.run.guard.check(self.bond.netns, now, 'take down')
@@ -328,12 +419,19 @@ class BondPlanner(object):
 
     def _plan_purge(self, enslaved):
         listed = [port['name'] for port in self.ports]
+        mode = BOND.current(self.now['data']).get('mode')
+        session, bond = self.session, self.bond.name
         for link in enslaved:
-            if link['name'] not in listed:
-                release = Wanted(link['name'], self.bond.netns, None, master='')
-                plan_link(self.run.plan, self.session, release, link, self.run.guard,
-                          create=lambda *a: None)
-                self.run.expect(release)
+            if link['name'] in listed:
+                continue
+            release = Wanted(link['name'], self.bond.netns, None, master='')
+            self.run.guard.check(self.bond.netns, link, 'release')
+            port = (link['name'], kept_port_options(link['port_data'], mode),
+                    link['admin_state'])
+            self.run.plan.add('release %s from %s' % (release.label, bond),
+                              _master_setter(session, link['name'], release.label, ''),
+                              lambda port=port: reattach(session, bond, *port))
+            self.run.expect(release)
 
     def current_named(self, nla):
         """The port a bond setting names (primary, active port), or ''."""
@@ -346,14 +444,19 @@ class BondPlanner(object):
         """primary / active_port name a port: sent as its ifindex after the
         ports are enslaved (the kernel reports them only for its ports)."""
         want = self.settings.get(option)
-        if want is None or self.current_named(nla) == want:
+        have = self.current_named(nla)
+        if want is None or have == want:
             return
         session, bond, label = self.session, self.bond.name, self.bond.label
 
-        def apply():
-            index = session.index(want) if want else 0
-            _set(session, bond, label, kind='bond', **{keyword: index})
-        self.run.plan.add('set %s=%s on %s' % (option, want or '(none)', label), apply)
+        def setter(name):
+            def apply():
+                index = session.index(name) if name else 0
+                _set(session, bond, label, kind='bond', **{keyword: index})
+            return apply
+        # a fresh bond goes with the undo of its creation
+        self.run.plan.add('set %s=%s on %s' % (option, want or '(none)', label), setter(want),
+                          None if self.created or self.now is None else setter(have))
 
         def check():
             state = session.read(bond)
@@ -394,6 +497,40 @@ class BondPlanner(object):
                 views.append(public(state, None, BOND))
         return views
 
+    def predicted_port_views(self, names, bond_mtu):
+        """The listed ports as the run leaves them: what they keep (MTU aside:
+        a port takes its bond's), with the master and port settings planned."""
+        views = []
+        for name in names:
+            wanted, state = self.port_plans.get(name, (None, None))
+            if state is None:  # check mode: an earlier task creates it
+                views.append({'name': name, 'master': self.bond.name})
+                continue
+            if state.get('port_kind') != 'bond':
+                state = dict(state, port_kind='bond', port_data=dict(PORT_DEFAULTS))
+            if bond_mtu is not None:
+                state = dict(state, mtu=bond_mtu)
+            views.append(predicted(wanted, state, BOND))
+        return views
+
 
 def _set(session, name, label, **kwargs):
     session.call('changing %s' % label, 'link', 'set', index=session.index(name), **kwargs)
+
+
+def _master_setter(session, name, label, master):
+    def run():
+        session.call('setting master of %s' % label, 'link', 'set', index=session.index(name),
+                     master=session.index(master) if master else 0)
+    return run
+
+
+def reattach(session, bond, name, port_options, admin_state):
+    """Put a port back into its bond as it was: the kernel takes only ports
+    that are down, and drops a port's settings when it leaves."""
+    label = 'link %s in %s' % (name, where(session.netns))
+    _set(session, name, label, state='down')
+    _master_setter(session, name, label, bond)()
+    if port_options:
+        port_setter(session, name, label, BOND.kernel_args(port_options, port=True), BOND)()
+    _set(session, name, label, state=admin_state)

@@ -12,7 +12,7 @@ flat dict keyed by node/name (readable before/after diffs).
 
 from __future__ import annotations
 
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
@@ -162,6 +162,10 @@ def _iface_entry(node, view, reading):
                  view['index'])), 'counters': view['counters'], 'alias': view['alias']}
     if kind in TAP_KINDS:
         entry['device'] = tap_device(view['netns'], view['name'])
+    if view.get('port_kind') == 'bond':
+        # the kernel's defaults (0) are left out, as a description leaves them
+        entry['port_options'] = dict((k, v) for k, v in BOND.current(
+            view['port_data'], port=True).items() if v)
     if kind == 'bridge':
         entry['options'] = BRIDGE.current(view['data'])
     elif kind in MODELLED_KINDS and kind not in ('veth', 'team'):
@@ -225,6 +229,8 @@ def desired_scope(lab, before):
                 [] if lab.prune else [a for a in old.get('addresses', [])
                                       if a not in iface.addresses]),
             'master': iface.master, 'options': options,
+            'port_options': dict(old.get('port_options') or {}, **iface.port_options)
+            if iface.master == old.get('master') else dict(iface.port_options),
             'peer': iface.peer.key if iface.peer else None, 'parent': iface.parent,
             'impairment': _user_impairment(iface.impairment),
             'alias': lab.mark}
@@ -284,8 +290,8 @@ def flat_view(scope):
         nodes[name] = entry
     interfaces = {}
     for (node, name), iface in sorted(scope['ifaces'].items()):
-        keys = ('kind', 'mtu', 'mac_address', 'addresses', 'master', 'options', 'impairment',
-                'device')
+        keys = ('kind', 'mtu', 'mac_address', 'addresses', 'master', 'options', 'port_options',
+                'impairment', 'device')
         entry = dict((k, iface[k]) for k in keys if iface.get(k) not in (None, {}, []))
         for ref in ('peer', 'parent'):
             if iface.get(ref):
@@ -389,10 +395,17 @@ def _link(iface, ifaces):
             out['mode'] = options.pop('mode')
         if options:
             out['options'] = options
-        out['ports'] = [i['name'] for i in ifaces.values()
+        out['ports'] = [_bond_port(i) for i in ifaces.values()
                         if i['node'] == iface['node'] and i['master'] == iface['name']]
         return out
     return None
+
+
+def _bond_port(iface):
+    """A bond port by name, or with its port settings where it has some."""
+    if not iface.get('port_options'):
+        return iface['name']
+    return dict(iface['port_options'], name=iface['name'])
 
 
 def _teamd_link(iface, ifaces):

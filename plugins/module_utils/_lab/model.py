@@ -16,6 +16,7 @@ import ipaddress
 import re
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import strict, validate
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BOND_MODES,
     BRIDGE,
@@ -114,7 +115,8 @@ LINK_OPTIONS = dict(
     parent=dict(type='str'),
     parent_node=dict(type='str'),
     mode=dict(type='str'),
-    ports=dict(type='list', elements='str', default=[]),
+    # a name, or (bond ports) a dict of name, prio and queue_id: checked in _ports
+    ports=dict(type='list', elements='raw', default=[]),
     options=dict(type='dict', default={}),
     runner=dict(type='str'),
     impairment=dict(type='dict', options=IMPAIRMENT_OPTIONS),
@@ -210,6 +212,8 @@ class Iface(object):
         self.primary = False       # veth: the end whose request creates the pair
         self.parent = None         # stacked kinds: (node, ifname)
         self.ports = []            # bond: port names in the same node
+        self.port_settings = {}    # bond: port name -> {prio, queue_id} given
+        self.port_options = {}     # a bond port: its settings in the bond
         self.impairment = None
         self.teamd_config = None   # teamd: the configuration teamd runs with
         self.device = None         # macvtap/ipvtap: owner, group, mode of the device node
@@ -505,6 +509,21 @@ def _bond(lab, iface, params, field):
         iface.options['mode'] = params['mode']
     _kind_options(iface, params, field)
     _ports(iface, params, field)
+    _bond_port_settings(iface, field)
+
+
+def _bond_port_settings(iface, field):
+    """The bond module's rules for port settings (ranges, prio only in the
+    modes that use it; a bond described without a mode is balance-rr)."""
+    ports = [dict(iface.port_settings[name], name=name) for name in iface.ports]
+    try:
+        bond_rules.check_ports(ports, iface.name)
+    except InputError as err:
+        raise InputError('%s.%s' % (field, err))
+    misfits = bond_rules.mode_misfits(iface.options.get('mode') or bond_rules.DEFAULT_MODE,
+                                      {}, ports)
+    if misfits:
+        raise InputError('%s.ports: %s' % (field, '; '.join(misfits)))
 
 
 def kind_option_spec(kind):
@@ -566,12 +585,34 @@ def _teamd(iface, params, field):
         raise InputError('%s.%s' % (field, err))
 
 
+BOND_PORT_KEYS = ('name', 'prio', 'queue_id')
+
+
 def _ports(iface, params, field):
+    """Ports by name; a bond's may also be dicts with their port settings."""
     for pos, port in enumerate(params.get('ports') or []):
-        name = validate.interface_name(port, '%s.ports[%d]' % (field, pos))
+        where = '%s.ports[%d]' % (field, pos)
+        settings = {}
+        if isinstance(port, dict) and iface.kind == 'bond':
+            unknown = sorted(set(port) - set(BOND_PORT_KEYS))
+            if unknown:
+                raise InputError('%s.%s: not a bond port setting; known: %s'
+                                 % (where, unknown[0], ', '.join(BOND_PORT_KEYS)))
+            settings = dict((key, port[key]) for key in ('prio', 'queue_id')
+                            if port.get(key) is not None)
+            for key, value in settings.items():
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise InputError('%s.%s: %r is not an integer' % (where, key, value))
+            port, where = port.get('name'), where + '.name'
+        elif not isinstance(port, str):
+            raise InputError('%s: %r is not an interface name%s'
+                             % (where, port, ' (or a dict of name, prio, queue_id)'
+                                if iface.kind == 'bond' else ''))
+        name = validate.interface_name(port, where)
         if name in iface.ports:
-            raise InputError('%s.ports[%d]: %s is listed twice' % (field, pos, name))
+            raise InputError('%s: %s is listed twice' % (where, name))
         iface.ports.append(name)
+        iface.port_settings[name] = settings
 
 
 def _check_routes(node, names):
@@ -593,6 +634,7 @@ def bond_port_checks(lab):
                 raise InputError('%s.ports[%d]: %s is already a port of %s'
                                  % (iface.field, pos, port, lab.ifaces[key].master))
             lab.ifaces[key].master = iface.name
+            lab.ifaces[key].port_options = dict(iface.port_settings.get(port, {}))
 
 
 _TIME = re.compile(r'^(\d+(?:\.\d+)?)(us|ms|s)$')

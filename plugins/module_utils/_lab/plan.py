@@ -47,12 +47,15 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     Wanted,
     a_kind,
     differences,
+    port_setter,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import netns_path
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
@@ -105,8 +108,8 @@ class Planner(object):
     def plan(self):
         result = Plan()
         for phase in PHASES:
-            for text, do, undo in self.steps[phase]:
-                result.add(text, do, undo)
+            for step in self.steps[phase]:
+                result.add(*step)  # (text, do, undo[, undo_text])
         result.warnings = self.warnings
         return result
 
@@ -249,7 +252,16 @@ class Planner(object):
         recreate = [o.name for o in changed if o.recreate]
         if recreate:
             return '%s cannot change in place' % ', '.join(recreate)
+        if iface.kind == 'bond':
+            # what the kernel changes only on a bond without ports, or down
+            return bond_rules.in_place_refusal(
+                [o.name for o in changed], self.bond_ports_now(iface), now['admin_state'])
         return None
+
+    def bond_ports_now(self, iface):
+        ns = self.reading(iface.node)
+        return [view['name'] for view in (ns['links'].values() if ns else ())
+                if view['master'] == iface.name]
 
     def paired(self, iface, now):
         peer = iface.peer
@@ -401,6 +413,11 @@ class Planner(object):
         if now is None:
             self.plan_create(iface)
             return
+        if iface.master and now['master'] == iface.master and \
+                (iface.node, iface.master) in self.fresh:
+            # its master is re-created: deleting the old one released this
+            # port, took it down and dropped its port settings
+            now = dict(now, master='', admin_state='down', port_kind=None, port_data={})
         self.plan_change(iface, now)
 
     def plan_create(self, iface):
@@ -414,6 +431,7 @@ class Planner(object):
                     not self.team_port(iface):
                 # a new link is down, so a bond takes it as it is
                 self.plan_enslave(iface.node, iface.name, iface.master, None)
+                self.plan_port_options(iface, None)
         elif iface.kind == 'teamd':
             self.start_teamd(iface)
         else:
@@ -502,6 +520,11 @@ class Planner(object):
         self.add('create', text, run, self._delete(iface.node, iface.name, text))
 
     def plan_change(self, iface, now):
+        if iface.kind == 'bond':
+            try:
+                bond_rules.monitor_switch(iface.options, iface.spec.current(now['data']))
+            except InputError as err:
+                raise InputError('%s.options.%s' % (iface.field, err))
         wanted = self.wanted(iface, now)
         diff = differences(wanted, now)
         if not self.ours(now):
@@ -531,8 +554,10 @@ class Planner(object):
                                                                         now['master']):
                 self.guard.vet(Touch(now, ENSLAVE, master=wanted.master))
             self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
+                              bond=self._is_bond(iface.node, wanted.master),
                               was_up=now['admin_state'] == 'up',
-                              bond=self._is_bond(iface.node, wanted.master))
+                              old_bond=self._kind_now(iface.node, now['master']) == 'bond')
+        self.plan_port_options(iface, None if 'master' in diff else now)
         purge = wanted.purge_addresses
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
                             now['addresses'], purge=purge)
@@ -545,6 +570,35 @@ class Planner(object):
     def _is_bond(self, node_name, name):
         iface = self.lab.ifaces.get((node_name, name)) if name else None
         return iface is not None and iface.kind == 'bond'
+
+    def _kind_now(self, node_name, name):
+        ns = self.reading(node_name)
+        view = ns['links'].get(name) if ns and name else None
+        return view['kind'] if view else None
+
+    def plan_port_options(self, iface, now):
+        """A bond port's settings (prio, queue_id), sent as IFLA_INFO_SLAVE_DATA
+        after it joins (now None: it joins in this run, and the kernel gives
+        a joining port its defaults) or where they differ."""
+        if not iface.port_options or not self._is_bond(iface.node, iface.master):
+            return
+        if now is None:
+            changes, old = dict(iface.port_options), {}
+        else:
+            changes = dict((o.name, iface.port_options[o.name]) for o in BOND.differences(
+                iface.port_options, now['port_data'], port=True))
+            current = BOND.current(now['port_data'], port=True)
+            old = dict((k, current[k]) for k in changes if k in current)
+            for key, value in sorted(changes.items()):
+                self.record_change(iface_ref(iface), 'port.' + key, current.get(key), value)
+        if not changes:
+            return
+        session, label = self.session(iface.node), iface.label()
+        self.add('enslave', 'set port %s on %s' % (describe(changes), label),
+                 port_setter(session, iface.name, label,
+                             BOND.kernel_args(changes, port=True), BOND),
+                 port_setter(session, iface.name, label,
+                             BOND.kernel_args(old, port=True), BOND) if old else None)
 
     def record_change(self, ref, field, have, want):
         """Record a field change under its object's entry in plan.changed."""
@@ -574,10 +628,12 @@ class Planner(object):
                  self._set_link(iface.node, iface.name, text,
                                 dict(iface.spec.kernel_args(old), kind=kind)))
 
-    def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False):
+    def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False,
+                     old_bond=False):
         """was_up: the port's admin state before the run, which the undo
         restores (a bond takes ports down first and closes them when it
-        releases them)."""
+        releases them); old_bond: the old master is a bond, which takes the
+        port back only down."""
         session = self.session(node_name)
         if master:
             text = 'attach %s to %s in node %s' % (name, master, node_name)
@@ -601,7 +657,7 @@ class Planner(object):
                     session.raw(text, rtnl.set_link, index, up=True)
             return run
         self.add('enslave', text, attach(master, bond, False),
-                 attach(old_master or '', False, was_up))
+                 attach(old_master or '', old_bond, was_up))
 
     # -- addresses --------------------------------------------------------------
     def plan_addresses(self, node_name, name, label, wanted, have, purge=False, keep=(),

@@ -229,8 +229,9 @@ def link_view(link, raw, netns, names, addresses):
                 data={}, port_data={},
                 addresses=['%s/%d' % (addr, length) for family, addr, length in addresses
                            if not (family == 10 and ipaddress.ip_address(addr).is_link_local)])
-    if link['kind'] in DECODED_KINDS:
-        # port settings are not described by a topology: ports stay undecoded
+    if link['kind'] in DECODED_KINDS or link['port_kind'] == 'bond':
+        # of port settings a topology describes only a bond port's (prio,
+        # queue_id): other ports stay undecoded
         view['data'], view['port_data'] = _decoded_data(raw)
     return view
 

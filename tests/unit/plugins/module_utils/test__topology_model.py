@@ -150,6 +150,31 @@ def test_impairment_units():
         impairment({'jitter': '1ms'}, 'f')
 
 
+def test_bond_ports_take_prio_and_queue_id_with_the_bond_modules_rules():
+    def bond(ports, mode='active-backup'):
+        return {'kind': 'bond', 'node': 'r1', 'name': 'b', 'mode': mode, 'ports': ports}
+    model = lab(nodes=NODES, links=[
+        bond([{'name': 'eth0', 'prio': 5, 'queue_id': 1}]), veth('r1', 'r2')])
+    assert model.ifaces[('r1', 'eth0')].port_options == {'prio': 5, 'queue_id': 1}
+    assert model.ifaces[('r1', 'b')].ports == ['eth0']
+    assert lab(nodes=NODES, links=[bond(['eth0']), veth('r1', 'r2')]).ifaces[
+        ('r1', 'eth0')].port_options == {}
+    for ports, message in (
+            ([{'name': 'eth0', 'queue_id': 70000}],
+             'links[0].ports[0].queue_id: 70000 is out of range'),
+            ([{'name': 'eth0', 'prio': '5'}], "links[0].ports[0].prio: '5' is not an integer"),
+            ([{'name': 'eth0', 'weight': 1}], 'links[0].ports[0].weight: not a bond port'),
+            ([{'prio': 1}], 'links[0].ports[0].name: interface name must be'),
+            ([['eth0']], 'links[0].ports[0]: [\'eth0\'] is not an interface name')):
+        assert message in error(nodes=NODES, links=[bond(ports), veth('r1', 'r2')])
+    assert 'links[0].ports: ports[].prio is only used in mode' in error(
+        nodes=NODES, links=[bond([{'name': 'eth0', 'prio': 1}], mode='balance-xor'),
+                            veth('r1', 'r2')])
+    assert "links[0].ports[0]: {'name': 'eth0'} is not an interface name" in error(
+        nodes=NODES, links=[{'kind': 'teamd', 'node': 'r1', 'name': 't',
+                             'ports': [{'name': 'eth0'}]}, veth('r1', 'r2')])
+
+
 def test_node_names_are_namespace_names_of_up_to_255_bytes():
     cni = 'cni-6f1c2c4e-7d1a-4c0b-9a57-2f0e5d3b8c11'   # a container runtime's, 40 bytes
     model = lab(nodes=[{'name': cni}, {'name': 'n' * 255}],
