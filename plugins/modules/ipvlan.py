@@ -41,11 +41,12 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Two namespaces on one parent, in l2 mode
+- name: Two namespaces on one parent on the host, in l2 mode
   vnet.linux.ipvlan:
     name: "ipv{{ item }}"
     netns: "node{{ item }}"
     link: v-lab
+    link_netns: ""  # the root namespace
     mode: l2
     addresses: ["10.0.1.{{ item }}/24"]
     admin_state: up

@@ -49,6 +49,7 @@ EXAMPLES = r'''
     name: ipvt0
     netns: node1
     link: v-lab
+    link_netns: ""  # the root namespace
     mode: l2
     admin_state: up
     device_group: kvm

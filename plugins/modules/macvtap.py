@@ -19,7 +19,13 @@ description:
     what differs is changed; O(mode), O(bcqueuelen) and O(source_macs)
     change in place. Another parent, and a switch to or from
     C(passthru), re-create the interface (the kernel cannot change them in
-    place).
+    place; see O(link) for how nothing is lost).
+  - With O(mode=passthru) the interface takes its parent over (the parent's
+    MAC address, promiscuous mode). The kernel allows no other macvlan or
+    macvtap on that parent, so one there (in any namespace) is refused,
+    naming it, before anything changes; and a parent in the root namespace
+    that carries the default route or the SSH connection is refused unless
+    O(allow_disruptive=true).
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
@@ -42,6 +48,7 @@ EXAMPLES = r'''
     name: mvt0
     netns: node1
     link: v-lab
+    link_netns: ""  # the root namespace
     mode: bridge
     admin_state: up
     device_group: kvm

@@ -360,6 +360,27 @@ options:
         description:
           - Node of O(links[].parent) (default O(links[].node)). The device is
             created on the parent and placed straight into O(links[].node).
+          - A parent on the host is in a node with O(nodes[].root=true) (the
+            root namespace).
+        type: str
+      device_owner:
+        description:
+          - Owner (user name or uid) of a macvtap's or ipvtap's character device
+            node, kept as for M(vnet.linux.macvtap) at
+            C(/run/vnet-linux/tap/netns/<node>/<name>) (C(/run/vnet-linux/tap/root/<name>)
+            in a root node), replaced when the link is re-created and removed with it.
+          - Omitted, an existing node keeps its owner; a new one belongs to root.
+        type: str
+      device_group:
+        description:
+          - Group (name or gid) of the device node of a macvtap or ipvtap.
+          - Omitted, an existing node keeps its group; a new one has group root.
+        type: str
+      device_mode:
+        description:
+          - Permissions of the device node of a macvtap or ipvtap, as octal text
+            like C('0660'). Omitted, an existing node keeps its mode; a new one
+            gets C(0600).
         type: str
       mode:
         description:

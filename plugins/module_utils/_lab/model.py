@@ -17,12 +17,14 @@ import re
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import strict, validate
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import TAP_KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BRIDGE,
     VETH,
     link_kinds,
     spec_of,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
 InputError = validate.InputError
@@ -103,7 +105,11 @@ LINK_OPTIONS = dict(
     options=dict(type='dict', default={}),
     runner=dict(type='str'),
     impairment=dict(type='dict', options=IMPAIRMENT_OPTIONS),
+    device_owner=dict(type='str'),
+    device_group=dict(type='str'),
+    device_mode=dict(type='str'),
 )
+TAP_DEVICE_KEYS = ('owner', 'group', 'mode')
 
 TOPOLOGY_SPEC = dict(
     lab=dict(type='str', required=True),
@@ -195,6 +201,7 @@ class Iface(object):
         self.port_options = {}     # a bond port: its settings in the bond
         self.impairment = None
         self.teamd_config = None   # teamd: the configuration teamd runs with
+        self.device = None         # macvtap/ipvtap: owner, group, mode of the device node
 
     @property
     def key(self):
@@ -419,7 +426,8 @@ def _add_veth(lab, bridges, params, field):
 
 
 def _no_single_options(params, field, kind):
-    for key in ('node', 'name', 'bridge', 'parent', 'parent_node', 'mode', 'runner'):
+    for key in ('node', 'name', 'bridge', 'parent', 'parent_node', 'mode', 'runner',
+                'device_owner', 'device_group', 'device_mode'):
         if params.get(key) is not None:
             raise InputError('%s.%s: not an option of a %s link (give it per endpoint)'
                              % (field, key, kind))
@@ -447,6 +455,7 @@ def _add_device(lab, bridges, params, field):
     iface = Iface(node.name, validate.interface_name(params['name'], field + '.name'),
                   kind, field)
     _common(iface, params, field)
+    _tap_device(iface, params, field)
     bridge = _bridge_of(bridges, dict(params, node=node.name), field)
     if bridge is not None:
         iface.master = bridge.name
@@ -465,6 +474,25 @@ def _add_device(lab, bridges, params, field):
     if kind == 'bond':
         _bond_port_settings(iface, field)
     _claim(lab, iface)
+
+
+def _tap_device(iface, params, field):
+    """Owner, group and mode of a macvtap/ipvtap's device node, checked as
+    the modules check them (tapdev); None keeps what the node has."""
+    given = dict((key, params.get('device_' + key)) for key in TAP_DEVICE_KEYS
+                 if params.get('device_' + key) is not None)
+    if not given:
+        return
+    if iface.kind not in TAP_KINDS:
+        raise InputError('%s.device_%s: only a macvtap or ipvtap has a device node'
+                         % (field, sorted(given)[0]))
+    try:
+        tapdev.resolve_owner(given.get('owner'), field + '.device_owner')
+        tapdev.resolve_group(given.get('group'), field + '.device_group')
+        tapdev.parse_mode(given.get('mode'), field + '.device_mode')
+    except ValueError as err:
+        raise InputError(str(err))
+    iface.device = given
 
 
 def _parent(lab, iface, params, field):

@@ -28,7 +28,10 @@ import ipaddress
 import os
 import time
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkFailure,
+    where,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     DELETE,
     ENSLAVE,
@@ -49,6 +52,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
 from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import netns_path
@@ -130,6 +135,9 @@ class Planner(object):
 
     # -- the whole plan -----------------------------------------------------
     def build(self):
+        for iface in self.lab.ifaces.values():
+            if iface.parent is not None:
+                self.check_stacked(iface)
         for node in self.lab.nodes.values():
             self.plan_node(node)
         for iface in self.lab.ifaces.values():
@@ -195,6 +203,7 @@ class Planner(object):
         def run():
             self.kernel.drop(netns)
             self.kernel.namespaces.remove(netns)
+            tapdev.remove_namespace_nodes(netns)  # the device nodes of its taps
         return run
 
     # -- interfaces -----------------------------------------------------------
@@ -213,7 +222,13 @@ class Planner(object):
                 '%s.name: %s exists in node %s but is not part of lab %r (%s); it is '
                 'left alone. Delete it or choose another name.'
                 % (iface.field, iface.name, iface.node, self.lab.name, reason))
-        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason))
+        # the remove phase runs before every create, so a lab re-creates
+        # delete-first; a later failure builds the old device again, with its
+        # tap device node (the modules build another parent's device first:
+        # lower.creator)
+        node = self.tap_node(iface)
+        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason),
+                         and_then=node.restore if node is not None else None)
         self.fresh.add(iface.key)
         self.report.recreated.append(dict(iface_ref(iface), reason=reason))
         if iface.peer is not None and iface.peer.key not in self.fresh:
@@ -290,13 +305,70 @@ class Planner(object):
 
     def on_parent(self, iface, now):
         parent_node, parent_name = iface.parent
-        ns = self.reading(parent_node)
-        parent = ns['links'].get(parent_name) if ns else None
+        parent = self.parent_view(iface)
         if parent is None or (parent_node, parent_name) in self.fresh:
             return False
-        if now['link_index'] != parent['index']:
-            return False
-        return self.same_netns(iface.node, now['link_netnsid'], parent_node)
+        parent_netns = self.netns_of(parent_node)
+        return lower.sits_on(now, parent['index'], parent_netns != self.netns_of(iface.node),
+                             lambda: self.session(iface.node).nsid_of(parent_netns))
+
+    def parent_view(self, iface):
+        """The kernel's view of a stacked device's parent (None: absent)."""
+        ns = self.reading(iface.parent[0])
+        return ns['links'].get(iface.parent[1]) if ns else None
+
+    # -- stacked devices (macvlan, macvtap, ipvlan, ipvtap) -------------------
+    def check_stacked(self, iface):
+        """The rules the kernel applies to a parent, checked against what it
+        is now (or what the lab makes of it) before anything changes: the
+        same function as the modules use."""
+        parent_key = iface.parent
+        described = self.lab.ifaces.get(parent_key)
+        view = self.parent_view(iface)
+        kind = described.kind if described is not None else (view or {}).get('kind')
+        mtu = described.attrs.get('mtu') if described is not None else None
+        if mtu is None and view is not None:
+            mtu = view['mtu']
+        label = '%s in node %s' % (parent_key[1], parent_key[0])
+        lower.parent_rules(iface.kind, iface.name, label, kind, mtu, iface.attrs.get('mtu'),
+                           (iface.field + '.parent', iface.field + '.mtu'))
+        if iface.options.get('mode') == 'passthru':
+            self.check_takeover(iface, view, label)
+
+    def check_takeover(self, iface, view, label):
+        """A passthru macvlan (created or re-created by this run) needs its
+        parent to itself, and the lock-out guard protects a parent on the host."""
+        now = self.now(iface)
+        if now is not None and now['kind'] == iface.kind and self.on_parent(iface, now) and \
+                iface.spec.current(now['data']).get('mode') == 'passthru':
+            return  # already the parent's passthru macvlan
+        siblings = ['%s %s in node %s' % (other.kind, other.name, other.node)
+                    for other in self.lab.ifaces.values()
+                    if other.parent == iface.parent and other is not iface]
+        parent_netns = self.netns_of(iface.parent[0])
+        if view is not None:
+            known = set('%s %s in %s' % (other.kind, other.name,
+                                         where(self.netns_of(other.node)))
+                        for other in self.lab.ifaces.values())
+            siblings += [found for found in lower.macvlans_on(
+                self.guard.host, parent_netns, view['index'],
+                skip={(self.netns_of(iface.node), iface.name)}) if found not in known]
+        lower.refuse_takeover('%s %s in node %s' % (iface.kind, iface.name, iface.node), label,
+                              siblings,
+                              lambda action: self.guard.check(parent_netns, view, action))
+
+    def tap_node(self, iface):
+        """The device node of a macvtap/ipvtap (None for other kinds): the
+        modules' TapNode, its steps in this plan's phases."""
+        if iface.kind not in lower.TAP_KINDS:
+            return None
+        device = iface.device or {}
+        phase = 'create' if iface.key in self.fresh else 'change'
+        return lower.TapNode(lambda text, do, undo=None: self.add(phase, text, do, undo), [],
+                             self.netns_of(iface.node), iface.name, iface.kind, iface.label(),
+                             device.get('owner'), device.get('group'), device.get('mode'),
+                             fields=tuple('%s.device_%s' % (iface.field, key)
+                                          for key in ('owner', 'group', 'mode')))
 
     def wanted(self, iface, now):
         if self.team_port(iface):
@@ -364,6 +436,9 @@ class Planner(object):
             self.start_teamd(iface)
         else:
             self.create_device(iface)
+            node = self.tap_node(iface)
+            if node is not None:
+                node.plan(link_created=True)
         if iface.master and not self.enslaved_at_creation(iface) and \
                 not self.team_port(iface):
             # a new link is down, so a bond takes it as it is
@@ -422,8 +497,12 @@ class Planner(object):
         args = self._create_args(iface)
         args.update(iface.spec.create_args(iface.options))
         text = 'create %s' % iface.label()
-        if iface.options:
-            text += ' with %s' % describe(iface.options)
+        named = dict(iface.options)
+        if iface.parent is not None:
+            # named in the step, so that a kernel refusal says which value it was
+            named.update(iface.attrs)
+        if named:
+            text += ' with %s' % describe(named)
         parent = None
         if iface.parent is not None:
             parent = iface.parent
@@ -460,6 +539,12 @@ class Planner(object):
         impaired = self.plan_impairment(iface, now)
         if impaired:
             diff['impairment'] = impaired
+        node = self.tap_node(iface)
+        if node is not None:
+            before = len(self.steps['change'])
+            node.plan(link_created=False)
+            if len(self.steps['change']) != before:
+                diff['device'] = (node.before(), node.after())
         for field, (have, want) in sorted(diff.items()):
             self.record_change(iface_ref(iface), field, have, want)
         attrs = dict((key, iface.attrs[key]) for key in ('mtu', 'mac_address') if key in diff)
@@ -675,13 +760,19 @@ class Planner(object):
                                             else 'link', 'kind': view['kind'],
                                             'node': node_name, 'name': name})
 
-    def delete_link(self, node_name, view, label, netns=False):
+    def delete_link(self, node_name, view, label, netns=False, and_then=None):
         if netns is False:
             session = self.session(node_name)
         else:
             session = self.kernel.session(netns)
         name = view['name']
         label += self.vet_collateral(links=[(session.netns, view['index'])])
+        if view['kind'] in lower.TAP_KINDS:
+            path = tapdev.node_path(session.netns, name)
+            if tapdev.node_state(path) is not None and and_then is None:
+                # a re-created tap gets its node replaced after the create
+                self.add('remove', 'remove device node %s' % path,
+                         lambda: tapdev.remove_node(path))
         if view['kind'] == 'team':
             from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
             daemon = Daemon(self.kernel.module, session.netns, name)
@@ -697,9 +788,11 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        # a later step that fails brings the link back (see _engine/restore.py)
+        # a later step that fails brings the link back (see _engine/restore.py),
+        # and then its device node (a tap's)
         removal = Removal(session, name, forget=self.kernel.forget_indexes)
-        self.add('remove', 'delete %s' % label, lambda: removal.delete(run), removal.restore)
+        self.add('remove', 'delete %s' % label, lambda: removal.delete(run),
+                 lower.chained(removal.restore, and_then))
 
     def vet_collateral(self, links=(), namespaces=()):
         """What the kernel deletes along with these links or namespaces, vetted
