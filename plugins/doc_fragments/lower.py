@@ -15,11 +15,24 @@ options:
       - The parent (lower) device the interface is stacked on, for example a
         veth end or a physical NIC. Required with O(state=present).
       - The parent cannot change in place; another parent (or O(link_netns))
-        deletes and re-creates the interface.
+        re-creates the interface. The new one is built first under a
+        temporary name (C(vnt) and 8 hex digits), then the old one is deleted
+        and the new one renamed, so a parent the kernel refuses leaves the old
+        interface untouched. Where the old one must go first (a switch to or
+        from C(passthru) on the same parent), a failure later in the run builds
+        the old interface again with its settings, addresses, master, state
+        and device node.
+      - A parent of the same family is refused before anything changes (a
+        macvlan or macvtap on a macvlan or macvtap, an ipvlan or ipvtap on an
+        ipvlan or ipvtap; the kernel would use that parent's own parent), and
+        so is a macvlan's or macvtap's O(mtu) above the parent's (the kernel
+        refuses it; it takes an ipvlan's).
     type: str
   link_netns:
     description:
-      - Named namespace the parent lives in. Default O(netns).
+      - Namespace the parent lives in. Omitted, O(netns) (the interface's own
+        namespace); C("") (the empty string) names the root namespace, for a
+        parent on the host while the interface lives in a named namespace.
       - The interface is created there and placed into O(netns) in the same
         netlink request, so the parent may stay on the host (or in another
         namespace) while the interface lives inside O(netns).

@@ -37,122 +37,26 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.bond
   - vnet.linux.safety
 options:
-  mode:
-    description: Bonding mode. Omit to keep the current one (a new bond gets C(balance-rr)).
-    type: str
-    choices: [balance-rr, active-backup, balance-xor, broadcast, 802.3ad, balance-tlb, balance-alb]
   recreate:
     description:
       - Allow deleting and re-creating the bond when O(mode) or
         O(fail_over_mac) must change while it has ports (see above).
     type: bool
     default: false
-  miimon:
-    description: MII link monitoring interval in ms (0 turns it off). Excludes O(arp_interval).
-    type: int
-  updelay:
-    description: Wait this long (ms, a multiple of O(miimon)) before using a port whose link came up.
-    type: int
-  downdelay:
-    description: Wait this long (ms, a multiple of O(miimon)) before dropping a port whose link went down.
-    type: int
-  peer_notify_delay:
-    description: Delay (ms, a multiple of O(miimon), at most 300000) between peer notifications after a failover.
-    type: int
-  use_carrier:
-    description: Use the driver's carrier state for MII monitoring (else MII/ethtool ioctls).
-    type: bool
-  arp_interval:
-    description:
-      - ARP monitoring interval in ms (0 turns it off). Excludes O(miimon).
-      - Not available in modes C(802.3ad), C(balance-tlb), C(balance-alb).
-    type: int
-  arp_ip_target:
-    description:
-      - IPv4 addresses ARP monitoring probes, in order (at most 16). Replaces
-        the kernel's list; an empty list removes all.
-    type: list
-    elements: str
-  arp_validate:
-    description: Which ARP replies and probes are validated.
-    type: str
-    choices: [none, active, backup, all, filter, filter_active, filter_backup]
-  arp_all_targets:
-    description: A port is up when C(any) or C(all) of the ARP targets answer.
-    type: str
-    choices: [any, all]
-  arp_missed_max:
-    description: Missed ARP intervals (1 to 255) before a port is considered down.
-    type: int
   primary:
     description:
       - Port that is preferred as the active one (modes C(active-backup),
         C(balance-tlb), C(balance-alb)). An empty string clears it.
     type: str
-  primary_reselect:
-    description: When the primary port becomes active again after it recovers.
-    type: str
-    choices: [always, better, failure]
   active_port:
     description:
       - Make this port the active one now (modes C(active-backup),
         C(balance-tlb), C(balance-alb)); the bond must be up and the port's
         link up. Failovers change it later; a new run sets it back.
     type: str
-  fail_over_mac:
-    description: How MAC addresses are handled on failover in C(active-backup).
-    type: str
-    choices: [none, active, follow]
-  xmit_hash_policy:
-    description: Transmit hash policy (modes C(balance-xor), C(802.3ad), C(balance-tlb), C(balance-alb)).
-    type: str
-    choices: [layer2, layer2+3, layer3+4, encap2+3, encap3+4, vlan+srcmac]
-  lacp_rate:
-    description: LACPDU rate asked of the partner (mode C(802.3ad)).
-    type: str
-    choices: [slow, fast]
-  lacp_active:
-    description: Send LACPDUs actively (C(true)), or only answer them (mode C(802.3ad)).
-    type: bool
-  ad_select:
-    description: Aggregator selection logic (mode C(802.3ad)).
-    type: str
-    choices: [stable, bandwidth, count]
-  ad_actor_sys_prio:
-    description: LACP system priority, 1 to 65535 (mode C(802.3ad)).
-    type: int
-  ad_actor_system:
-    description: LACP system MAC address (mode C(802.3ad)); unicast.
-    type: str
-  ad_user_port_key:
-    description: Upper 10 bits of the LACP port key, 0 to 1023 (mode C(802.3ad)).
-    type: int
-  min_links:
-    description: Minimum number of ports with link up for the bond to have carrier.
-    type: int
-  num_grat_arp:
-    description: Peer notifications (gratuitous ARP, unsolicited NA) after a failover, 0 to 255.
-    type: int
-  num_unsol_na:
-    description: The same kernel setting as O(num_grat_arp) (give one of them, or the same value).
-    type: int
-  resend_igmp:
-    description: IGMP membership reports sent after a failover, 0 to 255.
-    type: int
-  packets_per_port:
-    description: Packets sent through a port before moving to the next (mode C(balance-rr)); 0 picks ports at random.
-    type: int
-  tlb_dynamic_lb:
-    description: Dynamic flow shuffling (modes C(balance-tlb), C(balance-alb)).
-    type: bool
-  all_ports_active:
-    description: Deliver frames received on inactive ports too (kernel C(all_slaves_active)).
-    type: bool
-  lp_interval:
-    description: Seconds between learning packets sent to the peer switch.
-    type: int
   ports:
     description:
       - Interfaces to enslave to the bond, with their port settings, in this
@@ -254,7 +158,11 @@ ports:
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, plan_delete, public
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
+    other_kind,
+    plan_delete,
+    public,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
@@ -262,11 +170,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
     wanted_end,
 )
 
-PORT_OPTIONS = dict(
-    name=dict(type='str', required=True),
-    prio=dict(type='int'),
-    queue_id=dict(type='int'),
-)
+PORT_OPTIONS = dict(BOND.argument_spec(port=True), name=dict(type='str', required=True))
 
 
 def converge(run):
@@ -274,8 +178,7 @@ def converge(run):
     probe = wanted_end(params, BOND)
     now = run.read(probe.netns, probe.name, 'netns')
     if now is not None and now['kind'] != 'bond':
-        raise EngineError('%s exists but is a %s, not a bond; it is left alone. Delete it or '
-                          'choose another name.' % (probe.label, now['kind'] or 'device'))
+        raise other_kind(probe.name, probe.netns, now, 'bond')
     if params['state'] == 'absent':
         before = {'link': public(now, BOND), 'ports': []}
         if now is not None:
@@ -293,6 +196,7 @@ def converge(run):
     if misfits:
         raise validate.InputError('; '.join(misfits))
     settings = bond_rules.check_settings(settings, current.get('miimon'))
+    bond_rules.monitor_switch(settings, current)
     bond_rules.check_ports(params['ports'], probe.name)
     bond = wanted_end(params, BOND, options=settings)
     planner = bond_rules.BondPlanner(run, bond, dict(named, recreate=params['recreate'],
@@ -302,8 +206,9 @@ def converge(run):
     names = [port['name'] for port in params['ports']]
     before = {'link': planner.view(now) if now else {},
               'ports': planner.port_views(names) if now else []}
-    after = {'link': planner.predicted_view(),
-             'ports': [dict(name=name, master=bond.name) for name in names]}
+    link_after = planner.predicted_view()
+    after = {'link': link_after,
+             'ports': planner.predicted_port_views(names, link_after.get('mtu'))}
 
     def reread():
         state = run.session(bond.netns).read(bond.name)

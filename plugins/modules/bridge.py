@@ -18,58 +18,17 @@ description:
     end placed there with M(vnet.linux.veth)). Deleting the bridge releases
     its ports; it never deletes them.
   - Timers are given in seconds (the kernel counts hundredths of a second).
+  - In diff mode, before and after show the bridge and the listed ports, each
+    port with its settings and its VLAN membership (C(vlans), as in RV(ports)).
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.bridge
   - vnet.linux.safety
 options:
-  stp:
-    description: Spanning tree protocol (kernel STP) on or off.
-    type: bool
-  priority:
-    description: Bridge priority for STP (0 to 65535; lower wins root election).
-    type: int
-  forward_delay:
-    description: STP forward delay in seconds (2 to 30 while STP is on).
-    type: float
-  hello_time:
-    description: STP hello time in seconds (1 to 10 while STP is on).
-    type: float
-  max_age:
-    description: STP max message age in seconds (6 to 40 while STP is on).
-    type: float
-  ageing_time:
-    description:
-      - How long learned MAC addresses are kept, in seconds (0 makes the bridge a hub).
-      - While STP has a topology change in progress the kernel reports the
-        forward delay instead of this value; it is then not compared (a
-        warning says so) and the next run converges it.
-    type: float
-  vlan_filtering:
-    description:
-      - VLAN filtering (802.1Q aware bridge). Needs a kernel built with
-        C(CONFIG_BRIDGE_VLAN_FILTERING); the run fails clearly if the kernel
-        does not take it.
-    type: bool
-  vlan_protocol:
-    description: VLAN protocol the bridge filters on.
-    type: str
-    choices: [802.1Q, 802.1ad]
-  default_pvid:
-    description: PVID given to new ports (0 gives none), 0 to 4094.
-    type: int
-  mcast_snooping:
-    description: IGMP/MLD snooping.
-    type: bool
-  mcast_querier:
-    description: Act as IGMP/MLD querier.
-    type: bool
-  group_fwd_mask:
-    description: Bit mask of link-local group addresses (01:80:C2:00:00:0X) to forward.
-    type: int
   ports:
     description:
       - Interfaces to enslave to the bridge, with their port settings.
@@ -200,6 +159,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Wanted,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -218,8 +178,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 
-PORT_SETTINGS = ('cost', 'priority', 'hairpin', 'isolated', 'learning', 'flooding',
-                 'mcast_flood', 'bcast_flood')
+PORT_SETTINGS = [option.name for option in BRIDGE.port_options]
 BRIDGE_SETTINGS = [option.name for option in BRIDGE.options]
 
 VLAN_OPTIONS = dict(
@@ -228,31 +187,10 @@ VLAN_OPTIONS = dict(
     untagged=dict(type='bool', default=False),
 )
 PORT_OPTIONS = dict(
+    BRIDGE.argument_spec(port=True),
     name=dict(type='str', required=True),
-    cost=dict(type='int'),
-    priority=dict(type='int'),
-    hairpin=dict(type='bool'),
-    isolated=dict(type='bool'),
-    learning=dict(type='bool'),
-    flooding=dict(type='bool'),
-    mcast_flood=dict(type='bool'),
-    bcast_flood=dict(type='bool'),
     vlans=dict(type='list', elements='dict', options=VLAN_OPTIONS),
 )
-
-
-def check_bridge_settings(params):
-    """Ranges the kernel enforces, checked before anything changes."""
-    stp_on = params.get('stp')
-    for option, low, high in (('forward_delay', 2, 30), ('hello_time', 1, 10),
-                              ('max_age', 6, 40)):
-        if stp_on and params.get(option) is not None:
-            validate.int_range(params[option], option, low, high, ' s')
-    validate.int_range(params.get('priority'), 'priority', 0, 65535)
-    validate.int_range(params.get('default_pvid'), 'default_pvid', 0, 4094)
-    if params.get('ageing_time') is not None:
-        validate.int_range(params['ageing_time'], 'ageing_time', 0, 1000000, ' s')
-    validate.int_range(params.get('group_fwd_mask'), 'group_fwd_mask', 0, 0xFFFF)
 
 
 def parse_vlans(vlans, field):
@@ -289,7 +227,7 @@ def wanted_ports(params, bridge):
         if name == bridge.name:
             raise validate.InputError('%s.name: a bridge cannot be its own port' % field)
         seen.add(name)
-        validate.int_range(port.get('priority'), field + '.priority', 0, 63)
+        BRIDGE.clean(port, lambda option, field=field: '%s.%s' % (field, option), port=True)
         wanted = Wanted(name, bridge.netns, None, master=bridge.name,
                         port_options=dict((k, port.get(k)) for k in PORT_SETTINGS))
         wanted.vlans = parse_vlans(port['vlans'], field + '.vlans') \
@@ -316,22 +254,33 @@ def plan_port(run, bridge, port, default_pvid):
               create=lambda *a: None)
     run.expect(port, master_spec=BRIDGE)
     if port.vlans is not None:
-        if now is not None and now['master'] == bridge.name:
-            current = session.port_vlans(now['index'])
-        else:
-            # a port joining a bridge gets the bridge's default PVID from the
-            # kernel, untagged: plan from what it will have once attached
-            current = {default_pvid: {'pvid': True, 'untagged': True}} if default_pvid else {}
-        plan_port_vlans(run, session, port, current)
+        plan_port_vlans(run, session, port, vlans_once_attached(session, bridge, now,
+                                                                default_pvid))
     return now
 
 
+def vlans_once_attached(session, bridge, now, default_pvid):
+    """The VLANs a port has once it is a port of this bridge, before the
+    run changes them: its own if it is one already; otherwise the kernel
+    gives a joining port the bridge's default PVID, untagged."""
+    if now is not None and now['master'] == bridge.name:
+        return session.port_vlans(now['index'])
+    return {default_pvid: {'pvid': True, 'untagged': True}} if default_pvid else {}
+
+
 def joining_pvid(params, bridge_now):
-    """The VLAN the kernel gives a port when it joins this bridge."""
+    """The VLAN the kernel gives a port when it joins this bridge (0: none).
+
+    A kernel without VLAN filtering gives none, and says so by reporting no
+    default PVID. For a bridge this run creates the kernel is not known yet:
+    the prediction assumes one with VLAN filtering (the kernels of the
+    distributions), which a real run then reads back as it is."""
+    if bridge_now is not None and 'IFLA_BR_VLAN_DEFAULT_PVID' not in bridge_now['data']:
+        return 0
     if params.get('default_pvid') is not None:
         return params['default_pvid']
     if bridge_now is not None:
-        return bridge_now['data'].get('IFLA_BR_VLAN_DEFAULT_PVID', 1)
+        return bridge_now['data']['IFLA_BR_VLAN_DEFAULT_PVID']
     return 1  # the kernel's default
 
 
@@ -374,6 +323,29 @@ def plan_port_vlans(run, session, port, current):
     run.checks.append(check)
 
 
+def vlan_list(vlans):
+    """{vid: flags} as the list the module returns (sorted by VLAN id)."""
+    return [dict(vid=vid, **flags) for vid, flags in sorted(vlans.items())]
+
+
+def port_before(session, now, name):
+    """A port's view before the run, VLANs included (diff mode)."""
+    if now is None:
+        return {'name': name}
+    view = public(now, None, BRIDGE)
+    view['vlans'] = vlan_list(session.port_vlans(now['index'])) \
+        if now['port_kind'] == 'bridge' else []
+    return view
+
+
+def port_after(session, bridge, port, now, default_pvid):
+    """A port's predicted view after the run, VLANs included."""
+    view = predicted(port, now, BRIDGE)
+    view['vlans'] = vlan_list(port.vlans if port.vlans is not None else
+                              vlans_once_attached(session, bridge, now, default_pvid))
+    return view
+
+
 def _vlan_text(vlans):
     return ', '.join('%d%s%s' % (vid, 'P' if f['pvid'] else '', 'U' if f['untagged'] else '')
                      for vid, f in sorted(vlans.items())) or 'none'
@@ -398,18 +370,21 @@ def port_views(run, bridge, names):
         if state is None:
             continue
         view = public(state, None, BRIDGE)
-        view['vlans'] = [dict(vid=vid, **flags) for vid, flags in
-                         sorted(session.port_vlans(state['index']).items())]
+        view['vlans'] = vlan_list(session.port_vlans(state['index']))
         result.append(view)
     return result
 
 
 def converge(run):
     params = run.module.params
-    check_bridge_settings(params)
     options = dict((name, params.get(name)) for name in BRIDGE_SETTINGS)
     bridge = wanted_end(params, BRIDGE, options=options)
     bridge_now = run.read(bridge.netns, bridge.name, 'netns')
+    if params['state'] == 'present':
+        # the kernel's rules, on what the bridge will have (STP timers are
+        # checked while STP runs, also when it was turned on earlier)
+        is_bridge = bridge_now is not None and bridge_now['kind'] == 'bridge'
+        BRIDGE.check(options, current=BRIDGE.current(bridge_now['data']) if is_bridge else {})
     if bridge_now and params.get('ageing_time') is not None and \
             BRIDGE.options_by_name['ageing_time'].unreadable(bridge_now['data']):
         run.module.warn('ageing_time: an STP topology change is in progress on %s, and '
@@ -420,8 +395,7 @@ def converge(run):
         before = {'link': public(bridge_now, BRIDGE), 'ports': []}
         if bridge_now is not None:
             if bridge_now['kind'] != 'bridge':
-                raise EngineError('%s is a %s, not a bridge; it is left alone'
-                                  % (bridge.label, bridge_now['kind']))
+                raise other_kind(bridge.name, bridge.netns, bridge_now, 'bridge')
             plan_delete(run.plan, run.session(bridge.netns), bridge_now, run.guard)
         run.finish(before, {'link': {}, 'ports': []}, lambda: {'link': {}, 'ports': []})
         return
@@ -429,10 +403,12 @@ def converge(run):
     created = plan_link(run.plan, run.session(bridge.netns), bridge, bridge_now, run.guard)
     run.expect(bridge)
     before_ports, after_ports = [], []
+    session = run.session(bridge.netns)
+    default_pvid = joining_pvid(params, None if created else bridge_now)
     for port in ports:
-        now = plan_port(run, bridge, port, joining_pvid(params, None if created else bridge_now))
-        before_ports.append(public(now, None, BRIDGE) if now else {'name': port.name})
-        after_ports.append(predicted(port, now, BRIDGE))
+        now = plan_port(run, bridge, port, default_pvid)
+        before_ports.append(port_before(session, now, port.name))
+        after_ports.append(port_after(session, bridge, port, now, default_pvid))
     if params['purge_ports']:
         plan_purge(run, bridge, None if created else bridge_now, [p.name for p in ports])
     names = [p.name for p in ports]
@@ -448,18 +424,7 @@ def converge(run):
 def main():
     module = StrictModule(
         argument_spec=link_argument_spec(
-            stp=dict(type='bool'),
-            priority=dict(type='int'),
-            forward_delay=dict(type='float'),
-            hello_time=dict(type='float'),
-            max_age=dict(type='float'),
-            ageing_time=dict(type='float'),
-            vlan_filtering=dict(type='bool'),
-            vlan_protocol=dict(type='str', choices=['802.1Q', '802.1ad']),
-            default_pvid=dict(type='int'),
-            mcast_snooping=dict(type='bool'),
-            mcast_querier=dict(type='bool'),
-            group_fwd_mask=dict(type='int'),
+            BRIDGE.argument_spec(),
             ports=dict(type='list', elements='dict', default=[], options=PORT_OPTIONS),
             purge_ports=dict(type='bool', default=False),
         ),

@@ -28,22 +28,8 @@ extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.safety
   - vnet.linux.lower
+  - vnet.linux.ipvlan
 options:
-  mode:
-    description:
-      - C(l2) switches frames (ARP and broadcasts work), C(l3) routes
-        packets between the parent and its ipvlans (no ARP, no broadcast),
-        C(l3s) is C(l3) with netfilter (conntrack) on the path.
-      - Omit to keep the current mode (the kernel's default for a new one is C(l3)).
-    type: str
-    choices: [l2, l3, l3s]
-  flags:
-    description:
-      - C(bridge) lets the parent's ipvlans talk to each other directly,
-        C(private) forbids it, C(vepa) sends their traffic out through the
-        external switch.
-    type: str
-    choices: [bridge, private, vepa]
   mac_address:
     description:
       - Not settable; an ipvlan always has its parent's MAC address (the
@@ -55,11 +41,12 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Two namespaces on one parent, in l2 mode
+- name: Two namespaces on one parent on the host, in l2 mode
   vnet.linux.ipvlan:
     name: "ipv{{ item }}"
     netns: "node{{ item }}"
     link: v-lab
+    link_netns: ""  # the root namespace
     mode: l2
     addresses: ["10.0.1.{{ item }}/24"]
     admin_state: up

@@ -30,23 +30,9 @@ extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.safety
   - vnet.linux.lower
+  - vnet.linux.ipvlan
   - vnet.linux.lower.TAP_DEVICE
 options:
-  mode:
-    description:
-      - C(l2) switches frames (ARP and broadcasts work), C(l3) routes
-        packets between the parent and its ipvlans (no ARP, no broadcast),
-        C(l3s) is C(l3) with netfilter (conntrack) on the path.
-      - Omit to keep the current mode (the kernel's default for a new one is C(l3)).
-    type: str
-    choices: [l2, l3, l3s]
-  flags:
-    description:
-      - C(bridge) lets the parent's ipvlans talk to each other directly,
-        C(private) forbids it, C(vepa) sends their traffic out through the
-        external switch.
-    type: str
-    choices: [bridge, private, vepa]
   mac_address:
     description:
       - Not settable; an ipvlan always has its parent's MAC address (the
@@ -63,6 +49,7 @@ EXAMPLES = r'''
     name: ipvt0
     netns: node1
     link: v-lab
+    link_netns: ""  # the root namespace
     mode: l2
     admin_state: up
     device_group: kvm

@@ -19,7 +19,13 @@ description:
     what differs is changed; O(mode), O(bcqueuelen) and O(source_macs)
     change in place. Another parent, and a switch to or from
     C(passthru), re-create the interface (the kernel cannot change them in
-    place).
+    place; see O(link) for how nothing is lost).
+  - With O(mode=passthru) the interface takes its parent over (the parent's
+    MAC address, promiscuous mode). The kernel allows no other macvlan or
+    macvtap on that parent, so one there (in any namespace) is refused,
+    naming it, before anything changes; and a parent in the root namespace
+    that carries the default route or the SSH connection is refused unless
+    O(allow_disruptive=true).
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
@@ -28,30 +34,8 @@ extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.safety
   - vnet.linux.lower
+  - vnet.linux.macvlan
   - vnet.linux.lower.TAP_DEVICE
-options:
-  mode:
-    description:
-      - How macvlans on the same parent reach each other.
-      - C(private) never, C(vepa) through the external switch (hairpin),
-        C(bridge) directly, C(passthru) one macvlan takes the parent over,
-        C(source) accepts only frames from O(source_macs).
-      - Omit to keep the current mode (the kernel's default for a new one is C(vepa)).
-    type: str
-    choices: [private, vepa, bridge, passthru, source]
-  bcqueuelen:
-    description:
-      - Length of the queue for broadcast and multicast frames the parent
-        hands to its macvlans (the kernel uses the largest request among the
-        parent's macvlans).
-    type: int
-  source_macs:
-    description:
-      - With O(mode=source), the complete list of source MAC addresses the
-        macvtap accepts frames from (replaces the kernel's list; order does
-        not matter). An empty list removes them all.
-    type: list
-    elements: str
 seealso:
   - module: vnet.linux.macvlan
   - module: vnet.linux.ipvlan
@@ -64,6 +48,7 @@ EXAMPLES = r'''
     name: mvt0
     netns: node1
     link: v-lab
+    link_netns: ""  # the root namespace
     mode: bridge
     admin_state: up
     device_group: kvm
@@ -139,7 +124,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
 
 def converge(run):
     options = lower.macvlan_settings(run.module.params)
-    lower.converge(run, MACVTAP, options, recreate_reason=lower.macvlan_recreate, tap=True)
+    lower.converge(run, MACVTAP, options, tap=True)
 
 
 def main():

@@ -15,9 +15,8 @@ description:
   - Probing happens from raw ICMP sockets opened inside the source
     namespaces; all paths are measured at the same time, so a check of a
     whole lab takes a few seconds. No C(ping) binary is needed.
-  - Fails when a path that should work is broken (more loss than
-    O(max_loss)), or when a path that should be broken (O(pairs[].expect=false))
-    answers.
+  - Fails when a path that should work has more loss than O(max_loss), or
+    when a path that should be broken (O(pairs[].expect=false)) answers.
   - Before measuring, every path gets uncounted echoes for up to O(warmup)
     seconds, so that neighbour resolution and link detection (bond miimon)
     are not reported as loss.
@@ -86,7 +85,11 @@ options:
     type: float
     default: 3.0
   max_loss:
-    description: Highest loss in percent for a path that must work to pass.
+    description:
+      - Highest loss in percent (0 to 100) for a path that must work to pass;
+        a path passes when its loss is at most this value.
+      - V(100) accepts any loss, also a path with no reply at all (the table
+        still shows it). Paths that must be broken are not affected.
     type: float
     default: 0
   fail_on_broken:
@@ -243,6 +246,8 @@ def main():
     params = module.params
     if params['count'] < 1 or params['timeout'] <= 0 or params['interval'] < 0:
         module.fail_json(msg='count must be >= 1, timeout > 0 and interval >= 0')
+    if not 0 <= params['max_loss'] <= 100:
+        module.fail_json(msg='max_loss: %g is not a percentage (0 to 100)' % params['max_loss'])
     nodes = node_addresses(module)
     namespaces = params['namespaces']
     try:

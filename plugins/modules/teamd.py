@@ -362,6 +362,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     LINK_ATTRS,
     EngineError,
     Wanted,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -430,8 +431,7 @@ def converge(run):
 
 def refuse_other_kind(team, link_now):
     if link_now is not None and link_now['kind'] != 'team':
-        raise EngineError('%s exists but is a %s, not a team; it is left alone. Delete it '
-                          'or choose another name.' % (team.label, link_now['kind'] or 'device'))
+        raise other_kind(team.name, team.netns, link_now, 'team')
 
 
 def read_ports(run, team, ports, exists):

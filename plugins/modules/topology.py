@@ -186,7 +186,11 @@ options:
     description:
       - Linux bridges (switches), each in a node. Bridge settings omitted are
         left as the kernel has them. Ports are added by links whose endpoint
-        names the bridge (O(links[].endpoints[].bridge)).
+        names the bridge (O(links[].endpoints[].bridge)), or single-device
+        links that name it (O(links[].bridge)).
+      - The bridge settings are the options of M(vnet.linux.bridge) (one kind
+        spec makes both and checks both; its documentation is the bridge doc
+        fragment), given here as fields of the entry.
     type: list
     elements: dict
     default: []
@@ -200,41 +204,41 @@ options:
         type: str
         required: true
       stp:
-        description: Spanning tree protocol (kernel STP) on or off.
+        description: As O(vnet.linux.bridge#module:stp).
         type: bool
       priority:
-        description: Bridge priority for STP (0 to 65535).
+        description: As O(vnet.linux.bridge#module:priority).
         type: int
       forward_delay:
-        description: STP forward delay in seconds.
+        description: As O(vnet.linux.bridge#module:forward_delay).
         type: float
       hello_time:
-        description: STP hello time in seconds.
+        description: As O(vnet.linux.bridge#module:hello_time).
         type: float
       max_age:
-        description: STP max message age in seconds.
+        description: As O(vnet.linux.bridge#module:max_age).
         type: float
       ageing_time:
-        description: How long learned MAC addresses are kept, in seconds.
+        description: As O(vnet.linux.bridge#module:ageing_time).
         type: float
       vlan_filtering:
-        description: VLAN filtering (needs a kernel with bridge VLAN filtering).
+        description: As O(vnet.linux.bridge#module:vlan_filtering).
         type: bool
       vlan_protocol:
-        description: VLAN protocol the bridge filters on.
+        description: As O(vnet.linux.bridge#module:vlan_protocol).
         type: str
         choices: [802.1Q, 802.1ad]
       default_pvid:
-        description: PVID given to new ports (0 to 4094).
+        description: As O(vnet.linux.bridge#module:default_pvid).
         type: int
       mcast_snooping:
-        description: IGMP/MLD snooping.
+        description: As O(vnet.linux.bridge#module:mcast_snooping).
         type: bool
       mcast_querier:
-        description: Act as IGMP/MLD querier.
+        description: As O(vnet.linux.bridge#module:mcast_querier).
         type: bool
       group_fwd_mask:
-        description: Bit mask of link-local group addresses to forward.
+        description: As O(vnet.linux.bridge#module:group_fwd_mask).
         type: int
       mtu:
         description: MTU of the bridge.
@@ -265,15 +269,17 @@ options:
             parent interface (O(links[].parent) in O(links[].parent_node)),
             placed into O(links[].node).
           - C(bond) bonds ports of its node (O(links[].ports)).
+          - C(dummy) is one device in a node (M(vnet.linux.dummy)), for
+            example for addresses or as a bridge or bond port.
           - C(teamd) is a team device run by a teamd daemon (as the
             M(vnet.linux.teamd) module runs it), with O(links[].runner) and
             O(links[].ports). A change of its configuration restarts teamd,
             which re-creates the device. O(state=absent) and O(prune) stop
             the lab's teamd daemons.
-          - bond, team, ipvlan, ipvtap need kernel modules that some kernels
+          - bond, team, ipvlan, ipvtap, dummy need kernel modules that some kernels
             lack; teamd needs the C(teamd) and C(teamdctl) programs.
         type: str
-        choices: [veth, macvlan, macvtap, ipvlan, ipvtap, bond, teamd]
+        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, bond, teamd]
         default: veth
       endpoints:
         description:
@@ -331,6 +337,11 @@ options:
       name:
         description: Interface name of a single-device link (not veth).
         type: str
+      bridge:
+        description:
+          - Make a single-device link (not veth) a port of this bridge of its
+            node, as O(links[].endpoints[].bridge) does for a veth end.
+        type: str
       addresses:
         description: Addresses (CIDR) of a single-device link.
         type: list
@@ -349,25 +360,60 @@ options:
         description:
           - Node of O(links[].parent) (default O(links[].node)). The device is
             created on the parent and placed straight into O(links[].node).
+          - A parent on the host is in a node with O(nodes[].root=true) (the
+            root namespace).
+        type: str
+      device_owner:
+        description:
+          - Owner (user name or uid) of a macvtap's or ipvtap's character device
+            node, kept as for M(vnet.linux.macvtap) at
+            C(/run/vnet-linux/tap/netns/<node>/<name>) (C(/run/vnet-linux/tap/root/<name>)
+            in a root node), replaced when the link is re-created and removed with it.
+          - Omitted, an existing node keeps its owner; a new one belongs to root.
+        type: str
+      device_group:
+        description:
+          - Group (name or gid) of the device node of a macvtap or ipvtap.
+          - Omitted, an existing node keeps its group; a new one has group root.
+        type: str
+      device_mode:
+        description:
+          - Permissions of the device node of a macvtap or ipvtap, as octal text
+            like C('0660'). Omitted, an existing node keeps its mode; a new one
+            gets C(0600).
         type: str
       mode:
         description:
-          - Mode of a macvlan/macvtap (C(private), C(vepa), C(bridge),
-            C(passthru), C(source)), of an ipvlan/ipvtap (C(l2), C(l3),
-            C(l3s)), or of a bond (as its kind spec names them, for
-            example C(active-backup)).
+          - Mode of a macvlan/macvtap (O(vnet.linux.macvlan#module:mode)), of an
+            ipvlan/ipvtap (O(vnet.linux.ipvlan#module:mode)), or of a bond
+            (O(vnet.linux.bond#module:mode)).
         type: str
       ports:
         description:
           - Ports of a bond or team, interfaces of its node (for example veth
-            ends).
+            ends), by name. Other kinds cannot take ports and refuse the
+            option (bridge ports are endpoints with O(links[].endpoints[].bridge)).
+          - A bond's port may instead be a dict with C(name) and its port
+            settings C(prio) (priority for the choice of the active port, in
+            modes C(active-backup), C(balance-tlb), C(balance-alb)) and
+            C(queue_id) (transmit queue of the bond that sends through this
+            port, 0 to 65535), as in M(vnet.linux.bond). Settings omitted are
+            left as they are.
         type: list
-        elements: str
+        elements: raw
         default: []
       options:
         description:
-          - Further kind options, as the collection's kind specs name them
-            (for a bond for example C(miimon)). Unknown names are refused.
+          - Further kind options, with the names, types, choices, ranges and
+            mode rules of the kind's module, checked by the same code (the
+            kind spec), for M(vnet.linux.bond) (for example C(miimon),
+            C(xmit_hash_policy)), M(vnet.linux.macvlan) and
+            M(vnet.linux.macvtap) (C(bcqueuelen), C(source_macs)),
+            M(vnet.linux.ipvlan) and M(vnet.linux.ipvtap) (C(flags)). A
+            C(dummy) has none. Unknown names are refused.
+          - Rules that depend on the link's current state (the bond's mode
+            when O(links[].mode) is omitted, its C(miimon)) are checked
+            against the kernel before anything changes.
           - For a C(teamd) link, the options of the M(vnet.linux.teamd) module
             (for example C(link_watch), or C(runner) with runner settings).
         type: dict

@@ -113,7 +113,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.run import run_fac
 
 def main():
     module = StrictModule(argument_spec=dict(lab=dict(type='str')),
-                           supports_check_mode=True)
+                          supports_check_mode=True)
     run_facts(module)
 
 

@@ -139,6 +139,8 @@ import os
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
+    a_kind,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
@@ -151,6 +153,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import
     link_argument_spec,
     wanted_end,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import namespace_of
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import where
 
 PEER_OPTIONS = dict(END_OPTIONS, name=dict(type='str', required=True))
@@ -165,6 +168,29 @@ def paired(run, end, other):
     if end['netns'] == other['netns']:
         return end['link_netnsid'] is None
     return end['link_netnsid'] == run.session(end['netns']).nsid_of(other['netns'])
+
+
+def other_end(run, end):
+    """Where the other end of a veth end is now, as (name, netns), or None
+    when no named namespace holds it. An end reports its peer's index and,
+    for a peer in another namespace, that namespace's id as its own
+    namespace numbers it (IFLA_LINK_NETNSID): the named namespaces are asked
+    which of them has that id."""
+    netns = end['netns'] if end['link_netnsid'] is None else \
+        namespace_of(run.session(end['netns']), end['link_netnsid'])
+    if netns is False:
+        return None
+    name = run.session(netns).name_of(end['link_index'])
+    return None if name is None else (name, netns)
+
+
+def end_text(run, end):
+    """'va in namespace 'x'', or where the other end cannot be found."""
+    found = other_end(run, end)
+    if found is not None:
+        return '%s in %s' % (found[0], where(found[1]))
+    return 'in a namespace without a name in /run/netns (id %s in %s)' % (
+        end['link_netnsid'], where(end['netns']))
 
 
 def create_pair(run, link, peer):
@@ -213,8 +239,7 @@ def converge(run):
         before = {'link': public(link_now, VETH), 'peer': {}}
         if link_now is not None:
             if link_now['kind'] != 'veth':
-                raise EngineError('%s is a %s, not a veth; it is left alone'
-                                  % (link.label, link_now['kind']))
+                raise other_kind(link.name, link.netns, link_now, 'veth')
             plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True)
         run.finish(before, {'link': {}, 'peer': {}}, lambda: {'link': {}, 'peer': {}})
         return
@@ -229,15 +254,15 @@ def converge(run):
                           '(another name or another namespace)')
     peer_now = run.read(peer.netns, peer.name, 'peer.netns')
     if link_now is not None and link_now['kind'] != 'veth':
-        raise EngineError('%s exists but is a %s, not a veth; it is left alone. Delete '
-                          'it or choose another name.' % (link.label, link_now['kind']))
+        raise other_kind(link.name, link.netns, link_now, 'veth')
 
     intact = paired(run, link_now, peer_now)
     if not intact:
         refuse_foreign_peer(run, link, peer, link_now, peer_now)
     if link_now is not None and not intact:
         plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True,
-                    reason='its peer is not %s in %s' % (peer.name, where(peer.netns)))
+                    reason='its peer is not %s in %s but %s' % (
+                        peer.name, where(peer.netns), end_text(run, link_now)))
         link_now = peer_now = None
     create = create_pair(run, link, peer)
     created = plan_link(run.plan, run.session(link.netns), link, link_now, run.guard,
@@ -262,14 +287,23 @@ def refuse_foreign_peer(run, link, peer, link_now, peer_now):
     if peer_now is None:
         return
     if link_now is None and peer_now['kind'] == 'veth':
+        found = other_end(run, peer_now)
+        if found is not None and found[0] == link.name:
+            raise EngineError(
+                'name: %s is no longer in %s: it is in %s now, and its peer is %s in %s '
+                '(was it moved?). It is left alone: move it back, or %s.'
+                % (link.name, where(link.netns), where(found[1]), peer.name,
+                   where(peer.netns), 'give netns: %s' % found[1] if found[1]
+                   else 'leave netns out (the root namespace)'))
         raise EngineError(
             'peer: %s already exists in %s as one end of another veth pair, whose '
-            'other end is not %s in %s (was the pair created with other names or '
+            'other end is %s, not %s in %s (was the pair created with other names or '
             'namespaces?). It is not duplicated: delete that pair first.'
-            % (peer.name, where(peer.netns), link.name, where(link.netns)))
+            % (peer.name, where(peer.netns), end_text(run, peer_now), link.name,
+               where(link.netns)))
     if peer_now['kind'] != 'veth':
-        raise EngineError('peer: %s already exists in %s as a %s; choose another name'
-                          % (peer.name, where(peer.netns), peer_now['kind'] or 'device'))
+        raise EngineError('peer: %s already exists in %s as %s; choose another name'
+                          % (peer.name, where(peer.netns), a_kind(peer_now['kind'])))
     raise EngineError('peer: %s in %s is the end of another veth pair; delete it or '
                       'choose another name' % (peer.name, where(peer.netns)))
 

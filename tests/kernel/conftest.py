@@ -47,6 +47,21 @@ def namespaces():
             remove_namespace(name)
 
 
+@pytest.fixture
+def lab_name():
+    """A topology lab name, also the prefix of its node names (which must
+    start with it); the lab and any namespace with the prefix are removed
+    afterwards, also when the test fails."""
+    prefix = unique_name('l')
+    yield prefix
+    try:
+        run_module('topology', {'lab': prefix, 'state': 'absent'})
+    finally:
+        for name in pyroute2_netns.listnetns():
+            if name.startswith(prefix):
+                remove_namespace(name)
+
+
 def remove_namespace(name):
     """Delete the links inside first, so that no peer outlives the test."""
     from pyroute2 import IPRoute

@@ -283,3 +283,155 @@ def test_absent_releases_ports(namespaces):
     assert 'master' not in port(ns, 'p1')
     assert run_module('bond', {'name': 'bond0', 'netns': ns, 'state': 'absent'})['changed'] \
         is False
+
+
+# --- issue 9: nothing lost, rules that see the kernel, honest diffs ---------
+
+def bond_state(netns, name='bond0'):
+    """What a failed run must leave as it found: the bond's settings,
+    attributes, addresses, admin state and its ports' membership,
+    port settings and admin state."""
+    bond = port(netns, name)
+    data = bond['linkinfo']['info_data']
+    ports = sorted(link['ifname'] for link in ip(netns, 'link', 'show')
+                   if link.get('master') == name)
+    return {
+        'options': dict((k, data.get(k)) for k in ('mode', 'miimon', 'updelay', 'min_links',
+                                                   'primary', 'arp_interval')),
+        'mtu': bond['mtu'], 'alias': bond.get('ifalias'), 'up': 'UP' in bond['flags'],
+        'addresses': [a['local'] for a in ip(netns, 'addr', 'show', name)[0]['addr_info']
+                      if a['family'] == 'inet'],
+        'ports': dict((p, (port(netns, p)['linkinfo']['info_slave_data']['prio'],
+                           port(netns, p)['linkinfo']['info_slave_data']['queue_id'],
+                           'UP' in port(netns, p)['flags'])) for p in ports),
+    }
+
+
+@GUEST
+def test_recreate_with_a_port_the_kernel_refuses_restores_the_old_bond(namespaces):
+    ns, peer = namespaces(2)
+    veth_ports(ns, peer, ['p1', 'p2', 'p3'])
+    # a macvlan on p3 holds its receive handler: the kernel refuses to
+    # enslave p3 (EBUSY) after the old bond is gone and p1, p2 are taken
+    macvlan = run_module('macvlan', {'name': 'mv3', 'netns': ns, 'link': 'p3',
+                                     'mode': 'bridge'})
+    assert not macvlan.get('failed'), macvlan
+    apply_exactly({'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
+                   'updelay': 200, 'min_links': 1, 'mtu': 1400, 'alias': 'kept',
+                   'addresses': ['10.59.0.1/24'], 'admin_state': 'up', 'primary': 'p2',
+                   'ports': [{'name': 'p1', 'prio': 3, 'queue_id': 1}, {'name': 'p2'}]})
+    before = bond_state(ns)
+    result = run_module('bond', {'name': 'bond0', 'netns': ns, 'mode': 'balance-xor',
+                                 'recreate': True,
+                                 'ports': [{'name': 'p1'}, {'name': 'p2'}, {'name': 'p3'}]})
+    assert result.get('failed'), result
+    assert 'step "attach link p3' in result['msg'], result['msg']
+    # the undo of the delete is the restore of the old bond
+    assert "delete bond bond0 in namespace '%s' (recreate" % ns in \
+        result['msg'].split('undone: ')[1], result['msg']
+    assert 'could not undo' not in result['msg'], result['msg']
+    assert bond_state(ns) == before
+    assert 'UP' in port(ns, 'p3')['flags'] and 'master' not in port(ns, 'p3')
+
+
+@GUEST
+def test_primary_that_is_not_a_port_is_refused_before_any_change(namespaces):
+    ns, peer = namespaces(2)
+    veth_ports(ns, peer, ['p1', 'p2', 'p3'])
+    args = {'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
+            'primary': 'p1', 'ports': [{'name': 'p1'}, {'name': 'p2'}]}
+    apply_exactly(args)
+    for check in (True, False):
+        refused = run_module('bond', dict(args, primary='p3', updelay=100), check=check)
+        assert refused.get('failed'), refused
+        assert 'primary: p3 is not a port of bond0 (its ports: p1, p2)' in refused['msg']
+    assert (info(ns)['primary'], info(ns)['updelay']) == ('p1', 0), 'nothing changed'
+    # a port listed in the same task may be named
+    made = run_module('bond', dict(args, primary='p3',
+                                   ports=args['ports'] + [{'name': 'p3'}]))
+    assert not made.get('failed'), made
+    assert info(ns)['primary'] == 'p3'
+
+
+@GUEST
+def test_primary_step_is_undone_when_a_later_step_fails(namespaces):
+    """A step after `set primary` fails: the primary goes back."""
+    ns, peer = namespaces(2)
+    veth_ports(ns, peer, ['p1', 'p2'])
+    args = {'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
+            'primary': 'p1', 'admin_state': 'up', 'ports': [{'name': 'p1'}, {'name': 'p2'}]}
+    apply_exactly(args)
+    # the kernel refuses an active port whose link is down (EINVAL)
+    subprocess.check_call(['ip', '-n', peer, 'link', 'set', 'ep2', 'down'])
+    wait_for(lambda: 'NO-CARRIER' in port(ns, 'p2')['flags'], 'p2 down')
+    failed = run_module('bond', dict(args, primary='p2', active_port='p2'))
+    assert failed.get('failed'), failed
+    assert 'step "set active_port=p2' in failed['msg'] and 'undone: set primary=p2' \
+        in failed['msg'], failed['msg']
+    assert info(ns)['primary'] == 'p1'
+
+
+@GUEST
+def test_arp_interval_on_a_bond_running_miimon_is_refused(namespaces):
+    ns, = namespaces(1)
+    args = {'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
+            'updelay': 200}
+    apply_exactly(args)
+    switch = {'name': 'bond0', 'netns': ns, 'arp_interval': 300,
+              'arp_ip_target': ['10.60.0.9']}
+    for check in (True, False):
+        refused = run_module('bond', switch, check=check)
+        assert refused.get('failed'), refused
+        assert 'arp_interval: the bond runs MII monitoring (miimon=100)' in refused['msg']
+        assert 'set miimon: 0' in refused['msg']
+    assert (info(ns)['miimon'], info(ns)['arp_interval']) == (100, 0), 'nothing changed'
+    # said explicitly, the switch is made
+    assert 'updelay: leave it out when miimon is set to 0' in \
+        run_module('bond', dict(switch, miimon=0, updelay=0))['msg']
+    made = apply_exactly(dict(switch, miimon=0))
+    assert made['changed']
+    assert (info(ns)['miimon'], info(ns)['arp_interval']) == (0, 300)
+    # and the other way round
+    refused = run_module('bond', {'name': 'bond0', 'netns': ns, 'miimon': 50})
+    assert refused.get('failed') and 'set arp_interval: 0' in refused['msg'], refused
+
+
+@GUEST
+def test_check_mode_diff_shows_what_the_ports_keep(namespaces):
+    ns, peer = namespaces(2)
+    veth_ports(ns, peer, ['p1', 'p2'])
+    subprocess.check_call(['ip', '-n', ns, 'addr', 'add', '10.61.0.5/24', 'dev', 'p2'])
+    args = {'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
+            'mtu': 1400, 'ports': [{'name': 'p1', 'prio': 3, 'queue_id': 1}, {'name': 'p2'}]}
+    apply_exactly(args)
+    predicted = run_module('bond', dict(args, miimon=200), check=True, diff=True)
+    made = run_module('bond', dict(args, miimon=200), diff=True)
+    assert predicted['diff']['after'] == made['diff']['after']
+    assert predicted['diff']['before']['ports'] == predicted['diff']['after']['ports']
+    after = dict((p['name'], p) for p in predicted['diff']['after']['ports'])
+    assert (after['p1']['port_options'], after['p1']['mtu']) == ({'prio': 3, 'queue_id': 1},
+                                                                 1400)
+    assert after['p2']['addresses'] == ['10.61.0.5/24']
+    # ports that join take the bond's MTU and the kernel's default port settings
+    fresh = dict(args, name='bond1', ports=[{'name': 'p3'}])
+    veth_ports(ns, peer, ['p3'])
+    predicted = run_module('bond', fresh, check=True, diff=True)
+    made = run_module('bond', fresh, diff=True)
+    assert predicted['diff']['after']['ports'] == made['diff']['after']['ports']
+
+
+@GUEST
+def test_port_of_a_bridge_or_another_bond_is_not_taken(namespaces):
+    ns, peer = namespaces(2)
+    veth_ports(ns, peer, ['p1', 'p2'])
+    bridge = run_module('bridge', {'name': 'br0', 'netns': ns, 'ports': [{'name': 'p1'}]})
+    assert not bridge.get('failed'), bridge
+    other = run_module('bond', {'name': 'bond1', 'netns': ns, 'ports': [{'name': 'p2'}]})
+    assert not other.get('failed'), other
+    for taken, master in (('p1', 'br0'), ('p2', 'bond1')):
+        refused = run_module('bond', {'name': 'bond0', 'netns': ns,
+                                      'ports': [{'name': taken}]})
+        assert refused.get('failed'), refused
+        assert master in refused['msg'] and taken in refused['msg'], refused['msg']
+        assert port(ns, taken)['master'] == master
+    assert [l['ifname'] for l in ip(ns, 'link', 'show') if l['ifname'] == 'bond0'] == []

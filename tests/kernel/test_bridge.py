@@ -6,6 +6,8 @@ import pytest
 
 from conftest import ip, run_module
 
+from pyroute2 import netns as pyroute2_netns
+
 
 def ports_in(sw, other, names):
     """Veth pairs: one end (the port) in the switch namespace."""
@@ -159,6 +161,15 @@ def test_existing_link_of_other_kind_left_alone(namespaces):
     assert result['failed'] and 'is a veth, not a bridge' in result['msg']
 
 
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_a_device_without_kind_is_named_so(namespaces, state):
+    sw, = namespaces(1)
+    result = run_module('bridge', {'name': 'lo', 'netns': sw, 'state': state})
+    assert result['failed'], result
+    assert 'lo in namespace \'%s\' exists but is a device without kind, not a bridge' % sw \
+        in result['msg'], result['msg']
+
+
 @pytest.mark.guest_kernel
 def test_vlan_filtering_and_port_vlans(namespaces):
     sw, h1, h2 = namespaces(3)
@@ -184,7 +195,14 @@ def test_vlan_filtering_and_port_vlans(namespaces):
     subprocess.check_call(['ip', 'netns', 'exec', h1, 'ping', '-c1', '-W2', '10.55.0.2'],
                           stdout=subprocess.DEVNULL)
     narrowed = dict(args, ports=[args['ports'][0], {'name': 'p2', 'vlans': [{'vid': '20'}]}])
+    predicted = run_module('bridge', narrowed, check=True)
     result = run_module('bridge', narrowed)
+    # the diff shows the port's VLAN membership before and after
+    before, after = (dict((p['name'], [v['vid'] for v in p['vlans']]) for p in side['ports'])
+                     for side in (result['diff']['before'], result['diff']['after']))
+    assert (before['p2'], after['p2'], before['p1'], after['p1']) == \
+        ([10, 20, 21, 22], [20], [10], [10]), result['diff']
+    assert predicted['diff']['after']['ports'] == result['diff']['after']['ports']
     assert sorted(result['actions']) == sorted([
         "remove VLAN 10 from port link p2 in namespace '%s'" % sw,
         "remove VLAN 21 from port link p2 in namespace '%s'" % sw,
@@ -204,3 +222,83 @@ def test_vlan_filtering_unsupported_kernel_fails_clearly(namespaces):
         assert 'does not support' in result['msg'] or 'did not take' in result['msg']
     else:
         assert bridge_info(sw)['vlan_filtering'] == 1
+
+
+def test_vlan_filtering_off_is_what_a_kernel_without_it_does(namespaces):
+    """`vlan_filtering: false` asks for what a kernel without bridge VLAN
+    filtering does anyway: it succeeds there (this machine's kernel refuses
+    the attribute, even to turn filtering off) and on any other kernel."""
+    sw, = namespaces(1)
+    args = {'name': 'br0', 'netns': sw, 'vlan_filtering': False}
+    predicted = run_module('bridge', args, check=True)
+    made = run_module('bridge', args)
+    assert not made.get('failed'), made
+    assert made['actions'] == predicted['actions']
+    assert bridge_info(sw)['vlan_filtering'] == 0
+    assert made['link']['options']['vlan_filtering'] is False
+    again = run_module('bridge', args)
+    assert again['changed'] is False and again['actions'] == [], again
+
+
+def test_topology_facts_of_bridges_rebuild_the_lab(lab_name):
+    """What topology_facts reads (vlan_filtering included, whatever the
+    kernel) builds the same lab again from nothing, and applies to it with
+    no change."""
+    sw, host = lab_name + 's', lab_name + 'h'
+    built = run_module('topology', {
+        'lab': lab_name, 'nodes': [{'name': sw}, {'name': host}],
+        'bridges': [{'name': 'br0', 'node': sw, 'stp': False},
+                    {'name': 'br1', 'node': sw, 'ageing_time': 60}],
+        'links': [{'endpoints': [{'node': host, 'name': 'eth0', 'addresses': ['10.77.0.2/24']},
+                                 {'bridge': 'br0', 'name': 'p-h'}]}]})
+    assert not built.get('failed'), built
+    facts = run_module('topology_facts', {'lab': lab_name})
+    assert not facts.get('failed'), facts
+    assert all('vlan_filtering' in bridge for bridge in facts['bridges']), facts['bridges']
+    saved = dict(lab=lab_name, nodes=facts['nodes'], bridges=facts['bridges'],
+                 links=facts['links'])
+    assert run_module('topology', saved)['changed'] is False
+    removed = run_module('topology', {'lab': lab_name, 'state': 'absent'})
+    assert removed['changed'] and not pyroute2_netns.listnetns().count(sw)
+    rebuilt = run_module('topology', saved)
+    assert not rebuilt.get('failed'), rebuilt.get('msg')
+    assert sorted(l['ifname'] for l in ip(sw, 'link', 'show')) == ['br0', 'br1', 'lo', 'p-h']
+    assert ip(sw, 'link', 'show', 'p-h')[0]['master'] == 'br0'
+    again = run_module('topology', saved)
+    assert again['changed'] is False, again['actions']
+
+
+def test_topology_link_that_cannot_take_ports_is_refused_before_changes(lab_name):
+    node = lab_name + 'n'
+    result = run_module('topology', {
+        'lab': lab_name, 'nodes': [{'name': node}],
+        'links': [{'endpoints': [{'node': node, 'name': 'a1'}, {'node': node, 'name': 'a2'}]},
+                  {'endpoints': [{'node': node, 'name': 'b1'}, {'node': node, 'name': 'b2'}],
+                   'ports': ['a1']}]})
+    assert result['failed'] and result['msg'].startswith(
+        'links[1].ports: a veth cannot take ports'), result
+    assert node not in pyroute2_netns.listnetns()
+
+
+def test_diff_shows_port_vlans_before_and_after(namespaces):
+    """Port VLAN membership is part of the ports' before/after (and the
+    prediction of check mode equals what a real run reads back). On a
+    kernel without VLAN filtering the lists are empty; in the guest a
+    joining port gets the default PVID."""
+    sw, h1, h2 = namespaces(3)
+    ports_in(sw, h1, ['p1'])
+    ports_in(sw, h2, ['p2'])
+    run_module('bridge', {'name': 'br0', 'netns': sw, 'ports': [{'name': 'p1'}]})
+    args = {'name': 'br0', 'netns': sw, 'ports': [{'name': 'p1'}, {'name': 'p2'}]}
+    predicted = run_module('bridge', args, check=True)
+    made = run_module('bridge', args)
+    assert not made.get('failed'), made
+    before = dict((p['name'], p) for p in made['diff']['before']['ports'])
+    after = dict((p['name'], p) for p in made['diff']['after']['ports'])
+    assert 'vlans' in before['p1'] and 'vlans' in before['p2'] and 'vlans' in after['p2']
+    assert before['p2']['vlans'] == [], 'not a bridge port before'
+    assert after['p1']['vlans'] == before['p1']['vlans']
+    assert after['p2']['vlans'] == after['p1']['vlans'], 'joined with the default PVID'
+    assert [(p['name'], p['vlans']) for p in predicted['diff']['after']['ports']] == \
+        [(p['name'], p['vlans']) for p in made['diff']['after']['ports']]
+    assert made['ports'] == made['diff']['after']['ports']

@@ -134,16 +134,22 @@ FORWARD = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')
 
 def test_netns_create(names):
     (ns,) = names(1)
-    run = lambda: run_module('netns', {'name': ns, 'sysctls': {
-        'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1}})
+
+    def run():
+        return run_module('netns', {'name': ns, 'sysctls': {
+            'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1}})
+
     assert inject_every_fault(Scenario([ns], lambda: None, run, absent_at_start=[ns],
                                        sysctls=FORWARD)) == 4
 
 
 def test_netns_change(names):
     (ns,) = names(1)
-    run = lambda: run_module('netns', {'name': ns, 'loopback': True, 'sysctls': {
-        'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1}})
+
+    def run():
+        return run_module('netns', {'name': ns, 'loopback': True, 'sysctls': {
+            'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1}})
+
     assert inject_every_fault(Scenario([ns], lambda: None, run, sysctls=FORWARD)) == 3
 
 
@@ -151,11 +157,14 @@ def test_netns_change(names):
 
 def test_veth_create(names):
     ns1, ns2 = names(2)
-    run = lambda: run_module('veth', {
-        'name': 'a0', 'netns': ns1, 'mtu': 1400, 'alias': 'left', 'admin_state': 'up',
-        'mac_address': '02:00:00:00:0a:01', 'addresses': ['10.1.0.1/24', 'fd00:1::1/64'],
-        'peer': {'name': 'b0', 'netns': ns2, 'admin_state': 'up', 'alias': 'right',
-                 'addresses': ['10.1.0.2/24']}})
+
+    def run():
+        return run_module('veth', {
+            'name': 'a0', 'netns': ns1, 'mtu': 1400, 'alias': 'left', 'admin_state': 'up',
+            'mac_address': '02:00:00:00:0a:01', 'addresses': ['10.1.0.1/24', 'fd00:1::1/64'],
+            'peer': {'name': 'b0', 'netns': ns2, 'admin_state': 'up', 'alias': 'right',
+                     'addresses': ['10.1.0.2/24']}})
+
     assert inject_every_fault(Scenario([ns1, ns2], lambda: None, run)) >= 6
 
 
@@ -166,10 +175,13 @@ def test_veth_change(names):
         ok(veth(ns1, 'a0', 'b0', ns2, addresses=['10.1.0.1/24'], alias='old', mtu=1500))
         ok(run_module('veth', {'name': 'b0', 'netns': ns2, 'admin_state': 'down',
                                'peer': {'name': 'a0', 'netns': ns1}}))
-    run = lambda: run_module('veth', {
-        'name': 'a0', 'netns': ns1, 'mtu': 1300, 'alias': 'new', 'admin_state': 'down',
-        'addresses': ['10.2.0.1/24'], 'purge_addresses': True,
-        'peer': {'name': 'b0', 'netns': ns2, 'admin_state': 'up', 'addresses': ['10.2.0.2/24']}})
+
+    def run():
+        return run_module('veth', {
+            'name': 'a0', 'netns': ns1, 'mtu': 1300, 'alias': 'new', 'admin_state': 'down',
+            'addresses': ['10.2.0.1/24'], 'purge_addresses': True,
+            'peer': {'name': 'b0', 'netns': ns2, 'admin_state': 'up', 'addresses': ['10.2.0.2/24']}})
+
     assert inject_every_fault(Scenario([ns1, ns2], build, run)) >= 6
 
 
@@ -179,8 +191,11 @@ def test_veth_peer_moved_recreates(names):
     def build():
         ok(veth(ns1, 'a0', 'b0', ns2, addresses=['10.1.0.1/24'], alias='kept', mtu=1400,
                 mac_address='02:00:00:00:0a:02'))
-    run = lambda: run_module('veth', {'name': 'a0', 'netns': ns1, 'admin_state': 'up',
-                                      'peer': {'name': 'b0', 'netns': ns3}})
+
+    def run():
+        return run_module('veth', {'name': 'a0', 'netns': ns1, 'admin_state': 'up',
+                                   'peer': {'name': 'b0', 'netns': ns3}})
+
     assert inject_every_fault(Scenario([ns1, ns2, ns3], build, run)) >= 2
 
 
@@ -192,10 +207,13 @@ def test_bridge_create_with_ports(names):
     def build():
         ok(veth(ns, 'p1', 'q1'))
         ok(veth(ns, 'p2', 'q2'))
-    run = lambda: run_module('bridge', {
-        'name': 'br0', 'netns': ns, 'stp': True, 'forward_delay': 4, 'admin_state': 'up',
-        'addresses': ['10.3.0.1/24'], 'alias': 'switch',
-        'ports': [{'name': 'p1', 'cost': 10}, {'name': 'p2', 'priority': 5}]})
+
+    def run():
+        return run_module('bridge', {
+            'name': 'br0', 'netns': ns, 'stp': True, 'forward_delay': 4, 'admin_state': 'up',
+            'addresses': ['10.3.0.1/24'], 'alias': 'switch',
+            'ports': [{'name': 'p1', 'cost': 10}, {'name': 'p2', 'priority': 5}]})
+
     assert inject_every_fault(Scenario([ns], build, run)) >= 6
 
 
@@ -209,10 +227,13 @@ def test_bridge_change_ports_and_options(names):
         ok(run_module('bridge', {'name': 'br0', 'netns': ns, 'admin_state': 'up',
                                  'addresses': ['10.3.0.1/24'],
                                  'ports': [{'name': 'p1'}, {'name': 'p3', 'cost': 7}]}))
-    run = lambda: run_module('bridge', {
-        'name': 'br0', 'netns': ns, 'stp': True, 'mtu': 1400, 'admin_state': 'down',
-        'addresses': ['10.4.0.1/24'], 'purge_addresses': True, 'purge_ports': True,
-        'ports': [{'name': 'p2', 'hairpin': True}, {'name': 'p3', 'cost': 9}]})
+
+    def run():
+        return run_module('bridge', {
+            'name': 'br0', 'netns': ns, 'stp': True, 'mtu': 1400, 'admin_state': 'down',
+            'addresses': ['10.4.0.1/24'], 'purge_addresses': True, 'purge_ports': True,
+            'ports': [{'name': 'p2', 'hairpin': True}, {'name': 'p3', 'cost': 9}]})
+
     assert inject_every_fault(Scenario([ns], build, run)) >= 7
 
 
@@ -220,9 +241,12 @@ def test_bridge_change_ports_and_options(names):
 
 def test_macvlan_create_on_a_parent_elsewhere(names):
     ns1, ns2 = names(2)
-    run = lambda: run_module('macvlan', {
-        'name': 'mv0', 'netns': ns2, 'link': 'p1', 'link_netns': ns1, 'mode': 'bridge',
-        'mtu': 1400, 'alias': 'mv', 'addresses': ['10.5.0.1/24'], 'admin_state': 'up'})
+
+    def run():
+        return run_module('macvlan', {
+            'name': 'mv0', 'netns': ns2, 'link': 'p1', 'link_netns': ns1, 'mode': 'bridge',
+            'mtu': 1400, 'alias': 'mv', 'addresses': ['10.5.0.1/24'], 'admin_state': 'up'})
+
     assert inject_every_fault(Scenario([ns1, ns2], lambda: ok(veth(ns1, 'p1', 'q1')),
                                        run)) >= 4
 
@@ -234,9 +258,12 @@ def test_macvlan_change_in_place(names):
         ok(veth(ns, 'p1', 'q1'))
         ok(run_module('macvlan', {'name': 'mv0', 'netns': ns, 'link': 'p1', 'mode': 'bridge',
                                   'addresses': ['10.5.0.1/24'], 'admin_state': 'up'}))
-    run = lambda: run_module('macvlan', {
-        'name': 'mv0', 'netns': ns, 'link': 'p1', 'mode': 'private', 'mtu': 1300,
-        'addresses': ['10.6.0.1/24'], 'purge_addresses': True, 'admin_state': 'down'})
+
+    def run():
+        return run_module('macvlan', {
+            'name': 'mv0', 'netns': ns, 'link': 'p1', 'mode': 'private', 'mtu': 1300,
+            'addresses': ['10.6.0.1/24'], 'purge_addresses': True, 'admin_state': 'down'})
+
     assert inject_every_fault(Scenario([ns], build, run)) >= 4
 
 
@@ -248,16 +275,22 @@ def test_macvlan_mode_to_passthru_recreates(names):
         ok(run_module('macvlan', {'name': 'mv0', 'netns': ns, 'link': 'p1', 'mode': 'bridge',
                                   'mtu': 1400, 'alias': 'kept', 'addresses': ['10.5.0.1/24'],
                                   'admin_state': 'up'}))
-    run = lambda: run_module('macvlan', {'name': 'mv0', 'netns': ns, 'link': 'p1',
-                                         'mode': 'passthru'})
+
+    def run():
+        return run_module('macvlan', {'name': 'mv0', 'netns': ns, 'link': 'p1',
+                                      'mode': 'passthru'})
+
     assert inject_every_fault(Scenario([ns], build, run)) >= 3
 
 
 def test_macvtap_create_with_device_node(names):
     (ns,) = names(1)
-    run = lambda: run_module('macvtap', {
-        'name': 'mvt0', 'netns': ns, 'link': 'p1', 'mode': 'bridge', 'admin_state': 'up',
-        'device_mode': '0660', 'addresses': ['10.7.0.1/24']})
+
+    def run():
+        return run_module('macvtap', {
+            'name': 'mvt0', 'netns': ns, 'link': 'p1', 'mode': 'bridge', 'admin_state': 'up',
+            'device_mode': '0660', 'addresses': ['10.7.0.1/24']})
+
     assert inject_every_fault(Scenario([ns], lambda: ok(veth(ns, 'p1', 'q1')), run)) >= 4
 
 
@@ -268,8 +301,11 @@ def test_macvtap_mode_to_passthru_recreates(names):
         ok(veth(ns, 'p1', 'q1'))
         ok(run_module('macvtap', {'name': 'mvt0', 'netns': ns, 'link': 'p1', 'mode': 'vepa',
                                   'device_mode': '0640', 'admin_state': 'up'}))
-    run = lambda: run_module('macvtap', {'name': 'mvt0', 'netns': ns, 'link': 'p1',
-                                         'mode': 'passthru', 'device_mode': '0600'})
+
+    def run():
+        return run_module('macvtap', {'name': 'mvt0', 'netns': ns, 'link': 'p1',
+                                      'mode': 'passthru', 'device_mode': '0600'})
+
     assert inject_every_fault(Scenario([ns], build, run)) >= 3
 
 
@@ -340,7 +376,6 @@ def test_topology_change_and_recreate(lab_prefix):
     assert inject_every_fault(scenario) >= 8
 
 
-
 # --- the guest kernel: bond, teamd, ipvlan, ipvtap, bridge VLAN filtering ----------------
 
 GUEST = pytest.mark.guest_kernel
@@ -354,10 +389,13 @@ def ports(netns, names):
 @GUEST
 def test_bond_create_with_ports(names):
     (ns,) = names(1)
-    run = lambda: run_module('bond', {
-        'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
-        'addresses': ['10.20.0.1/24'], 'admin_state': 'up', 'alias': 'b',
-        'ports': [{'name': 'p1'}, {'name': 'p2', 'prio': 3}]})
+
+    def run():
+        return run_module('bond', {
+            'name': 'bond0', 'netns': ns, 'mode': 'active-backup', 'miimon': 100,
+            'addresses': ['10.20.0.1/24'], 'admin_state': 'up', 'alias': 'b',
+            'ports': [{'name': 'p1'}, {'name': 'p2', 'prio': 3}]})
+
     assert inject_every_fault(Scenario([ns], lambda: ports(ns, ['p1', 'p2']), run)) >= 6
 
 
@@ -371,9 +409,12 @@ def test_bond_change_ports_and_recreate(names):
                                'miimon': 100, 'addresses': ['10.20.0.1/24'],
                                'admin_state': 'up', 'mtu': 1400,
                                'ports': [{'name': 'p1'}, {'name': 'p2'}]}))
-    run = lambda: run_module('bond', {
-        'name': 'bond0', 'netns': ns, 'mode': 'balance-xor', 'recreate': True,
-        'ports': [{'name': 'p1'}, {'name': 'p3'}]})
+
+    def run():
+        return run_module('bond', {
+            'name': 'bond0', 'netns': ns, 'mode': 'balance-xor', 'recreate': True,
+            'ports': [{'name': 'p1'}, {'name': 'p3'}]})
+
     assert inject_every_fault(Scenario([ns], build, run)) >= 4
 
 
@@ -387,10 +428,13 @@ def test_teamd_create_and_restart(names):
                                 'runner': {'name': 'activebackup'},
                                 'ports': [{'name': 'p1'}, {'name': 'p2'}],
                                 'addresses': ['10.21.0.1/24'], 'admin_state': 'up'}))
-    run = lambda: run_module('teamd', {
-        'name': 'team0', 'netns': ns, 'runner': {'name': 'roundrobin'},
-        'ports': [{'name': 'p1'}, {'name': 'p3'}], 'addresses': ['10.21.0.1/24'],
-        'admin_state': 'up'})
+
+    def run():
+        return run_module('teamd', {
+            'name': 'team0', 'netns': ns, 'runner': {'name': 'roundrobin'},
+            'ports': [{'name': 'p1'}, {'name': 'p3'}], 'addresses': ['10.21.0.1/24'],
+            'admin_state': 'up'})
+
     assert inject_every_fault(Scenario([ns], build, run)) >= 3
 
 
@@ -403,17 +447,23 @@ def test_ipvlan_create_and_move(names):
         ok(run_module('ipvlan', {'name': 'ipv0', 'netns': ns2, 'link': 'p1', 'link_netns': ns1,
                                  'mode': 'l2', 'addresses': ['10.22.0.1/24'],
                                  'admin_state': 'up'}))
-    run = lambda: run_module('ipvlan', {'name': 'ipv0', 'netns': ns2, 'link': 'p2',
-                                        'link_netns': ns1, 'mode': 'l3', 'mtu': 1400})
+
+    def run():
+        return run_module('ipvlan', {'name': 'ipv0', 'netns': ns2, 'link': 'p2',
+                                     'link_netns': ns1, 'mode': 'l3', 'mtu': 1400})
+
     assert inject_every_fault(Scenario([ns1, ns2], build, run)) >= 2
 
 
 @GUEST
 def test_ipvtap_create_with_device_node(names):
     (ns,) = names(1)
-    run = lambda: run_module('ipvtap', {'name': 'ipvt0', 'netns': ns, 'link': 'p1',
-                                        'mode': 'l2', 'device_mode': '0660',
-                                        'addresses': ['10.23.0.1/24'], 'admin_state': 'up'})
+
+    def run():
+        return run_module('ipvtap', {'name': 'ipvt0', 'netns': ns, 'link': 'p1',
+                                     'mode': 'l2', 'device_mode': '0660',
+                                     'addresses': ['10.23.0.1/24'], 'admin_state': 'up'})
+
     assert inject_every_fault(Scenario([ns], lambda: ports(ns, ['p1']), run)) >= 4
 
 
@@ -426,10 +476,13 @@ def test_bridge_vlan_filtering_ports(names):
         ok(run_module('bridge', {'name': 'br0', 'netns': ns, 'vlan_filtering': True,
                                  'admin_state': 'up',
                                  'ports': [{'name': 'p1', 'vlans': [{'vid': '10'}]}]}))
-    run = lambda: run_module('bridge', {
-        'name': 'br0', 'netns': ns, 'vlan_filtering': True, 'default_pvid': 1,
-        'ports': [{'name': 'p1', 'vlans': [{'vid': '20', 'pvid': True, 'untagged': True}]},
-                  {'name': 'p2', 'vlans': [{'vid': '10-11'}]}]})
+
+    def run():
+        return run_module('bridge', {
+            'name': 'br0', 'netns': ns, 'vlan_filtering': True, 'default_pvid': 1,
+            'ports': [{'name': 'p1', 'vlans': [{'vid': '20', 'pvid': True, 'untagged': True}]},
+                      {'name': 'p2', 'vlans': [{'vid': '10-11'}]}]})
+
     assert inject_every_fault(Scenario([ns], build, run)) >= 4
 
 

@@ -108,8 +108,11 @@ def test_mode_changes_in_place_parent_change_recreates(namespaces):
     predicted = run_module('ipvlan', moved, check=True)
     result = run_module('ipvlan', moved)
     assert result['actions'] == predicted['actions']
-    assert result['actions'][0].startswith("delete ipvlan ipv0 in namespace '%s' (its parent "
+    # built first under a temporary name, then the old one goes (issue 9)
+    assert result['actions'][0].startswith("create ipvlan ipv0 in namespace '%s' on other" % node)
+    assert result['actions'][1].startswith("delete ipvlan ipv0 in namespace '%s' (its parent "
                                            "is not other" % node)
+    assert result['actions'][2].startswith('rename vnt')
     assert result['link']['link'] == 'other'
     gone = run_module('ipvlan', {'name': 'ipv0', 'netns': node, 'state': 'absent'})
     assert gone['actions'] == ["delete ipvlan ipv0 in namespace '%s'" % node]
@@ -182,3 +185,76 @@ def test_check_mode_predicts_on_any_kernel(namespaces):
     assert result['actions'] == [
         "create ipvlan ipv0 in namespace '%s' on par in namespace '%s' with flags=private, "
         "mode=l3s" % (node, host)]
+
+
+# --- issue 9 ------------------------------------------------------------------
+
+@GUEST
+@pytest.mark.parametrize('module', ['ipvlan', 'ipvtap'])
+def test_an_ipvlan_on_an_ipvlan_is_refused(namespaces, module):
+    """The kernel puts it on the lower ipvlan's own parent (witness below),
+    so every later run failed its verification."""
+    node, = namespaces(1)
+    parent_in(node)
+    exactly('ipvlan', {'name': 'ipv0', 'netns': node, 'link': 'par', 'mode': 'l2'})
+    result = run_module(module, {'name': 'ipv1', 'netns': node, 'link': 'ipv0'})
+    assert result['failed'] and result['msg'].startswith('link: ipv0 in namespace'), result
+    assert 'is an ipvlan' in result['msg']
+    assert 'ipv1' not in [link['ifname'] for link in ip(node, 'link', 'show')]
+    subprocess.check_call(['ip', '-n', node, 'link', 'add', 'ipv9', 'link', 'ipv0', 'type',
+                           'ipvlan'])
+    assert ip(node, 'link', 'show', 'ipv9')[0]['link'] == 'par'
+
+
+@GUEST
+def test_an_ipvlan_mtu_above_the_parents_is_left_to_the_kernel(namespaces):
+    """Unlike a macvlan's, the kernel (6.1) takes an ipvlan MTU above the
+    parent's (witness below), so the module does not refuse it either."""
+    node, = namespaces(1)
+    parent_in(node)
+    assert subprocess.call(['ip', '-n', node, 'link', 'add', 'ipv9', 'link', 'par', 'mtu',
+                            '9000', 'type', 'ipvlan']) == 0
+    made = exactly('ipvlan', {'name': 'ipv0', 'netns': node, 'link': 'par', 'mtu': 9000})
+    assert made['link']['mtu'] == 9000
+
+
+@pytest.fixture
+def lab():
+    from test_topology import Lab, remove_namespace
+    made = Lab()
+    yield made
+    try:
+        run_module('topology', {'lab': made.name, 'state': 'absent'})
+    finally:
+        for name in made.namespaces():
+            remove_namespace(name)
+
+
+@GUEST
+def test_topology_ipvtap_beside_an_ipvlan_with_its_device_node(lab):
+    """The ipvtap parent-namespace quirk of 6.1, handled by the topology as
+    by the module (lower.sits_on): the second run changes nothing; and the
+    ipvtap gets its device node."""
+    host, one = lab.n('h'), lab.n('a')
+    description = dict(
+        nodes=[{'name': host}, {'name': one}],
+        links=[{'endpoints': [{'node': host, 'name': 'e0'}, {'node': one, 'name': 'e1'}]},
+               {'kind': 'ipvlan', 'node': one, 'name': 'ipv0', 'parent': 'e0',
+                'parent_node': host, 'mode': 'l2'},
+               {'kind': 'ipvtap', 'node': one, 'name': 'ipvt0', 'parent': 'e0',
+                'parent_node': host, 'mode': 'l2', 'device_mode': '0660'}])
+    made = lab.run(**description)
+    assert not made.get('failed'), made.get('msg')
+    again = lab.run(**description)
+    assert again['changed'] is False, again['actions']
+    path = '/run/vnet-linux/tap/netns/%s/ipvt0' % one
+    number = subprocess.check_output(
+        ['ip', 'netns', 'exec', one, 'sh', '-c',
+         'cat /sys/class/net/ipvt0/ipvtap/tap*/dev']).decode().strip()
+    info = os.stat(path)
+    assert ('%d:%d' % (os.major(info.st_rdev), os.minor(info.st_rdev)),
+            stat.S_IMODE(info.st_mode)) == (number, 0o660)
+    facts = run_module('topology_facts', {'lab': lab.name})
+    tap = [link for link in facts['links'] if link.get('name') == 'ipvt0'][0]
+    assert (tap['parent'], tap['parent_node']) == ('e0', host)
+    assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False

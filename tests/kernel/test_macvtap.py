@@ -180,3 +180,99 @@ def test_input_errors_change_nothing(namespaces, extra, message):
     assert result['failed'] and message in result['msg'], result['msg']
     assert 'mvt0' not in [link['ifname'] for link in ip(node_ns, 'link', 'show')]
     assert not os.path.exists(node_path(node_ns, 'mvt0'))
+
+
+def test_a_failed_recreate_brings_the_old_link_and_its_node_back(namespaces):
+    """issue 9: a switch to passthru deletes the old macvtap first; when a
+    later step fails the undo builds it again, with a device node of the old
+    owner, group and mode for the new device number."""
+    host, node_ns = namespaces(2)
+    parent_in(host)
+    args = {'name': 'mvt0', 'netns': node_ns, 'link': 'par', 'link_netns': host,
+            'mode': 'bridge', 'device_group': '12', 'device_mode': '0640', 'admin_state': 'up'}
+    exactly(args)
+    result = run_module('macvtap', dict(args, mode='passthru', master='nobridge'))
+    assert result['failed'] and "link 'nobridge' is missing" in result['msg'], result['msg']
+    link = ip(node_ns, 'link', 'show', 'mvt0')[0]
+    assert link['linkinfo']['info_data']['mode'] == 'bridge' and 'UP' in link['flags']
+    assert node(node_path(node_ns, 'mvt0')) == (sysfs_number(node_ns, 'mvt0'), 0, 12, 0o640)
+    assert run_module('macvtap', args)['changed'] is False
+
+
+# --- topology macvtaps get the same device node -----------------------------
+
+@pytest.fixture
+def lab():
+    from test_topology import Lab, remove_namespace
+    made = Lab()
+    yield made
+    try:
+        run_module('topology', {'lab': made.name, 'state': 'absent'})
+    finally:
+        for name in made.namespaces():
+            remove_namespace(name)
+
+
+def tap_lab(lab, **device):
+    host, one = lab.n('h'), lab.n('a')
+    return dict(
+        nodes=[{'name': host}, {'name': one}],
+        links=[{'endpoints': [{'node': host, 'name': 'e0'}, {'node': one, 'name': 'e1'}]},
+               dict({'kind': 'macvtap', 'node': one, 'name': 'mvt0', 'parent': 'e0',
+                     'parent_node': host, 'mode': 'bridge'}, **device)])
+
+
+def test_topology_macvtap_device_node(lab):
+    one = lab.n('a')
+    path = node_path(one, 'mvt0')
+    made = lab.run(**tap_lab(lab, device_group='12', device_mode='0660'))
+    assert not made.get('failed'), made.get('msg')
+    assert "create device node %s for macvtap mvt0 in node %s (owner 0, group 12, mode 0660)" \
+        % (path, one) in made['actions']
+    assert node(path) == (sysfs_number(one, 'mvt0'), 0, 12, 0o660)
+    assert lab.run(**tap_lab(lab, device_group='12', device_mode='0660'))['changed'] is False
+
+    changed = tap_lab(lab, device_group='12', device_mode='0640')
+    predicted = lab.run(check=True, **changed)
+    result = lab.run(**changed)
+    assert result['actions'] == predicted['actions'] == [
+        'set owner 0, group 12, mode 0640 on device node %s' % path]
+    assert result['diff']['before'] != result['diff']['after']
+    assert node(path)[1:] == (0, 12, 0o640)
+
+    facts = run_module('topology_facts', {'lab': lab.name})
+    assert 'links' in facts, facts
+    tap = [link for link in facts['links'] if link.get('name') == 'mvt0'][0]
+    assert (tap['device_owner'], tap['device_group'], tap['device_mode']) == ('0', '12', '0640')
+    again = lab.run(nodes=facts['nodes'], links=facts['links'])
+    assert again['changed'] is False, again['actions']
+
+    # another parent re-creates the link: the node follows the new device
+    moved = tap_lab(lab, device_group='12', device_mode='0640')
+    moved['links'][1]['parent'], moved['links'][1]['parent_node'] = 'e1', one
+    result = lab.run(**moved)
+    assert not result.get('failed'), result.get('msg')
+    assert node(path) == (sysfs_number(one, 'mvt0'), 0, 12, 0o640)
+
+    # pruned, the node goes with its link; the lab's removal takes the rest
+    pruned = tap_lab(lab)
+    pruned['links'] = pruned['links'][:1]
+    result = lab.run(prune=True, **pruned)
+    assert 'remove device node %s' % path in result['actions']
+    assert not os.path.exists(path)
+    assert lab.run(**tap_lab(lab))['changed']
+    assert os.path.exists(path)
+    run_module('topology', {'lab': lab.name, 'state': 'absent'})
+    assert not os.path.exists(os.path.dirname(path))
+
+
+def test_topology_device_options_are_checked(lab):
+    refused = lab.run(**tap_lab(lab, device_owner='no-such-user-here'))
+    assert refused['failed'] and refused['msg'] == \
+        "links[1].device_owner: no user named 'no-such-user-here' on this host"
+    description = tap_lab(lab)
+    description['links'][1]['kind'] = 'macvlan'
+    description['links'][1]['device_mode'] = '0600'
+    refused = lab.run(**description)
+    assert refused['failed'] and 'only a macvtap or ipvtap has a device node' in refused['msg']
+    assert lab.namespaces() == []

@@ -8,7 +8,6 @@ made protected by pointing SSH_CONNECTION at its address (as in
 test_guard.py); nothing of the machine's own is touched.
 """
 
-import os
 import subprocess
 import time
 

@@ -412,6 +412,122 @@ def test_swapped_peers_and_a_macvlan_on_a_recreated_parent(lab):
         macvlan])['changed'] is False
 
 
+# --- bonds (issue 9) --------------------------------------------------------
+
+def bond_lab(lab, bond_extra=None, ports=('eth0', 'eth1'), routes=None):
+    h, s = lab.n('h'), lab.n('s')
+    links = [{'endpoints': [{'node': h, 'name': 'eth0'}, {'node': s, 'name': 'p0'}]},
+             {'endpoints': [{'node': h, 'name': 'eth1'}, {'node': s, 'name': 'p1'}]}]
+    if bond_extra is not None:
+        links.append(dict({'kind': 'bond', 'node': h, 'name': 'bond0',
+                           'ports': list(ports), 'addresses': ['10.7.0.1/24']},
+                          **bond_extra))
+    return h, dict(nodes=[{'name': h, 'routes': routes or []}, {'name': s}], links=links)
+
+
+def slave_data(netns, name):
+    return ip(netns, 'link', 'show', name)[0]['linkinfo']['info_slave_data']
+
+
+@pytest.mark.guest_kernel
+def test_bond_mode_change_with_ports_is_a_recreate_in_check_mode_and_for_real(lab):
+    h, description = bond_lab(lab, {'mode': 'active-backup', 'options': {'miimon': 100}})
+    assert lab.run(**description).get('failed') is None
+    description['links'][2]['mode'] = 'balance-xor'
+    predicted = lab.run(check=True, **description)
+    made = lab.run(**description)
+    assert made.get('failed') is None, made.get('msg')
+    assert made['actions'] == predicted['actions']
+    assert [r['name'] for r in made['plan']['recreated']] == ['bond0']
+    assert ip(h, 'link', 'show', 'bond0')[0]['linkinfo']['info_data']['mode'] == 'balance-xor'
+    for name in ('eth0', 'eth1'):
+        link = ip(h, 'link', 'show', name)[0]
+        assert link['master'] == 'bond0' and 'UP' in link['flags'], link
+    assert lab.run(**description)['changed'] is False
+
+
+@pytest.mark.guest_kernel
+def test_undo_of_a_new_bond_brings_its_ports_back_up(lab):
+    h, description = bond_lab(lab)
+    assert lab.run(**description).get('failed') is None
+    # the route's gateway is on no link: the last step fails, all is undone
+    h, with_bond = bond_lab(lab, {'mode': 'active-backup'},
+                            routes=[{'dst': '10.99.0.0/24', 'via': '10.123.0.1'}])
+    failed = lab.run(**with_bond)
+    assert failed.get('failed'), failed
+    assert not [l for l in ip(h, 'link', 'show') if l['ifname'] == 'bond0']
+    for name in ('eth0', 'eth1'):
+        link = ip(h, 'link', 'show', name)[0]
+        assert 'master' not in link and 'UP' in link['flags'], link
+    assert lab.run(**description)['changed'] is False
+
+
+@pytest.mark.guest_kernel
+def test_bond_port_prio_and_queue_id(lab):
+    h, description = bond_lab(lab, {'mode': 'active-backup'},
+                              ports=[{'name': 'eth0', 'prio': 5, 'queue_id': 1}, 'eth1'])
+    predicted = lab.run(check=True, **description)
+    made = lab.run(**description)
+    assert made.get('failed') is None, made.get('msg')
+    assert made['actions'] == predicted['actions']
+    assert (slave_data(h, 'eth0')['prio'], slave_data(h, 'eth0')['queue_id']) == (5, 1)
+    assert lab.run(**description)['changed'] is False
+    facts = lab.facts()
+    bond = [link for link in facts['links'] if link.get('kind') == 'bond'][0]
+    assert bond['ports'] == [{'name': 'eth0', 'prio': 5, 'queue_id': 1}, 'eth1']
+    assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False
+    description['links'][2]['ports'][0]['prio'] = 7
+    changed = lab.run(**description)
+    assert changed['actions'] == ['set port prio=7 on veth eth0 in node %s' % h]
+    assert slave_data(h, 'eth0')['prio'] == 7
+    # the same rules as the bond module's
+    description['links'][2]['ports'][0]['queue_id'] = 70000
+    refused = lab.run(**description)
+    assert refused['failed'] and 'links[2].ports[0].queue_id' in refused['msg'], refused
+    description['links'][2]['ports'][0]['queue_id'] = 1
+    description['links'][2]['mode'] = 'balance-xor'
+    refused = lab.run(**description)
+    assert refused['failed'] and 'ports[].prio is only used in mode' in refused['msg'], refused
+
+
+@pytest.mark.guest_kernel
+def test_topology_bond_does_not_take_a_port_of_a_foreign_bridge(lab):
+    h, description = bond_lab(lab)
+    assert lab.run(**description).get('failed') is None
+    subprocess.check_call(['ip', '-n', h, 'link', 'add', 'brx', 'type', 'bridge'])
+    subprocess.check_call(['ip', '-n', h, 'link', 'set', 'eth0', 'master', 'brx'])
+    h, with_bond = bond_lab(lab, {'mode': 'active-backup'})
+    refused = lab.run(**with_bond)
+    assert refused.get('failed') and 'brx' in refused['msg'], refused
+    assert ip(h, 'link', 'show', 'eth0')[0]['master'] == 'brx'
+
+
+@pytest.mark.guest_kernel
+def test_failed_bond_recreate_restores_the_old_bond(lab):
+    h, description = bond_lab(lab, {'mode': 'active-backup', 'options': {'miimon': 100}},
+                              ports=[{'name': 'eth0', 'prio': 4}])
+    assert lab.run(**description).get('failed') is None
+    before = [ip(h, 'link', 'show', name)[0] for name in ('bond0', 'eth0', 'eth1')]
+    # the re-created bond is to take eth1 too, which a macvlan holds (EBUSY)
+    subprocess.check_call(['ip', '-n', h, 'link', 'add', 'mvx', 'link', 'eth1',
+                           'type', 'macvlan'])
+    description['links'][2]['mode'] = 'balance-tlb'
+    description['links'][2]['ports'].append('eth1')
+    failed = lab.run(**description)
+    assert failed.get('failed') and 'step "attach eth1 to bond0' in failed['msg'], failed
+    assert 'undone: ' in failed['msg'] and 'delete bond bond0' in \
+        failed['msg'].split('undone: ')[1], failed['msg']
+    after = [ip(h, 'link', 'show', name)[0] for name in ('bond0', 'eth0', 'eth1')]
+    bond = after[0]['linkinfo']['info_data']
+    assert (bond['mode'], bond['miimon']) == ('active-backup', 100)
+    assert [a['local'] for a in ip(h, 'addr', 'show', 'bond0')[0]['addr_info']
+            if a['family'] == 'inet'] == ['10.7.0.1']
+    for old, new in zip(before, after):
+        assert (new.get('master'), 'UP' in new['flags'], new.get('ifalias'), new['mtu']) == \
+            (old.get('master'), 'UP' in old['flags'], old.get('ifalias'), old['mtu'])
+    assert slave_data(h, 'eth0')['prio'] == 4
+
+
 def test_report_summary_counts_what_the_full_report_lists(lab):
     """report=summary leaves out the step and object lists (a big lab's result
     would carry them to the controller) and counts them; a small plan

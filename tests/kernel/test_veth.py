@@ -1,5 +1,6 @@
 """vnet.linux.veth on the machine's kernel, in throwaway namespaces."""
 
+import os
 import subprocess
 
 import pytest
@@ -111,11 +112,36 @@ def test_moved_peer_namespace_recreates_pair(namespaces):
     assert link(c, 'vb')['linkinfo']['info_kind'] == 'veth'
 
 
+@pytest.mark.parametrize('check', [True, False])
+def test_named_end_moved_elsewhere_is_refused_saying_where_it_is(namespaces, check):
+    a, b, elsewhere = namespaces(3)
+    run_module('veth', pair(a, b))
+    subprocess.check_call(['ip', '-n', a, 'link', 'set', 'va', 'netns', elsewhere])
+    result = run_module('veth', pair(a, b), check=check)
+    assert result['failed'], result
+    assert "name: va is no longer in namespace '%s': it is in namespace '%s' now" % (
+        a, elsewhere) in result['msg'], result['msg']
+    assert 'give netns: %s' % elsewhere in result['msg']
+    assert [l['ifname'] for l in ip(elsewhere, 'link', 'show')] == ['lo', 'va'], 'left alone'
+    assert [l['ifname'] for l in ip(b, 'link', 'show')] == ['lo', 'vb']
+
+
+def test_peer_moved_elsewhere_is_named_in_the_plan(namespaces):
+    a, b, elsewhere = namespaces(3)
+    run_module('veth', pair(a, b))
+    subprocess.check_call(['ip', '-n', b, 'link', 'set', 'vb', 'netns', elsewhere])
+    result = run_module('veth', pair(a, b), check=True)
+    assert result['actions'][0].startswith(
+        "delete veth va in namespace '%s' (its peer is not vb in namespace '%s' but vb in "
+        "namespace '%s')" % (a, b, elsewhere)), result['actions']
+
+
 def test_peer_name_taken_by_another_pair_is_reported_not_duplicated(namespaces):
     a, b, c = namespaces(3)
     run_module('veth', {'name': 'other', 'netns': c, 'peer': {'name': 'vb', 'netns': b}})
     result = run_module('veth', pair(a, b))
     assert result['failed'] and 'another veth pair' in result['msg']
+    assert "whose other end is other in namespace '%s', not va" % c in result['msg']
     assert [l['ifname'] for l in ip(a, 'link', 'show')] == ['lo'], 'nothing was created'
 
 
@@ -125,6 +151,41 @@ def test_existing_non_veth_is_left_alone(namespaces):
     result = run_module('veth', pair(a, b))
     assert result['failed'] and 'is a bridge, not a veth' in result['msg']
     assert ip(a, 'link', 'show', 'va')[0]['ifname'] == 'va'
+
+
+@pytest.mark.parametrize('state', ['present', 'absent'])
+def test_a_device_without_kind_is_named_so(namespaces, state):
+    """lo (like a physical NIC) has no link kind: the refusal says so."""
+    a, b = namespaces(2)
+    result = run_module('veth', pair(a, b, name='lo', state=state))
+    assert result['failed'], result
+    assert "lo in namespace '%s' exists but is a device without kind, not a veth" % a \
+        in result['msg'], result['msg']
+    assert 'None' not in result['msg']
+    assert [l['ifname'] for l in ip(b, 'link', 'show')] == ['lo']
+
+
+def test_peer_name_taken_by_a_device_without_kind(namespaces):
+    a, b = namespaces(2)
+    result = run_module('veth', pair(a, b, peer={'name': 'lo', 'netns': b}))
+    assert result['failed'] and 'as a device without kind' in result['msg'], result['msg']
+
+
+@pytest.mark.parametrize('check', [True, False])
+def test_a_master_that_cannot_take_ports_is_named_before_changes(namespaces, check):
+    """The kernel answers EOPNOTSUPP ("a missing kernel module?"): the run
+    says instead what the master is, and changes nothing."""
+    a, b = namespaces(2)
+    run_module('veth', {'name': 'x1', 'netns': b, 'peer': {'name': 'x2', 'netns': b}})
+    result = run_module('veth', pair(a, b, peer={'name': 'vb', 'netns': b, 'master': 'x1'}),
+                        check=check)
+    assert result['failed'], result
+    assert "master of veth vb in namespace '%s': x1 is a veth, which cannot take ports" % b \
+        in result['msg'], result['msg']
+    assert 'a bridge, a bond, a team' in result['msg'] and 'kernel module' not in result['msg']
+    assert [l['ifname'] for l in ip(a, 'link', 'show')] == ['lo'], 'nothing was created'
+    lo_master = run_module('veth', pair(a, b, master='lo'), check=check)
+    assert 'lo is a device without kind, which cannot take ports' in lo_master['msg']
 
 
 def test_check_mode_with_namespaces_from_earlier_tasks(namespaces):
@@ -170,3 +231,36 @@ def test_failure_half_way_undoes_own_steps(namespaces):
     assert result['failed'] and 'undone' in result['msg']
     assert [l['ifname'] for l in ip(a, 'link', 'show')] == ['lo']
     assert [l['ifname'] for l in ip(b, 'link', 'show')] == ['lo']
+
+
+def test_topology_names_where_a_moved_peer_is(lab_name):
+    a, b, c = lab_name + 'a', lab_name + 'b', lab_name + 'c'
+    lab = dict(lab=lab_name, nodes=[{'name': a}, {'name': b}, {'name': c}],
+               links=[{'endpoints': [{'node': a, 'name': 'ea'}, {'node': b, 'name': 'eb'}]}])
+    assert not run_module('topology', lab).get('failed')
+    subprocess.check_call(['ip', '-n', a, 'link', 'set', 'dev', 'ea', 'netns', c])
+    result = run_module('topology', lab, check=True)
+    assert result['actions'][0].startswith(
+        "delete veth eb in node %s (its peer is not ea in node %s but ea in namespace %s)"
+        % (b, a, c)), result['actions']
+
+
+def test_a_namespace_removed_meanwhile_has_no_id(namespaces):
+    """Another run may remove a namespace while this one reads (facts, the
+    search for a moved veth end): it has no id then, and the read goes on."""
+    from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import Kernel
+    from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import Session
+    a, gone, unmounted = namespaces(3, create=False)
+    subprocess.check_call(['ip', 'netns', 'add', a])
+    # what another run's namespace is before it is mounted: an empty file
+    placeholder = os.path.join('/run/netns', unmounted)
+    open(placeholder, 'w').close()
+    session, kernel = Session(a), Kernel()
+    try:
+        for other in (gone, unmounted):
+            assert session.nsid_of(other) is None
+            assert kernel.session(a).nsid_of(other) is None
+    finally:
+        session.close()
+        kernel.close()
+        os.unlink(placeholder)

@@ -28,6 +28,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     Plan,
     Wanted,
     link_check,
+    plan_delete,
+    plan_link,
     predicted,
     public,
     verify,
@@ -71,9 +73,13 @@ SAFETY_OPTIONS = dict(
 )
 
 
-def link_argument_spec(**extra):
-    """The common link options merged with a module's own (one place)."""
+def link_argument_spec(*kind_specs, **extra):
+    """The common link options merged with a module's own (one place):
+    argument specs made by kind specs (KindSpec.argument_spec()), then
+    options given by name."""
     spec = copy.deepcopy(LINK_OPTIONS)
+    for kind_spec in kind_specs:
+        spec.update(copy.deepcopy(kind_spec))
     spec.update(copy.deepcopy(SAFETY_OPTIONS))
     spec.update(extra)
     return spec
@@ -174,8 +180,8 @@ class LinkRun(object):
             try:
                 if self.session(netns).get_msg(name=name) is not None:
                     found.append(where(netns))
-            except NetlinkFailure:
-                continue
+            except (NetlinkFailure, OSError):
+                continue  # removed meanwhile, or not yet a namespace (being made)
         return found
 
     def expect(self, wanted, master_spec=None):
@@ -250,5 +256,33 @@ def named_namespaces(params):
     return found or set([None])
 
 
-__all__ = ['LinkRun', 'link_argument_spec', 'wanted_end', 'check_end', 'public',
+def converge_device(run, spec):
+    """The whole run of a module whose kind is one device with no peer,
+    parent or ports (layout 'device' in the kind specs, like dummy): its
+    options come from the spec and are checked by it, against the kernel's
+    state; the engine plans, applies and verifies the rest."""
+    params = run.module.params
+    probe = wanted_end(params, spec)
+    now = run.read(probe.netns, probe.name, 'netns')
+    if now is not None and now['kind'] != spec.netlink_kind:
+        raise EngineError('%s exists but is a %s, not a %s; it is left alone. Delete it or '
+                          'choose another name.'
+                          % (probe.label, now['kind'] or 'device without kind', spec.kind))
+    before = {'link': public(now, spec)}
+    if params['state'] == 'absent':
+        if now is not None:
+            plan_delete(run.plan, run.session(probe.netns), now, run.guard)
+        run.finish(before, {'link': {}}, lambda: {'link': {}})
+        return
+    given = dict((name, params.get(name)) for name in spec.options_by_name)
+    options = spec.check(given, current=spec.current(now['data']) if now else {})
+    wanted = wanted_end(params, spec, options=options)
+    created = plan_link(run.plan, run.session(wanted.netns), wanted, now, run.guard)
+    run.expect(wanted)
+    after = {'link': predicted(wanted, None if created else now)}
+    run.finish(before, after,
+               lambda: {'link': public(run.session(wanted.netns).read(wanted.name), spec)})
+
+
+__all__ = ['LinkRun', 'converge_device', 'link_argument_spec', 'wanted_end', 'check_end', 'public',
            'predicted', 'END_OPTIONS', 'LINK_OPTIONS']

@@ -30,6 +30,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import 
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
+    namespace_exists,
     where,
 )
 
@@ -48,6 +49,21 @@ LINK_ATTRS = (
 )
 # what a link can be created with; the alias is set after creation
 CREATE_ATTRS = ('mtu', 'mac_address', 'txqueuelen')
+
+
+def a_kind(kind):
+    """A link kind as messages name it: 'a veth', 'an ipvlan'; the kernel
+    reports no kind for physical interfaces and lo: 'a device without kind'."""
+    if not kind:
+        return 'a device without kind'
+    return ('an ' if kind[0] in 'aeiou' else 'a ') + kind
+
+
+def other_kind(name, netns, state, kind):
+    """The refusal of a name taken by a link of another kind."""
+    return EngineError('%s in %s exists but is %s, not %s; it is left alone. Delete it or '
+                       'choose another name.' % (name, where(netns), a_kind(state['kind']),
+                                                 a_kind(kind)))
 
 
 class Step(object):
@@ -262,10 +278,7 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
     """
     needs_create = state is None
     if state is not None and wanted.spec is not None and state['kind'] != wanted.spec.kind:
-        raise EngineError(
-            '%s exists but is a %s, not a %s; it is left alone. Delete it or '
-            'choose another name.' % (wanted.name, state['kind'] or 'device without kind',
-                                      wanted.spec.kind))
+        raise other_kind(wanted.name, wanted.netns, state, wanted.spec.kind)
     if state is not None and wanted.spec is not None:
         changed = wanted.spec.differences(wanted.options, state['data'])
         recreate = [o.name for o in changed if o.recreate]
@@ -281,7 +294,7 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
 
 
 def _default_create(plan, session, wanted):
-    args = dict(wanted.spec.kernel_args(wanted.options), **wanted.create_args)
+    args = dict(wanted.spec.create_args(wanted.options), **wanted.create_args)
     args.update(_link_kwargs(wanted.attrs, CREATE_ATTRS))
     text = 'create %s' % wanted.label
     if wanted.options:
@@ -368,9 +381,9 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             old = dict((k, old[k]) for k in changes if k in old)
             plan.add('set port %s on %s' % (_describe(changes), label),
                      port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
-                                  master_spec),
+                                 master_spec),
                      port_setter(session, name, label, master_spec.kernel_args(old, port=True),
-                                  master_spec)
+                                 master_spec)
                      # none old: the port joins this master now, and leaving
                      # it again (the undo of the attach) drops the settings
                      if old else undone_with_its_object)
@@ -384,10 +397,28 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
                  _setter(session, name, label, {'state': old_state}))
 
 
+# The kinds whose drivers take ports (ndo_add_slave). The kernel refuses any
+# other master with EOPNOTSUPP, which would read as a missing kernel module.
+MASTER_KINDS = ('bridge', 'bond', 'team', 'vrf', 'batadv')
+
+
+def check_master_kind(session, wanted):
+    """Refuse, while planning, a master that exists but cannot take ports.
+    (In check mode the namespace may be one an earlier task makes.)"""
+    if session.netns is not None and not namespace_exists(session.netns):
+        return
+    master = session.read(wanted.master)
+    if master is not None and master['kind'] not in MASTER_KINDS:
+        raise EngineError('master of %s: %s is %s, which cannot take ports (only a '
+                          'bridge, a bond, a team or a vrf can); nothing was changed'
+                          % (wanted.label, wanted.master, a_kind(master['kind'])))
+
+
 def _plan_master(plan, session, wanted, state, guard):
     label = wanted.label
     old_master = state['master'] if state else ''
     if wanted.master:
+        check_master_kind(session, wanted)
         if state is not None:
             guard.vet(Touch(dict(state, netns=session.netns), ENSLAVE, master=wanted.master))
         text = 'attach %s to %s' % (label, wanted.master)

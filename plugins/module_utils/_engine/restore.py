@@ -68,7 +68,9 @@ class Removal(object):
             if other is not None and saved['link']['kind'] == 'veth':
                 _settle(other['session'], other['state'])
             for port in saved['ports']:
-                _reattach(self.session, port, self.name)
+                _reattach(self.session, port, self.name, saved['link'])
+            if saved['link']['kind'] == 'bond':
+                _bond_primary(self.session, saved['link'])
         finally:
             if other is not None and other['session'] is not self.session:
                 other['session'].close()
@@ -92,7 +94,7 @@ def _other_end(session, state):
     if state['link_netnsid'] is None:
         netns, other_session = session.netns, session
     else:
-        netns = _namespace_of(session, state['link_netnsid'])
+        netns = namespace_of(session, state['link_netnsid'])
         if netns is False:
             return None
         other_session = _session_in(session, netns)
@@ -111,7 +113,7 @@ def _session_in(session, netns):
     return Session(netns)
 
 
-def _namespace_of(session, nsid):
+def namespace_of(session, nsid):
     """The namespace name (None: the root namespace) that this session's
     namespace knows under nsid; False if none of them."""
     for netns in [None] + list_namespaces():
@@ -146,7 +148,7 @@ def _create(session, state, other):
     spec = KINDS.get(kind)
     args = dict(_attrs(state), ifname=state['name'], kind=kind)
     if spec is not None and kind != 'veth':
-        args.update(spec.kernel_args(spec.current(state['data'])))
+        args.update(spec.kernel_args(_sendable(kind, spec, state['data'])))
     text = 'restoring %s %s in %s' % (kind, state['name'], where(session.netns))
     sender, fd = session, None
     if kind == 'veth' and other is not None:
@@ -184,7 +186,32 @@ def _settle(session, state):
         session.call('bringing %s up again' % label, 'link', 'set', index=index, state='up')
 
 
-def _reattach(session, port, master):
+def _bond_rules():
+    # imported when used: the bond rules import the engine
+    from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond
+    return bond
+
+
+def _sendable(kind, spec, data):
+    """The options read, as the kernel takes them back: a bond reports
+    settings it refuses to be sent in its mode (and 'none set' as the zero
+    MAC)."""
+    current = spec.current(data)
+    if kind != 'bond':
+        return current
+    return _bond_rules().carried_options(current, current.get('mode'))
+
+
+def _bond_primary(session, state):
+    """A bond's primary names a port (by index: the ports are not
+    re-created, so the index read still names it)."""
+    primary = state['data'].get('IFLA_BOND_PRIMARY')
+    if primary:
+        session.call('restoring the primary of bond %s' % state['name'], 'link', 'set',
+                     index=session.index(state['name']), kind='bond', bond_primary=primary)
+
+
+def _reattach(session, port, master, master_state):
     """A port the deleted master released: back under it, as it was."""
     label = '%s in %s' % (port['name'], where(session.netns))
     index = session.index(port['name'])
@@ -196,6 +223,11 @@ def _reattach(session, port, master):
                  master=session.index(master))
     master_spec = KINDS.get(port['port_kind'])
     settings = master_spec.current(port['port_data'], port=True) if master_spec else {}
+    if port['port_kind'] == 'bond':
+        # only what the bond's mode takes (prio is refused outside
+        # active-backup/tlb/alb, even 0)
+        settings = _bond_rules().kept_port_options(
+            port['port_data'], master_spec.current(master_state['data']).get('mode'))
     if settings:
         from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import port_setter
         port_setter(session, port['name'], label,

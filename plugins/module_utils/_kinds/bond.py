@@ -21,161 +21,52 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     carry_over,
     plan_delete,
     plan_link,
+    port_setter,
     predicted,
     public,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import AB_TLB_ALB, BOND
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import namespace_exists, where
 
-INT_MAX = 2 ** 31 - 1
-DEFAULT_MODE = 'balance-rr'
+DEFAULT_MODE = BOND.default_mode
 SETTINGS = [option.name for option in BOND.options]
 
-# The bond settings as module options: the bond module's argument spec, and
-# the types the topology checks a bond link's `options` against.
-BOND_OPTIONS = dict(
-    mode=dict(type='str', choices=['balance-rr', 'active-backup', 'balance-xor',
-                                   'broadcast', '802.3ad', 'balance-tlb',
-                                   'balance-alb']),
-    miimon=dict(type='int'),
-    updelay=dict(type='int'),
-    downdelay=dict(type='int'),
-    peer_notify_delay=dict(type='int'),
-    use_carrier=dict(type='bool'),
-    arp_interval=dict(type='int'),
-    arp_ip_target=dict(type='list', elements='str'),
-    arp_validate=dict(type='str', choices=['none', 'active', 'backup', 'all', 'filter',
-                                           'filter_active', 'filter_backup']),
-    arp_all_targets=dict(type='str', choices=['any', 'all']),
-    arp_missed_max=dict(type='int'),
-    primary=dict(type='str'),
-    primary_reselect=dict(type='str', choices=['always', 'better', 'failure']),
-    active_port=dict(type='str'),
-    fail_over_mac=dict(type='str', choices=['none', 'active', 'follow']),
-    xmit_hash_policy=dict(type='str', choices=['layer2', 'layer2+3', 'layer3+4',
-                                               'encap2+3', 'encap3+4', 'vlan+srcmac']),
-    lacp_rate=dict(type='str', choices=['slow', 'fast']),
-    lacp_active=dict(type='bool'),
-    ad_select=dict(type='str', choices=['stable', 'bandwidth', 'count']),
-    ad_actor_sys_prio=dict(type='int'),
-    ad_actor_system=dict(type='str'),
-    ad_user_port_key=dict(type='int', no_log=False),
-    min_links=dict(type='int'),
-    num_grat_arp=dict(type='int'),
-    num_unsol_na=dict(type='int'),
-    resend_igmp=dict(type='int'),
-    packets_per_port=dict(type='int'),
-    tlb_dynamic_lb=dict(type='bool'),
-    all_ports_active=dict(type='bool'),
-    lp_interval=dict(type='int'),
-)
+# The bond settings as module options: the bond module's argument spec (the
+# kind spec's options and the two that name ports), and the types the
+# topology checks a bond link's `options` against.
+BOND_OPTIONS = dict(BOND.argument_spec(), primary=dict(type='str'),
+                    active_port=dict(type='str'))
 
-AB_TLB_ALB = ('active-backup', 'balance-tlb', 'balance-alb')
-LACP = ('802.3ad',)
-# option -> the modes it is used in (anything else is refused)
-MODES_OF = {
-    'lacp_rate': LACP, 'lacp_active': LACP, 'ad_select': LACP,
-    'ad_actor_sys_prio': LACP, 'ad_actor_system': LACP, 'ad_user_port_key': LACP,
-    'primary': AB_TLB_ALB, 'active_port': AB_TLB_ALB, 'ports[].prio': AB_TLB_ALB,
-    'packets_per_port': ('balance-rr',),
-    'tlb_dynamic_lb': ('balance-tlb', 'balance-alb'),
-    'xmit_hash_policy': ('balance-xor', '802.3ad', 'balance-tlb', 'balance-alb'),
-}
-# ARP monitoring does not exist in these modes. The kernel refuses these
-# settings there whatever their value (EACCES, 'option not supported in
-# mode'); the target list and the any/all rule it takes but never uses, so
-# only values that would turn something on are refused.
-NO_ARP_MODES = ('802.3ad', 'balance-tlb', 'balance-alb')
-ARP_REFUSED = ('arp_interval', 'arp_validate', 'arp_missed_max')
-ARP_UNUSED = ('arp_ip_target', 'arp_all_targets')
-ARP_OPTIONS = ARP_REFUSED + ARP_UNUSED
+# Bond settings that are not kind options (they name ports) and the modes
+# they are used in; the kind options' modes are in the spec.
+NAMED_MODES = {'primary': AB_TLB_ALB, 'active_port': AB_TLB_ALB, 'ports[].prio': AB_TLB_ALB}
 # the kernel changes these only while the bond is down (EBUSY otherwise)
 NEEDS_DOWN = frozenset(['mode', 'lacp_rate', 'lacp_active', 'ad_select', 'tlb_dynamic_lb',
                         'ad_user_port_key'])
 # ... and these only while it has no ports (ENOTEMPTY otherwise)
 NEEDS_NO_PORTS = frozenset(['mode', 'fail_over_mac'])
 
-RANGES = {
-    'miimon': (0, INT_MAX), 'updelay': (0, INT_MAX), 'downdelay': (0, INT_MAX),
-    'peer_notify_delay': (0, 300000), 'arp_interval': (0, INT_MAX),
-    'arp_missed_max': (1, 255), 'resend_igmp': (0, 255), 'num_grat_arp': (0, 255),
-    'num_unsol_na': (0, 255), 'min_links': (0, INT_MAX), 'lp_interval': (1, INT_MAX),
-    'packets_per_port': (0, 65535), 'ad_actor_sys_prio': (1, 65535),
-    'ad_user_port_key': (0, 1023),
-}
-MAX_ARP_TARGETS = 16
-
-
-def _turns_on(value):
-    return value not in (None, [], (), 'any')
-
 
 def mode_misfits(mode, settings, ports=()):
-    """Messages for each given setting that does not fit `mode`."""
-    problems = []
-    for name, value in sorted(settings.items()):
-        if value is None:
-            continue
-        modes = MODES_OF.get(name)
-        if modes and mode not in modes:
+    """Messages for each given setting that does not fit `mode`: the kind
+    options (checked by the spec) and the settings that name ports."""
+    problems = BOND.mode_misfits(mode, settings)
+    named = dict((name, settings.get(name)) for name in ('primary', 'active_port'))
+    if any(port.get('prio') is not None for port in ports):
+        named['ports[].prio'] = True
+    for name, value in sorted(named.items()):
+        if value is not None and mode not in NAMED_MODES[name]:
             problems.append('%s is only used in mode %s, not in mode %s'
-                            % (name, ' / '.join(modes), mode))
-        if mode in NO_ARP_MODES and (name in ARP_REFUSED or
-                                     (name in ARP_UNUSED and _turns_on(value))):
-            problems.append('%s: ARP monitoring is not available in mode %s (use miimon)'
-                            % (name, mode))
-    if mode not in AB_TLB_ALB and any(port.get('prio') is not None for port in ports):
-        problems.append('ports[].prio is only used in mode %s, not in mode %s'
-                        % (' / '.join(AB_TLB_ALB), mode))
+                            % (name, ' / '.join(NAMED_MODES[name]), mode))
     return problems
 
 
 def check_settings(settings, current_miimon=None):
-    """Ranges and the rules between settings; returns cleaned settings."""
-    clean = dict(settings)
-    for name, (low, high) in RANGES.items():
-        validate.int_range(clean.get(name), name, low, high)
-    if clean.get('ad_actor_system') is not None:
-        clean['ad_actor_system'] = validate.mac_address(clean['ad_actor_system'],
-                                                        'ad_actor_system')
-    if clean.get('arp_ip_target') is not None:
-        clean['arp_ip_target'] = arp_targets(clean['arp_ip_target'])
-    if clean.get('miimon') and clean.get('arp_interval'):
-        raise validate.InputError('miimon and arp_interval: MII and ARP monitoring exclude '
-                                  'each other; set one of them to 0')
-    grat, unsol = clean.get('num_grat_arp'), clean.get('num_unsol_na')
-    if grat is not None and unsol is not None and grat != unsol:
-        raise validate.InputError('num_grat_arp and num_unsol_na are one kernel setting '
-                                  '(peer notifications); give one value')
-    miimon = clean['miimon'] if clean.get('miimon') is not None else current_miimon
-    for name in ('updelay', 'downdelay', 'peer_notify_delay'):
-        _check_delay(name, clean.get(name), miimon)
+    """Ranges and the rules between settings (the spec's); returns cleaned
+    settings."""
+    clean = BOND.clean(settings)
+    BOND.check_rules(clean, None if current_miimon is None else {'miimon': current_miimon})
     return clean
-
-
-def _check_delay(name, value, miimon):
-    """The kernel keeps these as multiples of miimon and rounds down."""
-    if not value or miimon is None:
-        return
-    if miimon == 0:
-        raise validate.InputError('%s needs MII monitoring: set miimon (in ms) too' % name)
-    if value % miimon:
-        raise validate.InputError('%s: %d ms is not a multiple of miimon (%d ms); the kernel '
-                                  'would round it down' % (name, value, miimon))
-
-
-def arp_targets(values):
-    result = []
-    for pos, value in enumerate(values):
-        address = validate.ip_address(value, 'arp_ip_target[%d]' % pos)
-        if ':' in address:
-            raise validate.InputError('arp_ip_target[%d]: %s is not IPv4' % (pos, address))
-        if address in result:
-            raise validate.InputError('arp_ip_target: %s is listed twice' % address)
-        result.append(address)
-    if len(result) > MAX_ARP_TARGETS:
-        raise validate.InputError('arp_ip_target: at most %d targets' % MAX_ARP_TARGETS)
-    return result
 
 
 def carried_options(current, mode):
@@ -198,8 +89,7 @@ def check_ports(ports, bond_name):
         if port['name'] == bond_name:
             raise validate.InputError('%s.name: a bond cannot be its own port' % field)
         seen.add(port['name'])
-        validate.int_range(port.get('queue_id'), field + '.queue_id', 0, 65535)
-        validate.int_range(port.get('prio'), field + '.prio', -2 ** 31, INT_MAX)
+        BOND.clean(port, lambda name, field=field: '%s.%s' % (field, name), port=True)
 
 
 def blocked_by_ports(changed, port_names):
@@ -209,6 +99,48 @@ def blocked_by_ports(changed, port_names):
         return None
     return ('%s cannot change while the bond has ports (%s): the kernel refuses it '
             '(ENOTEMPTY)' % (', '.join(blocked), ', '.join(sorted(port_names))))
+
+
+def in_place_refusal(changed, port_names, admin_state):
+    """Why the kernel would refuse these changes on the bond as it is
+    (None: they can be made in place). A lab owns its bonds, so it
+    re-creates one instead; the bond module asks for recreate: true."""
+    blocked = blocked_by_ports(changed, port_names)
+    if blocked:
+        return blocked
+    down = sorted(set(changed) & NEEDS_DOWN)
+    if down and admin_state == 'up':
+        return '%s cannot change while the bond is up: the kernel refuses it (EBUSY)' \
+            % ', '.join(down)
+    return None
+
+
+def monitor_switch(settings, current):
+    """MII and ARP monitoring exclude each other, and the kernel switches
+    silently: starting one turns the other off (bond_options.c). A task
+    that starts one while the bond runs the other, without saying what
+    becomes of the other, is refused, so nothing is wiped without a word."""
+    pairs = (('arp_interval', 'miimon', 'ARP', 'MII'), ('miimon', 'arp_interval', 'MII', 'ARP'))
+    for start, other, started, running in pairs:
+        if settings.get(start) and settings.get(other) is None and current.get(other):
+            raise validate.InputError(
+                '%s: the bond runs %s monitoring (%s=%d), and the kernel turns it off when '
+                '%s monitoring starts; set %s: 0 to switch to %s monitoring, or leave %s out'
+                % (start, running, other, current[other], started, other, started, start))
+
+
+def kept_port_options(port_data, mode):
+    """Port settings a port keeps when it joins a re-created bond in `mode`
+    (the kernel's defaults, 0, are not sent; prio only where it is used)."""
+    kept = dict((name, value) for name, value in BOND.current(port_data, port=True).items()
+                if value)
+    if mode not in AB_TLB_ALB:
+        kept.pop('prio', None)
+    return kept
+
+
+# a port that joins a bond starts with these (IFLA_BOND_SLAVE_*)
+PORT_DEFAULTS = {'IFLA_BOND_SLAVE_PRIO': 0, 'IFLA_BOND_SLAVE_QUEUE_ID': 0}
 
 
 # --- planning (needs the kernel's state) ------------------------------------
@@ -225,15 +157,38 @@ class BondPlanner(object):
         self.now = now
         self.session = run.session(bond.netns)
         self.created = False
+        self.port_plans = {}  # port name -> (Wanted, state the plan starts from)
 
     def enslaved(self):
         if self.now is None:
             return []
         return [link for link in self.session.links() if link['master'] == self.bond.name]
 
+    def final_ports(self, enslaved):
+        """The bond's ports after the run: the listed ones, and the ones it
+        has unless purge_ports releases them."""
+        names = [port['name'] for port in self.ports]
+        if not self.settings['purge_ports']:
+            names += [link['name'] for link in enslaved if link['name'] not in names]
+        return names
+
+    def check_named_ports(self, enslaved):
+        """primary and active_port name a port: a name that is not (and will
+        not be) a port is refused before anything changes (the kernel would
+        clear the setting instead)."""
+        ports = self.final_ports(enslaved)
+        for option in ('primary', 'active_port'):
+            want = self.settings.get(option)
+            if want and want not in ports:
+                raise validate.InputError(
+                    '%s: %s is not a port of %s (%s); list it in ports or name one of them'
+                    % (option, want, self.bond.name,
+                       'its ports: ' + ', '.join(ports) if ports else 'it has no ports'))
+
     def plan(self):
         current = self.now
         enslaved = self.enslaved()
+        self.check_named_ports(enslaved)
         changed = [o.name for o in BOND.differences(self.bond.options, current['data'])] \
             if current else []
         blocked = blocked_by_ports(changed, [link['name'] for link in enslaved])
@@ -243,9 +198,8 @@ class BondPlanner(object):
                 raise EngineError(blocked + '. Set recreate: true to delete and re-create the '
                                   'bond (its ports are released and enslaved again; traffic '
                                   'stops meanwhile), or release the ports first.')
-            plan_delete(self.run.plan, self.session, current, self.run.guard,
-                        reason='recreate: ' + blocked)
-            self._carry_over(current)
+            self._plan_recreate_delete(current, enslaved, blocked)
+            self._carry_over(current, self.final_ports(enslaved))
             listed = [port['name'] for port in self.ports]
             if not self.settings['purge_ports']:
                 reenslave = [link for link in enslaved if link['name'] not in listed]
@@ -264,7 +218,21 @@ class BondPlanner(object):
         self._plan_named('primary', 'IFLA_BOND_PRIMARY', 'bond_primary')
         self._plan_named('active_port', 'IFLA_BOND_ACTIVE_SLAVE', 'bond_active_slave')
 
-    def _carry_over(self, old):
+    def _plan_recreate_delete(self, current, enslaved, blocked):
+        """Delete the bond for a re-create; its undo (_engine/restore.py)
+        brings it back as it was, ports and port settings included.
+
+        Why not build the new bond first under a temporary name and swap:
+        a port belongs to one bond at a time, so the ports leave the old bond
+        before they can join the new one whichever way; the old bond is
+        emptied either way, and a rename would need the bond down (kernel
+        6.1 refuses to rename a link that is up). Restoring from what was
+        read covers every step that can fail, the enslaving of a port the
+        kernel refuses included."""
+        plan_delete(self.run.plan, self.session, current, self.run.guard,
+                    reason='recreate: ' + blocked)
+
+    def _carry_over(self, old, ports):
         """The new bond keeps the old one's settings that fit its mode."""
         carry_over(self.bond, old)
         current = BOND.current(old['data'])
@@ -272,7 +240,7 @@ class BondPlanner(object):
         kept = carried_options(current, mode)
         self.bond.options = dict(kept, **self.bond.options)
         primary = self.current_named('IFLA_BOND_PRIMARY')
-        if self.settings.get('primary') is None and primary and not mode_misfits(
+        if self.settings.get('primary') is None and primary in ports and not mode_misfits(
                 mode, {'primary': primary}):
             self.settings['primary'] = primary
 
@@ -292,19 +260,26 @@ class BondPlanner(object):
         now = self.session.read(name) if namespace_exists(self.bond.netns) else None
         if now is None:
             self._missing_port(name)
+        options = dict((key, port.get(key)) for key in ('queue_id', 'prio')
+                       if port.get(key) is not None)
+        if recreated and now is not None and now['master'] == self.bond.name:
+            # a re-create is not a reset of the port settings made before
+            options = dict(kept_port_options(now['port_data'], self.bond.options.get('mode')),
+                           **options)
         wanted = Wanted(name, self.bond.netns, None, master=self.bond.name, admin_state='up',
-                        port_options={'queue_id': port.get('queue_id'),
-                                      'prio': port.get('prio')})
+                        port_options=options)
         state = now
         joining = now is not None and (recreated or now['master'] != self.bond.name)
         if joining:
             if now['admin_state'] == 'up':
                 state = self._plan_port_down(wanted, now)
             if recreated:
-                state = dict(state, master='')  # the kernel released it with the old bond
+                # the kernel released it with the old bond: its port settings went too
+                state = dict(state, master='', port_kind=None, port_data={})
         plan_link(self.run.plan, self.session, wanted, state, self.run.guard,
                   master_spec=BOND, create=lambda *a: None)
         self.run.expect(wanted, master_spec=BOND)
+        self.port_plans[name] = (wanted, state)
 
     def _plan_port_down(self, wanted, now):
         self.run.guard.check(self.bond.netns, now, 'take down')
@@ -328,12 +303,19 @@ class BondPlanner(object):
 
     def _plan_purge(self, enslaved):
         listed = [port['name'] for port in self.ports]
+        mode = BOND.current(self.now['data']).get('mode')
+        session, bond = self.session, self.bond.name
         for link in enslaved:
-            if link['name'] not in listed:
-                release = Wanted(link['name'], self.bond.netns, None, master='')
-                plan_link(self.run.plan, self.session, release, link, self.run.guard,
-                          create=lambda *a: None)
-                self.run.expect(release)
+            if link['name'] in listed:
+                continue
+            release = Wanted(link['name'], self.bond.netns, None, master='')
+            self.run.guard.check(self.bond.netns, link, 'release')
+            port = (link['name'], kept_port_options(link['port_data'], mode),
+                    link['admin_state'])
+            self.run.plan.add('release %s from %s' % (release.label, bond),
+                              _master_setter(session, link['name'], release.label, ''),
+                              lambda port=port: reattach(session, bond, *port))
+            self.run.expect(release)
 
     def current_named(self, nla):
         """The port a bond setting names (primary, active port), or ''."""
@@ -346,14 +328,19 @@ class BondPlanner(object):
         """primary / active_port name a port: sent as its ifindex after the
         ports are enslaved (the kernel reports them only for its ports)."""
         want = self.settings.get(option)
-        if want is None or self.current_named(nla) == want:
+        have = self.current_named(nla)
+        if want is None or have == want:
             return
         session, bond, label = self.session, self.bond.name, self.bond.label
 
-        def apply():
-            index = session.index(want) if want else 0
-            _set(session, bond, label, kind='bond', **{keyword: index})
-        self.run.plan.add('set %s=%s on %s' % (option, want or '(none)', label), apply)
+        def setter(name):
+            def apply():
+                index = session.index(name) if name else 0
+                _set(session, bond, label, kind='bond', **{keyword: index})
+            return apply
+        # a fresh bond goes with the undo of its creation
+        self.run.plan.add('set %s=%s on %s' % (option, want or '(none)', label), setter(want),
+                          None if self.created or self.now is None else setter(have))
 
         def check():
             state = session.read(bond)
@@ -394,6 +381,40 @@ class BondPlanner(object):
                 views.append(public(state, None, BOND))
         return views
 
+    def predicted_port_views(self, names, bond_mtu):
+        """The listed ports as the run leaves them: what they keep (MTU aside:
+        a port takes its bond's), with the master and port settings planned."""
+        views = []
+        for name in names:
+            wanted, state = self.port_plans.get(name, (None, None))
+            if state is None:  # check mode: an earlier task creates it
+                views.append({'name': name, 'master': self.bond.name})
+                continue
+            if state.get('port_kind') != 'bond':
+                state = dict(state, port_kind='bond', port_data=dict(PORT_DEFAULTS))
+            if bond_mtu is not None:
+                state = dict(state, mtu=bond_mtu)
+            views.append(predicted(wanted, state, BOND))
+        return views
+
 
 def _set(session, name, label, **kwargs):
     session.call('changing %s' % label, 'link', 'set', index=session.index(name), **kwargs)
+
+
+def _master_setter(session, name, label, master):
+    def run():
+        session.call('setting master of %s' % label, 'link', 'set', index=session.index(name),
+                     master=session.index(master) if master else 0)
+    return run
+
+
+def reattach(session, bond, name, port_options, admin_state):
+    """Put a port back into its bond as it was: the kernel takes only ports
+    that are down, and drops a port's settings when it leaves."""
+    label = 'link %s in %s' % (name, where(session.netns))
+    _set(session, name, label, state='down')
+    _master_setter(session, name, label, bond)()
+    if port_options:
+        port_setter(session, name, label, BOND.kernel_args(port_options, port=True), BOND)()
+    _set(session, name, label, state=admin_state)

@@ -10,11 +10,26 @@ the parent on the host or in host1, the macvlan inside node1). The kernel
 keeps the parent fixed for the life of the link, so another parent (or
 parent namespace) re-creates it; settings the kernel changes in place are
 changed in place.
+
+A re-create never loses the old link:
+- another parent: the new link is built first under a temporary name (down,
+  so that the rename works on kernels before 6.2, which refuse to rename a
+  link that is up with EBUSY), then the old one is deleted and the new one
+  renamed; a refused create leaves the old link untouched.
+- a switch to or from passthru on the same parent: the kernel refuses a
+  second macvlan on a passthru parent and a passthru macvlan beside any
+  other, so the old link must go first. Its delete step's undo
+  (_engine/restore.py, through plan_delete) builds it again as it was, and
+  then its tap device node with the old owner, group and mode.
+The rules the kernel applies to a parent are checked before anything
+changes, against the kernel's current state (`parent_rules`,
+`check_takeover`), the same way for the modules and the topology.
 """
 
 from __future__ import annotations
 
 import os
+import zlib
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
@@ -24,13 +39,19 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     carry_over,
     delete_link,
+    other_kind,
     plan_delete,
     plan_link,
     predicted,
     public,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import wanted_end
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import namespace_exists, where
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IPVLAN, MACVLAN
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkFailure,
+    namespace_exists,
+    where,
+)
 
 PARENT_OPTIONS = dict(
     link=dict(type='str'),
@@ -42,6 +63,15 @@ TAP_OPTIONS = dict(
     device_mode=dict(type='str'),
 )
 _CREATE_KEYWORDS = {'mtu': 'mtu', 'mac_address': 'address', 'txqueuelen': 'txqlen'}
+# link_netns: "" names the root namespace (omitted means the link's own
+# namespace, and "" is never a namespace name, so it cannot clash)
+ROOT_NETNS = ''
+TAP_KINDS = ('macvtap', 'ipvtap')
+MACVLAN_KINDS = ('macvlan', 'macvtap')
+# A parent of these kinds is never used as it is: the kernel stacks the new
+# link on that parent's own parent (macvlan_common_newlink, ipvlan_link_new).
+SAME_FAMILY = {'macvlan': MACVLAN_KINDS, 'macvtap': MACVLAN_KINDS,
+               'ipvlan': ('ipvlan', 'ipvtap'), 'ipvtap': ('ipvlan', 'ipvtap')}
 
 
 class Parent(object):
@@ -57,6 +87,16 @@ class Parent(object):
         return '%s in %s' % (self.name, where(self.netns))
 
 
+def parent_netns(value, field, default):
+    """The namespace named for a parent: omitted, `default` (the link's own);
+    "" the root namespace; otherwise a namespace name."""
+    if value is None:
+        return default
+    if value == ROOT_NETNS:
+        return None
+    return validate.namespace_name(value, field)
+
+
 def parent_of(run, wanted):
     """Read the parent named by `link`/`link_netns` (default: the link's own
     namespace). Check mode predicts with a warning when an earlier task
@@ -66,9 +106,7 @@ def parent_of(run, wanted):
         raise validate.InputError('link: required with state=present (the parent device '
                                   'the %s is stacked on)' % wanted.spec.kind)
     name = validate.interface_name(params['link'], 'link')
-    netns = wanted.netns
-    if params.get('link_netns') is not None:
-        netns = validate.namespace_name(params['link_netns'], 'link_netns')
+    netns = parent_netns(params.get('link_netns'), 'link_netns', wanted.netns)
     if (name, netns) == (wanted.name, wanted.netns):
         raise validate.InputError('link: a %s cannot be its own parent' % wanted.spec.kind)
     state = run.read(netns, name, 'link_netns')
@@ -81,8 +119,8 @@ def missing_parent(run, name, netns):
     if not namespace_exists(netns):
         return  # run.read already warned (check mode) or failed
     elsewhere = run.locate(name, netns)
-    hint = (' It exists in %s: set link_netns to the namespace the parent lives in.'
-            % ', '.join(elsewhere)) if elsewhere else ''
+    hint = (' It exists in %s: set link_netns to the namespace the parent lives in '
+            '("" for the root namespace).' % ', '.join(elsewhere)) if elsewhere else ''
     if run.module.check_mode:
         run.module.warn('link: parent %s does not exist in %s yet; the prediction assumes '
                         'an earlier task creates it.%s' % (name, where(netns), hint))
@@ -90,26 +128,61 @@ def missing_parent(run, name, netns):
     raise EngineError('link: parent %s does not exist in %s.%s' % (name, where(netns), hint))
 
 
-def parent_index(state):
-    """The parent's ifindex (in the parent's namespace). The kernel leaves
-    IFLA_LINK out when it equals the link's own index, which happens when the
-    parent lives in another namespace under the same number."""
-    return state['link_index'] if state['link_index'] is not None else state['index']
+def parent_rules(kind, name, parent_label, parent_kind, parent_mtu, mtu, fields):
+    """Refuse, before anything changes, what the kernel would refuse (a
+    macvlan MTU above the parent's: a bare EINVAL) or silently do otherwise (a macvlan on
+    a macvlan lands on that macvlan's parent, and every later run fails its
+    verification). fields: the names of the parent and MTU options."""
+    parent_field, mtu_field = fields
+    if parent_kind in SAME_FAMILY[kind]:
+        raise validate.InputError(
+            '%s: %s is %s; the kernel never stacks %s on %s (it would use that '
+            '%s\'s own parent instead): name the %s\'s parent'
+            % (parent_field, parent_label, _a(parent_kind), _a(kind), _a(parent_kind),
+               parent_kind, parent_kind))
+    # macvlan_common_newlink and macvlan_change_mtu refuse it (EINVAL); the
+    # ipvlan driver takes it (checked on 6.1), so it is left to the kernel
+    if kind in MACVLAN_KINDS and mtu is not None and parent_mtu is not None and \
+            mtu > parent_mtu:
+        raise validate.InputError(
+            '%s: %d is above the MTU of the parent %s (%d); %s\'s MTU can be at most '
+            'its parent\'s' % (mtu_field, mtu, parent_label, parent_mtu, _a(kind)))
+
+
+def _a(kind):
+    return ('an ' if kind[0] in 'aeiou' else 'a ') + kind
+
+
+def check_parent(wanted, parent):
+    """parent_rules for a module run (the parent exists)."""
+    if parent.state is None:
+        return
+    parent_rules(wanted.spec.kind, wanted.name, parent.label, parent.state['kind'],
+                 parent.state['mtu'], wanted.attrs.get('mtu'), ('link', 'mtu'))
+
+
+def sits_on(view, parent_index, parent_elsewhere, nsid):
+    """True if the link sits on the parent with this index. parent_elsewhere:
+    the parent lives in another namespace than the link; nsid(): the id the
+    link's namespace gives the parent's (asked only when needed). Shared by
+    the modules and the topology."""
+    if view['link_index'] != parent_index:
+        return False
+    if not parent_elsewhere:
+        return view['link_netnsid'] is None
+    if view['link_netnsid'] is None and view['kind'] == 'ipvtap':
+        # ipvtap has no get_link_net on some kernels (6.1): it never reports
+        # where its parent lives, so the parent's index is all there is
+        return True
+    return view['link_netnsid'] == nsid()
 
 
 def on_parent(run, state, parent):
     """True if the existing link sits on exactly this parent."""
     if state is None or parent.state is None:
         return False
-    if parent_index(state) != parent.state['index']:
-        return False
-    if state['netns'] == parent.netns:
-        return state['link_netnsid'] is None
-    if state['link_netnsid'] is None and state['kind'] == 'ipvtap':
-        # ipvtap has no get_link_net on some kernels (6.1): it never reports
-        # where its parent lives, so the parent's index is all there is
-        return True
-    return state['link_netnsid'] == run.session(state['netns']).nsid_of(parent.netns)
+    return sits_on(state, parent.state['index'], state['netns'] != parent.netns,
+                   lambda: run.session(state['netns']).nsid_of(parent.netns))
 
 
 def parent_name(run, state, parent):
@@ -120,40 +193,156 @@ def parent_name(run, state, parent):
         return parent.name
     if state['link_netnsid'] is None and state['link_index']:
         return run.session(state['netns']).name_of(state['link_index'])
-    return 'ifindex %s in another namespace' % parent_index(state)
+    return 'ifindex %s in another namespace' % state['link_index']
 
 
-def creator(run, wanted, parent):
+# --- passthru: one macvlan takes its parent over ----------------------------
+
+def macvlans_on(host, parent_netns_, parent_index, skip=()):
+    """Labels of the macvlans and macvtaps on a parent, wherever they live:
+    host is the guard's HostLinks (every namespace, read once per run);
+    skip: (netns, name) pairs to leave out."""
+    found = []
+    for netns in host.namespaces():
+        for view in host.links(netns):
+            if view['kind'] not in MACVLAN_KINDS or (netns, view['name']) in skip:
+                continue
+            if view['link_index'] == parent_index and \
+                    host.target_netns(dict(view, netns=netns), [parent_netns_]) == parent_netns_:
+                found.append('%s %s in %s' % (view['kind'], view['name'], where(netns)))
+    return found
+
+
+def refuse_takeover(label, parent_label, siblings, guard_check):
+    """A passthru macvlan needs its parent to itself (the kernel refuses it
+    beside any other macvlan, EINVAL) and takes the parent's MAC address and
+    promiscuity over: the lock-out guard protects a parent that carries the
+    default route or the SSH connection."""
+    if siblings:
+        raise EngineError(
+            'mode: passthru makes %s take %s over, and the kernel refuses that while '
+            'other macvlans use it: %s. Delete them first, or choose another mode; '
+            'nothing was changed.' % (label, parent_label, ', '.join(sorted(siblings))))
+    guard_check('let passthru %s take over' % label)
+
+
+def check_takeover(run, wanted, parent):
+    """refuse_takeover for a module run that (re)creates a passthru link."""
+    if wanted.options.get('mode') != 'passthru' or parent.state is None:
+        return
+    siblings = macvlans_on(run.guard.host, parent.netns, parent.state['index'],
+                           skip={(wanted.netns, wanted.name)})
+    refuse_takeover(wanted.label, parent.label, siblings,
+                    lambda action: run.guard.check(parent.netns, parent.state, action))
+
+
+# --- creating, re-creating, restoring ---------------------------------------
+
+def temporary_name(name):
+    """The name a replacement is built under (the same in check mode and in
+    the real run, so that both list the same steps)."""
+    return 'vnt%08x' % (zlib.crc32(name.encode('utf-8')) & 0xFFFFFFFF)
+
+
+def describe_create(wanted, attrs):
+    """'with ...' naming every option and attribute a create sends, so that
+    a kernel refusal of the request names them."""
+    values = dict(wanted.options)
+    values.update((o, attrs[o]) for o in CREATE_ATTRS if o in attrs)
+    return ', '.join('%s=%s' % item for item in sorted(values.items()))
+
+
+def creator(run, wanted, parent, replace=None):
     """A `create` for plan_link: made in the parent's namespace, placed into
-    the link's own namespace in the same request."""
+    the link's own namespace in the same request. replace=(old state,
+    reason, its TapNode or None): build it first under a temporary name, then
+    delete the old link and rename (see the module docstring)."""
     parent_session = run.session(parent.netns)
     own_session = run.session(wanted.netns)
     args = wanted.spec.kernel_args(wanted.options)
     args.update((_CREATE_KEYWORDS[o], wanted.attrs[o]) for o in CREATE_ATTRS if o in wanted.attrs)
     text = 'create %s on %s' % (wanted.label, parent.label)
-    if wanted.options:
-        text += ' with ' + ', '.join('%s=%s' % item for item in sorted(wanted.options.items()))
+    details = describe_create(wanted, wanted.attrs)
+    if details:
+        text += ' with ' + details
 
-    def create():
-        fd = None
-        request = dict(args, ifname=wanted.name, kind=wanted.spec.kind,
-                       link=parent_session.index(parent.name))
-        if wanted.netns != parent.netns:
-            if wanted.netns is None:
-                # the module runs in the root namespace: hand over our own
-                fd = os.open('/proc/self/ns/net', os.O_RDONLY)
-                request['net_ns_fd'] = fd
-            else:
-                request['net_ns_fd'] = wanted.netns
-        try:
-            parent_session.call(text, 'link', 'add', **request)
-        finally:
-            if fd is not None:
-                os.close(fd)
+    def create(ifname):
+        def run_():
+            fd = None
+            request = dict(args, ifname=ifname, kind=wanted.spec.kind,
+                           link=parent_session.index(parent.name))
+            if wanted.netns != parent.netns:
+                if wanted.netns is None:
+                    # the module runs in the root namespace: hand over our own
+                    fd = os.open('/proc/self/ns/net', os.O_RDONLY)
+                    request['net_ns_fd'] = fd
+                else:
+                    request['net_ns_fd'] = wanted.netns
+            try:
+                parent_session.call(text, 'link', 'add', **request)
+            finally:
+                if fd is not None:
+                    os.close(fd)
+        return run_
 
     def add(plan, _session, _wanted):
-        plan.add(text, create, lambda: delete_link(own_session, wanted.name))
+        if replace is None:
+            plan.add(text, create(wanted.name), lambda: delete_link(own_session, wanted.name))
+            return
+        old, reason, node = replace
+        temporary = temporary_name(wanted.name)
+        plan.add('%s, as %s until the old one is gone' % (text, temporary), create(temporary),
+                 lambda: delete_link(own_session, temporary))
+        plan_recreate_delete(plan, own_session, old, run.guard, reason, node)
+        plan.add('rename %s to %s in %s' % (temporary, wanted.name, where(wanted.netns)),
+                 renamer(own_session, temporary, wanted.name),
+                 renamer(own_session, wanted.name, temporary))
     return add
+
+
+def renamer(session, old, new):
+    def run():
+        session.call('renaming %s to %s' % (old, new), 'link', 'set',
+                     index=fresh_index(session, old), ifname=new)
+        forget_indexes(session)
+    return run
+
+
+def fresh_index(session, name):
+    """The index of a link read now (a topology session caches indexes,
+    which a delete or re-create makes stale)."""
+    msg = session.get_msg(name=name)
+    if msg is None:
+        raise NetlinkFailure('link %r is missing in %s' % (name, where(session.netns)))
+    return msg['index']
+
+
+def forget_indexes(session):
+    forget = getattr(session, 'forget_indexes', None)
+    if forget is not None:
+        forget()
+
+
+def chained(undo, and_then):
+    """One undo that runs another after it (a tap's device node after its
+    link is back); either may be None."""
+    if and_then is None or undo is None:
+        return undo or and_then
+
+    def run():
+        undo()
+        and_then()
+    return run
+
+
+def plan_recreate_delete(plan, session, old, guard, reason, node):
+    """The delete of a re-create: plan_delete (collateral vetted; its undo
+    rebuilds the link, _engine/restore.py), and after that undo the tap's
+    device node for the rebuilt link."""
+    plan_delete(plan, session, old, guard,
+                reason='%s; the kernel cannot change that in place' % reason)
+    step = plan.steps[-1]
+    step.undo = chained(step.undo, node.restore if node is not None else None)
 
 
 def parent_check(run, wanted, parent):
@@ -165,41 +354,53 @@ def parent_check(run, wanted, parent):
     return check
 
 
-def converge(run, spec, options, recreate_reason=None, tap=False):
+def recreate_reason_of(run, spec, wanted, now, parent):
+    """(reason, another parent?) when the existing link must be re-created:
+    another parent, or what the spec's recreate_when names."""
+    if now is None:
+        return None, False
+    if not on_parent(run, now, parent):
+        return 'its parent is not %s' % parent.label, True
+    if spec.recreate_when is not None:
+        return spec.recreate_when(spec.current(now['data']), wanted.options), False
+    return None, False
+
+
+def converge(run, spec, options, tap=False):
     """The whole run of a lower-device module.
 
-    recreate_reason(current_options, wanted_options) -> text or None names
+    The spec's recreate_when(current_options, wanted_options) names
     kind-specific changes the kernel cannot make in place.
     """
     _nla.register()  # attribute maps pyroute2 lacks (idempotent)
     params = run.module.params
     wanted = wanted_end(params, spec, options=options)
-    if spec.kind in ('ipvlan', 'ipvtap') and wanted.attrs.get('mac_address'):
+    if spec.fixed_mac and wanted.attrs.get('mac_address'):
         raise validate.InputError('mac_address: an %s always uses its parent\'s MAC address'
                                   % spec.kind)
     now = run.read(wanted.netns, wanted.name, 'netns')
     if now is not None and now['kind'] != spec.kind:
-        raise EngineError('%s exists but is a %s, not a %s; it is left alone. Delete it or '
-                          'choose another name.'
-                          % (wanted.label, now['kind'] or 'device', spec.kind))
-    node = TapNode(run, wanted, params) if tap else None
+        raise other_kind(wanted.name, wanted.netns, now, spec.kind)
+    node = TapNode.of_module(run, wanted, params) if tap else None
     if params['state'] == 'absent':
         return converge_absent(run, wanted, now, node)
 
     parent = parent_of(run, wanted)
-    reason = None
-    if now is not None and not on_parent(run, now, parent):
-        reason = 'its parent is not %s' % parent.label
-    elif now is not None and recreate_reason is not None:
-        reason = recreate_reason(spec.current(now['data']), wanted.options)
+    check_parent(wanted, parent)
+    reason, moving = recreate_reason_of(run, spec, wanted, now, parent)
     if reason:
-        plan_delete(run.plan, run.session(wanted.netns), now, run.guard,
-                    reason='%s; the kernel cannot change that in place' % reason)
-        carry_over(wanted, now)
-        wanted.options = dict(carried_options(spec, now, wanted.options), **wanted.options)
+        # what the new link carries over is settled before its create step
+        plan_recreate(run, wanted, now, parent)
+        if not moving:
+            plan_recreate_delete(run.plan, run.session(wanted.netns), now, run.guard, reason,
+                                 node)
+    elif now is None:
+        check_takeover(run, wanted, parent)
+    create = creator(run, wanted, parent,
+                     replace=(now, reason, node) if reason and moving else None)
     current = None if reason else now
     created = plan_link(run.plan, run.session(wanted.netns), wanted, current, run.guard,
-                        create=creator(run, wanted, parent))
+                        create=create)
     run.expect(wanted)
     run.checks.append(parent_check(run, wanted, parent))
     if node is not None:
@@ -227,6 +428,19 @@ def converge(run, spec, options, recreate_reason=None, tap=False):
     run.finish(before, after, reread)
 
 
+def plan_recreate(run, wanted, now, parent):
+    """What a re-created link keeps: the settings the user left open keep
+    the old link's values (an MTU only while the new parent allows it), and
+    a passthru result is checked against the parent's other macvlans."""
+    user_mtu = 'mtu' in wanted.attrs
+    carry_over(wanted, now)
+    wanted.options = dict(carried_options(wanted.spec, now, wanted.options), **wanted.options)
+    parent_mtu = parent.state['mtu'] if parent.state else None
+    if not user_mtu and parent_mtu is not None and wanted.attrs.get('mtu', 0) > parent_mtu:
+        del wanted.attrs['mtu']  # the new parent's MTU is smaller: inherit it
+    check_takeover(run, wanted, parent)
+
+
 def carried_options(spec, state, wanted_options):
     """Kind options of the old link that the new one keeps (source MACs
     only while the mode stays source)."""
@@ -250,21 +464,34 @@ def converge_absent(run, wanted, now, node):
 
 
 class TapNode(object):
-    """The character device node of a macvtap/ipvtap link (see _tapdev)."""
+    """The character device node of a macvtap/ipvtap link (see tapdev), for
+    the modules and the topology alike: `add(text, do, undo)` adds a step to
+    the caller's plan, `checks` collects verifications (the topology, which
+    verifies by planning again, passes a list it ignores)."""
 
-    def __init__(self, run, wanted, params):
-        self.run = run
-        self.wanted = wanted
-        self.kind = wanted.spec.kind
-        self.path = tapdev.node_path(wanted.netns, wanted.name)
+    def __init__(self, add, checks, netns, name, kind, label, owner=None, group=None,
+                 mode=None, fields=('device_owner', 'device_group', 'device_mode')):
+        self.add = add
+        self.checks = checks
+        self.netns = netns
+        self.name = name
+        self.kind = kind
+        self.label = label
+        self.path = tapdev.node_path(netns, name)
         try:
-            self.uid = tapdev.resolve_owner(params.get('device_owner'), 'device_owner')
-            self.gid = tapdev.resolve_group(params.get('device_group'), 'device_group')
-            self.mode = tapdev.parse_mode(params.get('device_mode'), 'device_mode')
+            self.uid = tapdev.resolve_owner(owner, fields[0])
+            self.gid = tapdev.resolve_group(group, fields[1])
+            self.mode = tapdev.parse_mode(mode, fields[2])
         except ValueError as err:
             raise validate.InputError(str(err))
         self.existing = tapdev.node_state(self.path)
         self.predicted_number = None  # known at plan time only for an existing link
+
+    @classmethod
+    def of_module(cls, run, wanted, params):
+        return cls(run.plan.add, run.checks, wanted.netns, wanted.name, wanted.spec.kind,
+                   wanted.label, params.get('device_owner'), params.get('device_group'),
+                   params.get('device_mode'))
 
     def _perms(self):
         """Wanted owner, group and mode; omitted ones keep the node's (or
@@ -275,7 +502,7 @@ class TapNode(object):
                 old['mode'] if self.mode is None else self.mode)
 
     def _number(self):
-        return tapdev.device_number(self.wanted.netns, self.wanted.name, self.kind)
+        return tapdev.device_number(self.netns, self.name, self.kind)
 
     def plan(self, link_created):
         uid, gid, mode = self._perms()
@@ -283,35 +510,47 @@ class TapNode(object):
         self.predicted_number = number
         stale = self.existing is None or number is None or self.existing['rdev'] != number
         if stale:
-            self.run.plan.add('%s device node %s for %s (owner %d, group %d, mode %04o)'
-                              % ('create' if self.existing is None else 'replace',
-                                 self.path, self.wanted.label, uid, gid, mode),
-                              self._make(uid, gid, mode),
-                              None if self.existing else self._remove)
+            self.add('%s device node %s for %s (owner %d, group %d, mode %04o)'
+                     % ('create' if self.existing is None else 'replace',
+                        self.path, self.label, uid, gid, mode),
+                     self._make(uid, gid, mode),
+                     self.restore if self.existing else self._remove)
         elif (self.existing['uid'], self.existing['gid'], self.existing['mode']) != (uid, gid, mode):
             old = self.existing
-            self.run.plan.add('set owner %d, group %d, mode %04o on device node %s'
-                              % (uid, gid, mode, self.path),
-                              lambda: tapdev.set_perms(self.path, uid, gid, mode),
-                              lambda: tapdev.set_perms(self.path, old['uid'], old['gid'],
-                                                       old['mode']))
-        self.run.checks.append(self._check(uid, gid, mode))
+            self.add('set owner %d, group %d, mode %04o on device node %s'
+                     % (uid, gid, mode, self.path),
+                     lambda: tapdev.set_perms(self.path, uid, gid, mode),
+                     lambda: tapdev.set_perms(self.path, old['uid'], old['gid'], old['mode']))
+        self.checks.append(self._check(uid, gid, mode))
 
     def _make(self, uid, gid, mode):
         def run():
             number = self._number()
             if number is None:
-                raise EngineError('the kernel shows no character device for %s'
-                                  % self.wanted.label)
+                raise EngineError('the kernel shows no character device for %s' % self.label)
             tapdev.make_node(self.path, number, uid, gid, mode)
         return run
 
     def _remove(self):
         tapdev.remove_node(self.path)
 
+    def restore(self):
+        """The node as it was, for the link as it is now (after an undo made
+        the link again, or put the old one back): the old owner, group and
+        mode with the current device number; no node if there was none."""
+        if self.existing is None:
+            self._remove()
+            return
+        number = self._number()
+        if number is None:
+            self._remove()
+            return
+        tapdev.make_node(self.path, number, self.existing['uid'], self.existing['gid'],
+                         self.existing['mode'])
+
     def plan_remove(self):
         if self.existing is not None:
-            self.run.plan.add('remove device node %s' % self.path, self._remove)
+            self.add('remove device node %s' % self.path, self._remove, self.restore)
 
     def _check(self, uid, gid, mode):
         def check():
@@ -346,40 +585,16 @@ class TapNode(object):
 
 # --- kind-specific settings -----------------------------------------------
 
-MACVLAN_OPTIONS = dict(
-    mode=dict(type='str', choices=['private', 'vepa', 'bridge', 'passthru', 'source']),
-    bcqueuelen=dict(type='int'),
-    source_macs=dict(type='list', elements='str'),
-)
-IPVLAN_OPTIONS = dict(
-    mode=dict(type='str', choices=['l2', 'l3', 'l3s']),
-    flags=dict(type='str', choices=['bridge', 'private', 'vepa']),
-)
+MACVLAN_OPTIONS = MACVLAN.argument_spec()
+IPVLAN_OPTIONS = IPVLAN.argument_spec()
 
 
 def macvlan_settings(params):
-    """Validated macvlan/macvtap settings (None: leave as it is)."""
-    macs = params.get('source_macs')
-    if macs is not None:
-        if params.get('mode') != 'source':
-            raise validate.InputError('source_macs: only used in mode source (set mode: '
-                                      'source); other modes ignore source addresses')
-        macs = [validate.mac_address(mac, 'source_macs[%d]' % pos)
-                for pos, mac in enumerate(macs)]
-        if len(set(macs)) != len(macs):
-            raise validate.InputError('source_macs: an address is listed twice')
-    validate.int_range(params.get('bcqueuelen'), 'bcqueuelen', 0, 2 ** 32 - 1)
-    return {'mode': params.get('mode'), 'bcqueuelen': params.get('bcqueuelen'),
-            'source_macs': macs}
-
-
-def macvlan_recreate(current, wanted):
-    """The kernel refuses to switch to or from passthru in place (EINVAL)."""
-    old, new = current.get('mode'), wanted.get('mode')
-    if new is not None and old != new and 'passthru' in (old, new):
-        return 'mode %s -> %s' % (old, new)
-    return None
+    """Validated macvlan/macvtap settings (None: leave as it is). Checked
+    as for a new link: source_macs needs mode source given."""
+    values = dict((name, params.get(name)) for name in MACVLAN_OPTIONS)
+    return MACVLAN.check(values, current={})
 
 
 def ipvlan_settings(params):
-    return {'mode': params.get('mode'), 'flags': params.get('flags')}
+    return IPVLAN.check(dict((name, params.get(name)) for name in IPVLAN_OPTIONS), current={})

@@ -1,15 +1,30 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) vnet.linux contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Kind specs: which module option is which netlink attribute.
+"""Kind specs: each link kind described once.
 
-A spec says, for one link kind, how each option maps to an attribute of
-IFLA_INFO_DATA (or of a port's IFLA_INFO_SLAVE_DATA), how values convert
-between the user's units and the kernel's, and whether a change can be made
-in place or needs the link re-created. Adding a kind means adding a spec.
+A spec says, for one link kind, what each option is: its name, type,
+choices, range and unit as the user writes it; which attribute of
+IFLA_INFO_DATA (or of a port's IFLA_INFO_SLAVE_DATA) carries it and how
+values convert between the user's units and the kernel's; which modes it
+fits; whether a change can be made in place or needs the link re-created;
+and when the kernel reports a transient value instead of the configured one.
+
+Everything else is made from it: the argument specs of the link modules
+(argument_spec()), the checks of their input and of the topology's per-kind
+options (check(): one code path for both), netlink requests (kernel_args),
+comparisons with the kernel (differences) and readings (current). The
+registry (KINDS, spec_of, by_netlink_kind) tells the topology model, planner
+and facts how a kind is laid out in a lab (`layout`), so a new kind is a new
+spec here, a thin module and a doc fragment.
 """
 
 from __future__ import annotations
+
+from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+
+INT_MAX = 2 ** 31 - 1
+U32_MAX = 2 ** 32 - 1
 
 
 def _identity(value):
@@ -29,6 +44,10 @@ def _centiseconds(value):
     return int(round(float(value) * 100))
 
 
+def _from_centiseconds(value):
+    return value / 100.0
+
+
 def _stp_topology_change(data):
     # During an STP topology change the kernel ages entries out after the
     # forward delay and reports that as the ageing time: the configured
@@ -36,43 +55,153 @@ def _stp_topology_change(data):
     return bool(data.get('IFLA_BR_STP_STATE') and data.get('IFLA_BR_TOPOLOGY_CHANGE'))
 
 
-def _from_centiseconds(value):
-    return value / 100.0
+class Units(object):
+    """How a value travels: its type as the user writes it (an Ansible
+    argument spec type), the conversions to and from the kernel's units,
+    and the names it may take (for a setting the kernel stores as a number)."""
+
+    def __init__(self, type_name, to_kernel=_identity, from_kernel=_identity, choices=None,
+                 unit=''):
+        self.type = type_name
+        self.to_kernel = to_kernel
+        self.from_kernel = from_kernel
+        self.choices = choices
+        self.unit = unit
 
 
 def enum(mapping):
-    """Converters for a named setting stored as a number in the kernel."""
+    """A named setting stored as a number in the kernel."""
     reverse = dict((number, name) for name, number in mapping.items())
-    return (lambda value: mapping[value]), (lambda value: reverse.get(value, value))
+    return Units('str', lambda value: mapping[value], lambda value: reverse.get(value, value),
+                 choices=list(mapping))
+
+
+FLAG = Units('bool', _flag, _from_flag)
+SECONDS = Units('float', _centiseconds, _from_centiseconds, unit=' s')
+INT = Units('int')
+TEXT = Units('str')
+
+_PYTHON_TYPES = {'bool': (bool,), 'int': (int,), 'float': (int, float), 'str': (str,),
+                 'list': (list, tuple)}
+_ARTICLES = {'int': 'an int', 'bool': 'a bool', 'float': 'a float', 'str': 'a str',
+             'list': 'a list'}
+
+
+def _type_word(value):
+    name = type(value).__name__
+    for base in (bool, int, float, str, list, dict):  # bool first: it is an int
+        if isinstance(value, base):
+            name = base.__name__
+            break
+    return ('an ' if name[0] in 'aeiou' else 'a ') + name
 
 
 class Option(object):
-    """One kind-specific option and its netlink attribute."""
+    """One kind-specific option, its netlink attribute and its rules.
 
-    def __init__(self, name, nla, convert=None, recreate=False, unreadable=None):
+    low/high: the range the kernel accepts (user units); modes: the modes it
+    fits (None: every mode); inert(value): True for a value that turns
+    nothing on, which every mode accepts; misfit: the message template for a
+    mode it does not fit (field, mode); clean(value, field): validates and
+    returns the value in canonical form.
+    """
+
+    def __init__(self, name, nla, units=None, recreate=False, unreadable=None, low=None,
+                 high=None, modes=None, inert=None, misfit=None, clean=None, no_log=None,
+                 unset=None, absent=None):
+        units = units or INT
         self.name = name
         self.nla = nla
-        self.to_kernel, self.from_kernel = convert or (_identity, _identity)
+        self.type = units.type
+        self.elements = None
+        self.choices = units.choices
+        self.unit = units.unit
+        self.to_kernel, self.from_kernel = units.to_kernel, units.from_kernel
         self.recreate = recreate
+        # absent: the kernel value a new link starts with, and what a kernel
+        # built without the feature means by not reporting the attribute.
+        # Such a kernel refuses the attribute even when it asks for that
+        # value, so create requests leave it out (see create_args).
+        self.absent = absent
         # unreadable(data) -> True when the kernel reports a transient value
         # instead of the configured one; the option is then not compared
         self.unreadable = unreadable or (lambda data: False)
+        self.low, self.high = low, high
+        self.modes = modes
+        self.inert = inert or (lambda value: False)
+        self.misfit = misfit or '%s is only used in mode {modes}, not in mode %s'
+        self.clean = clean
+        self.no_log = no_log
+        # the value the kernel reports when the option was never set, and
+        # refuses to be given (a read quirk)
+        self.unset = unset
+
+    def argument(self):
+        """This option's entry in a module's argument spec."""
+        entry = {'type': self.type}
+        if self.elements:
+            entry['elements'] = self.elements
+        if self.choices:
+            entry['choices'] = list(self.choices)
+        if self.no_log is not None:
+            entry['no_log'] = self.no_log
+        return entry
+
+    def check(self, value, field, kind='link'):
+        """The value in canonical form, or InputError naming the field."""
+        if not isinstance(value, _PYTHON_TYPES[self.type]) or \
+                (isinstance(value, bool) and self.type in ('int', 'float')):
+            raise validate.InputError('%s: %r is %s; expected %s'
+                                      % (field, value, _type_word(value),
+                                         _ARTICLES[self.type]))
+        if self.elements:
+            for pos, item in enumerate(value):
+                if not isinstance(item, str):
+                    raise validate.InputError('%s[%d]: %r is %s; expected a str'
+                                              % (field, pos, item, _type_word(item)))
+        if self.choices and value not in self.choices:
+            raise validate.InputError('%s: %r is not a %s %s; choose one of %s'
+                                      % (field, value, kind, self.name,
+                                         ', '.join(self.choices)))
+        if self.low is not None:
+            validate.int_range(value, field, self.low, self.high, self.unit)
+        return self.clean(value, field) if self.clean else value
+
+    def fits(self, mode, value):
+        return self.modes is None or mode in self.modes or self.inert(value)
+
+    def misfit_text(self, field, mode):
+        return self.misfit.replace('{modes}', ' / '.join(self.modes or ())) % (field, mode)
 
 
-FLAG = (_flag, _from_flag)
-SECONDS = (_centiseconds, _from_centiseconds)
+def _bare(name):
+    return name
 
 
 class KindSpec(object):
-    """How one kind of link maps its options to netlink.
+    """How one kind of link maps its options to netlink, and their rules.
 
     nla_prefix is what pyroute2 strips from attribute names to make keyword
     arguments (IFLA_BR_STP_STATE -> br_stp_state).
+
+    layout says how a lab describes the kind (the topology module): 'pair'
+    (a veth: two endpoints), 'bridge' (its own list), 'device' (one link in
+    a node), 'stacked' (one link on a parent link), 'ports' (one link with
+    ports of its node); None: not part of a lab. default_mode is the mode a
+    new link gets when none is given. rules(values, current, field_of) are
+    checks between options; current is what the kernel has ({} for a new
+    link, None when not read yet). recreate_when(current, wanted) names a
+    change the kernel cannot make in place that no single option explains.
+    fixed_mac: the kernel gives the link its parent's MAC address.
     """
 
     def __init__(self, kind, options, nla_prefix='IFLA_', port_options=(),
-                 port_kind=None, port_prefix='IFLA_', port_slave_kind=None):
+                 port_kind=None, port_prefix='IFLA_', port_slave_kind=None,
+                 netlink_kind=None, layout=None, default_mode=None, rules=(),
+                 recreate_when=None, fixed_mac=False):
         self.kind = kind
+        self.netlink_kind = netlink_kind or kind
+        self.layout = layout
         # set for masters whose port settings travel as IFLA_INFO_SLAVE_DATA
         # (bond); None: bridge ports (IFLA_PROTINFO)
         self.port_slave_kind = port_slave_kind
@@ -82,7 +211,77 @@ class KindSpec(object):
         self.port_kind = port_kind or kind
         self.port_prefix = port_prefix
         self.options_by_name = dict((option.name, option) for option in self.options)
+        self.default_mode = default_mode
+        self.rules = tuple(rules)
+        self.recreate_when = recreate_when
+        self.fixed_mac = fixed_mac
 
+    # -- argument specs and input checks ---------------------------------
+    def argument_spec(self, port=False):
+        """The options as an Ansible argument spec (modules merge it in)."""
+        options = self.port_options if port else self.options
+        return dict((option.name, option.argument()) for option in options)
+
+    def unknown(self, names, field_of=_bare):
+        """InputError for the first name that is not an option of this kind."""
+        for name in names:
+            if name not in self.options_by_name:
+                raise validate.InputError('%s: not a %s option; known: %s'
+                                          % (field_of(name), self.kind,
+                                             ', '.join(sorted(self.options_by_name)) or 'none'))
+
+    def clean(self, values, field_of=_bare, port=False):
+        """Types, choices, ranges and canonical forms of the options given
+        (None: not given, kept as None)."""
+        options = self.port_options if port else self.options
+        clean = dict(values)
+        for option in options:
+            if values.get(option.name) is not None:
+                clean[option.name] = option.check(values[option.name], field_of(option.name),
+                                                  self.kind)
+        return clean
+
+    def mode_of(self, values, current):
+        """The mode the link will run in: the one given, else the kernel's,
+        else (for a new link) the default; None when it cannot be known."""
+        if values.get('mode') is not None:
+            return values['mode']
+        if current is None:
+            return None
+        return current.get('mode') or self.default_mode
+
+    def mode_misfits(self, mode, values, field_of=_bare):
+        """Messages for each option given that does not fit `mode`."""
+        problems = []
+        for name, value in sorted(values.items()):
+            option = self.options_by_name.get(name)
+            if value is None or option is None or option.fits(mode, value):
+                continue
+            problems.append(option.misfit_text(field_of(name), mode))
+        return problems
+
+    def check_rules(self, values, current, field_of=_bare):
+        for rule in self.rules:
+            rule(values, current, field_of)
+
+    def check(self, values, current=None, field_of=_bare):
+        """Every rule of this kind on the options given; returns them clean.
+
+        The same code checks a module's parameters and a topology's
+        per-kind options. current: the kernel's option values (user units)
+        of the existing link, {} for a new one, None when it has not been
+        read yet (rules that need it then judge only what is given).
+        """
+        clean = self.clean(values, field_of)
+        mode = self.mode_of(clean, current)
+        if mode is not None:
+            problems = self.mode_misfits(mode, clean, field_of)
+            if problems:
+                raise validate.InputError('; '.join(problems))
+        self.check_rules(clean, current, field_of)
+        return clean
+
+    # -- netlink ------------------------------------------------------------
     @staticmethod
     def _kwarg(nla, prefix):
         return nla[len(prefix):].lower()
@@ -112,57 +311,45 @@ class KindSpec(object):
             value = wanted.get(option.name)
             if value is None or option.unreadable(data):
                 continue
-            if data.get(option.nla) != option.to_kernel(value):
+            if data.get(option.nla, option.absent) != option.to_kernel(value):
                 result.append(option)
         return result
 
+    def create_args(self, values):
+        """kernel_args for a create request: options asking for the value a
+        new link has anyway (Option.absent) are left out."""
+        kept = dict(values)
+        for option in self.options:
+            value = kept.get(option.name)
+            if value is not None and option.absent is not None and \
+                    option.to_kernel(value) == option.absent:
+                del kept[option.name]
+        return self.kernel_args(kept)
 
-VLAN_PROTOCOLS = {'802.1Q': 0x8100, '802.1ad': 0x88A8}
+    def described(self, values):
+        """Option values read from the kernel (current()) as a description
+        gives them back so that it can be applied again: without values the
+        kernel reports for "not set", and only the options that fit the
+        link's mode (the kernel reports the defaults of the others, and
+        refuses them when given)."""
+        mode = values.get('mode') or self.default_mode
+        result = {}
+        for name, value in values.items():
+            option = self.options_by_name[name]
+            if value == option.unset or (mode is not None and not option.fits(mode, value)):
+                continue
+            result[name] = value
+        return result
 
-BRIDGE = KindSpec(
-    'bridge',
-    nla_prefix='IFLA_',
-    options=[
-        Option('stp', 'IFLA_BR_STP_STATE', FLAG),
-        Option('priority', 'IFLA_BR_PRIORITY'),
-        Option('forward_delay', 'IFLA_BR_FORWARD_DELAY', SECONDS),
-        Option('hello_time', 'IFLA_BR_HELLO_TIME', SECONDS),
-        Option('max_age', 'IFLA_BR_MAX_AGE', SECONDS),
-        Option('ageing_time', 'IFLA_BR_AGEING_TIME', SECONDS,
-               unreadable=_stp_topology_change),
-        Option('vlan_filtering', 'IFLA_BR_VLAN_FILTERING', FLAG),
-        Option('vlan_protocol', 'IFLA_BR_VLAN_PROTOCOL', enum(VLAN_PROTOCOLS)),
-        Option('default_pvid', 'IFLA_BR_VLAN_DEFAULT_PVID'),
-        Option('mcast_snooping', 'IFLA_BR_MCAST_SNOOPING', FLAG),
-        Option('mcast_querier', 'IFLA_BR_MCAST_QUERIER', FLAG),
-        Option('group_fwd_mask', 'IFLA_BR_GROUP_FWD_MASK'),
-    ],
-    port_kind='bridge_slave',
-    port_prefix='IFLA_BRPORT_',
-    port_options=[
-        Option('cost', 'IFLA_BRPORT_COST'),
-        Option('priority', 'IFLA_BRPORT_PRIORITY'),
-        Option('hairpin', 'IFLA_BRPORT_MODE', FLAG),
-        Option('isolated', 'IFLA_BRPORT_ISOLATED', FLAG),
-        Option('learning', 'IFLA_BRPORT_LEARNING', FLAG),
-        Option('flooding', 'IFLA_BRPORT_UNICAST_FLOOD', FLAG),
-        Option('mcast_flood', 'IFLA_BRPORT_MCAST_FLOOD', FLAG),
-        Option('bcast_flood', 'IFLA_BRPORT_BCAST_FLOOD', FLAG),
-    ],
-)
-
-VETH = KindSpec('veth', options=[])
-
-KINDS = dict((spec.kind, spec) for spec in (BRIDGE, VETH))
-
-
-# --- lower-device kinds (macvlan, macvtap, ipvlan, ipvtap) and bond -------
-# Attribute maps pyroute2 lacks are defined (and registered) in _nla.py.
-
-MACVLAN_MODES = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
-IPVLAN_MODES = {'l2': 0, 'l3': 1, 'l3s': 2}
-IPVLAN_FLAGS = {'bridge': 0, 'private': 1, 'vepa': 2}
-MACVLAN_MACADDR_SET = 3
+    def recreate_reason(self, wanted, data):
+        """Why the link must be re-created to take `wanted` (None: every
+        change can be made in place)."""
+        if self.recreate_when is not None:
+            reason = self.recreate_when(self.current(data), wanted)
+            if reason:
+                return '%s cannot change in place' % reason
+        names = [option.name for option in self.differences(wanted, data) if option.recreate]
+        return '%s cannot change in place' % ', '.join(names) if names else None
 
 
 class ListOption(Option):
@@ -172,8 +359,9 @@ class ListOption(Option):
     `request` gives the keyword arguments that send it.
     """
 
-    def __init__(self, name, nla, request, ordered=True, canonical=_identity):
-        Option.__init__(self, name, nla)
+    def __init__(self, name, nla, request, ordered=True, canonical=_identity, **rules):
+        Option.__init__(self, name, nla, Units('list'), **rules)
+        self.elements = 'str'
         self.ordered = ordered
         self.canonical = canonical
         self.request = request
@@ -220,6 +408,92 @@ class NestedKindSpec(KindSpec):
         return args
 
 
+def _unique(items, field, what='an address'):
+    if len(set(items)) != len(items):
+        raise validate.InputError('%s: %s is listed twice' % (field, what))
+    return items
+
+
+def _macs(values, field):
+    return _unique([validate.mac_address(mac, '%s[%d]' % (field, pos))
+                    for pos, mac in enumerate(values)], field)
+
+
+# --- bridge -------------------------------------------------------------------
+
+VLAN_PROTOCOLS = {'802.1Q': 0x8100, '802.1ad': 0x88A8}
+# the kernel's ranges for STP timers, enforced only while STP is on
+STP_TIMERS = (('forward_delay', 2, 30), ('hello_time', 1, 10), ('max_age', 6, 40))
+
+
+def _stp_timers(values, current, field_of):
+    """While STP runs (turned on now, or on in the kernel and not turned
+    off) the kernel refuses timers outside its ranges (ERANGE)."""
+    stp = values.get('stp')
+    if stp is None:
+        stp = (current or {}).get('stp')
+    if not stp:
+        return
+    for name, low, high in STP_TIMERS:
+        validate.int_range(values.get(name), field_of(name), low, high, ' s')
+
+
+BRIDGE = KindSpec(
+    'bridge',
+    layout='bridge',
+    nla_prefix='IFLA_',
+    options=[
+        Option('stp', 'IFLA_BR_STP_STATE', FLAG),
+        Option('priority', 'IFLA_BR_PRIORITY', low=0, high=65535),
+        Option('forward_delay', 'IFLA_BR_FORWARD_DELAY', SECONDS),
+        Option('hello_time', 'IFLA_BR_HELLO_TIME', SECONDS),
+        Option('max_age', 'IFLA_BR_MAX_AGE', SECONDS),
+        Option('ageing_time', 'IFLA_BR_AGEING_TIME', SECONDS, low=0, high=1000000,
+               unreadable=_stp_topology_change),
+        # off is what a kernel without CONFIG_BRIDGE_VLAN_FILTERING does, yet
+        # it refuses the attribute (EOPNOTSUPP) even to turn filtering off
+        Option('vlan_filtering', 'IFLA_BR_VLAN_FILTERING', FLAG, absent=0),
+        Option('vlan_protocol', 'IFLA_BR_VLAN_PROTOCOL', enum(VLAN_PROTOCOLS)),
+        Option('default_pvid', 'IFLA_BR_VLAN_DEFAULT_PVID', low=0, high=4094),
+        Option('mcast_snooping', 'IFLA_BR_MCAST_SNOOPING', FLAG),
+        Option('mcast_querier', 'IFLA_BR_MCAST_QUERIER', FLAG),
+        Option('group_fwd_mask', 'IFLA_BR_GROUP_FWD_MASK', low=0, high=0xFFFF),
+    ],
+    rules=[_stp_timers],
+    port_kind='bridge_slave',
+    port_prefix='IFLA_BRPORT_',
+    port_options=[
+        Option('cost', 'IFLA_BRPORT_COST'),
+        Option('priority', 'IFLA_BRPORT_PRIORITY', low=0, high=63),
+        Option('hairpin', 'IFLA_BRPORT_MODE', FLAG),
+        Option('isolated', 'IFLA_BRPORT_ISOLATED', FLAG),
+        Option('learning', 'IFLA_BRPORT_LEARNING', FLAG),
+        Option('flooding', 'IFLA_BRPORT_UNICAST_FLOOD', FLAG),
+        Option('mcast_flood', 'IFLA_BRPORT_MCAST_FLOOD', FLAG),
+        Option('bcast_flood', 'IFLA_BRPORT_BCAST_FLOOD', FLAG),
+    ],
+)
+
+# --- kinds with no options of their own --------------------------------------
+
+VETH = KindSpec('veth', options=[], layout='pair')
+
+# A dummy is a link with no kind options: common link attributes only.
+DUMMY = KindSpec('dummy', options=[], layout='device')
+
+# A team is run by teamd (module_utils/_kinds/teamd.py): its settings are
+# the daemon's configuration, not netlink attributes.
+TEAMD = KindSpec('teamd', options=[], netlink_kind='team', layout='ports')
+
+# --- lower-device kinds (macvlan, macvtap, ipvlan, ipvtap) --------------------
+# Attribute maps pyroute2 lacks are defined (and registered) in _netlink/nla.py.
+
+MACVLAN_MODES = {'private': 1, 'vepa': 2, 'bridge': 4, 'passthru': 8, 'source': 16}
+IPVLAN_MODES = {'l2': 0, 'l3': 1, 'l3s': 2}
+IPVLAN_FLAGS = {'bridge': 0, 'private': 1, 'vepa': 2}
+MACVLAN_MACADDR_SET = 3
+
+
 def _macvlan_sources(kind):
     """MACADDR_MODE=set replaces the whole list of source MACs."""
     def request(macs):
@@ -229,14 +503,26 @@ def _macvlan_sources(kind):
     return request
 
 
+def macvlan_recreate(current, wanted):
+    """The kernel refuses to switch to or from passthru in place (EINVAL)."""
+    old, new = current.get('mode'), wanted.get('mode')
+    if new is not None and old != new and 'passthru' in (old, new):
+        return 'mode %s -> %s' % (old, new)
+    return None
+
+
 def _macvlan_spec(kind):
     upper = kind.upper()
-    return NestedKindSpec(kind, options=[
-        Option('mode', 'IFLA_%s_MODE' % upper, enum(MACVLAN_MODES)),
-        Option('bcqueuelen', 'IFLA_%s_BC_QUEUE_LEN' % upper),
-        ListOption('source_macs', 'IFLA_%s_MACADDR_DATA' % upper, _macvlan_sources(kind),
-                   ordered=False, canonical=lambda mac: str(mac).lower()),
-    ])
+    return NestedKindSpec(kind, layout='stacked', default_mode='vepa',
+                          recreate_when=macvlan_recreate, options=[
+                              Option('mode', 'IFLA_%s_MODE' % upper, enum(MACVLAN_MODES)),
+                              Option('bcqueuelen', 'IFLA_%s_BC_QUEUE_LEN' % upper,
+                                     low=0, high=U32_MAX),
+                              ListOption('source_macs', 'IFLA_%s_MACADDR_DATA' % upper,
+                                         _macvlan_sources(kind), ordered=False,
+                                         canonical=lambda mac: str(mac).lower(),
+                                         modes=('source',), clean=_macs),
+                          ])
 
 
 MACVLAN = _macvlan_spec('macvlan')
@@ -245,7 +531,7 @@ MACVTAP = _macvlan_spec('macvtap')
 
 def _ipvlan_spec(kind):
     # ipvtap shares ipvlan's attributes (IFLA_IPVLAN_*)
-    return KindSpec(kind, options=[
+    return KindSpec(kind, layout='stacked', fixed_mac=True, options=[
         Option('mode', 'IFLA_IPVLAN_MODE', enum(IPVLAN_MODES)),
         Option('flags', 'IFLA_IPVLAN_FLAGS', enum(IPVLAN_FLAGS)),
     ])
@@ -253,6 +539,11 @@ def _ipvlan_spec(kind):
 
 IPVLAN = _ipvlan_spec('ipvlan')
 IPVTAP = _ipvlan_spec('ipvtap')
+
+# --- bond ---------------------------------------------------------------------
+# The rules follow the kernel's own table (drivers/net/bonding/bond_options.c:
+# unsuppmodes and value ranges), so input the kernel would refuse half-way
+# through a run is refused before anything changes.
 
 BOND_MODES = {'balance-rr': 0, 'active-backup': 1, 'balance-xor': 2, 'broadcast': 3,
               '802.3ad': 4, 'balance-tlb': 5, 'balance-alb': 6}
@@ -266,52 +557,155 @@ BOND_XMIT_HASH = {'layer2': 0, 'layer3+4': 1, 'layer2+3': 2, 'encap2+3': 3,
 BOND_LACP_RATE = {'slow': 0, 'fast': 1}
 BOND_AD_SELECT = {'stable': 0, 'bandwidth': 1, 'count': 2}
 
+AB_TLB_ALB = ('active-backup', 'balance-tlb', 'balance-alb')
+LACP = ('802.3ad',)
+# ARP monitoring does not exist in 802.3ad, balance-tlb and balance-alb. The
+# kernel refuses its settings there whatever their value (EACCES, 'option not
+# supported in mode'); the target list and the any/all rule it takes but
+# never uses, so only values that would turn something on are refused.
+ARP_MODES = ('balance-rr', 'active-backup', 'balance-xor', 'broadcast')
+NO_ARP = '%s: ARP monitoring is not available in mode %s (use miimon)'
+MAX_ARP_TARGETS = 16
+
 
 def _arp_targets(targets):
     return {'bond_arp_ip_target': {'attrs': [('TARGET_%d' % pos, address)
                                              for pos, address in enumerate(targets)]}}
 
 
+def _clean_arp_targets(values, field):
+    result = []
+    for pos, value in enumerate(values):
+        address = validate.ip_address(value, '%s[%d]' % (field, pos))
+        if ':' in address:
+            raise validate.InputError('%s[%d]: %s is not IPv4' % (field, pos, address))
+        if address in result:
+            raise validate.InputError('%s: %s is listed twice' % (field, address))
+        result.append(address)
+    if len(result) > MAX_ARP_TARGETS:
+        raise validate.InputError('%s: at most %d targets' % (field, MAX_ARP_TARGETS))
+    return result
+
+
+def _monitors_exclude(values, current, field_of):
+    if values.get('miimon') and values.get('arp_interval'):
+        raise validate.InputError('%s and %s: MII and ARP monitoring exclude each other; set '
+                                  'one of them to 0'
+                                  % (field_of('miimon'), field_of('arp_interval')))
+
+
+def _one_peer_notify_count(values, current, field_of):
+    grat, unsol = values.get('num_grat_arp'), values.get('num_unsol_na')
+    if grat is not None and unsol is not None and grat != unsol:
+        raise validate.InputError('%s and %s are one kernel setting (peer notifications); '
+                                  'give one value'
+                                  % (field_of('num_grat_arp'), field_of('num_unsol_na')))
+
+
+def _delays_fit_miimon(values, current, field_of):
+    """The kernel keeps these delays as multiples of miimon and rounds down."""
+    miimon = values.get('miimon')
+    if miimon is None:
+        miimon = (current or {}).get('miimon')
+    if miimon is None:
+        return  # a new bond with miimon not given: the kernel judges
+    for name in ('updelay', 'downdelay', 'peer_notify_delay'):
+        value = values.get(name)
+        if values.get('miimon') == 0 and value is not None and (current or {}).get('miimon'):
+            # sent after miimon=0, even 0 is refused (EPERM); it then reads 0
+            raise validate.InputError('%s: leave it out when miimon is set to 0: the kernel '
+                                      'refuses delays without MII monitoring (and reads them '
+                                      'as 0)' % field_of(name))
+        if not value:
+            continue
+        if miimon == 0:
+            raise validate.InputError('%s needs MII monitoring: set miimon (in ms) too'
+                                      % field_of(name))
+        if value % miimon:
+            raise validate.InputError('%s: %d ms is not a multiple of miimon (%d ms); the '
+                                      'kernel would round it down'
+                                      % (field_of(name), value, miimon))
+
+
+def _no_arp(name, nla, units=None, **rules):
+    return Option(name, nla, units, modes=ARP_MODES, misfit=NO_ARP, **rules)
+
+
 BOND = NestedKindSpec(
     'bond',
+    layout='ports',
+    default_mode='balance-rr',
+    rules=[_monitors_exclude, _one_peer_notify_count, _delays_fit_miimon],
     options=[
         Option('mode', 'IFLA_BOND_MODE', enum(BOND_MODES)),
-        Option('miimon', 'IFLA_BOND_MIIMON'),
-        Option('updelay', 'IFLA_BOND_UPDELAY'),
-        Option('downdelay', 'IFLA_BOND_DOWNDELAY'),
-        Option('peer_notify_delay', 'IFLA_BOND_PEER_NOTIF_DELAY'),
+        Option('miimon', 'IFLA_BOND_MIIMON', low=0, high=INT_MAX),
+        Option('updelay', 'IFLA_BOND_UPDELAY', low=0, high=INT_MAX),
+        Option('downdelay', 'IFLA_BOND_DOWNDELAY', low=0, high=INT_MAX),
+        Option('peer_notify_delay', 'IFLA_BOND_PEER_NOTIF_DELAY', low=0, high=300000),
         Option('use_carrier', 'IFLA_BOND_USE_CARRIER', FLAG),
-        Option('arp_interval', 'IFLA_BOND_ARP_INTERVAL'),
-        ListOption('arp_ip_target', 'IFLA_BOND_ARP_IP_TARGET', _arp_targets),
-        Option('arp_validate', 'IFLA_BOND_ARP_VALIDATE', enum(BOND_ARP_VALIDATE)),
-        Option('arp_all_targets', 'IFLA_BOND_ARP_ALL_TARGETS', enum(BOND_ARP_ALL_TARGETS)),
-        Option('arp_missed_max', 'IFLA_BOND_MISSED_MAX'),
+        _no_arp('arp_interval', 'IFLA_BOND_ARP_INTERVAL', low=0, high=INT_MAX),
+        ListOption('arp_ip_target', 'IFLA_BOND_ARP_IP_TARGET', _arp_targets,
+                   modes=ARP_MODES, misfit=NO_ARP, inert=lambda value: not value,
+                   clean=_clean_arp_targets),
+        _no_arp('arp_validate', 'IFLA_BOND_ARP_VALIDATE', enum(BOND_ARP_VALIDATE)),
+        _no_arp('arp_all_targets', 'IFLA_BOND_ARP_ALL_TARGETS', enum(BOND_ARP_ALL_TARGETS),
+                inert=lambda value: value == 'any'),
+        _no_arp('arp_missed_max', 'IFLA_BOND_MISSED_MAX', low=1, high=255),
         Option('primary_reselect', 'IFLA_BOND_PRIMARY_RESELECT', enum(BOND_PRIMARY_RESELECT)),
         Option('fail_over_mac', 'IFLA_BOND_FAIL_OVER_MAC', enum(BOND_FAIL_OVER_MAC)),
-        Option('xmit_hash_policy', 'IFLA_BOND_XMIT_HASH_POLICY', enum(BOND_XMIT_HASH)),
-        Option('resend_igmp', 'IFLA_BOND_RESEND_IGMP'),
+        Option('xmit_hash_policy', 'IFLA_BOND_XMIT_HASH_POLICY', enum(BOND_XMIT_HASH),
+               modes=('balance-xor', '802.3ad', 'balance-tlb', 'balance-alb')),
+        Option('resend_igmp', 'IFLA_BOND_RESEND_IGMP', low=0, high=255),
         # num_grat_arp and num_unsol_na are two names of one kernel setting
-        Option('num_grat_arp', 'IFLA_BOND_NUM_PEER_NOTIF'),
-        Option('num_unsol_na', 'IFLA_BOND_NUM_PEER_NOTIF'),
+        Option('num_grat_arp', 'IFLA_BOND_NUM_PEER_NOTIF', low=0, high=255),
+        Option('num_unsol_na', 'IFLA_BOND_NUM_PEER_NOTIF', low=0, high=255),
         Option('all_ports_active', 'IFLA_BOND_ALL_SLAVES_ACTIVE', FLAG),
-        Option('min_links', 'IFLA_BOND_MIN_LINKS'),
-        Option('lp_interval', 'IFLA_BOND_LP_INTERVAL'),
-        Option('packets_per_port', 'IFLA_BOND_PACKETS_PER_SLAVE'),
-        Option('lacp_rate', 'IFLA_BOND_AD_LACP_RATE', enum(BOND_LACP_RATE)),
-        Option('lacp_active', 'IFLA_BOND_AD_LACP_ACTIVE', FLAG),
-        Option('ad_select', 'IFLA_BOND_AD_SELECT', enum(BOND_AD_SELECT)),
-        Option('ad_actor_sys_prio', 'IFLA_BOND_AD_ACTOR_SYS_PRIO'),
-        Option('ad_actor_system', 'IFLA_BOND_AD_ACTOR_SYSTEM'),
-        Option('ad_user_port_key', 'IFLA_BOND_AD_USER_PORT_KEY'),
-        Option('tlb_dynamic_lb', 'IFLA_BOND_TLB_DYNAMIC_LB', FLAG),
+        Option('min_links', 'IFLA_BOND_MIN_LINKS', low=0, high=INT_MAX),
+        Option('lp_interval', 'IFLA_BOND_LP_INTERVAL', low=1, high=INT_MAX),
+        Option('packets_per_port', 'IFLA_BOND_PACKETS_PER_SLAVE', low=0, high=65535,
+               modes=('balance-rr',)),
+        Option('lacp_rate', 'IFLA_BOND_AD_LACP_RATE', enum(BOND_LACP_RATE), modes=LACP),
+        Option('lacp_active', 'IFLA_BOND_AD_LACP_ACTIVE', FLAG, modes=LACP),
+        Option('ad_select', 'IFLA_BOND_AD_SELECT', enum(BOND_AD_SELECT), modes=LACP),
+        Option('ad_actor_sys_prio', 'IFLA_BOND_AD_ACTOR_SYS_PRIO', low=1, high=65535,
+               modes=LACP),
+        Option('ad_actor_system', 'IFLA_BOND_AD_ACTOR_SYSTEM', TEXT, modes=LACP,
+               clean=validate.mac_address, unset='00:00:00:00:00:00'),
+        Option('ad_user_port_key', 'IFLA_BOND_AD_USER_PORT_KEY', low=0, high=1023,
+               modes=LACP, no_log=False),
+        Option('tlb_dynamic_lb', 'IFLA_BOND_TLB_DYNAMIC_LB', FLAG,
+               modes=('balance-tlb', 'balance-alb')),
     ],
     port_kind='bond',
     port_prefix='IFLA_',
     port_slave_kind='bond',
     port_options=[
-        Option('queue_id', 'IFLA_BOND_SLAVE_QUEUE_ID'),
-        Option('prio', 'IFLA_BOND_SLAVE_PRIO'),
+        Option('queue_id', 'IFLA_BOND_SLAVE_QUEUE_ID', low=0, high=65535),
+        Option('prio', 'IFLA_BOND_SLAVE_PRIO', low=-2 ** 31, high=INT_MAX),
     ],
 )
 
-KINDS.update((spec.kind, spec) for spec in (MACVLAN, MACVTAP, IPVLAN, IPVTAP, BOND))
+# --- the registry -------------------------------------------------------------
+
+KINDS = dict((spec.kind, spec) for spec in (
+    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, BOND, TEAMD))
+_BY_NETLINK_KIND = dict((spec.netlink_kind, spec) for spec in KINDS.values())
+# the layouts of a lab's `links` entries (bridges have their own list)
+LINK_LAYOUTS = ('pair', 'device', 'ports', 'stacked')
+
+
+def spec_of(kind):
+    """The spec of a kind as users name it; an empty one for a kind the
+    collection does not describe."""
+    return KINDS.get(kind) or KindSpec(kind, [])
+
+
+def by_netlink_kind(kind):
+    """The spec of a kind as the kernel names it (IFLA_INFO_KIND), or None."""
+    return _BY_NETLINK_KIND.get(kind)
+
+
+def link_kinds():
+    """Kinds a lab's `links` entries can have, veth first."""
+    return sorted((spec.kind for spec in KINDS.values() if spec.layout in LINK_LAYOUTS),
+                  key=lambda kind: (kind != 'veth', kind))

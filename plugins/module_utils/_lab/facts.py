@@ -12,22 +12,24 @@ flat dict keyed by node/name (readable before/after diffs).
 
 from __future__ import annotations
 
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import TAP_KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
+    BOND,
+    KINDS,
+    by_netlink_kind,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     list_namespaces,
     read_namespace,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
-    MARK_PREFIX,
-    STACKED_KINDS,
-    kind_spec,
-    lab_name,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX, lab_name
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.netem import user_view
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import route_view
 
-MODELLED_KINDS = ('veth', 'bridge', 'bond', 'team') + STACKED_KINDS
+# kinds a lab describes (as the kernel names them), from the kind specs
+MODELLED_KINDS = tuple(sorted(spec.netlink_kind for spec in KINDS.values() if spec.layout))
 FACT_SYSCTLS = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')
 ROOT_NODE = 'host'
 LOOPBACK_DEFAULTS = ('127.0.0.1/8', '::1/128')
@@ -57,19 +59,40 @@ def resolve_links(kernel, readings):
     return result
 
 
+def _layout(kind):
+    """How a lab lays out a link of this (kernel) kind; None: not at all."""
+    spec = by_netlink_kind(kind)
+    return spec.layout if spec is not None else None
+
+
 def _target(kernel, netns, reading, view, by_index):
-    if view['kind'] not in ('veth',) + STACKED_KINDS or not view['link_index']:
+    if _layout(view['kind']) not in ('pair', 'stacked') or not view['link_index']:
         return None
+    if view['link_netnsid'] is None and view['kind'] == 'ipvtap':
+        # an ipvtap never reports its parent's namespace on some kernels (6.1;
+        # see lower.sits_on): an ipvlan/ipvtap beside it on the same parent
+        # index that does report one names it
+        hint = next((other for other in reading['links'].values()
+                     if other['kind'] in ('ipvlan', 'ipvtap') and other['link_netnsid'] is not None
+                     and other['link_index'] == view['link_index']), None)
+        if hint is not None:
+            return _target(kernel, netns, reading, hint, by_index)
     if view['link_netnsid'] is None:
         for other in reading['links'].values():
             if other['index'] == view['link_index'] and other is not view:
                 return (netns, other['name'])
-        return None
+        if view['kind'] != 'ipvtap':
+            return None
+        # an ipvtap never reports its parent's namespace on some kernels
+        # (6.1; see lower.sits_on): a single candidate elsewhere is its parent
+        candidates = [(n, v) for n, v in by_index.get(view['link_index'], [])
+                      if n != netns and v['kind'] not in ('ipvlan', 'ipvtap')]
+        return (candidates[0][0], candidates[0][1]['name']) if len(candidates) == 1 else None
     candidates = [(n, v) for n, v in by_index.get(view['link_index'], []) if n != netns]
-    veth = view['kind'] == 'veth'
+    veth = _layout(view['kind']) == 'pair'
     if veth:
         candidates = [(n, v) for n, v in candidates
-                      if v['kind'] == 'veth' and v['link_index'] == view['index']]
+                      if v['kind'] == view['kind'] and v['link_index'] == view['index']]
     if len(candidates) > 1 or (candidates and not veth):
         session = kernel.session(netns)
         candidates = [(n, v) for n, v in candidates
@@ -116,9 +139,9 @@ def scope_of(kernel, readings, nodes, include, root_name=ROOT_NODE):
             entry = _iface_entry(node, view, reading)
             if target is not None:
                 ref = (node_name_of(target[0], root_name), target[1])
-                entry['peer' if view['kind'] == 'veth' else 'parent'] = ref
+                entry['peer' if _layout(view['kind']) == 'pair' else 'parent'] = ref
             entry['netns'] = netns
-            if view['kind'] == 'team':
+            if view['kind'] == KINDS['teamd'].netlink_kind:
                 entry.update(kind='teamd', teamd=_teamd_config(kernel, netns, name))
             ifaces[(node, name)] = entry
     return {'nodes': dict((e['name'], e) for e in nodes.values()), 'ifaces': ifaces}
@@ -143,11 +166,25 @@ def _iface_entry(node, view, reading):
              'master': view['master'] or None, 'peer': None, 'parent': None,
              'options': {}, 'impairment': user_view(reading.get('qdiscs', {}).get(
                  view['index'])), 'counters': view['counters'], 'alias': view['alias']}
-    if kind == 'bridge':
-        entry['options'] = BRIDGE.current(view['data'])
-    elif kind in MODELLED_KINDS and kind not in ('veth', 'team'):
-        entry['options'] = kind_spec(kind).current(view['data'])
+    if kind in TAP_KINDS:
+        entry['device'] = tap_device(view['netns'], view['name'])
+    if view.get('port_kind') == 'bond':
+        # the kernel's defaults (0) are left out, as a description leaves them
+        entry['port_options'] = dict((k, v) for k, v in BOND.current(
+            view['port_data'], port=True).items() if v)
+    spec = by_netlink_kind(kind)
+    if spec is not None:
+        entry['options'] = spec.described(spec.current(view['data']))
     return entry
+
+
+def tap_device(netns, name):
+    """Owner, group and mode of a macvtap/ipvtap's device node as the
+    description gives them (None: no node)."""
+    node = tapdev.node_state(tapdev.node_path(netns, name))
+    if node is None:
+        return None
+    return {'owner': str(node['uid']), 'group': str(node['gid']), 'mode': '%04o' % node['mode']}
 
 
 def lab_scope(kernel, lab, current):
@@ -197,9 +234,13 @@ def desired_scope(lab, before):
                 [] if lab.prune else [a for a in old.get('addresses', [])
                                       if a not in iface.addresses]),
             'master': iface.master, 'options': options,
+            'port_options': dict(old.get('port_options') or {}, **iface.port_options)
+            if iface.master == old.get('master') else dict(iface.port_options),
             'peer': iface.peer.key if iface.peer else None, 'parent': iface.parent,
             'impairment': _user_impairment(iface.impairment),
             'alias': lab.mark}
+        if iface.kind in TAP_KINDS:
+            ifaces[key]['device'] = _desired_device(iface, old.get('device'))
     if not lab.prune:
         for key, entry in before['ifaces'].items():
             if key not in ifaces:
@@ -207,6 +248,20 @@ def desired_scope(lab, before):
         for name, entry in before['nodes'].items():
             nodes.setdefault(name, entry)
     return {'nodes': nodes, 'ifaces': ifaces}
+
+
+def _desired_device(iface, old):
+    """The device node a tap will have: what is described (numeric, as
+    read back), the rest as it is (root:root 0600 for a new node)."""
+    device = dict(old or {'owner': '0', 'group': '0', 'mode': '%04o' % tapdev.DEFAULT_MODE})
+    given = iface.device or {}
+    if given.get('owner') is not None:
+        device['owner'] = str(tapdev.resolve_owner(given['owner'], 'device_owner'))
+    if given.get('group') is not None:
+        device['group'] = str(tapdev.resolve_group(given['group'], 'device_group'))
+    if given.get('mode') is not None:
+        device['mode'] = '%04o' % tapdev.parse_mode(given['mode'], 'device_mode')
+    return device
 
 
 def _routes_with_dev(node, old):
@@ -240,7 +295,8 @@ def flat_view(scope):
         nodes[name] = entry
     interfaces = {}
     for (node, name), iface in sorted(scope['ifaces'].items()):
-        keys = ('kind', 'mtu', 'mac_address', 'addresses', 'master', 'options', 'impairment')
+        keys = ('kind', 'mtu', 'mac_address', 'addresses', 'master', 'options', 'port_options',
+                'impairment', 'device')
         entry = dict((k, iface[k]) for k in keys if iface.get(k) not in (None, {}, []))
         for ref in ('peer', 'parent'):
             if iface.get(ref):
@@ -268,7 +324,7 @@ def render(scope, lab=None):
     ifaces = scope['ifaces']
     bridges, links, others, done = [], [], [], set()
     for key, iface in ifaces.items():
-        if iface['kind'] == 'bridge':
+        if _layout(iface['kind']) == 'bridge':
             bridges.append(_bridge(iface))
             done.add(key)
     for key, iface in ifaces.items():
@@ -281,7 +337,7 @@ def render(scope, lab=None):
             continue
         links.append(link)
         done.add(key)
-        if iface['kind'] == 'veth':
+        if iface['peer']:
             done.add(tuple(iface['peer']))
     result = {'nodes': nodes, 'bridges': bridges, 'links': links, 'other_links': others}
     if lab:
@@ -291,7 +347,10 @@ def render(scope, lab=None):
 
 def _common(iface):
     out = {'name': iface['name']}
-    for key in ('mtu', 'mac_address'):
+    spec = KINDS.get(iface['kind'])
+    # a kind that takes its parent's MAC (ipvlan) is not given one
+    keys = ('mtu',) if spec is not None and spec.fixed_mac else ('mtu', 'mac_address')
+    for key in keys:
         if iface.get(key) is not None:
             out[key] = iface[key]
     if iface['addresses']:
@@ -302,7 +361,7 @@ def _common(iface):
 
 
 def _bridge(iface):
-    out = dict(_common(iface), node=iface['node'])
+    out = dict(_endpoint(iface, {}))
     out.update(iface['options'])
     return out
 
@@ -316,36 +375,48 @@ def _endpoint(iface, ifaces):
 
 
 def _link(iface, ifaces):
+    """A `links` entry, laid out as the kind's spec says (None: it cannot
+    be described from what was read)."""
     kind = iface['kind']
-    if kind == 'veth':
+    spec = KINDS.get(kind)
+    layout = spec.layout if spec is not None else None
+    if layout == 'pair':
         peer = ifaces.get(tuple(iface['peer'])) if iface['peer'] else None
         if peer is None:
             return None  # the other end is outside what was read
         return {'endpoints': [_endpoint(iface, ifaces), _endpoint(peer, ifaces)]}
-    if kind in STACKED_KINDS:
-        if not iface['parent']:
-            return None
-        out = dict(_common(iface), kind=kind, node=iface['node'], parent=iface['parent'][1],
-                   parent_node=iface['parent'][0])
-        options = dict(iface['options'])
-        if 'mode' in options:
-            out['mode'] = options.pop('mode')
-        if options:
-            out['options'] = options
-        return out
     if kind == 'teamd':
         return _teamd_link(iface, ifaces)
-    if kind == 'bond':
-        out = dict(_common(iface), kind=kind, node=iface['node'])
-        options = dict(iface['options'])
-        if 'mode' in options:
-            out['mode'] = options.pop('mode')
-        if options:
-            out['options'] = options
-        out['ports'] = [i['name'] for i in ifaces.values()
-                        if i['node'] == iface['node'] and i['master'] == iface['name']]
-        return out
-    return None
+    if layout not in ('device', 'stacked', 'ports'):
+        return None
+    out = dict(_endpoint(iface, ifaces), kind=kind)
+    if layout == 'stacked':
+        if not iface['parent']:
+            return None
+        out.update(parent=iface['parent'][1], parent_node=iface['parent'][0])
+        for key, value in sorted((iface.get('device') or {}).items()):
+            out['device_' + key] = value
+    options = dict(iface['options'])
+    if 'mode' in options:
+        out['mode'] = options.pop('mode')
+    if options:
+        out['options'] = options
+    if layout == 'ports':
+        out['ports'] = _ports_of(iface, ifaces)
+    return out
+
+
+def _ports_of(iface, ifaces):
+    """Ports by name; a bond's with their port settings where they have some."""
+    return [_bond_port(i) if iface['kind'] == 'bond' else i['name'] for i in ifaces.values()
+            if i['node'] == iface['node'] and i['master'] == iface['name']]
+
+
+def _bond_port(iface):
+    """A bond port by name, or with its port settings where it has some."""
+    if not iface.get('port_options'):
+        return iface['name']
+    return dict(iface['port_options'], name=iface['name'])
 
 
 def _teamd_link(iface, ifaces):
@@ -354,7 +425,7 @@ def _teamd_link(iface, ifaces):
     config = iface.get('teamd')
     if not config:
         return None  # a team not run by this collection's teamd
-    out = dict(_common(iface), kind='teamd', node=iface['node'])
+    out = dict(_endpoint(iface, ifaces), kind='teamd')
     runner = dict(config.get('runner') or {})
     out['runner'] = runner.pop('name', 'roundrobin')
     options = dict((k, v) for k, v in config.items() if k not in ('device', 'runner', 'ports'))
@@ -384,8 +455,10 @@ def read_host(kernel, lab=None):
     for netns in list_namespaces():
         try:
             readings[netns] = read_namespace(kernel, netns, keys, qdiscs=True)
-        except (OSError, Exception) as err:  # vanished while reading
-            if 'does not exist' not in str(err) and not isinstance(err, OSError):
+        except (OSError, Exception) as err:  # vanished while reading, or no namespace
+            # (a stale file under /run/netns, or one another run is still making)
+            if not isinstance(err, OSError) and \
+                    not any(text in str(err) for text in ('does not exist', 'cannot be entered')):
                 raise
     nodes = {}
     for netns, reading in readings.items():

@@ -16,16 +16,16 @@ import ipaddress
 import re
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import strict, validate
-from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import TAP_KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
-    BOND_MODES,
     BRIDGE,
-    IPVLAN_MODES,
-    KINDS,
-    MACVLAN_MODES,
     VETH,
-    KindSpec,
+    link_kinds,
+    spec_of,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
 InputError = validate.InputError
@@ -33,14 +33,14 @@ InputError = validate.InputError
 MARK_PREFIX = 'vnet:'
 _LAB_NAME = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
 
-# Kinds whose device sits on a parent ("lower") interface.
-STACKED_KINDS = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
-LINK_KINDS = ('veth',) + STACKED_KINDS + ('bond', 'teamd')
-
-
-def kind_spec(kind):
-    """The collection's kind spec; teamd (not created here) gets an empty one."""
-    return KINDS.get(kind) or KindSpec(kind, [])
+# Kinds of `links` entries, and how each is laid out, come from the kind
+# specs (specs.py): a kind added there is a lab kind without edits here.
+LINK_KINDS = tuple(link_kinds())
+# single-device links are created in this order: plain devices (which may
+# be ports), then masters (teamd takes its ports as it starts), then links
+# stacked on a parent (which may be any of them)
+_CREATION_ORDER = {'device': 0, 'ports': 1, 'stacked': 2}
+kind_spec = spec_of
 
 
 # --- argument spec (documented option by option in the module) -------------
@@ -78,25 +78,12 @@ NODE_OPTIONS = dict(
     routes=dict(type='list', elements='dict', default=[], options=ROUTE_OPTIONS),
 )
 
-BRIDGE_SETTINGS = ('stp', 'priority', 'forward_delay', 'hello_time', 'max_age',
-                   'ageing_time', 'vlan_filtering', 'vlan_protocol', 'default_pvid',
-                   'mcast_snooping', 'mcast_querier', 'group_fwd_mask')
+BRIDGE_SETTINGS = tuple(option.name for option in BRIDGE.options)
 
 BRIDGE_OPTIONS = dict(
+    BRIDGE.argument_spec(),
     name=dict(type='str', required=True),
     node=dict(type='str', required=True),
-    stp=dict(type='bool'),
-    priority=dict(type='int'),
-    forward_delay=dict(type='float'),
-    hello_time=dict(type='float'),
-    max_age=dict(type='float'),
-    ageing_time=dict(type='float'),
-    vlan_filtering=dict(type='bool'),
-    vlan_protocol=dict(type='str', choices=['802.1Q', '802.1ad']),
-    default_pvid=dict(type='int'),
-    mcast_snooping=dict(type='bool'),
-    mcast_querier=dict(type='bool'),
-    group_fwd_mask=dict(type='int'),
     mtu=dict(type='int'),
     mac_address=dict(type='str'),
     addresses=dict(type='list', elements='str', default=[]),
@@ -107,17 +94,23 @@ LINK_OPTIONS = dict(
     endpoints=dict(type='list', elements='dict', options=ENDPOINT_OPTIONS),
     node=dict(type='str'),
     name=dict(type='str'),
+    bridge=dict(type='str'),
     addresses=dict(type='list', elements='str', default=[]),
     mtu=dict(type='int'),
     mac_address=dict(type='str'),
     parent=dict(type='str'),
     parent_node=dict(type='str'),
     mode=dict(type='str'),
-    ports=dict(type='list', elements='str', default=[]),
+    # a name, or (bond ports) a dict of name, prio and queue_id: checked in _ports
+    ports=dict(type='list', elements='raw', default=[]),
     options=dict(type='dict', default={}),
     runner=dict(type='str'),
     impairment=dict(type='dict', options=IMPAIRMENT_OPTIONS),
+    device_owner=dict(type='str'),
+    device_group=dict(type='str'),
+    device_mode=dict(type='str'),
 )
+TAP_DEVICE_KEYS = ('owner', 'group', 'mode')
 
 TOPOLOGY_SPEC = dict(
     lab=dict(type='str', required=True),
@@ -196,7 +189,7 @@ class Iface(object):
         self.node = node
         self.name = name
         self.kind = kind
-        self.spec = kind_spec(kind)
+        self.spec = spec_of(kind)
         self.field = field
         self.attrs = {}            # mtu, mac_address
         self.options = {}          # kind options (user units)
@@ -206,12 +199,22 @@ class Iface(object):
         self.primary = False       # veth: the end whose request creates the pair
         self.parent = None         # stacked kinds: (node, ifname)
         self.ports = []            # bond: port names in the same node
+        self.port_settings = {}    # bond: port name -> {prio, queue_id} given
+        self.port_options = {}     # a bond port: its settings in the bond
         self.impairment = None
         self.teamd_config = None   # teamd: the configuration teamd runs with
+        self.device = None         # macvtap/ipvtap: owner, group, mode of the device node
 
     @property
     def key(self):
         return (self.node, self.name)
+
+    def field_of(self, option):
+        """Where the user wrote a kind option: bridge settings and a link's
+        mode are fields of their entry, other kind options are in `options`."""
+        if self.kind == 'bridge' or option == 'mode':
+            return '%s.%s' % (self.field, option)
+        return '%s.options.%s' % (self.field, option)
 
     def label(self):
         return '%s %s in node %s' % (self.kind, self.name, self.node)
@@ -263,11 +266,11 @@ def build(params):
             _add_veth(lab, bridges, link, field)
         else:
             stacked.append((link, field))
-    # devices on top of others come after the veths they may sit on, bonds
-    # (after their ports) before what may sit on a bond, whatever order the
-    # user wrote them in
-    for link, field in sorted(stacked, key=lambda item: item[0]['kind'] not in ('bond', 'teamd')):
-        _add_device(lab, link, field)
+    # devices on top of others come after the links they may sit on,
+    # whatever order the user wrote them in
+    for link, field in sorted(stacked, key=lambda item: _CREATION_ORDER[
+            spec_of(item[0]['kind']).layout]):
+        _add_device(lab, bridges, link, field)
     bond_port_checks(lab)
     names = {}
     for node_name, name in lab.ifaces:
@@ -353,6 +356,9 @@ def _common(iface, params, field):
     if params.get('mtu') is not None:
         iface.attrs['mtu'] = validate.int_range(params['mtu'], field + '.mtu', 68, 65535)
     if params.get('mac_address') is not None:
+        if iface.spec.fixed_mac:
+            raise InputError('%s.mac_address: an %s always uses its parent\'s MAC address'
+                             % (field, iface.kind))
         iface.attrs['mac_address'] = validate.mac_address(params['mac_address'],
                                                           field + '.mac_address')
     iface.addresses = validate.cidrs(params.get('addresses'), field + '.addresses')
@@ -365,30 +371,34 @@ def _add_bridge(lab, bridges, params, field):
     name = validate.interface_name(params['name'], field + '.name')
     iface = Iface(node.name, name, 'bridge', field)
     _common(iface, params, field)
-    iface.options = dict((k, params[k]) for k in BRIDGE_SETTINGS if params.get(k) is not None)
-    validate.int_range(params.get('priority'), field + '.priority', 0, 65535)
-    validate.int_range(params.get('default_pvid'), field + '.default_pvid', 0, 4094)
-    validate.int_range(params.get('group_fwd_mask'), field + '.group_fwd_mask', 0, 0xFFFF)
+    settings = dict((k, params[k]) for k in BRIDGE_SETTINGS if params.get(k) is not None)
+    iface.options = BRIDGE.check(settings, field_of=iface.field_of)
     _claim(lab, iface)
     bridges.setdefault(name, []).append(iface)
 
 
+def _bridge_of(bridges, params, field):
+    """The bridge an entry names as its master (None: no bridge)."""
+    if not params.get('bridge'):
+        return None
+    candidates = bridges.get(params['bridge'], [])
+    if params.get('node'):
+        candidates = [b for b in candidates if b.node == params['node']]
+    if not candidates:
+        raise InputError('%s.bridge: unknown bridge %r%s (not in bridges)'
+                         % (field, params['bridge'],
+                            ' in node %r' % params['node'] if params.get('node') else ''))
+    if len(candidates) > 1:
+        raise InputError('%s.bridge: there are bridges %r in nodes %s; add node: to '
+                         'say which' % (field, params['bridge'],
+                                        ', '.join(b.node for b in candidates)))
+    return candidates[0]
+
+
 def _endpoint(lab, bridges, params, field):
     name = validate.interface_name(params['name'], field + '.name')
-    bridge = None
-    if params.get('bridge'):
-        candidates = bridges.get(params['bridge'], [])
-        if params.get('node'):
-            candidates = [b for b in candidates if b.node == params['node']]
-        if not candidates:
-            raise InputError('%s.bridge: unknown bridge %r%s (not in bridges)'
-                             % (field, params['bridge'],
-                                ' in node %r' % params['node'] if params.get('node') else ''))
-        if len(candidates) > 1:
-            raise InputError('%s.bridge: there are bridges %r in nodes %s; add node: to '
-                             'say which' % (field, params['bridge'],
-                                            ', '.join(b.node for b in candidates)))
-        bridge = candidates[0]
+    bridge = _bridge_of(bridges, params, field)
+    if bridge is not None:
         node_name = bridge.node
     else:
         node_name = _node(lab, params.get('node'), field + '.node').name
@@ -405,6 +415,7 @@ def _add_veth(lab, bridges, params, field):
         raise InputError('%s.endpoints: a veth link has exactly two endpoints (%d given)'
                          % (field, len(endpoints)))
     _no_single_options(params, field, 'veth')
+    _no_ports(params, field, 'veth')
     first, second = [_endpoint(lab, bridges, ep, '%s.endpoints[%d]' % (field, pos))
                      for pos, ep in enumerate(endpoints)]
     first.peer, second.peer = second, first
@@ -417,14 +428,26 @@ def _add_veth(lab, bridges, params, field):
 
 
 def _no_single_options(params, field, kind):
-    for key in ('node', 'name', 'parent', 'parent_node', 'mode', 'runner'):
+    for key in ('node', 'name', 'bridge', 'parent', 'parent_node', 'mode', 'runner',
+                'device_owner', 'device_group', 'device_mode'):
         if params.get(key) is not None:
             raise InputError('%s.%s: not an option of a %s link (give it per endpoint)'
                              % (field, key, kind))
 
 
-def _add_device(lab, params, field):
+def _no_ports(params, field, kind):
+    """Only masters take ports; the kernel would refuse the rest while
+    applying (EOPNOTSUPP), so say it here, before anything changes."""
+    if params.get('ports'):
+        raise InputError('%s.ports: a %s cannot take ports (only bond and teamd links can; '
+                         'a bridge takes its ports through their bridge: field)'
+                         % (field, kind))
+
+
+def _add_device(lab, bridges, params, field):
+    """A single-device link: laid out as its kind spec says."""
     kind = params['kind']
+    spec = spec_of(kind)
     if params.get('endpoints'):
         raise InputError('%s.endpoints: only veth links have endpoints; a %s link has '
                          'node and name' % (field, kind))
@@ -434,16 +457,47 @@ def _add_device(lab, params, field):
     iface = Iface(node.name, validate.interface_name(params['name'], field + '.name'),
                   kind, field)
     _common(iface, params, field)
-    if kind in STACKED_KINDS:
-        _stacked(lab, iface, params, field)
-    elif kind == 'bond':
-        _bond(lab, iface, params, field)
-    elif kind == 'teamd':
+    _tap_device(iface, params, field)
+    bridge = _bridge_of(bridges, dict(params, node=node.name), field)
+    if bridge is not None:
+        iface.master = bridge.name
+    if spec.layout == 'stacked':
+        _parent(lab, iface, params, field)
+    elif params.get('parent') is not None or params.get('parent_node') is not None:
+        raise InputError('%s.parent: a %s link has no parent' % (field, kind))
+    if spec.layout == 'ports':
+        _ports(iface, params, field)
+    else:
+        _no_ports(params, field, kind)
+    if kind == 'teamd':
         _teamd(iface, params, field)
+    else:
+        _kind_options(iface, params, field)
+    if kind == 'bond':
+        _bond_port_settings(iface, field)
     _claim(lab, iface)
 
 
-def _stacked(lab, iface, params, field):
+def _tap_device(iface, params, field):
+    """Owner, group and mode of a macvtap/ipvtap's device node, checked as
+    the modules check them (tapdev); None keeps what the node has."""
+    given = dict((key, params.get('device_' + key)) for key in TAP_DEVICE_KEYS
+                 if params.get('device_' + key) is not None)
+    if not given:
+        return
+    if iface.kind not in TAP_KINDS:
+        raise InputError('%s.device_%s: only a macvtap or ipvtap has a device node'
+                         % (field, sorted(given)[0]))
+    try:
+        tapdev.resolve_owner(given.get('owner'), field + '.device_owner')
+        tapdev.resolve_group(given.get('group'), field + '.device_group')
+        tapdev.parse_mode(given.get('mode'), field + '.device_mode')
+    except ValueError as err:
+        raise InputError(str(err))
+    iface.device = given
+
+
+def _parent(lab, iface, params, field):
     if not params.get('parent'):
         raise InputError('%s.parent: required for a %s link (the lower interface)'
                          % (field, iface.kind))
@@ -451,40 +505,17 @@ def _stacked(lab, iface, params, field):
                         field + '.parent_node')
     iface.parent = (parent_node.name,
                     validate.interface_name(params['parent'], field + '.parent'))
-    modes = IPVLAN_MODES if iface.kind.startswith('ipv') else MACVLAN_MODES
-    if params.get('mode') is not None:
-        if params['mode'] not in modes:
-            raise InputError('%s.mode: %r is not a %s mode; choose one of %s'
-                             % (field, params['mode'], iface.kind, ', '.join(modes)))
-        iface.options['mode'] = params['mode']
-    _kind_options(iface, params, field)
-
-
-def _bond(lab, iface, params, field):
-    if params.get('mode') is not None:
-        if params['mode'] not in BOND_MODES:
-            raise InputError('%s.mode: %r is not a bond mode; choose one of %s'
-                             % (field, params['mode'], ', '.join(BOND_MODES)))
-        iface.options['mode'] = params['mode']
-    _kind_options(iface, params, field)
-    _ports(iface, params, field)
 
 
 def kind_option_spec(kind):
     """The argument spec the kind's own module gives these options: a link's
-    `options` are held to the same types (strict.typed). Imported here, not
-    at the top, so that labs without such options do not pay for loading
-    the single-link code."""
-    if kind == 'bond':
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.bond import BOND_OPTIONS
-        return BOND_OPTIONS
-    if kind in STACKED_KINDS:
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
-        return lower.IPVLAN_OPTIONS if kind.startswith('ipv') else lower.MACVLAN_OPTIONS
+    `options` are held to the same types (strict.typed). teamd's come from
+    its module's code, imported here, not at the top, so that labs without
+    teams do not pay for loading it."""
     if kind == 'teamd':
         from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC
         return TEAMD_SPEC
-    return {}
+    return spec_of(kind).argument_spec()
 
 
 def _typed_options(params, kind, field):
@@ -495,15 +526,30 @@ def _typed_options(params, kind, field):
 
 
 def _kind_options(iface, params, field):
-    known = dict((o.name, o) for o in iface.spec.options)
-    for key, value in _typed_options(params, iface.kind, field).items():
-        if key not in known:
-            raise InputError('%s.options.%s: not a %s option; known: %s'
-                             % (field, key, iface.kind, ', '.join(sorted(known)) or 'none'))
-        iface.options[key] = value
-    if 'mode' in iface.options and 'mode' not in known:
-        raise InputError('%s.mode: this collection cannot set the mode of a %s yet'
-                         % (field, iface.kind))
+    """The kind options (and mode) as the kind spec checks them. The
+    kernel's state is not known yet: rules that need it are checked again
+    by the planner (Planner.check_options)."""
+    options = _typed_options(params, iface.kind, field)
+    iface.spec.unknown(options, lambda name: '%s.options.%s' % (field, name))
+    if params.get('mode') is not None:
+        if 'mode' not in iface.spec.options_by_name:
+            raise InputError('%s.mode: a %s link has no mode' % (field, iface.kind))
+        options['mode'] = params['mode']
+    iface.options = iface.spec.check(options, field_of=iface.field_of)
+
+
+def _bond_port_settings(iface, field):
+    """The bond module's rules for port settings (ranges, prio only in the
+    modes that use it; a bond described without a mode is balance-rr)."""
+    ports = [dict(iface.port_settings[name], name=name) for name in iface.ports]
+    try:
+        bond_rules.check_ports(ports, iface.name)
+    except InputError as err:
+        raise InputError('%s.%s' % (field, err))
+    misfits = bond_rules.mode_misfits(iface.options.get('mode') or bond_rules.DEFAULT_MODE,
+                                      {}, ports)
+    if misfits:
+        raise InputError('%s.ports: %s' % (field, '; '.join(misfits)))
 
 
 def _teamd(iface, params, field):
@@ -515,7 +561,6 @@ def _teamd(iface, params, field):
     except ImportError:
         raise InputError('%s.kind: teamd links are not supported by this version yet'
                          % field)
-    _ports(iface, params, field)
     if params.get('mode') is not None:
         raise InputError('%s.mode: a team has a runner, not a mode' % field)
     teamd_params = _typed_options(params, 'teamd', field)
@@ -529,12 +574,34 @@ def _teamd(iface, params, field):
         raise InputError('%s.%s' % (field, err))
 
 
+BOND_PORT_KEYS = ('name', 'prio', 'queue_id')
+
+
 def _ports(iface, params, field):
+    """Ports by name; a bond's may also be dicts with their port settings."""
     for pos, port in enumerate(params.get('ports') or []):
-        name = validate.interface_name(port, '%s.ports[%d]' % (field, pos))
+        where = '%s.ports[%d]' % (field, pos)
+        settings = {}
+        if isinstance(port, dict) and iface.kind == 'bond':
+            unknown = sorted(set(port) - set(BOND_PORT_KEYS))
+            if unknown:
+                raise InputError('%s.%s: not a bond port setting; known: %s'
+                                 % (where, unknown[0], ', '.join(BOND_PORT_KEYS)))
+            settings = dict((key, port[key]) for key in ('prio', 'queue_id')
+                            if port.get(key) is not None)
+            for key, value in settings.items():
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise InputError('%s.%s: %r is not an integer' % (where, key, value))
+            port, where = port.get('name'), where + '.name'
+        elif not isinstance(port, str):
+            raise InputError('%s: %r is not an interface name%s'
+                             % (where, port, ' (or a dict of name, prio, queue_id)'
+                                if iface.kind == 'bond' else ''))
+        name = validate.interface_name(port, where)
         if name in iface.ports:
-            raise InputError('%s.ports[%d]: %s is listed twice' % (field, pos, name))
+            raise InputError('%s: %s is listed twice' % (where, name))
         iface.ports.append(name)
+        iface.port_settings[name] = settings
 
 
 def _check_routes(node, names):
@@ -556,6 +623,7 @@ def bond_port_checks(lab):
                 raise InputError('%s.ports[%d]: %s is already a port of %s'
                                  % (iface.field, pos, port, lab.ifaces[key].master))
             lab.ifaces[key].master = iface.name
+            lab.ifaces[key].port_options = dict(iface.port_settings.get(port, {}))
 
 
 _TIME = re.compile(r'^(\d+(?:\.\d+)?)(us|ms|s)$')

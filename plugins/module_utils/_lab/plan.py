@@ -28,7 +28,10 @@ import ipaddress
 import os
 import time
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkFailure,
+    where,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     DELETE,
     ENSLAVE,
@@ -42,16 +45,18 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
     Wanted,
+    a_kind,
     differences,
-    undone_with_its_object,
+    port_setter,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
-    ROUTE_PROTOCOL,
-    netns_path,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import netns_path
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
     plan_routes,
@@ -103,8 +108,8 @@ class Planner(object):
     def plan(self):
         result = Plan()
         for phase in PHASES:
-            for text, do, undo in self.steps[phase]:
-                result.add(text, do, undo)
+            for step in self.steps[phase]:
+                result.add(*step)  # (text, do, undo[, undo_text])
         result.warnings = self.warnings
         return result
 
@@ -130,6 +135,9 @@ class Planner(object):
 
     # -- the whole plan -----------------------------------------------------
     def build(self):
+        for iface in self.lab.ifaces.values():
+            if iface.parent is not None:
+                self.check_stacked(iface)
         for node in self.lab.nodes.values():
             self.plan_node(node)
         for iface in self.lab.ifaces.values():
@@ -181,7 +189,7 @@ class Planner(object):
                                     {'ifalias': lo['alias'], 'state': lo['admin_state']}))
             if ns is not None:
                 self.record_change({'type': 'node', 'name': node.name}, 'mark',
-                              lo['alias'], self.lab.mark)
+                                   lo['alias'], self.lab.mark)
         self.plan_addresses(node.name, 'lo', 'lo in node %s' % node.name, node.loopback,
                             lo['addresses'], keep=LOOPBACK_DEFAULTS,
                             ref={'type': 'node', 'name': node.name}, fresh=ns is None)
@@ -195,6 +203,7 @@ class Planner(object):
         def run():
             self.kernel.drop(netns)
             self.kernel.namespaces.remove(netns)
+            tapdev.remove_namespace_nodes(netns)  # the device nodes of its taps
         return run
 
     # -- interfaces -----------------------------------------------------------
@@ -202,6 +211,7 @@ class Planner(object):
         """Decide, before anything is created, which existing interfaces must
         be re-created (their names are freed in the remove phase)."""
         now = self.now(iface)
+        self.check_options(iface, now)
         if now is None:
             return
         reason = self.recreate_reason(iface, now)
@@ -212,32 +222,51 @@ class Planner(object):
                 '%s.name: %s exists in node %s but is not part of lab %r (%s); it is '
                 'left alone. Delete it or choose another name.'
                 % (iface.field, iface.name, iface.node, self.lab.name, reason))
-        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason))
+        # the remove phase runs before every create, so a lab re-creates
+        # delete-first; a later failure builds the old device again, with its
+        # tap device node (the modules build another parent's device first:
+        # lower.creator)
+        node = self.tap_node(iface)
+        self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason),
+                         and_then=node.restore if node is not None else None)
         self.fresh.add(iface.key)
         self.report.recreated.append(dict(iface_ref(iface), reason=reason))
         if iface.peer is not None and iface.peer.key not in self.fresh:
             # deleting one end deletes the other: it is re-created with the pair
             self.fresh.add(iface.peer.key)
 
+    @staticmethod
+    def check_options(iface, now):
+        """The kind spec's rules again, now that the kernel's state is
+        known (a bond's mode when none is described, its miimon, a bridge's
+        STP): the modules judge the same way."""
+        same_kind = now is not None and now['kind'] == iface.spec.netlink_kind
+        current = iface.spec.current(now['data']) if same_kind else {}
+        iface.spec.check(iface.options, current, iface.field_of)
+
     def recreate_reason(self, iface, now):
-        if now['kind'] != iface.kind and not (iface.kind == 'teamd' and now['kind'] == 'team'):
-            return 'it is a %s, not a %s' % (now['kind'] or 'device without kind', iface.kind)
-        if iface.kind == 'teamd' and self.daemon(iface).applied() != iface.teamd_config:
+        if now['kind'] != iface.spec.netlink_kind:
+            return 'it is %s, not %s' % (a_kind(now['kind']), a_kind(iface.kind))
+        if iface.teamd_config is not None and \
+                self.daemon(iface).applied() != iface.teamd_config:
             return 'its teamd configuration differs'
-        if iface.kind == 'veth' and not self.paired(iface, now):
-            return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
+        if iface.peer is not None and not self.paired(iface, now):
+            return 'its peer is not %s in node %s%s' % (iface.peer.name, iface.peer.node,
+                                                        self.peer_place(iface, now))
         if iface.parent is not None and not self.on_parent(iface, now):
             return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
-        if iface.kind in ('macvlan', 'macvtap'):
-            from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import macvlan_recreate
-            reason = macvlan_recreate(iface.spec.current(now['data']), iface.options)
-            if reason:
-                return '%s cannot change in place' % reason
+        reason = iface.spec.recreate_reason(iface.options, now['data'])
+        if reason or iface.kind != 'bond':
+            return reason
+        # what the kernel changes only on a bond without ports, or down
         changed = iface.spec.differences(iface.options, now['data'])
-        recreate = [o.name for o in changed if o.recreate]
-        if recreate:
-            return '%s cannot change in place' % ', '.join(recreate)
-        return None
+        return bond_rules.in_place_refusal(
+            [o.name for o in changed], self.bond_ports_now(iface), now['admin_state'])
+
+    def bond_ports_now(self, iface):
+        ns = self.reading(iface.node)
+        return [view['name'] for view in (ns['links'].values() if ns else ())
+                if view['master'] == iface.name]
 
     def paired(self, iface, now):
         peer = iface.peer
@@ -249,6 +278,23 @@ class Planner(object):
             return False
         return self.same_netns(iface.node, now['link_netnsid'], peer.node)
 
+    def peer_place(self, iface, now):
+        """' but NAME in namespace X' when the peer of a veth end is found in
+        a namespace that was read (the end names it by index and netnsid)."""
+        session = self.session(iface.node)
+        own = self.netns_of(iface.node)
+        for netns, ns in sorted(self.current.items(), key=lambda item: str(item[0])):
+            if ns is None:
+                continue
+            if (netns == own) != (now['link_netnsid'] is None):
+                continue
+            if netns != own and session.nsid_of(netns) != now['link_netnsid']:
+                continue
+            for name, view in ns['links'].items():
+                if view['index'] == now['link_index']:
+                    return ' but %s in %s' % (name, _where(netns))
+        return ''
+
     def same_netns(self, node_name, netnsid, other_node):
         """Does the netnsid a link reports (seen from its node) name the
         other node's namespace?"""
@@ -259,13 +305,70 @@ class Planner(object):
 
     def on_parent(self, iface, now):
         parent_node, parent_name = iface.parent
-        ns = self.reading(parent_node)
-        parent = ns['links'].get(parent_name) if ns else None
+        parent = self.parent_view(iface)
         if parent is None or (parent_node, parent_name) in self.fresh:
             return False
-        if now['link_index'] != parent['index']:
-            return False
-        return self.same_netns(iface.node, now['link_netnsid'], parent_node)
+        parent_netns = self.netns_of(parent_node)
+        return lower.sits_on(now, parent['index'], parent_netns != self.netns_of(iface.node),
+                             lambda: self.session(iface.node).nsid_of(parent_netns))
+
+    def parent_view(self, iface):
+        """The kernel's view of a stacked device's parent (None: absent)."""
+        ns = self.reading(iface.parent[0])
+        return ns['links'].get(iface.parent[1]) if ns else None
+
+    # -- stacked devices (macvlan, macvtap, ipvlan, ipvtap) -------------------
+    def check_stacked(self, iface):
+        """The rules the kernel applies to a parent, checked against what it
+        is now (or what the lab makes of it) before anything changes: the
+        same function as the modules use."""
+        parent_key = iface.parent
+        described = self.lab.ifaces.get(parent_key)
+        view = self.parent_view(iface)
+        kind = described.kind if described is not None else (view or {}).get('kind')
+        mtu = described.attrs.get('mtu') if described is not None else None
+        if mtu is None and view is not None:
+            mtu = view['mtu']
+        label = '%s in node %s' % (parent_key[1], parent_key[0])
+        lower.parent_rules(iface.kind, iface.name, label, kind, mtu, iface.attrs.get('mtu'),
+                           (iface.field + '.parent', iface.field + '.mtu'))
+        if iface.options.get('mode') == 'passthru':
+            self.check_takeover(iface, view, label)
+
+    def check_takeover(self, iface, view, label):
+        """A passthru macvlan (created or re-created by this run) needs its
+        parent to itself, and the lock-out guard protects a parent on the host."""
+        now = self.now(iface)
+        if now is not None and now['kind'] == iface.kind and self.on_parent(iface, now) and \
+                iface.spec.current(now['data']).get('mode') == 'passthru':
+            return  # already the parent's passthru macvlan
+        siblings = ['%s %s in node %s' % (other.kind, other.name, other.node)
+                    for other in self.lab.ifaces.values()
+                    if other.parent == iface.parent and other is not iface]
+        parent_netns = self.netns_of(iface.parent[0])
+        if view is not None:
+            known = set('%s %s in %s' % (other.kind, other.name,
+                                         where(self.netns_of(other.node)))
+                        for other in self.lab.ifaces.values())
+            siblings += [found for found in lower.macvlans_on(
+                self.guard.host, parent_netns, view['index'],
+                skip={(self.netns_of(iface.node), iface.name)}) if found not in known]
+        lower.refuse_takeover('%s %s in node %s' % (iface.kind, iface.name, iface.node), label,
+                              siblings,
+                              lambda action: self.guard.check(parent_netns, view, action))
+
+    def tap_node(self, iface):
+        """The device node of a macvtap/ipvtap (None for other kinds): the
+        modules' TapNode, its steps in this plan's phases."""
+        if iface.kind not in lower.TAP_KINDS:
+            return None
+        device = iface.device or {}
+        phase = 'create' if iface.key in self.fresh else 'change'
+        return lower.TapNode(lambda text, do, undo=None: self.add(phase, text, do, undo), [],
+                             self.netns_of(iface.node), iface.name, iface.kind, iface.label(),
+                             device.get('owner'), device.get('group'), device.get('mode'),
+                             fields=tuple('%s.device_%s' % (iface.field, key)
+                                          for key in ('owner', 'group', 'mode')))
 
     def wanted(self, iface, now):
         if self.team_port(iface):
@@ -315,23 +418,32 @@ class Planner(object):
         if now is None:
             self.plan_create(iface)
             return
+        if iface.master and now['master'] == iface.master and \
+                (iface.node, iface.master) in self.fresh:
+            # its master is re-created: deleting the old one released this
+            # port, took it down and dropped its port settings
+            now = dict(now, master='', admin_state='down', port_kind=None, port_data={})
         self.plan_change(iface, now)
 
     def plan_create(self, iface):
         if iface.key not in self.fresh:
             self.report.added.append(iface_ref(iface))
         self.fresh.add(iface.key)
-        if iface.kind == 'veth':
+        if iface.peer is not None:
             if iface.primary:
                 self.create_veth(iface, iface.peer)
-            if iface.master and not self.enslaved_at_creation(iface) and \
-                    not self.team_port(iface):
-                # a new link is down, so a bond takes it as it is
-                self.plan_enslave(iface.node, iface.name, iface.master, None)
-        elif iface.kind == 'teamd':
+        elif iface.teamd_config is not None:
             self.start_teamd(iface)
         else:
             self.create_device(iface)
+            node = self.tap_node(iface)
+            if node is not None:
+                node.plan(link_created=True)
+        if iface.master and not self.enslaved_at_creation(iface) and \
+                not self.team_port(iface):
+            # a new link is down, so a bond takes it as it is
+            self.plan_enslave(iface.node, iface.name, iface.master, None)
+            self.plan_port_options(iface, None)
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses, [],
                             fresh=True)
         self.plan_impairment(iface, None)
@@ -383,16 +495,20 @@ class Planner(object):
     def create_device(self, iface):
         session = self.session(iface.node)
         args = self._create_args(iface)
-        args.update(iface.spec.kernel_args(iface.options))
+        args.update(iface.spec.create_args(iface.options))
         text = 'create %s' % iface.label()
-        if iface.options:
-            text += ' with %s' % describe(iface.options)
+        named = dict(iface.options)
+        if iface.parent is not None:
+            # named in the step, so that a kernel refusal says which value it was
+            named.update(iface.attrs)
+        if named:
+            text += ' with %s' % describe(named)
         parent = None
         if iface.parent is not None:
             parent = iface.parent
             text += ' on %s in node %s' % (parent[1], parent[0])
         namespaces = self.kernel.namespaces
-        kind = 'team' if iface.kind == 'teamd' else iface.kind
+        kind = iface.spec.netlink_kind
 
         def run():
             extra = dict(args)
@@ -409,6 +525,11 @@ class Planner(object):
         self.add('create', text, run, self._delete(iface.node, iface.name, text))
 
     def plan_change(self, iface, now):
+        if iface.kind == 'bond':
+            try:
+                bond_rules.monitor_switch(iface.options, iface.spec.current(now['data']))
+            except InputError as err:
+                raise InputError('%s.options.%s' % (iface.field, err))
         wanted = self.wanted(iface, now)
         diff = differences(wanted, now)
         if not self.ours(now):
@@ -418,6 +539,12 @@ class Planner(object):
         impaired = self.plan_impairment(iface, now)
         if impaired:
             diff['impairment'] = impaired
+        node = self.tap_node(iface)
+        if node is not None:
+            before = len(self.steps['change'])
+            node.plan(link_created=False)
+            if len(self.steps['change']) != before:
+                diff['device'] = (node.before(), node.after())
         for field, (have, want) in sorted(diff.items()):
             self.record_change(iface_ref(iface), field, have, want)
         attrs = dict((key, iface.attrs[key]) for key in ('mtu', 'mac_address') if key in diff)
@@ -432,8 +559,10 @@ class Planner(object):
                                                                         now['master']):
                 self.guard.vet(Touch(now, ENSLAVE, master=wanted.master))
             self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
+                              bond=self._is_bond(iface.node, wanted.master),
                               was_up=now['admin_state'] == 'up',
-                              bond=self._is_bond(iface.node, wanted.master))
+                              old_bond=self._kind_now(iface.node, now['master']) == 'bond')
+        self.plan_port_options(iface, None if 'master' in diff else now)
         purge = wanted.purge_addresses
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
                             now['addresses'], purge=purge)
@@ -446,6 +575,35 @@ class Planner(object):
     def _is_bond(self, node_name, name):
         iface = self.lab.ifaces.get((node_name, name)) if name else None
         return iface is not None and iface.kind == 'bond'
+
+    def _kind_now(self, node_name, name):
+        ns = self.reading(node_name)
+        view = ns['links'].get(name) if ns and name else None
+        return view['kind'] if view else None
+
+    def plan_port_options(self, iface, now):
+        """A bond port's settings (prio, queue_id), sent as IFLA_INFO_SLAVE_DATA
+        after it joins (now None: it joins in this run, and the kernel gives
+        a joining port its defaults) or where they differ."""
+        if not iface.port_options or not self._is_bond(iface.node, iface.master):
+            return
+        if now is None:
+            changes, old = dict(iface.port_options), {}
+        else:
+            changes = dict((o.name, iface.port_options[o.name]) for o in BOND.differences(
+                iface.port_options, now['port_data'], port=True))
+            current = BOND.current(now['port_data'], port=True)
+            old = dict((k, current[k]) for k in changes if k in current)
+            for key, value in sorted(changes.items()):
+                self.record_change(iface_ref(iface), 'port.' + key, current.get(key), value)
+        if not changes:
+            return
+        session, label = self.session(iface.node), iface.label()
+        self.add('enslave', 'set port %s on %s' % (describe(changes), label),
+                 port_setter(session, iface.name, label,
+                             BOND.kernel_args(changes, port=True), BOND),
+                 port_setter(session, iface.name, label,
+                             BOND.kernel_args(old, port=True), BOND) if old else None)
 
     def record_change(self, ref, field, have, want):
         """Record a field change under its object's entry in plan.changed."""
@@ -467,7 +625,7 @@ class Planner(object):
 
     def set_options(self, iface, options, old):
         text = 'set %s on %s' % (describe(options), iface.label())
-        kind = iface.spec.kind
+        kind = iface.spec.netlink_kind
         old = dict((k, old[k]) for k in options if k in old)
         self.add('change', text,
                  self._set_link(iface.node, iface.name, text,
@@ -475,10 +633,12 @@ class Planner(object):
                  self._set_link(iface.node, iface.name, text,
                                 dict(iface.spec.kernel_args(old), kind=kind)))
 
-    def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False):
+    def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False,
+                     old_bond=False):
         """was_up: the port's admin state before the run, which the undo
         restores (a bond takes ports down first and closes them when it
-        releases them)."""
+        releases them); old_bond: the old master is a bond, which takes the
+        port back only down."""
         session = self.session(node_name)
         if master:
             text = 'attach %s to %s in node %s' % (name, master, node_name)
@@ -502,7 +662,7 @@ class Planner(object):
                     session.raw(text, rtnl.set_link, index, up=True)
             return run
         self.add('enslave', text, attach(master, bond, False),
-                 attach(old_master or '', False, was_up))
+                 attach(old_master or '', old_bond, was_up))
 
     # -- addresses --------------------------------------------------------------
     def plan_addresses(self, node_name, name, label, wanted, have, purge=False, keep=(),
@@ -600,13 +760,19 @@ class Planner(object):
                                             else 'link', 'kind': view['kind'],
                                             'node': node_name, 'name': name})
 
-    def delete_link(self, node_name, view, label, netns=False):
+    def delete_link(self, node_name, view, label, netns=False, and_then=None):
         if netns is False:
             session = self.session(node_name)
         else:
             session = self.kernel.session(netns)
         name = view['name']
         label += self.vet_collateral(links=[(session.netns, view['index'])])
+        if view['kind'] in lower.TAP_KINDS:
+            path = tapdev.node_path(session.netns, name)
+            if tapdev.node_state(path) is not None and and_then is None:
+                # a re-created tap gets its node replaced after the create
+                self.add('remove', 'remove device node %s' % path,
+                         lambda: tapdev.remove_node(path))
         if view['kind'] == 'team':
             from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
             daemon = Daemon(self.kernel.module, session.netns, name)
@@ -622,9 +788,11 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        # a later step that fails brings the link back (see _engine/restore.py)
+        # a later step that fails brings the link back (see _engine/restore.py),
+        # and then its device node (a tap's)
         removal = Removal(session, name, forget=self.kernel.forget_indexes)
-        self.add('remove', 'delete %s' % label, lambda: removal.delete(run), removal.restore)
+        self.add('remove', 'delete %s' % label, lambda: removal.delete(run),
+                 lower.chained(removal.restore, and_then))
 
     def vet_collateral(self, links=(), namespaces=()):
         """What the kernel deletes along with these links or namespaces, vetted

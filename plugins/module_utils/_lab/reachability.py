@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import ipaddress
-import os
 import random
 import select
 import socket
@@ -106,8 +105,11 @@ class Probe(object):
         return 100.0 * (self.sent - self.received) / self.sent if self.sent else 100.0
 
     def result(self, max_loss):
+        """The row of this path. A path that must work passes when its loss
+        is at most max_loss (percent): max_loss=100 accepts any loss, even no
+        reply at all. A path that must be broken passes when nothing answers."""
         reachable = self.received > 0
-        good = reachable == self.expect and (not self.expect or self.loss <= max_loss)
+        good = self.loss <= max_loss if self.expect else not reachable
         row = dict(src=self.src, dst=self.dst, address=self.address, sent=self.sent,
                    received=self.received, loss=round(self.loss, 1), reachable=reachable,
                    expected=self.expect, ok=good and self.error is None)

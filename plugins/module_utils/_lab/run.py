@@ -21,6 +21,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     DELETE,
     Touch,
@@ -185,6 +186,7 @@ def plan_absent(kernel, lab, options=None, addresses=False):
             label += _vetted_collateral(guard, links=[(netns, view['index'])])
             deleted_links.append((netns, view['index']))
             plan.add('delete %s' % label, _deleter(kernel, netns, name, label))
+            _remove_tap_node(plan, netns, view)
             removed.append({'type': 'link', 'kind': view['kind'], 'node': netns, 'name': name})
     for netns in namespaces:
         text = 'remove namespace %s' % netns
@@ -228,6 +230,13 @@ def _where(netns):
     return 'namespace %s' % netns if netns else 'the root namespace'
 
 
+def _remove_tap_node(plan, netns, view):
+    """A macvtap/ipvtap's device node goes with its link."""
+    path = tapdev.node_path(netns, view['name'])
+    if view['kind'] in ('macvtap', 'ipvtap') and tapdev.node_state(path) is not None:
+        plan.add('remove device node %s' % path, lambda: tapdev.remove_node(path))
+
+
 def _team_stopper(kernel, netns, name):
     def run():
         from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
@@ -257,6 +266,7 @@ def _namespace_remover(kernel, netns):
     def run():
         kernel.drop(netns)
         kernel.namespaces.remove(netns)
+        tapdev.remove_namespace_nodes(netns)  # the device nodes of its taps
     return run
 
 

@@ -33,6 +33,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     list_namespaces,
     nla,
     nla_dict,
+    open_namespace,
     read_sysctl,
     where,
 )
@@ -43,6 +44,7 @@ RTN_UNICAST = 1
 KERNEL_PROTOCOLS = (1, 2, 9)
 # protocol number that marks the routes this collection adds
 ROUTE_PROTOCOL = 118
+
 
 class FastSession(Session):
     """An engine Session whose sockets are opened from inside the namespace:
@@ -123,8 +125,9 @@ class FastSession(Session):
     def nsid_of(self, netns):
         # only ids are kept: "none yet" changes when a link first joins the two
         if self._nsids.get(netns) is None:
-            path = '/proc/self/ns/net' if netns is None else netns_path(netns)
-            fd = os.open(path, os.O_RDONLY)
+            fd = open_namespace(netns)
+            if fd is None:
+                return None
             try:
                 self._nsids[netns] = self.raw('reading a namespace id', rtnl.nsid, fd)
             finally:
@@ -226,8 +229,9 @@ def link_view(link, raw, netns, names, addresses):
                 data={}, port_data={},
                 addresses=['%s/%d' % (addr, length) for family, addr, length in addresses
                            if not (family == 10 and ipaddress.ip_address(addr).is_link_local)])
-    if link['kind'] in DECODED_KINDS:
-        # port settings are not described by a topology: ports stay undecoded
+    if link['kind'] in DECODED_KINDS or link['port_kind'] == 'bond':
+        # of port settings a topology describes only a bond port's (prio,
+        # queue_id): other ports stay undecoded
         view['data'], view['port_data'] = _decoded_data(raw)
     return view
 

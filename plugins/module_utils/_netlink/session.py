@@ -122,6 +122,22 @@ def write_sysctl(path, value):
         handle.write(str(value))
 
 
+def open_namespace(netns):
+    """A descriptor of a named namespace (None: the one the module runs in),
+    or None where the name is not, or no longer, a namespace: removed
+    meanwhile, or still being made by another run (its file under /run/netns
+    exists before the namespace is mounted on it)."""
+    own = '/proc/self/ns/net'
+    try:
+        fd = os.open(own if netns is None else os.path.join(NETNS_DIR, netns), os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    if os.fstat(fd).st_dev != os.stat(own).st_dev:  # not on nsfs
+        os.close(fd)
+        return None
+    return fd
+
+
 def where(netns):
     return 'namespace %r' % netns if netns else 'the root namespace'
 
@@ -289,11 +305,9 @@ class Session(object):
 
     def nsid_of(self, netns):
         """The id this namespace gives another one (None: not known here)."""
-        if netns is None:
-            path = '/proc/self/ns/net'  # the module runs in the root namespace
-        else:
-            path = os.path.join(NETNS_DIR, netns)
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_namespace(netns)
+        if fd is None:
+            return None
         try:
             nsid = self.ipr.get_netnsid(fd=fd).get('nsid')
         finally:

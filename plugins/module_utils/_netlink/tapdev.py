@@ -164,6 +164,16 @@ def set_perms(path, uid, gid, mode):
     os.chmod(path, mode)
 
 
+def remove_namespace_nodes(netns):
+    """Every node kept for links of a named namespace (removed with it)."""
+    directory = os.path.dirname(node_path(netns, 'x'))
+    if netns is None or not os.path.isdir(directory):
+        return
+    for name in os.listdir(directory):
+        os.unlink(os.path.join(directory, name))
+    os.rmdir(directory)
+
+
 def remove_node(path):
     if os.path.lexists(path):
         faults.os_error('removing device node %s' % path)

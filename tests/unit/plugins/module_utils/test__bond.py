@@ -133,10 +133,9 @@ def test_ports_input():
             _bond.check_ports(ports, 'bond0')
 
 
-def test_every_module_setting_has_a_kernel_attribute_and_rule_names_exist():
+def test_every_rule_name_is_a_setting():
     names = set(_bond.SETTINGS)
-    for option in list(_bond.MODES_OF) + list(_bond.ARP_OPTIONS) + list(_bond.RANGES):
-        assert option in names | {'primary', 'active_port', 'ports[].prio'}, option
+    assert set(_bond.NAMED_MODES) == {'primary', 'active_port', 'ports[].prio'}
     assert set(_bond.NEEDS_DOWN | _bond.NEEDS_NO_PORTS) <= names
     assert {o.name: o.nla for o in BOND.options}['num_unsol_na'] == 'IFLA_BOND_NUM_PEER_NOTIF'
 
@@ -152,3 +151,40 @@ def test_recreate_keeps_the_settings_that_fit_the_new_mode():
     kept = _bond.carried_options(old, '802.3ad')
     assert 'ad_actor_system' not in kept, 'the zero MAC means unset; the kernel refuses it'
     assert kept['lacp_rate'] == 'fast' and kept['xmit_hash_policy'] == 'layer3+4'
+
+
+def test_starting_one_link_monitor_while_the_kernel_runs_the_other_is_refused():
+    with pytest.raises(InputError, match=r'arp_interval: the bond runs MII monitoring '
+                                         r'\(miimon=100\).*set miimon: 0'):
+        _bond.monitor_switch({'arp_interval': 200}, {'miimon': 100, 'arp_interval': 0})
+    with pytest.raises(InputError, match=r'miimon: the bond runs ARP monitoring '
+                                         r'\(arp_interval=200\).*set arp_interval: 0'):
+        _bond.monitor_switch({'miimon': 100}, {'miimon': 0, 'arp_interval': 200})
+    # said explicitly, or nothing running, or a new bond: fine
+    _bond.monitor_switch({'arp_interval': 200, 'miimon': 0}, {'miimon': 100})
+    _bond.monitor_switch({'arp_interval': 200}, {'miimon': 0})
+    _bond.monitor_switch({'arp_interval': 200}, {})
+    _bond.monitor_switch({'arp_interval': 0}, {'miimon': 100})
+
+
+def test_changes_the_kernel_refuses_in_place():
+    assert 'ENOTEMPTY' in _bond.in_place_refusal(['mode'], ['p1'], 'down')
+    assert _bond.in_place_refusal(['mode'], [], 'up') == \
+        'mode cannot change while the bond is up: the kernel refuses it (EBUSY)'
+    assert _bond.in_place_refusal(['mode', 'lacp_rate'], [], 'down') is None
+    assert _bond.in_place_refusal(['miimon'], ['p1'], 'up') is None
+
+
+def test_port_settings_kept_by_a_recreate():
+    data = {'IFLA_BOND_SLAVE_PRIO': 4, 'IFLA_BOND_SLAVE_QUEUE_ID': 0}
+    assert _bond.kept_port_options(data, 'active-backup') == {'prio': 4}
+    assert _bond.kept_port_options(data, 'balance-xor') == {}, 'prio only where it is used'
+    assert _bond.kept_port_options({'IFLA_BOND_SLAVE_QUEUE_ID': 2}, '802.3ad') == \
+        {'queue_id': 2}
+
+
+def test_delays_are_left_out_when_mii_monitoring_is_turned_off():
+    with pytest.raises(InputError, match='updelay: leave it out when miimon is set to 0'):
+        _bond.check_settings({'miimon': 0, 'updelay': 0}, current_miimon=100)
+    assert _bond.check_settings({'miimon': 0, 'updelay': 0}, current_miimon=0)['updelay'] == 0
+    assert _bond.check_settings({'miimon': 0}, current_miimon=100) == {'miimon': 0}

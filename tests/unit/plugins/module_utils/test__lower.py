@@ -96,7 +96,10 @@ def test_bond_port_args():
     ('source', 'bridge', False), ('passthru', 'passthru', False), ('bridge', None, False),
 ])
 def test_passthru_switch_needs_recreate(old, new, recreate):
-    assert (_lower.macvlan_recreate({'mode': old}, {'mode': new}) is not None) is recreate
+    assert (_kinds.macvlan_recreate({'mode': old}, {'mode': new}) is not None) is recreate
+    for spec in (_kinds.MACVLAN, _kinds.MACVTAP):
+        data = {'IFLA_%s_MODE' % spec.kind.upper(): _kinds.MACVLAN_MODES[old]}
+        assert (spec.recreate_reason({'mode': new}, data) is not None) is recreate
 
 
 def test_macvlan_settings():
@@ -151,3 +154,67 @@ def test_make_node_sets_number_owner_and_mode_despite_umask(tmp_path):
     assert _tapdev.node_state(path) == {'rdev': (1, 3), 'uid': 12, 'gid': 34, 'mode': 0o666}
     _tapdev.remove_node(path)
     assert not os.path.exists(os.path.dirname(path)), 'the empty directory goes too'
+
+
+# --- issue 9: rules shared by the modules and the topology -------------------
+
+@pytest.mark.parametrize('kind, parent_kind, refused', [
+    ('macvlan', 'macvlan', True), ('macvlan', 'macvtap', True), ('macvtap', 'macvlan', True),
+    ('ipvlan', 'ipvlan', True), ('ipvtap', 'ipvlan', True), ('ipvlan', 'ipvtap', True),
+    ('macvlan', 'ipvlan', False), ('ipvlan', 'macvlan', False), ('macvlan', 'veth', False),
+    ('macvlan', None, False),
+])
+def test_parent_of_the_same_family_is_refused(kind, parent_kind, refused):
+    def call():
+        _lower.parent_rules(kind, 'x0', 'p0 in the root namespace', parent_kind, 1500, None,
+                            ('links[1].parent', 'links[1].mtu'))
+    if not refused:
+        call()
+        return
+    with pytest.raises(InputError) as err:
+        call()
+    assert str(err.value).startswith('links[1].parent: p0 in the root namespace is a')
+
+
+def test_an_mtu_above_the_parents_names_field_and_limit():
+    _lower.parent_rules('macvlan', 'x0', 'p0', 'veth', 1500, 1500, ('link', 'mtu'))
+    _lower.parent_rules('macvlan', 'x0', 'p0', 'veth', None, 9000, ('link', 'mtu'))
+    _lower.parent_rules('ipvlan', 'x0', 'p0', 'veth', 1500, 9000, ('link', 'mtu'))
+    with pytest.raises(InputError) as err:
+        _lower.parent_rules('macvtap', 'x0', 'p0', 'veth', 1500, 1501, ('link', 'mtu'))
+    assert str(err.value) == ("mtu: 1501 is above the MTU of the parent p0 (1500); a "
+                              "macvtap's MTU can be at most its parent's")
+
+
+@pytest.mark.parametrize('view, elsewhere, nsid, expected', [
+    ({'kind': 'macvlan', 'link_index': 3, 'link_netnsid': None}, False, None, True),
+    ({'kind': 'macvlan', 'link_index': 4, 'link_netnsid': None}, False, None, False),
+    ({'kind': 'macvlan', 'link_index': 3, 'link_netnsid': 1}, False, None, False),
+    ({'kind': 'macvlan', 'link_index': 3, 'link_netnsid': 1}, True, 1, True),
+    ({'kind': 'macvlan', 'link_index': 3, 'link_netnsid': 0}, True, 1, False),
+    ({'kind': 'macvlan', 'link_index': 3, 'link_netnsid': None}, True, 1, False),
+    # ipvtap on 6.1 never reports its parent's namespace
+    ({'kind': 'ipvtap', 'link_index': 3, 'link_netnsid': None}, True, 1, True),
+])
+def test_sits_on(view, elsewhere, nsid, expected):
+    assert _lower.sits_on(view, 3, elsewhere, lambda: nsid) is expected
+
+
+def test_root_namespace_value_and_temporary_names():
+    assert _lower.parent_netns(None, 'link_netns', 'n1') == 'n1'
+    assert _lower.parent_netns('', 'link_netns', 'n1') is None
+    assert _lower.parent_netns('host1', 'link_netns', 'n1') == 'host1'
+    with pytest.raises(InputError):
+        _lower.parent_netns('a/b', 'link_netns', 'n1')
+    name = _lower.temporary_name('mv0')
+    assert name == _lower.temporary_name('mv0') != _lower.temporary_name('mv1')
+    assert len(name) <= 15 and name.startswith('vnt')
+
+
+def test_takeover_names_every_sibling_then_asks_the_guard():
+    asked = []
+    with pytest.raises(_lower.EngineError) as err:
+        _lower.refuse_takeover('macvlan mv0', 'p0', ['macvtap b', 'macvlan a'], asked.append)
+    assert 'other macvlans use it: macvlan a, macvtap b' in str(err.value) and not asked
+    _lower.refuse_takeover('macvlan mv0', 'p0', [], asked.append)
+    assert asked == ['let passthru macvlan mv0 take over']

@@ -66,6 +66,17 @@ def test_results_judge_loss_and_expectation():
     assert (row['rtt_min'], row['rtt_avg'], row['rtt_max'], row['loss']) == (0.1, 0.2, 0.3, 0.0)
 
 
+def test_a_path_passes_when_its_loss_is_at_most_max_loss():
+    """max_loss is inclusive up to 100: all lost is 100% loss, accepted by
+    max_loss=100; a path that must be broken is judged by replies alone."""
+    assert make_probe(0).result(100)['ok']
+    assert not make_probe(0).result(99.9)['ok']
+    assert make_probe(1).result(100 * 2 / 3.0)['ok']
+    assert not make_probe(1).result(66)['ok']
+    assert not make_probe(1, expect=False).result(100)['ok']
+    assert make_probe(0, expect=False).result(100)['ok']
+
+
 def test_error_rows_are_never_ok():
     probe = make_probe(0, sent=0)
     probe.error = 'namespace x does not exist'

@@ -39,11 +39,14 @@ WRONG = {
     'list': [('a,b', 'must be a list'), ({'a': 1}, 'must be a list'), (5, 'must be a list')],
     'dict': [('a=b', 'must be a dictionary'), (['a'], 'must be a dictionary'),
              (5, 'must be a dictionary')],
+    # raw: the option's own code checks it (a topology bond port: a name or a
+    # dict; test__topology_model.py)
+    'raw': [],
 }
 RIGHT = {
     'str': ['x'], 'path': ['/tmp/x'], 'int': [1, '-2', ' 30 '],
     'float': [1, 1.5, '0.25', '2'], 'bool': [True, False, 'yes', 'Off', '0'],
-    'list': [[]], 'dict': [{}],
+    'list': [[]], 'dict': [{}], 'raw': ['eth0', {'name': 'eth0'}],
 }
 
 

@@ -150,6 +150,105 @@ def test_impairment_units():
         impairment({'jitter': '1ms'}, 'f')
 
 
+def test_bond_ports_take_prio_and_queue_id_with_the_bond_modules_rules():
+    def bond(ports, mode='active-backup'):
+        return {'kind': 'bond', 'node': 'r1', 'name': 'b', 'mode': mode, 'ports': ports}
+    model = lab(nodes=NODES, links=[
+        bond([{'name': 'eth0', 'prio': 5, 'queue_id': 1}]), veth('r1', 'r2')])
+    assert model.ifaces[('r1', 'eth0')].port_options == {'prio': 5, 'queue_id': 1}
+    assert model.ifaces[('r1', 'b')].ports == ['eth0']
+    assert lab(nodes=NODES, links=[bond(['eth0']), veth('r1', 'r2')]).ifaces[
+        ('r1', 'eth0')].port_options == {}
+    for ports, message in (
+            ([{'name': 'eth0', 'queue_id': 70000}],
+             'links[0].ports[0].queue_id: 70000 is out of range'),
+            ([{'name': 'eth0', 'prio': '5'}], "links[0].ports[0].prio: '5' is not an integer"),
+            ([{'name': 'eth0', 'weight': 1}], 'links[0].ports[0].weight: not a bond port'),
+            ([{'prio': 1}], 'links[0].ports[0].name: interface name must be'),
+            ([['eth0']], 'links[0].ports[0]: [\'eth0\'] is not an interface name')):
+        assert message in error(nodes=NODES, links=[bond(ports), veth('r1', 'r2')])
+    assert 'links[0].ports: ports[].prio is only used in mode' in error(
+        nodes=NODES, links=[bond([{'name': 'eth0', 'prio': 1}], mode='balance-xor'),
+                            veth('r1', 'r2')])
+    assert "links[0].ports[0]: {'name': 'eth0'} is not an interface name" in error(
+        nodes=NODES, links=[{'kind': 'teamd', 'node': 'r1', 'name': 't',
+                             'ports': [{'name': 'eth0'}]}, veth('r1', 'r2')])
+
+
+# --- kind options are checked by the kind spec, as the modules check them ----
+
+def bond(**extra):
+    return dict({'kind': 'bond', 'node': 'r1', 'name': 'b'}, **extra)
+
+
+def test_a_bad_choice_names_the_field_and_the_choices():
+    message = error(nodes=NODES, links=[bond(options={'xmit_hash_policy': 'bogus'})])
+    assert message.startswith("links[0].options.xmit_hash_policy: 'bogus' is not")
+    assert 'layer2, layer3+4' in message
+    assert error(nodes=NODES, links=[bond(mode='fast')]).startswith("links[0].mode: 'fast'")
+
+
+def test_bond_options_that_do_not_fit_the_mode_are_refused():
+    assert error(nodes=NODES, links=[bond(mode='balance-rr', options={'lacp_rate': 'fast'})]) \
+        == 'links[0].options.lacp_rate is only used in mode 802.3ad, not in mode balance-rr'
+    assert error(nodes=NODES, links=[bond(mode='802.3ad', options={'arp_interval': 100})]) \
+        .startswith('links[0].options.arp_interval: ARP monitoring is not available')
+    assert 'exclude each other' in error(nodes=NODES, links=[
+        bond(options={'miimon': 100, 'arp_interval': 100})])
+    assert 'links[0].options.arp_missed_max: 0 is out of range' in error(
+        nodes=NODES, links=[bond(options={'arp_missed_max': 0})])
+
+
+def test_kind_option_types_are_checked_with_the_field():
+    # before: a list reached the range check (TypeError), 1 became a flag
+    assert error(nodes=NODES, links=[bond(options={'miimon': [100]})]) \
+        .startswith('links[0].options.miimon: ')
+    assert error(nodes=NODES, links=[bond(options={'use_carrier': 1})]) \
+        .startswith('links[0].options.use_carrier: ')
+    assert error(nodes=NODES, links=[bond(options={'arp_ip_target': ['10.0.0.1', 7]})]) \
+        .startswith('links[0].options.arp_ip_target[1]: ')
+
+
+@pytest.mark.parametrize('settings, field', [
+    ({'stp': True, 'forward_delay': 1.0}, 'forward_delay: 1.0 s is out of range'),
+    ({'stp': True, 'hello_time': 11.0}, 'hello_time: 11.0 s is out of range'),
+    ({'stp': True, 'max_age': 41.0}, 'max_age: 41.0 s is out of range'),
+    ({'ageing_time': -1.0}, 'ageing_time: -1.0 s is out of range'),
+    ({'priority': 70000}, 'priority: 70000 is out of range'),
+])
+def test_bridge_ranges_are_the_modules(settings, field):
+    assert error(nodes=NODES, bridges=[dict({'name': 'br0', 'node': 'r1'}, **settings)]) \
+        .startswith('bridges[0].' + field)
+
+
+def test_a_dummy_is_a_device_in_a_node_and_may_be_a_port():
+    model = lab(nodes=NODES, bridges=[{'name': 'br0', 'node': 'r1'}], links=[
+        bond(ports=['d1']),
+        {'kind': 'dummy', 'node': 'r1', 'name': 'd0', 'bridge': 'br0', 'mtu': 9000,
+         'addresses': ['10.0.0.1/32']},
+        {'kind': 'dummy', 'node': 'r1', 'name': 'd1'}])
+    # plain devices are created first: they may be ports of what follows
+    assert list(model.ifaces) == [('r1', 'br0'), ('r1', 'd0'), ('r1', 'd1'), ('r1', 'b')]
+    d0 = model.ifaces[('r1', 'd0')]
+    assert (d0.master, d0.attrs, d0.addresses) == ('br0', {'mtu': 9000}, ['10.0.0.1/32'])
+    assert model.ifaces[('r1', 'd1')].master == 'b'
+    assert error(nodes=NODES, links=[{'kind': 'dummy', 'node': 'r1', 'name': 'd',
+                                      'options': {'mode': 'x'}}]) == \
+        'links[0].options.mode: not a dummy option; known: none'
+    assert error(nodes=NODES, links=[{'kind': 'dummy', 'node': 'r1', 'name': 'd',
+                                      'parent': 'eth0'}]) == \
+        'links[0].parent: a dummy link has no parent'
+    assert error(nodes=NODES, links=[{'kind': 'dummy', 'node': 'r1', 'name': 'd',
+                                      'bridge': 'br9'}]) == \
+        "links[0].bridge: unknown bridge 'br9' in node 'r1' (not in bridges)"
+
+
+def test_an_ipvlan_takes_its_parents_mac():
+    assert error(nodes=NODES, links=[{'kind': 'ipvlan', 'node': 'r1', 'name': 'i',
+                                      'parent': 'eth0', 'mac_address': '02:00:00:00:00:01'}]) \
+        == "links[0].mac_address: an ipvlan always uses its parent's MAC address"
+
+
 def test_node_names_are_namespace_names_of_up_to_255_bytes():
     cni = 'cni-6f1c2c4e-7d1a-4c0b-9a57-2f0e5d3b8c11'   # a container runtime's, 40 bytes
     model = lab(nodes=[{'name': cni}, {'name': 'n' * 255}],
