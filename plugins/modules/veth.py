@@ -136,6 +136,7 @@ peer:
 
 import os
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import net_ns_target
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
@@ -208,12 +209,7 @@ def create_pair(run, link, peer):
     def create():
         fd = None
         if peer.netns != link.netns:
-            if peer.netns is None:
-                # the module runs in the root namespace: hand over our own
-                fd = os.open('/proc/self/ns/net', os.O_RDONLY)
-                peer_args['net_ns_fd'] = fd
-            else:
-                peer_args['net_ns_fd'] = peer.netns
+            peer_args['net_ns_fd'], fd = net_ns_target(peer.netns)
         try:
             session.call('creating ' + link.label, 'link', 'add', ifname=link.name,
                          kind='veth', peer=peer_args, **link_args)
