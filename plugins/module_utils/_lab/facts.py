@@ -13,6 +13,7 @@ flat dict keyed by node/name (readable before/after diffs).
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     list_namespaces,
@@ -119,7 +120,7 @@ def scope_of(kernel, readings, nodes, include, root_name=ROOT_NODE):
                 entry['peer' if view['kind'] == 'veth' else 'parent'] = ref
             entry['netns'] = netns
             if view['kind'] == 'team':
-                entry.update(kind='teamd', teamd=_teamd_config(kernel, netns, name))
+                entry['teamd'] = _teamd_config(kernel, netns, name)
             ifaces[(node, name)] = entry
     return {'nodes': dict((e['name'], e) for e in nodes.values()), 'ifaces': ifaces}
 
@@ -128,10 +129,6 @@ def _teamd_config(kernel, netns, name):
     """The configuration our teamd runs the team with (None: not ours)."""
     module = getattr(kernel, 'module', None)
     if module is None:
-        return None
-    try:
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
-    except ImportError:
         return None
     return Daemon(module, netns, name).applied()
 
@@ -333,7 +330,7 @@ def _link(iface, ifaces):
         if options:
             out['options'] = options
         return out
-    if kind == 'teamd':
+    if kind == 'team':
         return _teamd_link(iface, ifaces)
     if kind == 'bond':
         out = dict(_common(iface), kind=kind, node=iface['node'])
@@ -354,7 +351,7 @@ def _teamd_link(iface, ifaces):
     config = iface.get('teamd')
     if not config:
         return None  # a team not run by this collection's teamd
-    out = dict(_common(iface), kind='teamd', node=iface['node'])
+    out = dict(_common(iface), kind='team', node=iface['node'])
     runner = dict(config.get('runner') or {})
     out['runner'] = runner.pop('name', 'roundrobin')
     options = dict((k, v) for k, v in config.items() if k not in ('device', 'runner', 'ports'))

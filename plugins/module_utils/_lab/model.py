@@ -25,6 +25,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     VETH,
     KindSpec,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import build_config
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
 InputError = validate.InputError
@@ -34,11 +35,15 @@ _LAB_NAME = re.compile(r'^[A-Za-z0-9_.-]{1,64}$')
 
 # Kinds whose device sits on a parent ("lower") interface.
 STACKED_KINDS = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
-LINK_KINDS = ('veth',) + STACKED_KINDS + ('bond', 'teamd')
+LINK_KINDS = ('veth',) + STACKED_KINDS + ('bond', 'team')
+# Former names of kinds, still accepted (with a deprecation warning): a team
+# was `teamd` (its daemon's name) in release 1.0; it is `team` as for the
+# kernel, `ip link` and topology_facts.
+KIND_ALIASES = {'teamd': ('team', '2.0.0')}
 
 
 def kind_spec(kind):
-    """The collection's kind spec; teamd (not created here) gets an empty one."""
+    """The collection's kind spec; a team (made by teamd) gets an empty one."""
     return KINDS.get(kind) or KindSpec(kind, [])
 
 
@@ -102,7 +107,7 @@ BRIDGE_OPTIONS = dict(
 )
 
 LINK_OPTIONS = dict(
-    kind=dict(type='str', default='veth', choices=list(LINK_KINDS)),
+    kind=dict(type='str', default='veth', choices=list(LINK_KINDS) + sorted(KIND_ALIASES)),
     endpoints=dict(type='list', elements='dict', options=ENDPOINT_OPTIONS),
     node=dict(type='str'),
     name=dict(type='str'),
@@ -218,6 +223,7 @@ class Lab(object):
         self.nodes = {}            # name -> Node, in input order
         self.ifaces = {}           # (node, name) -> Iface, in dependency order
         self._by_netns = None
+        self.deprecations = []     # (message, version) for input written the old way
 
     @property
     def mark(self):
@@ -251,15 +257,15 @@ def build(params):
     stacked = []
     for pos, link in enumerate(params.get('links') or []):
         field = 'links[%d]' % pos
-        kind = link.get('kind') or 'veth'
+        kind = _link_kind(lab, link, field)
         if kind == 'veth':
             _add_veth(lab, bridges, link, field)
         else:
-            stacked.append((link, field))
+            stacked.append((dict(link, kind=kind), field))
     # devices on top of others come after the veths they may sit on, bonds
-    # (after their ports) before what may sit on a bond, whatever order the
-    # user wrote them in
-    for link, field in sorted(stacked, key=lambda item: item[0]['kind'] not in ('bond', 'teamd')):
+    # and teams (after their ports) before what may sit on them, whatever
+    # order the user wrote them in
+    for link, field in sorted(stacked, key=lambda item: item[0]['kind'] not in ('bond', 'team')):
         _add_device(lab, link, field)
     bond_port_checks(lab)
     names = {}
@@ -268,6 +274,18 @@ def build(params):
     for node in lab.nodes.values():
         _check_routes(node, names.get(node.name, set()))
     return lab
+
+
+def _link_kind(lab, link, field):
+    """The link's kind, a former name translated (and deprecated)."""
+    kind = link.get('kind') or 'veth'
+    if kind in KIND_ALIASES:
+        new, version = KIND_ALIASES[kind]
+        lab.deprecations.append((
+            '%s.kind: %r is the former name of kind %r; write kind: %s (the former name '
+            'is accepted until release %s)' % (field, kind, new, new, version), version))
+        kind = new
+    return kind
 
 
 def _add_node(lab, params, field):
@@ -430,8 +448,10 @@ def _add_device(lab, params, field):
         _stacked(lab, iface, params, field)
     elif kind == 'bond':
         _bond(lab, iface, params, field)
-    elif kind == 'teamd':
-        _teamd(iface, params, field)
+    elif kind == 'team':
+        _team(iface, params, field)
+    if kind != 'team' and params.get('runner') is not None:
+        raise InputError('%s.runner: only a team link has a runner' % field)
     _claim(lab, iface)
 
 
@@ -474,15 +494,10 @@ def _kind_options(iface, params, field):
                          % (field, iface.kind))
 
 
-def _teamd(iface, params, field):
+def _team(iface, params, field):
     """A team is run by teamd: the configuration is built (and checked) by
     the teamd module's own code, from a runner name, the ports and the
     other teamd options given in `options` (link_watch, notify_peers, ...)."""
-    try:
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import build_config
-    except ImportError:
-        raise InputError('%s.kind: teamd links are not supported by this version yet'
-                         % field)
     _ports(iface, params, field)
     if params.get('mode') is not None:
         raise InputError('%s.mode: a team has a runner, not a mode' % field)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
@@ -37,6 +36,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon, TeamSteps
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     ROUTE_PROTOCOL,
     netns_path,
@@ -196,9 +196,9 @@ class Planner(object):
             self.fresh.add(iface.peer.key)
 
     def recreate_reason(self, iface, now):
-        if now['kind'] != iface.kind and not (iface.kind == 'teamd' and now['kind'] == 'team'):
+        if now['kind'] != iface.kind:
             return 'it is a %s, not a %s' % (now['kind'] or 'device without kind', iface.kind)
-        if iface.kind == 'teamd' and self.daemon(iface).applied() != iface.teamd_config:
+        if iface.kind == 'team' and self.daemon(iface).applied() != iface.teamd_config:
             return 'its teamd configuration differs'
         if iface.kind == 'veth' and not self.paired(iface, now):
             return 'its peer is not %s in node %s' % (iface.peer.name, iface.peer.node)
@@ -256,35 +256,21 @@ class Planner(object):
 
     def team_port(self, iface):
         master = self.lab.ifaces.get((iface.node, iface.master)) if iface.master else None
-        return master is not None and master.kind == 'teamd'
+        return master is not None and master.kind == 'team'
 
-    # -- teamd (delegated to the teamd module's Daemon) ----------------------
+    # -- teams (their daemon's steps are the teamd module's TeamSteps) ---------
     def daemon(self, iface):
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
         return Daemon(self.kernel.module, self.netns_of(iface.node), iface.name)
 
     def start_teamd(self, iface):
-        daemon = self.daemon(iface)
-        session = self.session(iface.node)
+        """A failed start stops the daemon, removes its files and gives the
+        ports their admin state back; the undo does the same."""
+        steps = team_steps(self.kernel, self.session(iface.node), self.daemon(iface))
         config = iface.teamd_config
         text = 'start teamd for team %s in node %s (runner %s, ports %s)' % (
             iface.name, iface.node, config['runner']['name'],
             ', '.join(iface.ports) or 'none')
-
-        def run():
-            from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TeamdFailure
-            try:
-                daemon.find_binaries()
-                for port in iface.ports:
-                    # teamd, like a bond, takes only ports that are down
-                    session.raw(text, rtnl.set_link, session.index(port), up=False)
-                daemon.start(config)
-                wait_for_link(session, iface.name)
-                for port in iface.ports:
-                    session.raw(text, rtnl.set_link, session.index(port), up=True)
-            except TeamdFailure as err:
-                raise EngineError(str(err))
-        self.add('create', text, run, lambda: stop_teamd(daemon, session))
+        self.add('create', text, lambda: steps.start(config), steps.undo_start)
 
     def plan_iface(self, iface):
         now = self.now(iface)
@@ -304,7 +290,7 @@ class Planner(object):
                     not self.team_port(iface):
                 # a new link is down, so a bond takes it as it is
                 self.plan_enslave(iface.node, iface.name, iface.master, None)
-        elif iface.kind == 'teamd':
+        elif iface.kind == 'team':
             self.start_teamd(iface)
         else:
             self.create_device(iface)
@@ -368,7 +354,7 @@ class Planner(object):
             parent = iface.parent
             text += ' on %s in node %s' % (parent[1], parent[0])
         namespaces = self.kernel.namespaces
-        kind = 'team' if iface.kind == 'teamd' else iface.kind
+        kind = iface.kind
 
         def run():
             extra = dict(args)
@@ -653,10 +639,10 @@ class Planner(object):
             session = self.kernel.session(netns)
         name = view['name']
         if view['kind'] == 'team':
-            from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
-            daemon = Daemon(self.kernel.module, session.netns, name)
-            self.add('remove', 'stop teamd and delete %s' % label,
-                     lambda: (stop_teamd(daemon, session), self.kernel.forget_indexes()))
+            steps = team_steps(self.kernel, session, Daemon(self.kernel.module, session.netns,
+                                                            name))
+            self.add('remove', 'stop teamd and delete %s' % label, steps.stop,
+                     steps.undo_stop)
             return
 
         def run():
@@ -697,30 +683,10 @@ class Planner(object):
         return run
 
 
-def wait_for_link(session, name, timeout=5.0):
-    """teamd creates its device after it has daemonised: wait for it."""
-    deadline = time.time() + timeout
-    while True:
-        session.forget(name)
-        try:
-            return session.index(name)
-        except NetlinkFailure:
-            if time.time() > deadline:
-                raise EngineError('teamd did not create %s in %s within %ds'
-                                  % (name, session.netns or 'the root namespace', timeout))
-            time.sleep(0.02)
-
-
-def stop_teamd(daemon, session):
-    """Stop our teamd (it deletes its device); delete a device left over."""
-    daemon.stop()
-    session.forget_indexes()
-    try:
-        index = session.index(daemon.team)
-    except NetlinkFailure:
-        return
-    session.raw('deleting team %s' % daemon.team, rtnl.delete_link, index)
-    session.forget_indexes()
+def team_steps(kernel, session, daemon):
+    """The steps of one team; link indexes are read again once its device
+    came or went."""
+    return TeamSteps(session, daemon, refresh=kernel.forget_indexes)
 
 
 def _where(netns):
@@ -759,4 +725,4 @@ def describe(changes):
     return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
 
 
-__all__ = ['Planner', 'PHASES', 'route_view', 'describe', 'BRIDGE']
+__all__ = ['Planner', 'PHASES', 'route_view', 'describe', 'team_steps', 'BRIDGE']

@@ -43,7 +43,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     InputError,
     build,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import Planner, stop_teamd
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
+from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import Planner, team_steps
 
 
 class Timer(object):
@@ -149,8 +150,9 @@ def plan_absent(kernel, lab):
                 continue
             if view['kind'] == 'team':
                 # teamd outlives a namespace removal: stop it first
-                plan.add('stop teamd for %s in %s' % (name, _where(netns)),
-                         _team_stopper(kernel, netns, name))
+                steps = _team_stopper(kernel, netns, name)
+                plan.add('stop teamd for %s in %s' % (name, _where(netns)), steps.stop,
+                         steps.undo_stop)
                 continue
             if owned:
                 continue  # goes with its namespace
@@ -168,10 +170,10 @@ def _where(netns):
 
 
 def _team_stopper(kernel, netns, name):
-    def run():
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
-        stop_teamd(Daemon(kernel.module, netns, name), kernel.session(netns))
-    return run
+    """The steps of a team the lab removes: stop() stops its teamd, deletes
+    the device and removes the daemon's files and empty directories;
+    undo_stop() brings the team back if a later removal fails."""
+    return team_steps(kernel, kernel.session(netns), Daemon(kernel.module, netns, name))
 
 
 def _deleter(kernel, netns, name, label):
@@ -272,6 +274,8 @@ def run_topology(module):
     timer = Timer()
     try:
         lab = build(module.params)
+        for message, version in lab.deprecations:
+            module.deprecate(message, version=version, collection_name='vnet.linux')
         timer.mark('validate')
         with Kernel() as kernel:
             kernel.module = module  # teamd runs its binaries through the module
