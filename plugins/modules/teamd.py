@@ -30,11 +30,18 @@ description:
     again, because teamd reads them when a port is added. Ports are taken
     down before they are enslaved (the kernel requires it), and the kernel
     brings them up when they join; a removed port is left down, as the
-    kernel leaves it. Any other change (runner, its settings, team-wide link
-    watchers, notify_peers, mcast_rejoin) restarts the daemon, which
-    re-creates the team device; RV(restarted) says so. Its link settings
-    (addresses, MTU, state, alias, master) are carried over to the new
-    device unless the task gives them.
+    kernel leaves it. A port add that teamd or the kernel refuses leaves
+    the port as it was (its admin state, no master). Any other change
+    (runner, its settings, team-wide link watchers, notify_peers,
+    mcast_rejoin) restarts the daemon, which re-creates the team device;
+    RV(restarted) says so. Its link settings (addresses, MTU, state,
+    alias, master) are carried over to the new device unless the task
+    gives them.
+  - A restart that fails, or a later step of the run that fails, brings
+    the old team back - the daemon with its previous configuration file,
+    the device with its link settings, addresses, master and admin state,
+    the ports enslaved and up as before; the error names the failed step
+    and what was restored.
   - The common link options (addresses, state, MTU, alias, master...) are
     applied with netlink to the team device once teamd created it.
   - In a named namespace, teamd and teamdctl run in a private mount
@@ -45,7 +52,9 @@ description:
     C(nsenter --net=/run/netns/NETNS --mount=/proc/$(cat /run/vnet-linux/teamd/netns/NETNS/NAME.pid)/ns/mnt teamdctl NAME state).
     In the root namespace the usual C(teamdctl NAME state) works.
   - C(state=absent) stops the daemon (which deletes the device), removes
-    the runtime files and, if no daemon ran, deletes the team device.
+    the runtime files and the runtime directories that are left empty
+    (and C(/run/teamd) if the module made it), and, if no daemon ran,
+    deletes the team device.
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)

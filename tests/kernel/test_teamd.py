@@ -555,10 +555,18 @@ def test_a_refused_live_port_add_leaves_the_port_as_it_was(lab):
     team_ns, _peer = lab
     run_module('teamd', team_args(team_ns))
     set_state(team_ns, 'lo', 'up')
-    # the kernel refuses a loopback device as a team port
+    conf = os.path.join(runtime_dir(team_ns), 'team0.conf')
+    with open(conf) as handle:
+        old_conf = handle.read()
+    # p2 is released first, then the kernel refuses a loopback device as a
+    # team port: both are undone
     refused = run_module('teamd', team_args(team_ns, ports=[dict(name='p1', prio=10),
-                                                            dict(name='p2'), dict(name='lo')]))
-    assert refused.get('failed') and 'add port lo to team team0' in refused['msg'], refused
+                                                            dict(name='lo')]))
+    assert refused.get('failed'), refused
+    assert 'step "add port lo to team team0' in refused['msg'], refused['msg']
+    assert 'undone: remove port p2 from team team0' in refused['msg'], refused['msg']
+    with open(conf) as handle:
+        assert handle.read() == old_conf
     links = links_of(team_ns)
     assert 'UP' in links['lo']['flags'] and 'master' not in links['lo']
     for port in ('p1', 'p2'):

@@ -855,6 +855,7 @@ class TeamSteps(object):
         self.daemon = daemon
         self.refresh = refresh or (lambda: None)
         self.before = None
+        self.old_conf = None
 
     # -- start ---------------------------------------------------------------
     def start(self, config):
@@ -955,24 +956,37 @@ class TeamSteps(object):
         except STEP_ERRORS as err:
             raise TeamdFailure(_with_cleanup(err, self.undo_add_port, name))
         if desired is not None:
-            self.daemon.write_config(desired)
+            self._write_config(desired)
 
     def undo_add_port(self, name):
         if self.daemon.pid() is not None and self._is_port(name):
             self.daemon.ctl('port', 'remove', name)
         done = restore_ports(self.session, self.daemon.team, self.before or {})
+        self._put_config_back()
         return 'port %s released%s' % (name, ' and back to ' + ', '.join(done) if done else '')
 
     def remove_port(self, name, desired):
         """Release one port; the kernel closes it: it is left down."""
         self.before = port_states(self.session, [name])
         self.daemon.ctl('port', 'remove', name)
-        self.daemon.write_config(desired)
+        self._write_config(desired)
 
     def undo_remove_port(self, name, config):
         before = self.before
-        self.add_port(name, config, None)
+        self.add_port(name, config, None)  # (None: the file is not written)
         restore_ports(self.session, self.daemon.team, before or {})
+        self._put_config_back()
+
+    def _write_config(self, desired):
+        """The configuration file follows each live change; the one before
+        is kept for the undo."""
+        self.old_conf = self.daemon.applied()
+        self.daemon.write_config(desired)
+
+    def _put_config_back(self):
+        if self.old_conf is not None:
+            self.daemon.write_config(self.old_conf)
+            self.old_conf = None
 
     def update_port(self, name, config, old_config, desired):
         """teamd reads a port's settings only when the port is added: the
@@ -989,6 +1003,7 @@ class TeamSteps(object):
         if self._is_port(name):
             self.daemon.ctl('port', 'remove', name)
         self.add_port(name, old_config, None)
+        self._put_config_back()
         return 'port %s added back with its previous settings' % name
 
     def _is_port(self, name):
