@@ -72,6 +72,16 @@ options:
         SSH connection of the task are protected. Deleting, taking down,
         enslaving them or purging their addresses is refused unless this is
         C(true).
+      - This covers collateral too, for example the veth peer of a deleted
+        end, or a parent that a C(passthru) macvlan takes over.
+    type: bool
+    default: false
+  allow_port_takeover:
+    description:
+      - Making a link a port of a master (a bridge, a bond, a team) when it is
+        already the port of another master is refused unless this is C(true),
+        in every module and in M(vnet.linux.topology). The task that moves it
+        names it; this says the move away from its current master is meant.
     type: bool
     default: false
 '''

@@ -37,6 +37,7 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.safety
 options:
   mode:
     description: Bonding mode. Omit to keep the current one (a new bond gets C(balance-rr)).

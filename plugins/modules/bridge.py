@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.safety
 options:
   stp:
     description: Spanning tree protocol (kernel STP) on or off.

@@ -24,6 +24,7 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.safety
   - vnet.linux.lower
 options:
   mode:

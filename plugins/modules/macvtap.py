@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.safety
   - vnet.linux.lower
   - vnet.linux.lower.TAP_DEVICE
 options:

@@ -14,12 +14,16 @@ description:
   - Brings the namespace's loopback interface up, and sets per-namespace
     sysctls such as C(net.ipv4.ip_forward) for routers in a lab.
   - Deleting a namespace first deletes the links inside it, so that none is
-    left behind (veth peers in other namespaces go with them).
+    left behind. Their veth peers in other namespaces, and links stacked on
+    them elsewhere, go with them: such collateral is listed in the plan, and
+    refused unless O(allow_collateral=true) (and, where it would cut this
+    host off, O(allow_disruptive=true)).
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.safety
 options:
   name:
     description:
@@ -46,6 +50,14 @@ options:
         slashes (C(net/ipv4/conf/eth0.10/rp_filter)).
     type: dict
     default: {}
+  allow_disruptive:
+    description:
+      - Deleting the namespace deletes the veth peers of its links in other
+        namespaces. If one of those carries the root namespace's default route
+        or the SSH connection of this task, the run is refused unless this is
+        C(true).
+    type: bool
+    default: false
 seealso:
   - module: vnet.linux.veth
 '''
@@ -89,8 +101,20 @@ namespace:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import LinkRun
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
+    DELETE,
+    Touch,
+    collateral_text,
+    dying_with,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
+    EngineError,
+    undone_with_its_object,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
+    SAFETY_OPTIONS,
+    LinkRun,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     create_namespace,
     inside,
@@ -157,7 +181,8 @@ def plan_present(run, name, now, keys, loopback):
         if have != value:
             plan.add('set %s=%s in %s' % (key, value, label),
                      _sysctl_writer(name, path, value, key),
-                     _sysctl_writer(name, path, have, key) if have is not None else None)
+                     _sysctl_writer(name, path, have, key) if have is not None
+                     else undone_with_its_object)
 
 
 def _sysctl_writer(name, path, value, key):
@@ -175,6 +200,11 @@ def plan_absent(run, name, now):
     if not now:
         return
     session = run.session(name)
+    # the kernel deletes the veth peers of the links inside, and links
+    # stacked on them, wherever those are: collateral, vetted by the guard
+    found = dying_with(run.guard.host, namespaces=[name])
+    for view, cause in found:
+        run.guard.vet(Touch(view, DELETE, named=False, cause=cause))
 
     def delete_links():
         # delete what lives inside first, so nothing is left dangling; a
@@ -188,8 +218,9 @@ def plan_absent(run, name, now):
                              index=link['index'])
         session.close()
     if len(now['links']) > 1:
-        run.plan.add('delete links %s in %s' % (', '.join(
-            n for n in now['links'] if n != 'lo'), where(name)), delete_links)
+        run.plan.add('delete links %s in %s%s' % (', '.join(
+            n for n in now['links'] if n != 'lo'), where(name), collateral_text(found)),
+            delete_links)
     run.plan.add('delete %s' % where(name), lambda: (session.close(), remove_namespace(name)))
 
 
@@ -228,10 +259,12 @@ def main():
             state=dict(type='str', default='present', choices=['present', 'absent']),
             loopback=dict(type='bool', default=True),
             sysctls=dict(type='dict', default={}),
+            allow_disruptive=dict(type='bool', default=False),
+            **SAFETY_OPTIONS
         ),
         supports_check_mode=True,
     )
-    LinkRun(module).run(converge)
+    LinkRun(module).run(converge, namespaces=[module.params['name']])
 
 
 if __name__ == '__main__':

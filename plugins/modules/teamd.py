@@ -61,6 +61,7 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.safety
 options:
   runner:
     description:
@@ -374,6 +375,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     public,
     verify,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import ENSLAVE, Touch
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
     link_argument_spec,
@@ -440,18 +442,17 @@ def refuse_other_kind(team, link_now):
 
 def read_ports(run, team, ports, exists):
     """Current state of each wanted port; refuses ports that are missing
-    (real run) or enslaved to another master."""
+    (real run). The guard vets each port the team takes: the lock-out
+    guard, and a port of another master (a bridge, a bond, another team)
+    only with allow_port_takeover."""
     session = run.session(team.netns)
     result = {}
     for name in ports:
         state = session.read(name) if exists else None
         if state is None:
             missing_port(run, team, name)
-        elif state['master'] not in ('', team.name):
-            raise EngineError('ports: %s in %s is already a port of %s; release it first'
-                              % (name, where(team.netns), state['master']))
         elif state['master'] != team.name:
-            run.guard.check(team.netns, state, 'enslave')
+            run.guard.vet(Touch(dict(state, netns=team.netns), ENSLAVE, master=team.name))
         result[name] = state
     return result
 

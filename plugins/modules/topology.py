@@ -24,7 +24,12 @@ description:
     remove anything unmarked.
   - O(state=absent) removes the whole lab, the marked links outside its
     namespaces first, then its namespaces (which takes every link inside
-    with them).
+    with them). What the kernel deletes along with them outside the lab (a
+    veth peer in another namespace, a link stacked on a lab link) is listed
+    in the plan, and refused when the lab does not own it unless
+    O(allow_collateral=true).
+  - Runs of the same lab on one host wait for each other (O(lock_timeout));
+    runs of different labs go on in parallel.
   - Namespaces are created in-process (unshare and a bind mount, as
     C(ip netns add) does) and each namespace gets one netlink socket, so a
     lab of hundreds of nodes builds in about a second.
@@ -33,6 +38,8 @@ description:
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
+extends_documentation_fragment:
+  - vnet.linux.safety
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
@@ -80,6 +87,21 @@ options:
         be done (the kernel silently ignored a setting).
     type: bool
     default: true
+  allow_disruptive:
+    description:
+      - In the root namespace, the links carrying a default route or the SSH
+        connection of the task are protected. Deleting them (also as the
+        collateral of another deletion, such as the veth peer of a lab link),
+        or enslaving them, is refused unless this is C(true).
+    type: bool
+    default: false
+  allow_port_takeover:
+    description:
+      - A described link that is already the port of a master the lab does
+        not own (a bridge, bond or team of someone else) is not moved to the
+        lab's master unless this is C(true).
+    type: bool
+    default: false
   nodes:
     description:
       - The nodes of the lab. Each node is a named network namespace (as in
@@ -99,6 +121,9 @@ options:
           - The namespace exists already and is not the lab's. The lab uses it
             (puts links in it, adds routes) but never creates, marks or
             removes it.
+          - A namespace that exists but is not marked as the lab's is refused
+            as a node unless this is C(true): a lab never adopts a namespace
+            it did not create (it would remove it with O(state=absent)).
         type: bool
         default: false
       root:

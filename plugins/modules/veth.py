@@ -22,6 +22,7 @@ author:
 extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.safety
 options:
   peer:
     description:
@@ -215,7 +216,7 @@ def converge(run):
             if link_now['kind'] != 'veth':
                 raise EngineError('%s is a %s, not a veth; it is left alone'
                                   % (link.label, link_now['kind']))
-            plan_delete(run.plan, run.session(link.netns), link_now, run.guard)
+            plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True)
         run.finish(before, {'link': {}, 'peer': {}}, lambda: {'link': {}, 'peer': {}})
         return
     if not params.get('peer'):
@@ -236,7 +237,7 @@ def converge(run):
     if not intact:
         refuse_foreign_peer(run, link, peer, link_now, peer_now)
     if link_now is not None and not intact:
-        plan_delete(run.plan, run.session(link.netns), link_now, run.guard,
+        plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True,
                     reason='its peer is not %s in %s' % (peer.name, where(peer.netns)))
         link_now = peer_now = None
     create = create_pair(run, link, peer)

@@ -69,6 +69,10 @@ def run_module(name, args, check=False, diff=True):
     runs as a module here, so the flag is cleared for the run.
     """
     module = importlib.import_module('ansible_collections.vnet.linux.plugins.modules.' + name)
+    # a module run is one process under Ansible: the fault-injection hook
+    # (VNET_FAULT_AT) counts the requests of this run from the first
+    importlib.import_module('ansible_collections.vnet.linux.plugins.module_utils'
+                            '._netlink.faults').reset()
     full = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
     out = io.StringIO()
     was_controller = module_internals.is_controller

@@ -15,9 +15,16 @@ import copy
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
+    DEFAULT_TIMEOUT,
+    HostLocks,
+    LockTimeout,
+    netns_key,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import Guard
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
-    Guard,
     Plan,
     Wanted,
     link_check,
@@ -29,7 +36,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     HAS_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
     NetlinkFailure,
-    Sessions,
     list_namespaces,
     namespace_exists,
     where,
@@ -55,12 +61,20 @@ LINK_OPTIONS = dict(
     name=dict(type='str', required=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     allow_disruptive=dict(type='bool', default=False),
+    allow_port_takeover=dict(type='bool', default=False),
+)
+
+# Options of every module that changes the kernel (doc fragment vnet.linux.safety).
+SAFETY_OPTIONS = dict(
+    allow_collateral=dict(type='bool', default=False),
+    lock_timeout=dict(type='int', default=DEFAULT_TIMEOUT),
 )
 
 
 def link_argument_spec(**extra):
     """The common link options merged with a module's own (one place)."""
     spec = copy.deepcopy(LINK_OPTIONS)
+    spec.update(copy.deepcopy(SAFETY_OPTIONS))
     spec.update(extra)
     return spec
 
@@ -114,14 +128,22 @@ class LinkRun(object):
         if not HAS_PYROUTE2:
             module.fail_json(msg=missing_required_lib('pyroute2'),
                              exception=str(PYROUTE2_IMPORT_ERROR))
-        self.sessions = Sessions()
+        self.sessions = SessionPool(cache_indexes=False)
         self.plan = Plan()
-        self.guard = Guard(self.sessions, module.params.get('allow_disruptive', False))
+        params = module.params
+        self.guard = Guard(self.sessions.get,
+                           allow_disruptive=params.get('allow_disruptive', False),
+                           allow_collateral=params.get('allow_collateral', False),
+                           allow_port_takeover=params.get('allow_port_takeover', False))
         self.checks = []
 
     def fail(self, msg, **kwargs):
-        self.sessions.close()
+        self.close()
         self.module.fail_json(msg=msg, **kwargs)
+
+    def close(self):
+        self.guard.close()
+        self.sessions.close()
 
     def session(self, netns):
         return self.sessions.get(netns)
@@ -174,22 +196,58 @@ class LinkRun(object):
             after = before
         elif not self.module.check_mode:
             self.plan.apply()
-            verify(self.checks)
+            try:
+                verify(self.checks)
+            except EngineError as err:
+                # what did not take is undone with the rest: no half change
+                raise self.plan.rolled_back(str(err))
             after = reread()
         if self.module._diff:
             result['diff'] = {'before': before, 'after': after}
         result.update(after)
-        self.sessions.close()
+        self.close()
         self.module.exit_json(**result)
 
-    def run(self, body):
-        """Run the module body, turning our errors into clean failures."""
+    def run(self, body, namespaces=None):
+        """Run the module body under the host locks of the namespaces it
+        touches (by default every netns/link_netns the parameters name, the
+        root namespace where one is left out), turning our errors into clean
+        failures."""
+        if namespaces is None:
+            namespaces = named_namespaces(self.module.params)
+        params = self.module.params
+        locks = HostLocks({'task': '%s %s' % (self.module._name, params.get('name') or '')},
+                          timeout=params.get('lock_timeout') or DEFAULT_TIMEOUT)
         try:
-            body(self)
+            with locks:
+                locks.acquire(netns_key(netns) for netns in namespaces)
+                body(self)
         except validate.InputError as err:
             self.fail(str(err))
-        except (EngineError, NetlinkFailure) as err:
-            self.fail(str(err))
+        except (EngineError, NetlinkFailure, LockTimeout) as err:
+            self.fail(str(err), changed=getattr(err, 'changed', False))
+
+
+NAMESPACE_KEYS = ('netns', 'link_netns')
+
+
+def named_namespaces(params):
+    """Every namespace the parameters name (None: the root namespace, also
+    where a netns option is left out), nested options included."""
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in NAMESPACE_KEYS:
+                if key in node:
+                    found.add(node[key] or None)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(params)
+    return found or set([None])
 
 
 __all__ = ['LinkRun', 'link_argument_spec', 'wanted_end', 'check_end', 'public',

@@ -13,9 +13,20 @@ verification, so "planned" and "verified" cannot drift apart.
 
 from __future__ import annotations
 
-import os
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
+    DELETE,
+    ENSLAVE,
+    Touch,
+    collateral_text,
+    dying_with,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import (
+    Removal,
+    rebuildable,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     where,
@@ -34,15 +45,17 @@ LINK_ATTRS = (
 CREATE_ATTRS = ('mtu', 'mac_address', 'txqueuelen')
 
 
-class EngineError(Exception):
-    """A failure the module reports as its message."""
-
-
 class Step(object):
     def __init__(self, text, do, undo=None):
         self.text = text
         self.do = do
         self.undo = undo
+
+
+def undone_with_its_object():
+    """The undo of a step that changes an object this plan creates (a sysctl
+    of a new namespace or of a new link): the undo of that creation, which
+    runs later, takes the change with it."""
 
 
 class Plan(object):
@@ -51,6 +64,7 @@ class Plan(object):
     def __init__(self):
         self.steps = []
         self.warnings = []
+        self.applied = []
 
     def add(self, text, do, undo=None):
         self.steps.append(Step(text, do, undo))
@@ -60,18 +74,34 @@ class Plan(object):
         return [step.text for step in self.steps]
 
     def apply(self):
-        done = []
+        """Run the steps in order; if one fails, undo the ones already made
+        (newest first) and fail naming the step and what was undone."""
+        self.applied = []
         for step in self.steps:
             try:
                 step.do()
             except (NetlinkFailure, EngineError, OSError) as err:
-                raise EngineError(self._failure(step, err, done))
-            done.append(step)
+                raise self.rolled_back('step "%s" failed: %s' % (step.text, err))
+            self.applied.append(step)
 
-    @staticmethod
-    def _failure(step, err, done):
+    def rolled_back(self, msg):
+        """Undo what apply() made and return the failure to raise. Its
+        `changed` says whether the kernel changed (any step ran: even when
+        all was undone, re-created objects are new ones)."""
+        undone, not_undone = self.undo_applied()
+        if undone:
+            msg += '; undone: %s' % '; '.join(undone)
+        elif not not_undone:
+            msg += '; nothing to undo (no earlier step had run)'
+        if not_undone:
+            msg += '; could not undo: %s' % '; '.join(not_undone)
+        failure = EngineError(msg)
+        failure.changed = bool(undone or not_undone)
+        return failure
+
+    def undo_applied(self):
         undone, not_undone = [], []
-        for previous in reversed(done):
+        for previous in reversed(getattr(self, 'applied', [])):
             if previous.undo is None:
                 not_undone.append(previous.text)
                 continue
@@ -80,12 +110,8 @@ class Plan(object):
                 undone.append(previous.text)
             except (NetlinkFailure, EngineError, OSError) as undo_err:
                 not_undone.append('%s (%s)' % (previous.text, undo_err))
-        msg = 'step "%s" failed: %s' % (step.text, err)
-        if undone:
-            msg += '; undone: %s' % '; '.join(undone)
-        if not_undone:
-            msg += '; could not undo: %s' % '; '.join(not_undone)
-        return msg
+        self.applied = []
+        return undone, not_undone
 
 
 class Wanted(object):
@@ -186,46 +212,6 @@ def public(state, spec=None, master_spec=None):
     return view
 
 
-class Guard(object):
-    """Refuses to cut the branch the controller sits on.
-
-    In the root namespace, the interfaces carrying a default route or the
-    current SSH connection are protected: deleting, moving, taking down or
-    enslaving them, or purging their addresses, needs allow_disruptive.
-    """
-
-    def __init__(self, sessions, allow):
-        self.sessions = sessions
-        self.allow = allow
-        self._protected = None
-
-    def protected(self):
-        if self._protected is None:
-            session = self.sessions.get(None)
-            reasons = {}
-            for index in session.default_route_indexes():
-                reasons.setdefault(index, []).append('a default route')
-            ssh_ip = (os.environ.get('SSH_CONNECTION') or '').split()
-            if len(ssh_ip) == 4:
-                for link in session.dump('addr'):
-                    local = link.get_attr('IFA_LOCAL') or link.get_attr('IFA_ADDRESS')
-                    if local == ssh_ip[2]:
-                        reasons.setdefault(link['index'], []).append(
-                            'the SSH connection of this task (%s)' % ssh_ip[2])
-            self._protected = reasons
-        return self._protected
-
-    def check(self, netns, state, action):
-        if self.allow or netns is not None or state is None:
-            return
-        reasons = self.protected().get(state['index'])
-        if reasons:
-            raise EngineError(
-                'refusing to %s %s: it carries %s, and the change could cut this '
-                'host off. Set allow_disruptive: true if that is really meant.'
-                % (action, state['name'], ' and '.join(reasons)))
-
-
 def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None):
     """Add the steps that converge one link; `create` makes it when absent.
 
@@ -268,12 +254,30 @@ def delete_link(session, name):
     session.call('deleting link %s' % name, 'link', 'del', index=session.index(name))
 
 
-def plan_delete(plan, session, state, guard, reason=None):
-    guard.check(session.netns, state, 'delete')
+def plan_delete(plan, session, state, guard, reason=None, pair=False):
+    """Delete a link. What the kernel deletes with it (a veth peer, links
+    stacked on it) is named in the step and vetted by the guard; with
+    pair=True the task names a veth pair, so the deleted end's own peer is
+    named too (the lock-out guard still applies to it)."""
+    view = dict(state, netns=session.netns)
+    found = dying_with(guard.host, links=[(session.netns, state['index'])])
+    guard.vet(Touch(view, DELETE))
+    for other, cause in found:
+        own = pair and other['kind'] == 'veth' and \
+            other['died_with'] == (session.netns, state['index'])
+        guard.vet(Touch(other, DELETE, named=own, cause=cause, what='delete'))
     text = 'delete %s %s in %s' % (state['kind'] or 'link', state['name'], where(session.netns))
     if reason:
         text += ' (%s)' % reason
-    plan.add(text, lambda: delete_link(session, state['name']))
+    text += collateral_text(found)
+    if not rebuildable(state):
+        plan.add(text, lambda: delete_link(session, state['name']))
+        return found
+    # a later step that fails brings the link back (see _engine/restore.py)
+    removal = Removal(session, state['name'])
+    plan.add(text, lambda: removal.delete(lambda: delete_link(session, state['name'])),
+             removal.restore)
+    return found
 
 
 def _link_kwargs(attrs, only=None):
@@ -290,7 +294,8 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
     name, label = wanted.name, wanted.label
     if fresh and wanted.attrs.get('alias'):
         plan.add('set alias=%s on %s' % (wanted.attrs['alias'], label),
-                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}))
+                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}),
+                 undone_with_its_object)
     if not fresh:
         diff = differences(wanted, state)
         link_changes = dict((o, wanted.attrs[o]) for o, _kw in LINK_ATTRS if o in diff)
@@ -319,11 +324,13 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             old = master_spec.current(current['port_data'], port=True)
             old = dict((k, old[k]) for k in changes if k in old)
             plan.add('set port %s on %s' % (_describe(changes), label),
-                     _port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
+                     port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
                                   master_spec),
-                     _port_setter(session, name, label, master_spec.kernel_args(old, port=True),
+                     port_setter(session, name, label, master_spec.kernel_args(old, port=True),
                                   master_spec)
-                     if old else None)
+                     # none old: the port joins this master now, and leaving
+                     # it again (the undo of the attach) drops the settings
+                     if old else undone_with_its_object)
     _plan_addresses(plan, session, wanted, current, guard, state)
     if wanted.admin_state is not None and current['admin_state'] != wanted.admin_state:
         if wanted.admin_state == 'down':
@@ -338,18 +345,25 @@ def _plan_master(plan, session, wanted, state, guard):
     label = wanted.label
     old_master = state['master'] if state else ''
     if wanted.master:
-        guard.check(session.netns, state, 'enslave')
+        if state is not None:
+            guard.vet(Touch(dict(state, netns=session.netns), ENSLAVE, master=wanted.master))
         text = 'attach %s to %s' % (label, wanted.master)
     else:
         text = 'release %s from %s' % (label, old_master)
 
-    def attach(master_name):
+    def attach(master_name, admin_state=None):
         def run():
             index = session.index(master_name) if master_name else 0
             session.call('setting master of %s' % label, 'link', 'set',
                          index=session.index(wanted.name), master=index)
+            if admin_state:
+                session.call('restoring the state of %s' % label, 'link', 'set',
+                             index=session.index(wanted.name), state=admin_state)
         return run
-    plan.add(text, attach(wanted.master), attach(old_master))
+    # the undo puts the admin state back too: a bond opens its ports when it
+    # takes them and closes them when it lets them go
+    plan.add(text, attach(wanted.master),
+             attach(old_master, state['admin_state'] if state else None))
 
 
 def _plan_addresses(plan, session, wanted, current, guard, state):
@@ -369,13 +383,18 @@ def _plan_addresses(plan, session, wanted, current, guard, state):
         if cidr not in current['addresses']:
             plan.add('add address %s to %s' % (cidr, label),
                      _address(session, wanted.name, label, 'add', cidr),
-                     _address(session, wanted.name, label, 'del', cidr))
+                     _address(session, wanted.name, label, 'del', cidr, gone_ok=True))
 
 
-def _address(session, name, label, command, cidr):
+def _address(session, name, label, command, cidr, gone_ok=False):
+    """gone_ok: removing an address the kernel already dropped is done (a
+    link taken down loses its IPv6 addresses, so undoing "bring up" before
+    "add address" leaves nothing to remove)."""
     address, prefix = cidr.split('/')
 
     def run():
+        if gone_ok and cidr not in session.addresses(session.index(name)):
+            return
         session.call('%s address %s on %s' % ('adding' if command == 'add' else 'removing',
                                               cidr, label),
                      'addr', command, index=session.index(name), address=address,
@@ -391,7 +410,7 @@ def _setter(session, name, label, kwargs, kind=None):
     return run
 
 
-def _port_setter(session, name, label, kwargs, master_spec=None):
+def port_setter(session, name, label, kwargs, master_spec=None):
     slave_kind = getattr(master_spec, 'port_slave_kind', None)
     if slave_kind:
         return _slave_data_setter(session, name, label, kwargs, master_spec)

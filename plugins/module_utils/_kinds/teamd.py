@@ -36,6 +36,7 @@ import sys
 import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import LINK_ATTRS, EngineError
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KindSpec
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
@@ -587,7 +588,10 @@ class Daemon(object):
         return [self.nsenter, '--net=' + os.path.join(NETNS_DIR, self.netns),
                 '--mount=/proc/%d/ns/mnt' % pid, '--'] + list(argv)
 
-    def _run(self, argv, what):
+    def _run(self, argv, what, changes=True):
+        fault = faults.injected(what) if changes else None
+        if fault is not None:
+            raise TeamdFailure('%s failed: %s' % (what, fault))
         rc, out, err = self.module.run_command(argv, expand_user_and_vars=False)
         if rc != 0:
             raise TeamdFailure('%s failed (rc=%d): %s' % (
@@ -597,7 +601,8 @@ class Daemon(object):
     def ctl(self, *args):
         self._need_binaries()
         return self._run(self._ctl_argv([self.teamdctl, '-o', self.team] + list(args)),
-                         'teamdctl %s %s' % (self.team, ' '.join(args)))
+                         'teamdctl %s %s' % (self.team, ' '.join(args)),
+                         changes='dump' not in args)
 
     # -- reading ---------------------------------------------------------
     def pid(self):
@@ -792,18 +797,33 @@ def set_link_state(session, name, state):
                      index=now['index'], state=state)
 
 
+def free_port(session, team, name):
+    """A port the user lets the team take over (allow_port_takeover) leaves
+    its other master first: teamd adds only free ports."""
+    now = session.read(name)
+    if now is not None and now['master'] not in ('', team):
+        session.call('releasing %s from %s' % (name, now['master']), 'link', 'set',
+                     index=now['index'], master=0)
+
+
 def restore_ports(session, team, states):
-    """Give ports back the master (none, or the team) and admin state they
-    had. Returns what it changed, as text."""
+    """Give ports back the master (none, the team, or the master a team
+    took them from) and admin state they had. Returns what it changed, as
+    text."""
     done = []
     for name, was in sorted(states.items()):
         now = session.read(name)
         if now is None:
             continue
-        if now['master'] == team and was['master'] != team:
-            session.call('releasing %s from %s' % (name, team), 'link', 'set',
-                         index=now['index'], master=0)
-        if now['admin_state'] != was['admin_state'] or now['master'] == team:
+        moved = now['master'] != was['master'] and was['master'] != team
+        if moved:
+            master = session.get_msg(name=was['master']) if was['master'] else None
+            session.call('giving %s back to %s' % (name, was['master'] or 'no master'),
+                         'link', 'set', index=now['index'],
+                         master=master['index'] if master is not None else 0)
+            if was['master']:
+                done.append('%s a port of %s' % (name, was['master']))
+        if now['admin_state'] != was['admin_state'] or moved or now['master'] == team:
             set_link_state(session, name, was['admin_state'])
             done.append('%s %s' % (name, was['admin_state']))
     return done
@@ -874,6 +894,7 @@ class TeamSteps(object):
             for name, was in sorted(ports.items()):
                 if was['master'] != self.daemon.team:
                     set_link_state(self.session, name, 'down')
+                    free_port(self.session, self.daemon.team, name)
             self.daemon.start(config)
             wait_for_device(self.session, self.daemon.team, present=True)
             for name in sorted(config['ports']):
@@ -951,6 +972,7 @@ class TeamSteps(object):
             if config is not None:
                 self.daemon.ctl('port', 'config', 'update', name, _json(config))
             set_link_state(self.session, name, 'down')
+            free_port(self.session, self.daemon.team, name)
             self.daemon.ctl('port', 'add', name)
             set_link_state(self.session, name, 'up')
         except STEP_ERRORS as err:

@@ -25,8 +25,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     kind_spec,
     lab_name,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._lab.netem import user_view
-from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import route_view
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.netem import user_view
+from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import route_view
 
 MODELLED_KINDS = ('veth', 'bridge', 'bond', 'team') + STACKED_KINDS
 FACT_SYSCTLS = ('net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding')

@@ -28,12 +28,23 @@ import ipaddress
 import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
+    DELETE,
+    ENSLAVE,
+    Guard,
+    HostLinks,
+    Touch,
+    collateral_text,
+    dying_with,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
     Wanted,
     differences,
+    undone_with_its_object,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon, TeamSteps
@@ -42,6 +53,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     netns_path,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
+from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
+    plan_routes,
+    plan_sysctls,
+)
 
 PHASES = ('remove', 'netns', 'create', 'change', 'enslave', 'address', 'impair', 'up',
           'route')
@@ -70,10 +85,11 @@ def iface_ref(iface):
 class Planner(object):
     """Builds the plan of one run from the lab model and the reading."""
 
-    def __init__(self, lab, current, kernel):
+    def __init__(self, lab, current, kernel, guard=None):
         self.lab = lab
         self.current = current          # netns -> namespace reading (None: missing)
         self.kernel = kernel
+        self.guard = guard or lab_guard(kernel, lab, current)
         self.steps = dict((phase, []) for phase in PHASES)
         self.report = Report()
         self.fresh = set()              # (node, name) of links this plan creates
@@ -123,8 +139,8 @@ class Planner(object):
         if self.lab.prune:
             self.plan_prune()
         for node in self.lab.nodes.values():
-            self.plan_routes(node)
-            self.plan_sysctls(node)
+            plan_routes(self, node)
+            plan_sysctls(self, node)
         return self.plan()
 
     # -- namespaces -----------------------------------------------------------
@@ -147,6 +163,14 @@ class Planner(object):
                 raise EngineError('%s.name: namespace %s belongs to lab %r, not %r; it is '
                                   'left alone' % (node.field, node.name,
                                                   mark[len(MARK_PREFIX):], self.lab.name))
+            if mark != self.lab.mark:
+                # a lab never adopts what it did not create: it would delete
+                # it (and everything in it) with state: absent
+                raise EngineError('%s.name: namespace %s exists but is not part of lab %r '
+                                  '(it was not created by it); it is left alone. Set '
+                                  'external: true on the node to use it as it is (never '
+                                  'marked or removed), or delete it first.'
+                                  % (node.field, node.netns, self.lab.name))
             lo = ns['links']['lo']
         if lo['alias'] != self.lab.mark or lo['admin_state'] != 'up':
             what = 'mark namespace %s and bring lo up' % node.name
@@ -156,7 +180,7 @@ class Planner(object):
                      self._set_link(node.name, 'lo', what,
                                     {'ifalias': lo['alias'], 'state': lo['admin_state']}))
             if ns is not None:
-                self._changed({'type': 'node', 'name': node.name}, 'mark',
+                self.record_change({'type': 'node', 'name': node.name}, 'mark',
                               lo['alias'], self.lab.mark)
         self.plan_addresses(node.name, 'lo', 'lo in node %s' % node.name, node.loopback,
                             lo['addresses'], keep=LOOPBACK_DEFAULTS,
@@ -164,7 +188,7 @@ class Planner(object):
 
     def _create_netns(self, netns):
         def run():
-            self.kernel.namespaces.create(netns)
+            self.kernel.namespaces.create(netns, mark=self.lab.mark)
         return run
 
     def _remove_netns(self, netns):
@@ -264,7 +288,13 @@ class Planner(object):
 
     def start_teamd(self, iface):
         """A failed start stops the daemon, removes its files and gives the
-        ports their admin state back; the undo does the same."""
+        ports their admin state back; the undo does the same. Ports that
+        another master holds are vetted as for any master (port take-over)."""
+        for port in iface.ports:
+            now = self.now(self.lab.ifaces[(iface.node, port)])
+            if now is not None and now['master'] not in ('', iface.name) and \
+                    not self._owned_link(iface.node, now['master']):
+                self.guard.vet(Touch(now, ENSLAVE, master=iface.name))
         steps = team_steps(self.kernel, self.session(iface.node), self.daemon(iface))
         config = iface.teamd_config
         text = 'start teamd for team %s in node %s (runner %s, ports %s)' % (
@@ -381,7 +411,7 @@ class Planner(object):
         if impaired:
             diff['impairment'] = impaired
         for field, (have, want) in sorted(diff.items()):
-            self._changed(iface_ref(iface), field, have, want)
+            self.record_change(iface_ref(iface), field, have, want)
         attrs = dict((key, iface.attrs[key]) for key in ('mtu', 'mac_address') if key in diff)
         if attrs:
             self.set_attrs(iface, attrs, dict((key, now[key]) for key in attrs))
@@ -390,18 +420,26 @@ class Planner(object):
         if options:
             self.set_options(iface, options, iface.spec.current(now['data']))
         if 'master' in diff:
+            if wanted.master and now['master'] and not self._owned_link(iface.node,
+                                                                        now['master']):
+                self.guard.vet(Touch(now, ENSLAVE, master=wanted.master))
             self.plan_enslave(iface.node, iface.name, wanted.master, now['master'],
+                              was_up=now['admin_state'] == 'up',
                               bond=self._is_bond(iface.node, wanted.master))
         purge = wanted.purge_addresses
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
                             now['addresses'], purge=purge)
         self.plan_up(iface, now)
 
+    def _owned_link(self, node_name, name):
+        ns = self.reading(node_name)
+        return self.ours(ns['links'].get(name) if ns else None)
+
     def _is_bond(self, node_name, name):
         iface = self.lab.ifaces.get((node_name, name)) if name else None
         return iface is not None and iface.kind == 'bond'
 
-    def _changed(self, ref, field, have, want):
+    def record_change(self, ref, field, have, want):
         """Record a field change under its object's entry in plan.changed."""
         key = tuple(sorted(ref.items()))
         entry = self.changed_entries.get(key)
@@ -429,23 +467,34 @@ class Planner(object):
                  self._set_link(iface.node, iface.name, text,
                                 dict(iface.spec.kernel_args(old), kind=kind)))
 
-    def plan_enslave(self, node_name, name, master, old_master, bond=False):
+    def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False):
+        """was_up: the port's admin state before the run, which the undo
+        restores (a bond takes ports down first and closes them when it
+        releases them)."""
         session = self.session(node_name)
         if master:
             text = 'attach %s to %s in node %s' % (name, master, node_name)
         else:
             text = 'release %s from %s in node %s' % (name, old_master, node_name)
 
-        def attach(target, down_first):
+        def attach(target, down_first, up_after):
             def run():
                 index = session.index(name)
                 if down_first:
                     # a bond takes only ports that are down (EPERM otherwise)
                     session.raw(text, rtnl.set_link, index, up=False)
-                session.raw(text, rtnl.set_link, index,
-                            master=session.index(target) if target else 0)
+                try:
+                    session.raw(text, rtnl.set_link, index,
+                                master=session.index(target) if target else 0)
+                except NetlinkFailure:
+                    if down_first and was_up:  # not left down by a refused attach
+                        session.raw(text, rtnl.set_link, index, up=True)
+                    raise
+                if up_after:
+                    session.raw(text, rtnl.set_link, index, up=True)
             return run
-        self.add('enslave', text, attach(master, bond), attach(old_master or '', False))
+        self.add('enslave', text, attach(master, bond, False),
+                 attach(old_master or '', False, was_up))
 
     # -- addresses --------------------------------------------------------------
     def plan_addresses(self, node_name, name, label, wanted, have, purge=False, keep=(),
@@ -458,14 +507,14 @@ class Planner(object):
                              self._address(session, name, 'del', cidr),
                              self._address(session, name, 'add', cidr))
                     if ref is not None:
-                        self._changed(ref, 'loopback', have, list(wanted))
+                        self.record_change(ref, 'loopback', have, list(wanted))
         for cidr in wanted:
             if cidr not in have:
                 self.add('address', 'add address %s to %s' % (cidr, label),
                          self._address(session, name, 'add', cidr),
                          self._address(session, name, 'del', cidr))
                 if ref is not None and not fresh:
-                    self._changed(ref, 'loopback', have, list(wanted))
+                    self.record_change(ref, 'loopback', have, list(wanted))
 
     @staticmethod
     def _address(session, name, command, cidr):
@@ -501,7 +550,7 @@ class Planner(object):
         """Returns (have, want) when the qdisc changes. Qdiscs are read only
         where the lab uses impairments (see read_lab), so a lab without any
         costs no qdisc dumps."""
-        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem
+        from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem
         ns = self.reading(iface.node)
         have = ns.get('qdiscs', {}).get(now['index']) if (ns and now) else None
         if (iface.impairment or None) == (have or None):
@@ -517,96 +566,6 @@ class Planner(object):
                      netem.setter(session, iface.name, have, text))
         return (have, iface.impairment)
 
-    # -- routes -----------------------------------------------------------------
-    def plan_routes(self, node):
-        ns = self.current.get(node.netns)
-        have = dict(((r['family'], r['prefix'], r['metric']), r)
-                    for r in (ns['routes'] if ns else []))
-        session = self.session(node.name)
-        wanted_keys = set()
-        for route in node.routes:
-            wanted_keys.add(route.key)
-            now = have.get(route.key)
-            if now is not None and now['via'] == route.via and \
-                    (route.dev is None or now['dev'] == route.dev):
-                continue
-            ref = {'type': 'route', 'node': node.name, 'dst': route.describe()['dst']}
-            if now is not None and node.external and now['proto'] != ROUTE_PROTOCOL:
-                # the host's own routes (its default route above all) are not ours
-                raise EngineError('%s: node %s already has a route to %s that this module '
-                                  'did not add; it is left alone' % (route.field, node.name,
-                                                                     ref['dst']))
-            command = 'replace' if now is not None else 'add'
-            text = '%s route %s in node %s' % (command, _route_text(route.describe()),
-                                               node.name)
-            if now is None:
-                self.report.added.append(ref)
-                undo = self._route(session, 'del', route.key, None, None)
-            else:
-                self._changed(ref, 'route', _route_text(_route_view(now)),
-                              _route_text(route.describe()))
-                undo = self._route(session, 'replace', route.key, now['via'], now['dev'])
-            self.add('route', text,
-                     self._route(session, command, route.key, route.via, route.dev), undo)
-        if not self.lab.prune or ns is None:
-            return
-        for key, now in sorted(have.items(), key=lambda item: str(item[0])):
-            if key in wanted_keys or now['proto'] != ROUTE_PROTOCOL:
-                continue
-            text = 'delete route %s in node %s' % (_route_text(_route_view(now)), node.name)
-            self.report.removed.append({'type': 'route', 'node': node.name,
-                                        'dst': _route_view(now)['dst']})
-            self.steps['route'].insert(0, (text, self._route(session, 'del', key, None, None),
-                                           self._route(session, 'add', key, now['via'],
-                                                       now['dev'])))
-
-    @staticmethod
-    def _route(session, command, key, via, dev):
-        family, (network, length), metric = key
-
-        def run():
-            session.raw('%s route %s/%d' % (command, network, length), rtnl.route, command,
-                        family, network, length, gateway=via,
-                        oif=session.index(dev) if dev else None, metric=metric,
-                        proto=ROUTE_PROTOCOL)
-        return run
-
-    # -- sysctls ------------------------------------------------------------------
-    def plan_sysctls(self, node):
-        if not node.sysctls:
-            return
-        ns = self.current.get(node.netns)
-        have = ns['sysctls'] if ns else {}
-        for key, (path, value) in sorted(node.sysctls.items()):
-            old = have.get(key)
-            if ns is not None and old is None and not self._names_new_link(node, key):
-                raise EngineError('%s.sysctls: %s does not exist in node %s (a typo, or an '
-                                  'interface that is not there?)' % (node.field, key, node.name))
-            if old == value:
-                continue
-            ref = {'type': 'node', 'name': node.name}
-            if ns is not None:
-                self._changed(ref, 'sysctls.' + key, old, value)
-            self.add('change', 'set %s=%s in node %s' % (key, value, node.name),
-                     self._sysctl(node, path, value, key),
-                     self._sysctl(node, path, old, key) if old is not None else None)
-
-    def _names_new_link(self, node, key):
-        return any(('.%s.' % i.name) in key for i in self.lab.ifaces.values()
-                   if i.node == node.name)
-
-    def _sysctl(self, node, path, value, key):
-        from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import write_sysctl
-
-        def run():
-            with self.kernel.namespaces.inside(node.netns):
-                try:
-                    write_sysctl(path, value)
-                except (IOError, OSError) as err:
-                    raise EngineError('setting %s=%s in node %s failed: %s'
-                                      % (key, value, node.name, err))
-        return run
-
     # -- prune ----------------------------------------------------------------------
     def plan_prune(self):
         described = set((self.lab.nodes[i.node].netns, i.name) for i in self.lab.ifaces.values())
@@ -616,8 +575,9 @@ class Planner(object):
                 continue
             if netns not in node_netns:
                 if ns['mark'] == self.lab.mark:
-                    self.add('remove', 'remove namespace %s (left the lab)' % netns,
-                             self._remove_netns(netns))
+                    self.add('remove', 'remove namespace %s (left the lab)%s' % (
+                        netns, self.vet_collateral(namespaces=[netns])),
+                        self._remove_netns(netns))
                     self.report.removed.append({'type': 'node', 'name': netns})
                     continue
             for name, view in sorted(ns['links'].items()):
@@ -638,6 +598,7 @@ class Planner(object):
         else:
             session = self.kernel.session(netns)
         name = view['name']
+        label += self.vet_collateral(links=[(session.netns, view['index'])])
         if view['kind'] == 'team':
             steps = team_steps(self.kernel, session, Daemon(self.kernel.module, session.netns,
                                                             name))
@@ -653,7 +614,18 @@ class Planner(object):
                 return  # gone already with a link deleted before (its peer or parent)
             session.raw('deleting %s' % label, rtnl.delete_link, index)
             self.kernel.forget_indexes()
-        self.add('remove', 'delete %s' % label, run)
+        # a later step that fails brings the link back (see _engine/restore.py)
+        removal = Removal(session, name, forget=self.kernel.forget_indexes)
+        self.add('remove', 'delete %s' % label, lambda: removal.delete(run), removal.restore)
+
+    def vet_collateral(self, links=(), namespaces=()):
+        """What the kernel deletes along with these links or namespaces, vetted
+        by the guard (the lab's mark owns what it marked); returns the text
+        that names it in the step."""
+        found = dying_with(self.guard.host, links=links, namespaces=namespaces)
+        for view, cause in found:
+            self.guard.vet(Touch(view, DELETE, named=False, cause=cause))
+        return collateral_text(found)
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):
@@ -689,40 +661,28 @@ def team_steps(kernel, session, daemon):
     return TeamSteps(session, daemon, refresh=kernel.forget_indexes)
 
 
+def lab_guard(kernel, lab, current, options=None):
+    """The guard of a lab's run: the lab's mark owns what it marked; links
+    are read from the run's readings where it has them."""
+    options = options or {}
+
+    def links_of(netns):
+        reading = current.get(netns)
+        return list(reading['links'].values()) if reading else None
+    guard = Guard(kernel.session, allow_disruptive=options.get('allow_disruptive', False),
+                  allow_collateral=options.get('allow_collateral', False),
+                  allow_port_takeover=options.get('allow_port_takeover', False),
+                  lab=lab.name, owns=lambda view: view.get('alias') == lab.mark)
+    guard.host = HostLinks(kernel.session, links_of=links_of)
+    return guard
+
+
 def _where(netns):
     return 'namespace %s' % netns if netns else 'the root namespace'
-
-
-def _route_view(route):
-    network, length = route['prefix']
-    dst = 'default' if length == 0 else '%s/%d' % (network, length)
-    out = {'dst': dst}
-    if route['via']:
-        out['via'] = route['via']
-    if route['dev']:
-        out['dev'] = route['dev']
-    if route['metric']:
-        out['metric'] = route['metric']
-    return out
-
-
-def route_view(route):
-    return _route_view(route)
-
-
-def _route_text(view):
-    text = view['dst']
-    if view.get('via'):
-        text += ' via %s' % view['via']
-    if view.get('dev'):
-        text += ' dev %s' % view['dev']
-    if view.get('metric'):
-        text += ' metric %s' % view['metric']
-    return text
 
 
 def describe(changes):
     return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
 
 
-__all__ = ['Planner', 'PHASES', 'route_view', 'describe', 'team_steps', 'BRIDGE']
+__all__ = ['Planner', 'PHASES', 'describe', 'team_steps', 'BRIDGE']

@@ -12,8 +12,6 @@ all pairs are measured in the same few seconds.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import ipaddress
 import os
@@ -23,25 +21,14 @@ import socket
 import struct
 import time
 
-NETNS_DIR = '/run/netns'
-CLONE_NEWNET = 0x40000000
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import entered
+
 ECHO_REQUEST = {4: 8, 6: 128}
 ECHO_REPLY = {4: 0, 6: 129}
 
 
 class ProbeError(Exception):
     """A source namespace that cannot be probed from."""
-
-
-def _setns(fd):
-    """Move this thread into the network namespace open at `fd`."""
-    if hasattr(os, 'setns'):  # Python >= 3.12
-        os.setns(fd, CLONE_NEWNET)
-        return
-    libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
-    if libc.setns(fd, CLONE_NEWNET) != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, os.strerror(code))
 
 
 def open_icmp_socket(netns, version):
@@ -53,19 +40,11 @@ def open_icmp_socket(netns, version):
         sock.setblocking(False)
         return sock
     try:
-        target = os.open(os.path.join(NETNS_DIR, netns), os.O_RDONLY)
+        with entered(netns):
+            # a socket stays in the namespace it was opened in
+            sock = socket.socket(family, socket.SOCK_RAW, proto)
     except FileNotFoundError:
         raise ProbeError('namespace %s does not exist' % netns)
-    home = os.open('/proc/self/ns/net', os.O_RDONLY)
-    try:
-        _setns(target)
-        try:
-            sock = socket.socket(family, socket.SOCK_RAW, proto)
-        finally:
-            _setns(home)
-    finally:
-        os.close(target)
-        os.close(home)
     sock.setblocking(False)
     return sock
 

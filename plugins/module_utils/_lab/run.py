@@ -21,6 +21,18 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
+    DELETE,
+    Touch,
+    collateral_text,
+    dying_with,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
+    DEFAULT_TIMEOUT,
+    HostLocks,
+    LockTimeout,
+    lab_key,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, Plan
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     HAS_PYROUTE2,
@@ -33,7 +45,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
     read_host,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
-    Kernel,
+    SessionPool,
     list_namespaces,
     read_marks,
     read_namespace,
@@ -44,7 +56,11 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     build,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
-from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import Planner, team_steps
+from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import (
+    Planner,
+    lab_guard,
+    team_steps,
+)
 
 
 class Timer(object):
@@ -132,15 +148,19 @@ def marked_elsewhere(kernel, lab, existing, skip):
     return found
 
 
-def plan_absent(kernel, lab):
+def plan_absent(kernel, lab, options=None):
     """Delete marked links outside the lab's namespaces first (their peers
     inside go with them), then remove the lab's namespaces: the kernel frees
-    every link inside."""
+    every link inside. What goes with them outside the lab (a veth peer in
+    another namespace, a link stacked on a lab link) is collateral: named in
+    the step and vetted by the guard."""
     existing = set(list_namespaces())
     found = marked_elsewhere(kernel, lab, existing, {})
+    guard = lab_guard(kernel, lab, dict(found), options)
     plan = Plan()
     removed = []
     namespaces = []
+    deleted_links = []
     for netns, reading in found:
         owned = netns is not None and reading['mark'] == lab.mark
         if owned:
@@ -157,12 +177,25 @@ def plan_absent(kernel, lab):
             if owned:
                 continue  # goes with its namespace
             label = '%s %s in %s' % (view['kind'] or 'link', name, _where(netns))
+            label += _vetted_collateral(guard, links=[(netns, view['index'])])
+            deleted_links.append((netns, view['index']))
             plan.add('delete %s' % label, _deleter(kernel, netns, name, label))
             removed.append({'type': 'link', 'kind': view['kind'], 'node': netns, 'name': name})
     for netns in namespaces:
-        plan.add('remove namespace %s' % netns, _namespace_remover(kernel, netns))
+        text = 'remove namespace %s' % netns
+        text += _vetted_collateral(guard, namespaces=[netns], skip=deleted_links)
+        plan.add(text, _namespace_remover(kernel, netns))
         removed.append({'type': 'node', 'name': netns})
     return plan, removed, found
+
+
+def _vetted_collateral(guard, links=(), namespaces=(), skip=()):
+    found = [(view, cause) for view, cause in dying_with(guard.host, links=links,
+                                                          namespaces=namespaces)
+             if (view['netns'], view['index']) not in skip]
+    for view, cause in found:
+        guard.vet(Touch(view, DELETE, named=False, cause=cause))
+    return collateral_text(found)
 
 
 def _where(netns):
@@ -210,7 +243,7 @@ def result_of(plan, report):
 def converge(module, kernel, lab, timer):
     current = read_lab(kernel, lab)
     timer.mark('read')
-    planner = Planner(lab, current, kernel)
+    planner = Planner(lab, current, kernel, guard=lab_guard(kernel, lab, current, module.params))
     plan = planner.build()
     timer.mark('plan')
     result = result_of(plan, planner.report.as_dict())
@@ -221,7 +254,10 @@ def converge(module, kernel, lab, timer):
         plan.apply()
         timer.mark('apply')
         if module.params['verify']:
-            verify(kernel, lab)
+            try:
+                verify(kernel, lab, module.params)
+            except EngineError as err:
+                raise plan.rolled_back(str(err))
             timer.mark('verify')
     for warning in plan.warnings:
         module.warn(warning)
@@ -235,19 +271,20 @@ def planned_view(kernel, lab, current):
     return desired_scope(lab, lab_scope(kernel, lab, current))
 
 
-def verify(kernel, lab):
+def verify(kernel, lab, options=None):
     """Read the lab again and plan once more: anything still to do means
     the kernel did not take a change."""
     for session_netns in list(kernel._sessions):
         kernel.session(session_netns).forget_indexes()
-    again = Planner(lab, read_lab(kernel, lab), kernel).build()
+    current = read_lab(kernel, lab)
+    again = Planner(lab, current, kernel, guard=lab_guard(kernel, lab, current, options)).build()
     if again.steps:
         raise EngineError('verification after apply failed (the kernel did not take '
                           'every change): still to do: ' + '; '.join(again.actions))
 
 
 def remove_lab(module, kernel, lab, timer):
-    plan, removed, found = plan_absent(kernel, lab)
+    plan, removed, found = plan_absent(kernel, lab, module.params)
     timer.mark('read')
     result = result_of(plan, {'added': [], 'changed': [], 'recreated': [],
                               'removed': removed})
@@ -272,12 +309,17 @@ def run_topology(module):
                          exception=str(PYROUTE2_IMPORT_ERROR))
     _nla.register()  # attribute maps pyroute2 lacks (idempotent)
     timer = Timer()
+    locks = HostLocks({'task': 'vnet.linux.topology lab %s' % module.params.get('lab')},
+                      timeout=module.params.get('lock_timeout') or DEFAULT_TIMEOUT)
     try:
         lab = build(module.params)
         for message, version in lab.deprecations:
             module.deprecate(message, version=version, collection_name='vnet.linux')
         timer.mark('validate')
-        with Kernel() as kernel:
+        with locks, SessionPool() as kernel:
+            # two runs of one lab would plan from the same reading: one waits
+            locks.acquire([lab_key(lab.name)])
+            timer.mark('lock')
             kernel.module = module  # teamd runs its binaries through the module
             if lab.state == 'absent':
                 result = remove_lab(module, kernel, lab, timer)
@@ -285,8 +327,8 @@ def run_topology(module):
                 result = converge(module, kernel, lab, timer)
     except InputError as err:
         module.fail_json(msg=str(err))
-    except (EngineError, NetlinkFailure, OSError) as err:
-        module.fail_json(msg=str(err))
+    except (EngineError, NetlinkFailure, OSError, LockTimeout) as err:
+        module.fail_json(msg=str(err), changed=getattr(err, 'changed', False))
     result['timing'] = timer.report()
     result['peak_memory_mb'] = peak_memory_mb()
     module.exit_json(**result)
@@ -299,7 +341,7 @@ def run_facts(module):
     _nla.register()
     timer = Timer()
     try:
-        with Kernel() as kernel:
+        with SessionPool() as kernel:
             kernel.module = module  # teamd's configuration is read through it
             facts = read_host(kernel, module.params.get('lab'))
     except (EngineError, NetlinkFailure, OSError) as err:

@@ -17,16 +17,16 @@ Reading is batched too: one link dump and one address dump per namespace
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import errno
 import ipaddress
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, netem, rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    Namespaces,
+    netns_path,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     IPRoute,
-    NETNS_DIR,
     NetlinkFailure,
     Session,
     explain,
@@ -37,11 +37,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 
-CLONE_NEWNET = 0x40000000
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_SHARED = 1 << 20
-MNT_DETACH = 2
 RT_TABLE_MAIN = 254
 RTN_UNICAST = 1
 # routes the kernel makes itself (kernel, redirect, router advertisement)
@@ -49,142 +44,16 @@ KERNEL_PROTOCOLS = (1, 2, 9)
 # protocol number that marks the routes this collection adds
 ROUTE_PROTOCOL = 118
 
-_LIBC = None
-
-
-def _libc():
-    global _LIBC
-    if _LIBC is None:
-        _LIBC = ctypes.CDLL(ctypes.util.find_library('c') or None, use_errno=True)
-    return _LIBC
-
-
-def _check(result, what):
-    if result != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, '%s: %s' % (what, os.strerror(code)))
-
-
-def _unshare_net():
-    if hasattr(os, 'unshare'):  # Python >= 3.12
-        os.unshare(CLONE_NEWNET)
-    else:
-        _check(_libc().unshare(CLONE_NEWNET), 'unshare')
-
-
-def _setns(fd):
-    if hasattr(os, 'setns'):
-        os.setns(fd, CLONE_NEWNET)
-    else:
-        _check(_libc().setns(fd, CLONE_NEWNET), 'setns')
-
-
-def _mount(source, target, flags):
-    _check(_libc().mount(source.encode(), target.encode(), b'none', flags, None),
-           'mount %s' % target)
-
-
-def netns_path(name):
-    return os.path.join(NETNS_DIR, name)
-
-
-class Namespaces(object):
-    """Creates, enters and removes named namespaces from this thread."""
-
-    def __init__(self):
-        # taken now, while this thread is surely in the namespace the module
-        # started in: opened lazily it could be one we entered meanwhile
-        self._home = os.open('/proc/thread-self/ns/net', os.O_RDONLY)
-        self._run_dir_ready = False
-
-    @property
-    def home(self):
-        """The namespace the module started in (kept open to return to)."""
-        if self._home is None:
-            raise OSError(errno.EBADF, 'namespace handles already closed')
-        return self._home
-
-    def close(self):
-        if self._home is not None:
-            os.close(self._home)
-            self._home = None
-
-    def _prepare_run_dir(self):
-        """Make /run/netns a shared mount point, as `ip netns add` does, so
-        that removing a namespace also unmounts it in other mount
-        namespaces and the kernel can free it."""
-        if self._run_dir_ready:
-            return
-        os.makedirs(NETNS_DIR, mode=0o755, exist_ok=True)
-        try:
-            _mount('', NETNS_DIR, MS_SHARED | MS_REC)
-        except OSError as err:
-            if err.errno != errno.EINVAL:
-                raise
-            _mount(NETNS_DIR, NETNS_DIR, MS_BIND | MS_REC)
-            _mount('', NETNS_DIR, MS_SHARED | MS_REC)
-        self._run_dir_ready = True
-
-    def create(self, name):
-        self._prepare_run_dir()
-        path = netns_path(name)
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0)
-        os.close(fd)
-        try:
-            _unshare_net()
-            try:
-                _mount('/proc/thread-self/ns/net', path, MS_BIND)
-            finally:
-                _setns(self.home)
-        except OSError:
-            os.unlink(path)
-            raise
-
-    def remove(self, name):
-        """Unmount and unlink; the kernel frees the namespace (and every
-        link inside, veth peers elsewhere included) once nothing uses it."""
-        path = netns_path(name)
-        result = _libc().umount2(path.encode(), MNT_DETACH)
-        if result != 0 and ctypes.get_errno() not in (errno.EINVAL, errno.ENOENT):
-            _check(result, 'umount %s' % path)
-        os.unlink(path)
-
-    def enter(self, name):
-        """Move this thread into a namespace (None: back home)."""
-        if name is None:
-            _setns(self.home)
-            return
-        fd = os.open(netns_path(name), os.O_RDONLY)
-        try:
-            _setns(fd)
-        finally:
-            os.close(fd)
-
-    def inside(self, name):
-        return _Inside(self, name)
-
-
-class _Inside(object):
-    def __init__(self, namespaces, name):
-        self.namespaces = namespaces
-        self.name = name
-
-    def __enter__(self):
-        self.namespaces.enter(self.name)
-
-    def __exit__(self, *exc):
-        self.namespaces.enter(None)
-
-
 class FastSession(Session):
     """An engine Session whose sockets are opened from inside the namespace:
     a raw rtnetlink socket for the bulk requests (_topology_rtnl) and, for
     the kind-specific ones, pyroute2's. Link indexes are cached from one
     dump, so steps do not ask the kernel for an index each time."""
 
-    def __init__(self, netns, namespaces):
+    def __init__(self, netns, namespaces, cache_indexes=True):
         Session.__init__(self, netns)
         self.namespaces = namespaces
+        self.cache_indexes = cache_indexes
         self._rtnl = None
         self._indexes = None
         self._nsids = {}
@@ -197,6 +66,10 @@ class FastSession(Session):
                 return factory()
         except FileNotFoundError:
             raise NetlinkFailure('%s does not exist' % where(self.netns))
+        except OSError as err:
+            # a file under /run/netns that is no namespace (EINVAL): a
+            # stale name, or one still being made by another run
+            raise NetlinkFailure('%s cannot be entered: %s' % (where(self.netns), err))
 
     @property
     def ipr(self):
@@ -219,7 +92,10 @@ class FastSession(Session):
     def raw(self, what, request, *args, **kwargs):
         """Run one _topology_rtnl request on this namespace's socket,
         translating a kernel refusal into a message for the user."""
+        fault = faults.injected(what) if request in rtnl.CHANGES else None
         try:
+            if fault is not None:
+                raise rtnl.RtnlError(faults.FAULT_ERRNO, fault)
             return request(self.rtnl, *args, **kwargs)
         except rtnl.RtnlError as err:
             if 'namespace' not in what:
@@ -235,6 +111,8 @@ class FastSession(Session):
             self._indexes.pop(name, None)
 
     def index(self, name):
+        if not self.cache_indexes:
+            return Session.index(self, name)
         if self._indexes is None or name not in self._indexes:
             self._indexes = dict((link['name'], link['index']) for link in (
                 rtnl.parse_link(raw) for raw in self.raw('reading links', rtnl.link_messages)))
@@ -254,18 +132,28 @@ class FastSession(Session):
         return self._nsids[netns]
 
 
-class Kernel(object):
-    """Every session of one module run, one per namespace."""
+class SessionPool(object):
+    """Every session of one module run, one per namespace, all entered from
+    this thread (no helper process per namespace).
 
-    def __init__(self):
+    cache_indexes: the topology resolves many names per namespace and
+    forgets the cache itself where links come and go (forget_indexes); the
+    single-link modules ask the kernel for each index, which is always
+    right after a re-create under the same name.
+    """
+
+    def __init__(self, cache_indexes=True):
         self.namespaces = Namespaces()
+        self.cache_indexes = cache_indexes
         self._sessions = {}
         self.module = None  # the AnsibleModule, for what runs programs (teamd)
 
     def session(self, netns):
         if netns not in self._sessions:
-            self._sessions[netns] = FastSession(netns, self.namespaces)
+            self._sessions[netns] = FastSession(netns, self.namespaces, self.cache_indexes)
         return self._sessions[netns]
+
+    get = session
 
     def forget_indexes(self):
         """A link was deleted: its veth peer, or devices stacked on it, may
@@ -319,8 +207,7 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False):
     if sysctl_keys:
         state['sysctls'] = read_sysctls(kernel, netns, sysctl_keys)
     if qdiscs:
-        from ansible_collections.vnet.linux.plugins.module_utils._lab import netem as _topology_netem
-        state['qdiscs'] = _topology_netem.read_all(session)
+        state['qdiscs'] = netem.read_all(session)
     return state
 
 
@@ -403,5 +290,9 @@ def read_marks(kernel, netns_names):
     return marks
 
 
-__all__ = ['Kernel', 'Namespaces', 'FastSession', 'read_namespace', 'read_marks',
+__all__ = ['SessionPool', 'Kernel', 'Namespaces', 'FastSession', 'read_namespace', 'read_marks',
            'list_namespaces', 'ROUTE_PROTOCOL', 'COUNTERS', 'netns_path']
+
+
+# the old name, while branches that use it are merged (remove after)
+Kernel = SessionPool

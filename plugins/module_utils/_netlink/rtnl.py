@@ -23,7 +23,20 @@ import os
 import socket
 import struct
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import link_index
+# Kinds that always sit on another link (a veth's peer, a macvlan's parent).
+ALWAYS_LINKED = ('veth', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan')
+
+
+def link_index(reported, own_index, kind):
+    """IFLA_LINK as it is, or the link's own index where the kernel left it
+    out: kernels before 6.x omit IFLA_LINK when it equals the link's own
+    index, which happens whenever the peer or parent lives in another
+    namespace under the same number (common: the first link of two fresh
+    namespaces is index 2 in both)."""
+    if reported is None and kind in ALWAYS_LINKED:
+        return own_index
+    return reported
+
 
 NETLINK_ROUTE = 0
 SOL_NETLINK = 270
@@ -392,6 +405,9 @@ def nsid(sock, fd):
                 return None if value < 0 else value
     return None
 
+
+# the requests that change kernel state (the rest read)
+CHANGES = frozenset((add_veth, set_link, delete_link, address, route))
 
 __all__ = ['Socket', 'RtnlError', 'link_messages', 'parse_link', 'addresses', 'routes',
            'add_veth', 'set_link', 'delete_link', 'address', 'route', 'nsid', 'errno']

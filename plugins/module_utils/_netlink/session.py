@@ -9,15 +9,27 @@ on plain dicts and never sees netlink messages.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import ipaddress
 import os
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    NETNS_DIR,
+    create_named,
+    entered,
+    list_namespaces,
+    namespace_exists,
+    remove_named,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.rtnl import (
+    ALWAYS_LINKED,
+    link_index,
+)
+
 try:
     from pyroute2 import IPRoute
-    from pyroute2 import netns as pyroute2_netns
     from pyroute2.netlink.exceptions import NetlinkDumpInterrupted, NetlinkError
     HAS_PYROUTE2 = True
     PYROUTE2_IMPORT_ERROR = None
@@ -35,7 +47,6 @@ except ImportError as exc:  # the module reports missing_required_lib
         """Stand-in so that except clauses work without pyroute2."""
 
 
-NETNS_DIR = '/run/netns'
 AF_BRIDGE = 7
 RTEXT_FILTER_BRVLAN = 2
 BRIDGE_VLAN_INFO_PVID = 2
@@ -79,40 +90,17 @@ def explain(err, what):
     return msg
 
 
-def list_namespaces():
-    """Names of the named network namespaces, as `ip netns` sees them."""
-    try:
-        return sorted(n for n in os.listdir(NETNS_DIR)
-                      if os.path.isfile(os.path.join(NETNS_DIR, n)))
-    except FileNotFoundError:
-        return []
-
-
-def namespace_exists(name):
-    return name is None or os.path.isfile(os.path.join(NETNS_DIR, name))
-
-
 def create_namespace(name):
-    pyroute2_netns.create(name)
+    create_named(name)
 
 
 def remove_namespace(name):
-    pyroute2_netns.remove(name)
+    remove_named(name)
 
 
-@contextlib.contextmanager
 def inside(netns):
-    """Run the block with this thread in a named namespace (flags=0: never
-    create it), then return to the namespace the module started in."""
-    home = os.open('/proc/self/ns/net', os.O_RDONLY)
-    try:
-        pyroute2_netns.setns(netns, flags=0)
-        try:
-            yield
-        finally:
-            pyroute2_netns.setns(home, flags=0)
-    finally:
-        os.close(home)
+    """Run a block with this thread in a named namespace (never creating it)."""
+    return entered(netns)
 
 
 def sysctl_path(key):
@@ -129,27 +117,13 @@ def read_sysctl(path):
 
 
 def write_sysctl(path, value):
+    faults.os_error('writing %s' % path)
     with open(path, 'w') as handle:
         handle.write(str(value))
 
 
 def where(netns):
     return 'namespace %r' % netns if netns else 'the root namespace'
-
-
-# Kinds that always sit on another link (a veth's peer, a macvlan's parent).
-ALWAYS_LINKED = ('veth', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan')
-
-
-def link_index(reported, own_index, kind):
-    """IFLA_LINK as it is, or the link's own index where the kernel left it
-    out: kernels before 6.x omit IFLA_LINK when it equals the link's own
-    index, which happens whenever the peer or parent lives in another
-    namespace under the same number (common: the first link of two fresh
-    namespaces is index 2 in both)."""
-    if reported is None and kind in ALWAYS_LINKED:
-        return own_index
-    return reported
 
 
 def nla(msg, *path):
@@ -203,7 +177,11 @@ class Session(object):
 
     def call(self, what, method, *args, **kwargs):
         """Run one pyroute2 request, translating kernel errors."""
+        reads = args and args[0] in ('dump', 'get')
+        fault = None if reads else faults.injected(what)
         try:
+            if fault is not None:
+                raise NetlinkError(faults.FAULT_ERRNO, fault)
             return getattr(self.ipr, method)(*args, **kwargs)
         except NetlinkError as err:
             if 'namespace' not in what:
@@ -336,24 +314,9 @@ class Session(object):
         return result
 
 
-class Sessions(object):
-    """One session per namespace for the whole module run."""
-
-    def __init__(self):
-        self._open = {}
-
-    def get(self, netns):
-        if netns not in self._open:
-            self._open[netns] = Session(netns)
-        return self._open[netns]
-
-    def close(self):
-        for session in self._open.values():
-            session.close()
-        self._open = {}
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+# names other layers import from here (namespace helpers live in namespaces.py)
+__all__ = ['Session', 'NetlinkFailure', 'NetlinkError', 'IPRoute', 'HAS_PYROUTE2',
+           'PYROUTE2_IMPORT_ERROR', 'NETNS_DIR', 'ALWAYS_LINKED', 'link_index',
+           'list_namespaces', 'namespace_exists', 'create_namespace', 'remove_namespace',
+           'inside', 'entered', 'explain', 'where', 'nla', 'nla_dict', 'sysctl_path',
+           'read_sysctl', 'write_sysctl']

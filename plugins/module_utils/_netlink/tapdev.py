@@ -21,21 +21,15 @@ mount namespace (what `ip netns exec` does) and reads it there.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import glob
 import grp
 import os
 import pwd
 import stat
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NETNS_DIR
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, namespaces
 
 TAP_ROOT = '/run/vnet-linux/tap'
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_REC = 0x4000
-MS_PRIVATE = 0x40000
 DEFAULT_MODE = 0o600
 
 
@@ -49,28 +43,17 @@ def node_path(netns, ifname):
     return os.path.join(TAP_ROOT, 'netns', netns, ifname)
 
 
-def _libc():
-    libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6', use_errno=True)
-    return libc
-
-
-def _checked(result, what):
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, '%s: %s' % (what, os.strerror(err)))
-
-
 def _read_in_child(netns, ifname, kind):
     """Runs in the forked child: returns 'major:minor' or ''."""
-    libc = _libc()
-    _checked(libc.unshare(CLONE_NEWNS), 'unshare(CLONE_NEWNS)')
+    namespaces.unshare(namespaces.CLONE_NEWNS)
     # keep our sysfs mount out of the parent's mount namespace
-    _checked(libc.mount(b'none', b'/', None, MS_REC | MS_PRIVATE, None), 'mount --make-rprivate /')
+    namespaces.mount('none', '/', namespaces.MS_REC | namespaces.MS_PRIVATE)
     if netns is not None:
-        fd = os.open(os.path.join(NETNS_DIR, netns), os.O_RDONLY)
-        _checked(libc.setns(fd, CLONE_NEWNET), 'setns(%s)' % netns)
+        fd = os.open(namespaces.netns_path(netns), os.O_RDONLY)
+        namespaces.setns(fd)
         os.close(fd)
-    _checked(libc.mount(b'sysfs', b'/sys', b'sysfs', 0, None), 'mount sysfs')
+    # sysfs shows the network namespace of the process that mounts it
+    namespaces.mount('sysfs', '/sys', 0, fstype=b'sysfs')
     found = glob.glob('/sys/class/net/%s/%s/tap*/dev' % (ifname, kind))
     if not found:
         return ''
@@ -159,6 +142,7 @@ def node_state(path):
 
 def make_node(path, number, uid, gid, mode):
     """(Re)create the node atomically: mknod beside it, then rename over."""
+    faults.os_error('creating device node %s' % path)
     os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
     temporary = path + '.new'
     if os.path.lexists(temporary):
@@ -170,12 +154,14 @@ def make_node(path, number, uid, gid, mode):
 
 
 def set_perms(path, uid, gid, mode):
+    faults.os_error('changing device node %s' % path)
     os.chown(path, uid, gid)
     os.chmod(path, mode)
 
 
 def remove_node(path):
     if os.path.lexists(path):
+        faults.os_error('removing device node %s' % path)
         os.unlink(path)
     try:  # a namespace's directory goes with its last node
         os.rmdir(os.path.dirname(path))

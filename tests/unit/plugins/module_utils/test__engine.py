@@ -90,3 +90,18 @@ def test_verify_reports_every_problem():
         engine.VERIFY_TRIES = original
     assert 'bridge br0: mtu is 1500 in the kernel, expected 9000' in str(err.value)
     assert 'bridge br1 is missing after apply' in str(err.value)
+
+
+def test_rolled_back_undoes_applied_steps_and_reports_change():
+    made = []
+    plan = engine.Plan()
+    plan.add('make a', lambda: made.append('a'), lambda: made.remove('a'))
+    plan.add('make b', lambda: made.append('b'), lambda: made.remove('b'))
+    plan.apply()
+    assert made == ['a', 'b']
+    # a verification that fails after apply undoes the whole run
+    failure = plan.rolled_back('verification after apply failed: b is wrong')
+    assert made == [] and failure.changed is True
+    assert 'undone: make b; make a' in str(failure)
+    # nothing applied, nothing changed
+    assert engine.Plan().rolled_back('x').changed is False

@@ -11,8 +11,7 @@ lack it, and the run then fails with the kernel's "not supported").
 
 from __future__ import annotations
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import nla
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure, nla
 
 U32_MAX = 2 ** 32 - 1
 ROOT_HANDLE = 0x10000  # "1:"

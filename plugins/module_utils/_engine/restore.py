@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The undo of a delete step: bring the deleted link back as it was.
+
+A delete step reads, just before it deletes, what the link needs to come
+back: its kind and kind options, MTU, MAC, queue length, alias, master,
+addresses and admin state; and what the kernel takes with it: a veth's
+peer (deleted too, read with all the same), and the ports of a master
+(released). If a later step of the run fails, the undo re-creates the link
+from that reading (a veth with its peer in the peer's namespace, a macvlan
+or ipvlan on its parent, sent from the parent's namespace as on creation)
+and puts back its settings, its peer's, and its ports.
+
+A team is not rebuilt here: teamd owns it (the teamd code restarts it).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import FastSession
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkError,
+    NetlinkFailure,
+    Session,
+    list_namespaces,
+    where,
+)
+
+# kinds made on another link: created from that link's namespace
+STACKED = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
+# kinds whose MAC address is their parent's (the kernel refuses another)
+PARENT_MAC = ('ipvlan', 'ipvtap')
+REBUILDABLE = ('veth', 'bridge', 'bond', 'dummy') + STACKED
+
+
+def rebuildable(state):
+    return state is not None and state['kind'] in REBUILDABLE
+
+
+class Removal(object):
+    """A delete step's body (delete) and undo (restore) for one link."""
+
+    def __init__(self, session, name, forget=None):
+        self.session = session
+        self.name = name
+        self.saved = None
+        # sessions that cache link indexes (the topology's) drop them when
+        # links come and go
+        self.forget = forget or (lambda: None)
+
+    def delete(self, remove):
+        """Read what a rebuild needs, then run remove() (the delete)."""
+        self.saved = _read(self.session, self.name)
+        remove()
+
+    def restore(self):
+        saved, self.saved = self.saved, None
+        if saved is None or not rebuildable(saved['link']):
+            return
+        other = saved['other']
+        try:
+            _create(self.session, saved['link'], other)
+            self.forget()
+            _settle(self.session, saved['link'])
+            if other is not None and saved['link']['kind'] == 'veth':
+                _settle(other['session'], other['state'])
+            for port in saved['ports']:
+                _reattach(self.session, port, self.name)
+        finally:
+            if other is not None and other['session'] is not self.session:
+                other['session'].close()
+
+
+def _read(session, name):
+    state = session.read(name)
+    if state is None:
+        return None
+    other = _other_end(session, state)
+    ports = [link for link in session.links() if link['master'] == name] \
+        if state['kind'] in ('bridge', 'bond') else []
+    return {'link': state, 'other': other, 'ports': ports}
+
+
+def _other_end(session, state):
+    """The veth peer or the parent: its namespace, a session there, and (for
+    a peer, which goes with the link) its full reading."""
+    if state['kind'] not in ('veth',) + STACKED or state['link_index'] is None:
+        return None
+    if state['link_netnsid'] is None:
+        netns, other_session = session.netns, session
+    else:
+        netns = _namespace_of(session, state['link_netnsid'])
+        if netns is False:
+            return None
+        other_session = _session_in(session, netns)
+    name = other_session.name_of(state['link_index'])
+    if name is None:
+        return None
+    peer = other_session.read(name) if state['kind'] == 'veth' else None
+    return {'netns': netns, 'session': other_session, 'name': name, 'state': peer}
+
+
+def _session_in(session, netns):
+    """A session of its own (closed after the restore) in another namespace,
+    entered the way this one was."""
+    if isinstance(session, FastSession):
+        return FastSession(netns, session.namespaces, cache_indexes=False)
+    return Session(netns)
+
+
+def _namespace_of(session, nsid):
+    """The namespace name (None: the root namespace) that this session's
+    namespace knows under nsid; False if none of them."""
+    for netns in [None] + list_namespaces():
+        if netns == session.netns:
+            continue
+        try:
+            if session.nsid_of(netns) == nsid:
+                return netns
+        except (OSError, NetlinkError, NetlinkFailure):
+            continue  # removed meanwhile, or a file there that is no namespace
+    return False
+
+
+def _attrs(state):
+    args = {'mtu': state['mtu'], 'txqlen': state['txqueuelen']}
+    if state['kind'] not in PARENT_MAC and state['mac_address']:
+        args['address'] = state['mac_address']
+    return dict((key, value) for key, value in args.items() if value is not None)
+
+
+def _namespace_arg(netns):
+    """pyroute2's net_ns_fd: a namespace name, or an fd of the root one
+    (where the module runs); returns (value, fd to close)."""
+    if netns is not None:
+        return netns, None
+    fd = os.open('/proc/self/ns/net', os.O_RDONLY)
+    return fd, fd
+
+
+def _create(session, state, other):
+    kind = state['kind']
+    spec = KINDS.get(kind)
+    args = dict(_attrs(state), ifname=state['name'], kind=kind)
+    if spec is not None and kind != 'veth':
+        args.update(spec.kernel_args(spec.current(state['data'])))
+    text = 'restoring %s %s in %s' % (kind, state['name'], where(session.netns))
+    sender, fd = session, None
+    if kind == 'veth' and other is not None:
+        peer = dict(_attrs(other['state']), ifname=other['name'])
+        if other['netns'] != session.netns:
+            peer['net_ns_fd'], fd = _namespace_arg(other['netns'])
+        args['peer'] = peer
+    elif kind in STACKED and other is not None:
+        sender = other['session']
+        args['link'] = sender.index(other['name'])
+        if other['netns'] != session.netns:
+            args['net_ns_fd'], fd = _namespace_arg(session.netns)
+    try:
+        sender.call(text, 'link', 'add', **args)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _settle(session, state):
+    """Alias, master, addresses, then admin state, as read before."""
+    name, label = state['name'], '%s in %s' % (state['name'], where(session.netns))
+    index = session.index(name)
+    if state['alias']:
+        session.call('restoring the alias of ' + label, 'link', 'set', index=index,
+                     ifalias=state['alias'])
+    if state['master']:
+        session.call('restoring the master of ' + label, 'link', 'set', index=index,
+                     master=session.index(state['master']))
+    for cidr in state['addresses']:
+        address, prefix = cidr.split('/')
+        session.call('restoring address %s on %s' % (cidr, label), 'addr', 'add',
+                     index=index, address=address, prefixlen=int(prefix))
+    if state['admin_state'] == 'up':
+        session.call('bringing %s up again' % label, 'link', 'set', index=index, state='up')
+
+
+def _reattach(session, port, master):
+    """A port the deleted master released: back under it, as it was."""
+    label = '%s in %s' % (port['name'], where(session.netns))
+    index = session.index(port['name'])
+    if port['admin_state'] == 'up':
+        # a bond takes only ports that are down
+        session.call('taking %s down to re-attach it' % label, 'link', 'set', index=index,
+                     state='down')
+    session.call('re-attaching %s to %s' % (label, master), 'link', 'set', index=index,
+                 master=session.index(master))
+    master_spec = KINDS.get(port['port_kind'])
+    settings = master_spec.current(port['port_data'], port=True) if master_spec else {}
+    if settings:
+        from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import port_setter
+        port_setter(session, port['name'], label,
+                    master_spec.kernel_args(settings, port=True), master_spec)()
+    if port['admin_state'] == 'up':
+        session.call('bringing %s up again' % label, 'link', 'set', index=index, state='up')
