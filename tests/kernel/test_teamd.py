@@ -671,3 +671,60 @@ def test_topology_failed_team_restart_brings_the_old_team_back(topo, tmp_path, m
     gone = run_module('topology', {'lab': lab_name, 'state': 'absent'})
     assert 'stop teamd for team0 in namespace %s' % host in gone['actions']
     assert teamd_processes(host) == [] and not os.path.exists(runtime_dir(host))
+
+
+# ------------------------------------------- a port of another master --
+
+def bridge_port(netns, port, bridge='br9'):
+    """Make `port` an up port of a new bridge (another master)."""
+    with IPRoute(netns=netns, flags=0) as ipr:
+        ipr.link('add', ifname=bridge, kind='bridge')
+        ipr.link('set', index=ipr.link_lookup(ifname=port)[0],
+                 master=ipr.link_lookup(ifname=bridge)[0])
+        ipr.link('set', index=ipr.link_lookup(ifname=port)[0], state='up')
+
+
+@needs_teamd
+@pytest.mark.parametrize('check', [True, False])
+def test_a_port_of_another_master_is_refused_without_opt_in(namespaces, check):
+    team_ns, peer_ns = namespaces(2)
+    make_ports(team_ns, peer_ns, count=2, bridge=False)
+    bridge_port(team_ns, 'p1')
+    result = run_module('teamd', dict(name='team0', netns=team_ns,
+                                      ports=[dict(name='p1'), dict(name='p2')]), check=check)
+    assert result.get('failed'), result
+    assert 'refusing to make p1' in result['msg'] and 'a port of br9 already' in \
+        result['msg'] and 'allow_port_takeover' in result['msg'], result['msg']
+    assert links_of(team_ns)['p1'].get('master') == 'br9'
+    assert not os.path.exists(runtime_dir(team_ns)) and teamd_processes(team_ns) == []
+
+
+def test_topology_team_port_of_a_foreign_master_is_refused(topo):
+    lab_name, host, peer = topo
+    made = run_module('topology', team_lab(lab_name, host, peer, team=False))
+    assert made['changed'] and not made.get('failed'), made
+    bridge_port(host, 't0')  # a bridge the lab does not own
+    for check in (True, False):
+        refused = run_module('topology', team_lab(lab_name, host, peer), check=check)
+        assert refused.get('failed'), refused
+        assert 'refusing to make t0' in refused['msg'] and 'allow_port_takeover' in \
+            refused['msg'], refused['msg']
+    assert links_of(host)['t0'].get('master') == 'br9' and 'team0' not in links_of(host)
+
+
+@guest
+def test_port_takeover_moves_the_port_and_a_failed_start_gives_it_back(lab, tmp_path,
+                                                                       monkeypatch):
+    team_ns, _peer = lab
+    bridge_port(team_ns, 'p1')
+    failing_teamd(tmp_path, monkeypatch, fail_on=1)
+    args = dict(name='team0', netns=team_ns, ports=[dict(name='p1')], allow_port_takeover=True)
+    failed = run_module('teamd', args)
+    assert failed.get('failed') and 'injected failure of start 1' in failed['msg'], failed
+    assert 'p1 a port of br9' in failed['msg'], failed['msg']
+    links = links_of(team_ns)
+    assert links['p1'].get('master') == 'br9' and 'UP' in links['p1']['flags']
+    assert teamd_processes(team_ns) == [] and not os.path.exists(runtime_dir(team_ns))
+    taken = run_module('teamd', args)
+    assert taken['changed'] and not taken.get('failed'), taken
+    assert links_of(team_ns)['p1'].get('master') == 'team0'
