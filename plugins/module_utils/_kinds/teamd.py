@@ -823,7 +823,8 @@ def restore_ports(session, team, states):
                          master=master['index'] if master is not None else 0)
             if was['master']:
                 done.append('%s a port of %s' % (name, was['master']))
-        if now['admin_state'] != was['admin_state'] or moved or now['master'] == team:
+            now = session.read(name)  # a released port may have been closed
+        if now['admin_state'] != was['admin_state']:
             set_link_state(session, name, was['admin_state'])
             done.append('%s %s' % (name, was['admin_state']))
     return done
