@@ -373,6 +373,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     plan_link,
     predicted,
     public,
+    undone_with_its_object,
     verify,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import ENSLAVE, Touch
@@ -528,9 +529,12 @@ def plan_creation_attrs(run, wanted):
     keywords = dict((keyword, attrs[option]) for option, keyword in LINK_ATTRS
                     if option in attrs)
     text = ', '.join('%s=%s' % item for item in sorted(attrs.items()))
+    # undone with the device: the undo of the start removes it, the undo of
+    # a restart brings back the old device with its own settings
     run.plan.add('set %s on %s' % (text, wanted.label),
                  lambda: session.call('changing ' + wanted.label, 'link', 'set',
-                                      index=session.index(wanted.name), **keywords))
+                                      index=session.index(wanted.name), **keywords),
+                 undone_with_its_object)
 
 
 def carried_over(team, link_now):
