@@ -329,7 +329,7 @@ def test_bond_team_ipvlan_and_impairment(lab):
                 'addresses': ['10.8.0.1/24']},
                {'endpoints': [{'node': h, 'name': 't0'}, {'node': s, 'name': 'q0'}]},
                {'endpoints': [{'node': h, 'name': 't1'}, {'node': s, 'name': 'q1'}]},
-               {'kind': 'teamd', 'node': h, 'name': 'team0', 'runner': 'activebackup',
+               {'kind': 'team', 'node': h, 'name': 'team0', 'runner': 'activebackup',
                 'ports': ['t0', 't1'], 'addresses': ['10.6.0.1/24']},
                {'endpoints': [{'node': h, 'name': 'slow', 'addresses': ['10.9.0.1/24'],
                                'impairment': {'delay': '10ms', 'loss': '1%'}},

@@ -25,6 +25,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     spec_of,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC, build_config
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
 InputError = validate.InputError
@@ -40,6 +41,10 @@ LINK_KINDS = tuple(link_kinds())
 # stacked on a parent (which may be any of them)
 _CREATION_ORDER = {'device': 0, 'ports': 1, 'stacked': 2}
 kind_spec = spec_of
+# Former names of kinds, still accepted (with a deprecation warning): a team
+# was `teamd` (its daemon's name) in release 1.0; it is `team` as for the
+# kernel, `ip link` and topology_facts.
+KIND_ALIASES = {'teamd': ('team', '2.0.0')}
 
 
 # --- argument spec (documented option by option in the module) -------------
@@ -89,7 +94,7 @@ BRIDGE_OPTIONS = dict(
 )
 
 LINK_OPTIONS = dict(
-    kind=dict(type='str', default='veth', choices=list(LINK_KINDS)),
+    kind=dict(type='str', default='veth', choices=list(LINK_KINDS) + sorted(KIND_ALIASES)),
     endpoints=dict(type='list', elements='dict', options=ENDPOINT_OPTIONS),
     node=dict(type='str'),
     name=dict(type='str'),
@@ -226,6 +231,7 @@ class Lab(object):
         self.nodes = {}            # name -> Node, in input order
         self.ifaces = {}           # (node, name) -> Iface, in dependency order
         self._by_netns = None
+        self.deprecations = []     # (message, version) for input written the old way
 
     @property
     def mark(self):
@@ -259,11 +265,11 @@ def build(params):
     stacked = []
     for pos, link in enumerate(params.get('links') or []):
         field = 'links[%d]' % pos
-        kind = link.get('kind') or 'veth'
+        kind = _link_kind(lab, link, field)
         if kind == 'veth':
             _add_veth(lab, bridges, link, field)
         else:
-            stacked.append((link, field))
+            stacked.append((dict(link, kind=kind), field))
     # devices on top of others come after the links they may sit on,
     # whatever order the user wrote them in
     for link, field in sorted(stacked, key=lambda item: _CREATION_ORDER[
@@ -276,6 +282,18 @@ def build(params):
     for node in lab.nodes.values():
         _check_routes(node, names.get(node.name, set()))
     return lab
+
+
+def _link_kind(lab, link, field):
+    """The link's kind, a former name translated (and deprecated)."""
+    kind = link.get('kind') or 'veth'
+    if kind in KIND_ALIASES:
+        new, version = KIND_ALIASES[kind]
+        lab.deprecations.append((
+            '%s.kind: %r is the former name of kind %r; write kind: %s (the former name '
+            'is accepted until release %s)' % (field, kind, new, new, version), version))
+        kind = new
+    return kind
 
 
 def _add_node(lab, params, field):
@@ -467,12 +485,14 @@ def _add_device(lab, bridges, params, field):
         _ports(iface, params, field)
     else:
         _no_ports(params, field, kind)
-    if kind == 'teamd':
-        _teamd(iface, params, field)
+    if kind == 'team':
+        _team(iface, params, field)
     else:
         _kind_options(iface, params, field)
     if kind == 'bond':
         _bond_port_settings(iface, field)
+    if kind != 'team' and params.get('runner') is not None:
+        raise InputError('%s.runner: only a team link has a runner' % field)
     _claim(lab, iface)
 
 
@@ -507,11 +527,9 @@ def _parent(lab, iface, params, field):
 
 def kind_option_spec(kind):
     """The argument spec the kind's own module gives these options: a link's
-    `options` are held to the same types (strict.typed). teamd's come from
-    its module's code, imported here, not at the top, so that labs without
-    teams do not pay for loading it."""
-    if kind == 'teamd':
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC
+    `options` are held to the same types (strict.typed); a team's are the
+    teamd module's."""
+    if kind == 'team':
         return TEAMD_SPEC
     return spec_of(kind).argument_spec()
 
@@ -550,18 +568,13 @@ def _bond_port_settings(iface, field):
         raise InputError('%s.ports: %s' % (field, '; '.join(misfits)))
 
 
-def _teamd(iface, params, field):
+def _team(iface, params, field):
     """A team is run by teamd: the configuration is built (and checked) by
     the teamd module's own code, from a runner name, the ports and the
     other teamd options given in `options` (link_watch, notify_peers, ...)."""
-    try:
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import build_config
-    except ImportError:
-        raise InputError('%s.kind: teamd links are not supported by this version yet'
-                         % field)
     if params.get('mode') is not None:
         raise InputError('%s.mode: a team has a runner, not a mode' % field)
-    teamd_params = _typed_options(params, 'teamd', field)
+    teamd_params = _typed_options(params, 'team', field)
     runner = dict(teamd_params.pop('runner', None) or {})
     runner['name'] = params.get('runner') or runner.get('name') or 'roundrobin'
     teamd_params['runner'] = runner

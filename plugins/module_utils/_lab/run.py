@@ -55,10 +55,11 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     InputError,
     build,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
 from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import (
     Planner,
     lab_guard,
-    stop_teamd,
+    team_steps,
 )
 
 
@@ -176,8 +177,9 @@ def plan_absent(kernel, lab, options=None, addresses=False):
                 continue
             if view['kind'] == 'team':
                 # teamd outlives a namespace removal: stop it first
-                plan.add('stop teamd for %s in %s' % (name, _where(netns)),
-                         _team_stopper(kernel, netns, name))
+                steps = _team_stopper(kernel, netns, name)
+                plan.add('stop teamd for %s in %s' % (name, _where(netns)), steps.stop,
+                         steps.undo_stop)
                 continue
             if owned:
                 continue  # goes with its namespace
@@ -236,10 +238,10 @@ def _remove_tap_node(plan, netns, view):
 
 
 def _team_stopper(kernel, netns, name):
-    def run():
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
-        stop_teamd(Daemon(kernel.module, netns, name), kernel.session(netns))
-    return run
+    """The steps of a team the lab removes: stop() stops its teamd, deletes
+    the device and removes the daemon's files and empty directories;
+    undo_stop() brings the team back if a later removal fails."""
+    return team_steps(kernel, kernel.session(netns), Daemon(kernel.module, netns, name))
 
 
 def _deleter(kernel, netns, name, label):
@@ -369,6 +371,8 @@ def run_topology(module):
                       timeout=module.params.get('lock_timeout') or DEFAULT_TIMEOUT)
     try:
         lab = build(module.params)
+        for message, version in lab.deprecations:
+            module.deprecate(message, version=version, collection_name='vnet.linux')
         timer.mark('validate')
         with locks, SessionPool() as kernel:
             # two runs of one lab would plan from the same reading: one waits

@@ -127,12 +127,32 @@ def test_stacked_and_bond_rules():
 
 def test_teamd_configuration_comes_from_the_teamd_module():
     model = lab(nodes=NODES, links=[veth('r1', 'r2'), {
-        'kind': 'teamd', 'node': 'r1', 'name': 'team0', 'runner': 'activebackup',
+        'kind': 'team', 'node': 'r1', 'name': 'team0', 'runner': 'activebackup',
         'ports': ['eth0']}])
     team = model.ifaces[('r1', 'team0')]
+    assert team.kind == 'team' and team.label() == 'team team0 in node r1'
     assert team.teamd_config['runner']['name'] == 'activebackup'
     assert list(team.teamd_config['ports']) == ['eth0']
     assert model.ifaces[('r1', 'eth0')].master == 'team0'
+    assert model.deprecations == []
+
+
+def test_the_former_kind_name_teamd_still_works_and_is_deprecated():
+    model = lab(nodes=NODES, links=[{
+        'kind': 'teamd', 'node': 'r1', 'name': 'team0', 'runner': 'lacp',
+        'ports': ['eth0']}, veth('r1', 'r2')])
+    team = model.ifaces[('r1', 'team0')]
+    assert team.kind == 'team' and team.teamd_config['runner']['name'] == 'lacp'
+    assert model.ifaces[('r1', 'eth0')].master == 'team0'
+    (message, version), = model.deprecations
+    assert message.startswith("links[0].kind: 'teamd' is the former name of kind 'team'")
+    assert version == '2.0.0'
+
+
+def test_a_runner_on_a_link_that_is_not_a_team_is_refused():
+    with pytest.raises(InputError, match=r'links\[1\]\.runner: only a team link has a runner'):
+        lab(nodes=NODES, links=[veth('r1', 'r2'), {
+            'kind': 'bond', 'node': 'r1', 'name': 'b', 'runner': 'lacp', 'ports': ['eth0']}])
 
 
 def test_absent_needs_only_the_lab_name():
