@@ -276,6 +276,7 @@ def build(params):
             spec_of(item[0]['kind']).layout]):
         _add_device(lab, bridges, link, field)
     bond_port_checks(lab)
+    one_ipvlan_mode_per_parent(lab)
     names = {}
     for node_name, name in lab.ifaces:
         names.setdefault(node_name, set()).add(name)
@@ -620,6 +621,26 @@ def _check_routes(node, names):
         if route.dev and route.dev not in names and route.dev != 'lo' and not node.external:
             raise InputError('%s.dev: %s is not an interface of node %s'
                              % (route.field, route.dev, node.name))
+
+
+def one_ipvlan_mode_per_parent(lab):
+    """The kernel keeps one ipvlan mode per parent device: every ipvlan and
+    ipvtap on a parent runs in the mode of the last one set. Two described
+    with different modes on one parent would flap each other's mode."""
+    modes = {}
+    for iface in lab.ifaces.values():
+        if iface.kind not in ('ipvlan', 'ipvtap') or iface.parent is None:
+            continue
+        mode = iface.options.get('mode')
+        if mode is None:
+            continue
+        first = modes.setdefault(iface.parent, (mode, iface))
+        if first[0] != mode:
+            raise InputError('%s.mode: %s and %s sit on %s in node %s, and the kernel keeps one '
+                             'ipvlan mode per parent; give both mode %s (or put them on '
+                             'different parents)'
+                             % (iface.field, first[1].name, iface.name, iface.parent[1],
+                                iface.parent[0], first[0]))
 
 
 def bond_port_checks(lab):

@@ -558,6 +558,11 @@ class Planner(object):
         purge = wanted.purge_addresses
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
                             now['addresses'], purge=purge)
+        if 'master' in diff and now['master'] and \
+                self._kind_now(iface.node, now['master']) == 'bond':
+            # the kernel closes a port it releases from a bond (and a bond
+            # takes only ports that are down): bring it up again
+            now = dict(now, admin_state='down')
         self.plan_up(iface, now)
 
     def _owned_link(self, node_name, name):

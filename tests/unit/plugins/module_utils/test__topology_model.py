@@ -305,3 +305,13 @@ def test_sysctl_values_are_text_or_numbers():
         "number (1, not true)")
     assert error(nodes=[{'name': 'r1', 'sysctls': {'net.ipv4.ip_forward': [1]}}]).startswith(
         'nodes[0].sysctls.net.ipv4.ip_forward: [1] is not a sysctl value')
+
+
+def test_ipvlans_on_one_parent_share_one_mode():
+    links = [veth('r1', 'r2'),
+             {'kind': 'ipvlan', 'node': 'r1', 'name': 'i0', 'parent': 'eth0', 'mode': 'l2'},
+             {'kind': 'ipvtap', 'node': 'r1', 'name': 'i1', 'parent': 'eth0', 'mode': 'l3'}]
+    message = error(nodes=NODES, links=links)
+    assert message.startswith('links[2].mode: i0 and i1 sit on eth0 in node r1'), message
+    links[2]['mode'] = 'l2'
+    assert lab(nodes=NODES, links=links).ifaces[('r1', 'i1')].options['mode'] == 'l2'
