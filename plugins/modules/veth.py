@@ -236,7 +236,7 @@ def converge(run):
         if link_now is not None:
             if link_now['kind'] != 'veth':
                 raise other_kind(link.name, link.netns, link_now, 'veth')
-            plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True)
+            plan_delete(run.plan, run.session(link.netns), link_now, run.guard)
         run.finish(before, {'link': {}, 'peer': {}}, lambda: {'link': {}, 'peer': {}})
         return
     if not params.get('peer'):
@@ -256,7 +256,7 @@ def converge(run):
     if not intact:
         refuse_foreign_peer(run, link, peer, link_now, peer_now)
     if link_now is not None and not intact:
-        plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True,
+        plan_delete(run.plan, run.session(link.netns), link_now, run.guard,
                     reason='its peer is not %s in %s but %s' % (
                         peer.name, where(peer.netns), end_text(run, link_now)))
         link_now = peer_now = None

@@ -32,12 +32,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
-    DELETE,
     ENSLAVE,
     Guard,
     HostLinks,
     Touch,
-    collateral_text,
     dying_with,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
@@ -795,10 +793,8 @@ class Planner(object):
         """What the kernel deletes along with these links or namespaces, vetted
         by the guard (the lab's mark owns what it marked); returns the text
         that names it in the step."""
-        found = dying_with(self.guard.host, links=links, namespaces=namespaces)
-        for view, cause in found:
-            self.guard.vet(Touch(view, DELETE, named=False, cause=cause))
-        return collateral_text(found)
+        return self.guard.vet_collateral(
+            dying_with(self.guard.host, links=links, namespaces=namespaces))
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):

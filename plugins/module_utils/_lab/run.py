@@ -23,9 +23,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
-    DELETE,
-    Touch,
-    collateral_text,
     dying_with,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
@@ -219,11 +216,10 @@ def _vetted_collateral(guard, links=(), namespaces=(), skip=()):
 
 
 def _vetted(guard, found, skip=()):
-    found = [(view, cause) for view, cause in found
-             if (view['netns'], view['index']) not in skip]
-    for view, cause in found:
-        guard.vet(Touch(view, DELETE, named=False, cause=cause))
-    return collateral_text(found)
+    # a veth peer goes as the other end of a pair the lab owns (marked);
+    # unmarked pairs and stacked links are foreign
+    return guard.vet_collateral([(view, cause) for view, cause in found
+                                 if (view['netns'], view['index']) not in skip])
 
 
 def _where(netns):
