@@ -18,8 +18,10 @@ options:
         every link inside it and the veth peers of those links in other namespaces;
         deleting a link deletes the macvlan, macvtap, ipvlan and ipvtap links stacked
         on it, wherever they are. The plan and check mode list such collateral objects.
-      - A collateral object that this task does not name (and, for a lab, that the
-        lab's mark does not own) is foreign, and the run is refused before anything
+      - A veth peer goes as the other end of the pair that the task deletes (or, for a
+        lab, that the lab's mark owns). A stacked link that the task does not name (and,
+        for a lab, that the lab's mark does not own), or a veth peer whose pair is not
+        the task's or the lab's, is foreign, and the run is refused before anything
         changes, with a message that names it. Set C(true) to let it go with the rest.
       - The lock-out guard (C(allow_disruptive)) still applies to collateral objects.
     type: bool

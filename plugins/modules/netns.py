@@ -14,10 +14,11 @@ description:
   - Brings the namespace's loopback interface up, and sets per-namespace
     sysctls such as C(net.ipv4.ip_forward) for routers in a lab.
   - Deleting a namespace first deletes the links inside it, so that none is
-    left behind. Their veth peers in other namespaces, and links stacked on
-    them elsewhere, go with them. Such collateral is listed in the plan, and
-    refused unless O(allow_collateral=true) (and, where it would cut this
-    host off, O(allow_disruptive=true)).
+    left behind. Their veth peers in other namespaces go with them (the other
+    ends of the pairs it removes), and are listed in the plan. Links of
+    others stacked on them elsewhere (a macvlan on such a peer) are refused
+    unless O(allow_collateral=true); a peer that would cut this host off is
+    refused unless O(allow_disruptive=true).
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
@@ -101,12 +102,7 @@ namespace:
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
-from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
-    DELETE,
-    Touch,
-    collateral_text,
-    dying_with,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import dying_with
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     undone_with_its_object,
@@ -201,11 +197,12 @@ def plan_absent(run, name, now):
     if not now:
         return
     session = run.session(name)
-    # the kernel deletes the veth peers of the links inside, and links
-    # stacked on them, wherever those are: collateral, vetted by the guard
-    found = dying_with(run.guard.host, namespaces=[name])
-    for view, cause in found:
-        run.guard.vet(Touch(view, DELETE, named=False, cause=cause))
+    # the kernel deletes the veth peers of the links inside (the other ends
+    # of pairs this task removes) and links stacked on them (objects of
+    # their own), wherever those are: collateral, vetted by the guard
+    collateral = run.guard.vet_collateral(
+        dying_with(run.guard.host, namespaces=[name]),
+        names_partner=lambda partner: partner['netns'] == name)
 
     def delete_links():
         # delete what lives inside first, so nothing is left dangling; a
@@ -220,7 +217,7 @@ def plan_absent(run, name, now):
         session.close()
     if len(now['links']) > 1:
         run.plan.add('delete links %s in %s%s' % (', '.join(
-            n for n in now['links'] if n != 'lo'), where(name), collateral_text(found)),
+            n for n in now['links'] if n != 'lo'), where(name), collateral),
             delete_links)
     run.plan.add('delete %s' % where(name), lambda: (session.close(), remove_namespace(name)))
 

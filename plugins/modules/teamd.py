@@ -30,11 +30,18 @@ description:
     again, because teamd reads them when a port is added. Ports are taken
     down before they are enslaved (the kernel requires it), and the kernel
     brings them up when they join; a removed port is left down, as the
-    kernel leaves it. Any other change (runner, its settings, team-wide link
-    watchers, notify_peers, mcast_rejoin) restarts the daemon, which
-    re-creates the team device; RV(restarted) says so. Its link settings
-    (addresses, MTU, state, alias, master) are carried over to the new
-    device unless the task gives them.
+    kernel leaves it. A port add that teamd or the kernel refuses leaves
+    the port as it was (its admin state, no master). Any other change
+    (runner, its settings, team-wide link watchers, notify_peers,
+    mcast_rejoin) restarts the daemon, which re-creates the team device;
+    RV(restarted) says so. Its link settings (addresses, MTU, state,
+    alias, master) are carried over to the new device unless the task
+    gives them.
+  - A restart that fails, or a later step of the run that fails, brings
+    the old team back - the daemon with its previous configuration file,
+    the device with its link settings, addresses, master and admin state,
+    the ports enslaved and up as before; the error names the failed step
+    and what was restored.
   - The common link options (addresses, state, MTU, alias, master...) are
     applied with netlink to the team device once teamd created it.
   - In a named namespace, teamd and teamdctl run in a private mount
@@ -45,7 +52,9 @@ description:
     C(nsenter --net=/run/netns/NETNS --mount=/proc/$(cat /run/vnet-linux/teamd/netns/NETNS/NAME.pid)/ns/mnt teamdctl NAME state).
     In the root namespace the usual C(teamdctl NAME state) works.
   - C(state=absent) stops the daemon (which deletes the device), removes
-    the runtime files and, if no daemon ran, deletes the team device.
+    the runtime files and the runtime directories that are left empty
+    (and C(/run/teamd) if the module made it), and, if no daemon ran,
+    deletes the team device.
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
@@ -353,8 +362,6 @@ team:
       - {name: eth2, link_up: true, link_watches_up: true, active: false, speed: 10000, duplex: full}
 '''
 
-import json
-import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
@@ -367,9 +374,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     plan_link,
     predicted,
     public,
+    undone_with_its_object,
     verify,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KindSpec
+from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import ENSLAVE, Touch
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
     link_argument_spec,
@@ -380,18 +388,17 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import (
+    TEAM,
     TEAMD_SPEC,
     Daemon,
     TeamdFailure,
+    TeamSteps,
     build_config,
     managed_view,
     plan_changes,
+    summary,
     team_view,
 )
-
-# teamd makes the device; netlink only sets the common link attributes.
-TEAM = KindSpec('team', options=[])
-DEVICE_WAIT = 10.0
 
 
 def converge(run):
@@ -414,7 +421,7 @@ def converge(run):
             'Delete it (state: absent) or choose another name.' % team.label)
     read_ports(run, team, desired['ports'], exists)
     changes = plan_changes(desired, running, applied, link_now is not None)
-    plan_teamd(run, team, daemon, desired, changes)
+    plan_teamd(run, team, daemon, desired, changes, running)
     fresh = changes.mode in ('start', 'restart')
     link_wanted = carried_over(team, link_now) if changes.mode == 'restart' else team
     if fresh:
@@ -436,18 +443,17 @@ def refuse_other_kind(team, link_now):
 
 def read_ports(run, team, ports, exists):
     """Current state of each wanted port; refuses ports that are missing
-    (real run) or enslaved to another master."""
+    (real run). The guard vets each port the team takes: the lock-out
+    guard, and a port of another master (a bridge, a bond, another team)
+    only with allow_port_takeover."""
     session = run.session(team.netns)
     result = {}
     for name in ports:
         state = session.read(name) if exists else None
         if state is None:
             missing_port(run, team, name)
-        elif state['master'] not in ('', team.name):
-            raise EngineError('ports: %s in %s is already a port of %s; release it first'
-                              % (name, where(team.netns), state['master']))
         elif state['master'] != team.name:
-            run.guard.check(team.netns, state, 'enslave')
+            run.guard.vet(Touch(dict(state, netns=team.netns), ENSLAVE, master=team.name))
         result[name] = state
     return result
 
@@ -462,130 +468,54 @@ def missing_port(run, team, name):
                     'earlier task creates it.%s' % (name, where(team.netns), hint))
 
 
-def plan_teamd(run, team, daemon, desired, changes):
-    """The daemon's steps: a start, a restart, or live port changes."""
+def plan_teamd(run, team, daemon, desired, changes, running):
+    """The daemon's steps: a start, a restart, or live port changes. Each
+    step puts back what it changed when it fails, and has an undo for when
+    a later step fails (TeamSteps)."""
     session = run.session(team.netns)
+    steps = TeamSteps(session, daemon)
     label = team.label
     if changes.mode == 'start':
-        run.plan.add('start teamd for %s (%s)' % (label, _summary(desired)),
-                     lambda: start_daemon(session, daemon, desired),
-                     lambda: stop_daemon(session, daemon))
+        run.plan.add('start teamd for %s (%s)' % (label, summary(desired)),
+                     lambda: steps.start(desired), steps.undo_start)
     elif changes.mode == 'restart':
-        run.guard.check(team.netns, run.session(team.netns).read(team.name),
+        run.guard.check(team.netns, session.read(team.name),
                         're-create (restarting its teamd)')
         run.plan.add('restart teamd for %s because %s changed (%s); the team device is '
-                     're-created' % (label, ', '.join(changes.reasons), _summary(desired)),
-                     lambda: restart_daemon(session, daemon, desired))
+                     're-created' % (label, ', '.join(changes.reasons), summary(desired)),
+                     lambda: steps.restart(desired), steps.undo_restart)
     elif changes.mode == 'live':
-        plan_live_ports(run, team, daemon, desired, changes)
+        plan_live_ports(run, team, daemon, desired, changes, running)
 
 
-def _summary(config):
-    ports = ', '.join(sorted(config['ports'])) or 'none'
-    return 'runner %s, ports %s' % (config['runner']['name'], ports)
-
-
-def plan_live_ports(run, team, daemon, desired, changes):
+def plan_live_ports(run, team, daemon, desired, changes, running):
     session = run.session(team.netns)
     label = team.label
+    have = running.get('ports') or {}
     for name in changes.remove:
+        steps = TeamSteps(session, daemon)
         run.plan.add('remove port %s from %s' % (name, label),
-                     lambda name=name: remove_port(daemon, name, desired),
-                     lambda name=name: add_port(session, daemon, name, None, None))
+                     lambda steps=steps, name=name: steps.remove_port(name, desired),
+                     lambda steps=steps, name=name: steps.undo_remove_port(name, have[name]))
     for name in changes.update:
+        steps = TeamSteps(session, daemon)
         config = desired['ports'][name]
         run.plan.add('update port %s of %s to %s (removed and added again)'
                      % (name, label, _port_text(config)),
-                     lambda name=name, config=config: readd_port(session, daemon, name,
-                                                                 config, desired))
+                     lambda steps=steps, name=name, config=config: steps.update_port(
+                         name, config, have[name], desired),
+                     lambda steps=steps, name=name: steps.undo_update_port(name, have[name]))
     for name in changes.add:
+        steps = TeamSteps(session, daemon)
         config = desired['ports'][name]
         run.plan.add('add port %s to %s (%s)' % (name, label, _port_text(config)),
-                     lambda name=name, config=config: add_port(session, daemon, name,
-                                                               config, desired),
-                     lambda name=name: daemon.ctl('port', 'remove', name))
-
-
-def remove_port(daemon, name, desired):
-    """The kernel closes a released port: it is left down."""
-    daemon.ctl('port', 'remove', name)
-    daemon.write_config(desired)
+                     lambda steps=steps, name=name, config=config: steps.add_port(
+                         name, config, desired),
+                     lambda steps=steps, name=name: steps.undo_add_port(name))
 
 
 def _port_text(config):
     return ', '.join('%s=%s' % (k, v) for k, v in sorted(config.items())) or 'default settings'
-
-
-def add_port(session, daemon, name, config, desired):
-    """teamd reads a port's settings when the port is added: set them first.
-    The kernel refuses a port that is up, and opens it once enslaved."""
-    if config is not None:
-        daemon.ctl('port', 'config', 'update', name, _json(config))
-    set_link_state(session, name, 'down')
-    daemon.ctl('port', 'add', name)
-    set_link_state(session, name, 'up')
-    if desired is not None:
-        daemon.write_config(desired)
-
-
-def readd_port(session, daemon, name, config, desired):
-    daemon.ctl('port', 'config', 'update', name, _json(config))
-    daemon.ctl('port', 'remove', name)
-    add_port(session, daemon, name, None, desired)
-
-
-def _json(config):
-    return json.dumps(config, sort_keys=True)
-
-
-def set_link_state(session, name, state):
-    now = session.read(name)
-    if now is not None and now['admin_state'] != state:
-        session.call('bringing %s %s' % (name, state), 'link', 'set',
-                     index=now['index'], state=state)
-
-
-def start_daemon(session, daemon, desired):
-    for name in desired['ports']:
-        now = session.read(name)
-        if now is not None and now['master'] != daemon.team:
-            set_link_state(session, name, 'down')
-    daemon.start(desired)
-    try:
-        wait_for_device(session, daemon.team, present=True)
-        for name in desired['ports']:
-            set_link_state(session, name, 'up')
-    except Exception:
-        # never leave a half-started daemon behind a failed step
-        stop_daemon(session, daemon)
-        raise
-
-
-def stop_daemon(session, daemon):
-    """Stop teamd (it deletes the device) and delete a device left behind
-    (a daemon that died without cleaning up)."""
-    if daemon.stop():
-        wait_for_device(session, daemon.team, present=False, fail=False)
-    if session.get_msg(name=daemon.team) is not None:
-        session.call('deleting team %s' % daemon.team, 'link', 'del',
-                     index=session.index(daemon.team))
-
-
-def restart_daemon(session, daemon, desired):
-    stop_daemon(session, daemon)
-    start_daemon(session, daemon, desired)
-
-
-def wait_for_device(session, name, present, fail=True):
-    deadline = time.time() + DEVICE_WAIT
-    while (session.get_msg(name=name) is not None) != present:
-        if time.time() > deadline:
-            if fail:
-                raise TeamdFailure('team device %s did not %s within %d s' % (
-                    name, 'appear' if present else 'disappear', DEVICE_WAIT))
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def plan_creation_attrs(run, wanted):
@@ -599,9 +529,12 @@ def plan_creation_attrs(run, wanted):
     keywords = dict((keyword, attrs[option]) for option, keyword in LINK_ATTRS
                     if option in attrs)
     text = ', '.join('%s=%s' % item for item in sorted(attrs.items()))
+    # undone with the device: the undo of the start removes it, the undo of
+    # a restart brings back the old device with its own settings
     run.plan.add('set %s on %s' % (text, wanted.label),
                  lambda: session.call('changing ' + wanted.label, 'link', 'set',
-                                      index=session.index(wanted.name), **keywords))
+                                      index=session.index(wanted.name), **keywords),
+                 undone_with_its_object)
 
 
 def carried_over(team, link_now):
@@ -688,8 +621,12 @@ def converge_absent(run, team, daemon):
               'config': running_config_if_readable(daemon) if running else {}}
     if running or daemon.has_files():
         run.guard.check(team.netns, link_now, 'delete')
-        run.plan.add(_absent_text(team, running, orphaned, link_now),
-                     daemon.stop if orphaned else (lambda: stop_daemon(session, daemon)))
+        if orphaned:
+            run.plan.add(_absent_text(team, running, orphaned, link_now), daemon.stop)
+        else:
+            steps = TeamSteps(session, daemon)
+            run.plan.add(_absent_text(team, running, orphaned, link_now), steps.stop,
+                         steps.undo_stop)
     elif link_now is not None:
         plan_delete(run.plan, session, link_now, run.guard)
     finish(run, daemon, team, before, {'link': {}, 'config': {}}, None, lambda: {})

@@ -271,15 +271,18 @@ options:
           - C(bond) bonds ports of its node (O(links[].ports)).
           - C(dummy) is one device in a node (M(vnet.linux.dummy)), for
             example for addresses or as a bridge or bond port.
-          - C(teamd) is a team device run by a teamd daemon (as the
+          - C(team) is a team device run by a teamd daemon (as the
             M(vnet.linux.teamd) module runs it), with O(links[].runner) and
             O(links[].ports). A change of its configuration restarts teamd,
-            which re-creates the device. O(state=absent) and O(prune) stop
-            the lab's teamd daemons.
+            which re-creates the device; if that fails, the old team is
+            brought back. O(state=absent) and O(prune) stop the lab's teamd
+            daemons. M(vnet.linux.topology_facts) reports teams as C(team).
+          - C(teamd) is the former name of C(team), still accepted with a
+            deprecation warning until release 2.0.0.
           - bond, team, ipvlan, ipvtap, dummy need kernel modules that some kernels
-            lack; teamd needs the C(teamd) and C(teamdctl) programs.
+            lack; a team needs the C(teamd) and C(teamdctl) programs.
         type: str
-        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, bond, teamd]
+        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, bond, team, teamd]
         default: veth
       endpoints:
         description:
@@ -414,13 +417,13 @@ options:
           - Rules that depend on the link's current state (the bond's mode
             when O(links[].mode) is omitted, its C(miimon)) are checked
             against the kernel before anything changes.
-          - For a C(teamd) link, the options of the M(vnet.linux.teamd) module
+          - For a C(team) link, the options of the M(vnet.linux.teamd) module
             (for example C(link_watch), or C(runner) with runner settings).
         type: dict
         default: {}
       runner:
         description:
-          - Runner of a C(teamd) link (C(roundrobin), C(activebackup),
+          - Runner of a C(team) link (C(roundrobin), C(activebackup),
             C(loadbalance), C(broadcast), C(random), C(lacp)). Default C(roundrobin).
         type: str
       impairment:

@@ -136,6 +136,7 @@ peer:
 
 import os
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import net_ns_target
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
@@ -208,12 +209,7 @@ def create_pair(run, link, peer):
     def create():
         fd = None
         if peer.netns != link.netns:
-            if peer.netns is None:
-                # the module runs in the root namespace: hand over our own
-                fd = os.open('/proc/self/ns/net', os.O_RDONLY)
-                peer_args['net_ns_fd'] = fd
-            else:
-                peer_args['net_ns_fd'] = peer.netns
+            peer_args['net_ns_fd'], fd = net_ns_target(peer.netns)
         try:
             session.call('creating ' + link.label, 'link', 'add', ifname=link.name,
                          kind='veth', peer=peer_args, **link_args)
@@ -240,7 +236,7 @@ def converge(run):
         if link_now is not None:
             if link_now['kind'] != 'veth':
                 raise other_kind(link.name, link.netns, link_now, 'veth')
-            plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True)
+            plan_delete(run.plan, run.session(link.netns), link_now, run.guard)
         run.finish(before, {'link': {}, 'peer': {}}, lambda: {'link': {}, 'peer': {}})
         return
     if not params.get('peer'):
@@ -260,7 +256,7 @@ def converge(run):
     if not intact:
         refuse_foreign_peer(run, link, peer, link_now, peer_now)
     if link_now is not None and not intact:
-        plan_delete(run.plan, run.session(link.netns), link_now, run.guard, pair=True,
+        plan_delete(run.plan, run.session(link.netns), link_now, run.guard,
                     reason='its peer is not %s in %s but %s' % (
                         peer.name, where(peer.netns), end_text(run, link_now)))
         link_now = peer_now = None

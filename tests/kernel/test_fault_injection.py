@@ -497,7 +497,7 @@ def guest_lab(prefix):
         {'kind': 'bond', 'node': h, 'name': 'bond0', 'mode': 'active-backup',
          'ports': ['bp0', 'bp1'], 'options': {'miimon': 100}, 'addresses': ['10.30.0.1/24']},
         {'endpoints': [{'node': h, 'name': 'tp0'}, {'node': a, 'name': 'tq0'}]},
-        {'kind': 'teamd', 'node': h, 'name': 'team0', 'runner': 'activebackup',
+        {'kind': 'team', 'node': h, 'name': 'team0', 'runner': 'activebackup',
          'ports': ['tp0'], 'addresses': ['10.31.0.1/24']},
         {'kind': 'ipvlan', 'node': a, 'name': 'ipv0', 'parent': 'bq0', 'mode': 'l2',
          'addresses': ['10.32.0.1/24']},
@@ -517,9 +517,11 @@ def test_topology_every_kind_changed(lab_prefix):
     changed = dict(description, links=[dict(link) for link in description['links']])
     bond = [link for link in changed['links'] if link.get('kind') == 'bond'][0]
     bond.update(ports=['bp0'], addresses=['10.30.0.1/24', '10.30.1.1/24'])
-    team = [link for link in changed['links'] if link.get('kind') == 'teamd'][0]
+    team = [link for link in changed['links'] if link.get('kind') == 'team'][0]
     team.update(runner='roundrobin')
     ipvlan = [link for link in changed['links'] if link.get('kind') == 'ipvlan'][0]
-    ipvlan.update(parent='bq1', mode='l3')
+    # ipvlans on one parent share its mode (the kernel keeps it per parent):
+    # ipv0 joins ipvt0 on bq1 in ipvt0's mode
+    ipvlan.update(parent='bq1', mode='l2')
     assert inject_every_fault(lab_scenario(nodes, 'lab-' + lab_prefix, changed,
                                            start=description)) >= 8

@@ -70,8 +70,8 @@ def test_loopback_down_and_up(namespaces):
 def test_delete_leaves_no_stray_links(namespaces):
     a, b = namespaces(2)
     run_module('veth', {'name': 'x0', 'netns': a, 'peer': {'name': 'x1', 'netns': b}})
-    # x1 in b goes too: collateral the task must allow (test_ownership.py)
-    result = run_module('netns', {'name': a, 'state': 'absent', 'allow_collateral': True})
+    # x1 in b goes too: the other end of a pair inside a (test_ownership.py)
+    result = run_module('netns', {'name': a, 'state': 'absent'})
     assert result['changed'] is True
     assert [l['ifname'] for l in ip(b, 'link', 'show')] == ['lo']
 

@@ -65,30 +65,33 @@ def test_deleting_the_namespace_of_a_protected_peer_is_refused(protected_root_en
         refused = run_module('netns', {'name': other, 'state': 'absent'}, check=check)
         assert refused['failed'] and 'refusing to delete %s' % root_end in refused['msg']
     assert other in pyroute2_netns.listnetns() and exists(None, root_end)
-    # the peer is also foreign (the task names only the namespace): both overrides
-    still = run_module('netns', {'name': other, 'state': 'absent', 'allow_disruptive': True})
-    assert still['failed'] and 'allow_collateral' in still['msg']
-    gone = run_module('netns', {'name': other, 'state': 'absent', 'allow_disruptive': True,
-                                'allow_collateral': True})
+    gone = run_module('netns', {'name': other, 'state': 'absent', 'allow_disruptive': True})
     assert gone['changed'] and not gone.get('failed'), gone
     assert other not in pyroute2_netns.listnetns() and not exists(None, root_end)
 
 
-def test_namespace_removal_lists_and_guards_foreign_peers(namespaces):
-    a, b = namespaces(2)
+def test_namespace_removal_lists_peers_and_guards_stacked_links(namespaces):
+    a, b, c = namespaces(3)
     run_module('veth', {'name': 'a0', 'netns': a, 'peer': {'name': 'b0', 'netns': b}})
+    # the peer b0 is the other end of a pair inside a: it goes, and is listed
+    planned = run_module('netns', {'name': a, 'state': 'absent'}, check=True)
+    assert not planned.get('failed'), planned
+    assert any("b0 (veth in namespace %r)" % b in step for step in planned['actions'])
+    # a macvlan of someone else's in c on that peer is an object of its own
+    made = run_module('macvlan', {'name': 'mv0', 'netns': c, 'link': 'b0', 'link_netns': b})
+    assert not made.get('failed'), made
     for check in (True, False):
         refused = run_module('netns', {'name': a, 'state': 'absent'}, check=check)
         assert refused['failed'], refused
-        assert "refusing to delete b0 (veth in namespace %r)" % b in refused['msg']
-        assert 'with its veth peer a0' in refused['msg'] and 'allow_collateral' in refused['msg']
-    assert exists(a, 'a0') and exists(b, 'b0')
+        assert "refusing to delete mv0 (macvlan in namespace %r)" % c in refused['msg']
+        assert 'allow_collateral' in refused['msg']
+    assert exists(a, 'a0') and exists(b, 'b0') and exists(c, 'mv0')
     planned = run_module('netns', {'name': a, 'state': 'absent', 'allow_collateral': True},
                          check=True)
-    assert any("b0 (veth in namespace %r)" % b in step for step in planned['actions'])
     done = run_module('netns', {'name': a, 'state': 'absent', 'allow_collateral': True})
     assert done['actions'] == planned['actions']
-    assert a not in pyroute2_netns.listnetns() and not exists(b, 'b0')
+    assert a not in pyroute2_netns.listnetns()
+    assert not exists(b, 'b0') and not exists(c, 'mv0')
 
 
 def test_links_stacked_on_a_deleted_veth_are_collateral(namespaces):

@@ -18,10 +18,14 @@ import time
 import pytest
 
 from pyroute2 import IPRoute
+from pyroute2 import netns as pyroute2_netns
 
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import runtime_dir
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import (
+    RUNTIME_ROOT,
+    runtime_dir,
+)
 
-from conftest import ip, run_module
+from conftest import ip, remove_namespace, run_module, unique_name
 
 TEAM_IP, PEER_IP = '10.77.0.1', '10.77.0.2'
 guest = pytest.mark.guest_kernel
@@ -103,6 +107,43 @@ def wait_for(predicate, timeout=15.0, what='condition'):
             return value
         time.sleep(0.2)
     raise AssertionError('timed out waiting for %s' % what)
+
+
+def failing_teamd(tmp_path, monkeypatch, fail_on):
+    """Put a teamd first in PATH that runs the real one, except that its
+    start number `fail_on` fails as teamd does when it refuses to start."""
+    real = shutil.which('teamd')
+    counter = tmp_path / 'teamd-starts'
+    wrapper = tmp_path / 'teamd'
+    wrapper.write_text(
+        '#!/bin/sh\n'
+        'n=$(($(cat %s 2>/dev/null || echo 0) + 1)); echo $n > %s\n'
+        'if [ "$n" = %d ]; then echo "teamd: injected failure of start $n" >&2; exit 1; fi\n'
+        'exec %s "$@"\n' % (counter, counter, fail_on, real))
+    wrapper.chmod(0o755)
+    monkeypatch.setenv('PATH', '%s:%s' % (tmp_path, os.environ.get('PATH', '')))
+    return counter
+
+
+def links_of(netns):
+    return dict((link['ifname'], link) for link in ip(netns, 'link', 'show'))
+
+
+def addresses_of(netns, name):
+    return ['%s/%s' % (a['local'], a['prefixlen']) for a in ip(netns, 'addr', 'show', name)[0]
+            ['addr_info'] if a.get('scope') != 'link']
+
+
+def empty_dirs_left(before_run_teamd):
+    """Empty directories the collection made that are still there."""
+    left = []
+    for top, dirs, files in os.walk(RUNTIME_ROOT):
+        if not dirs and not files:
+            left.append(top)
+    if not os.path.exists(RUNTIME_ROOT) and not before_run_teamd and \
+            os.path.isdir('/run/teamd') and not os.listdir('/run/teamd'):
+        left.append('/run/teamd')
+    return left
 
 
 def team_args(netns, **extra):
@@ -390,7 +431,7 @@ def test_absent_stops_the_daemon_and_leaves_nothing(lab):
     assert done['changed'] and done['actions'] == predicted['actions']
     assert done['diff']['before']['config']['runner']['name'] == 'activebackup'
     assert teamd_processes(team_ns) == []
-    assert os.listdir(runtime_dir(team_ns)) == []
+    assert not os.path.exists(runtime_dir(team_ns))
     names = [link['ifname'] for link in ip(team_ns, 'link', 'show')]
     assert 'team0' not in names and {'p1', 'p2'} <= set(names)
     assert not run_module('teamd', dict(name='team0', netns=team_ns, state='absent'))['changed']
@@ -458,4 +499,232 @@ def test_absent_stops_a_daemon_whose_namespace_was_deleted(namespaces):
     assert done['changed'] and done['actions'] == predicted['actions'] == [
         "stop teamd for team team0 in namespace '%s' (the namespace was deleted while "
         "the daemon ran)" % team_ns]
-    assert teamd_processes(team_ns) == [] and os.listdir(runtime_dir(team_ns)) == []
+    assert teamd_processes(team_ns) == [] and not os.path.exists(runtime_dir(team_ns))
+
+
+@guest
+def test_absent_removes_the_run_directories_it_made(lab):
+    team_ns, _peer = lab
+    had_run_teamd = os.path.isdir('/run/teamd')
+    run_module('teamd', team_args(team_ns))
+    assert os.path.isdir(runtime_dir(team_ns)) and os.path.isdir('/run/teamd')
+    done = run_module('teamd', dict(name='team0', netns=team_ns, state='absent'))
+    assert done['changed'] and teamd_processes(team_ns) == []
+    assert not os.path.exists(runtime_dir(team_ns))
+    assert empty_dirs_left(had_run_teamd) == []
+
+
+@guest
+def test_a_failed_restart_brings_the_old_team_back(lab, tmp_path, monkeypatch):
+    team_ns, _peer = lab
+    failing_teamd(tmp_path, monkeypatch, fail_on=2)
+    first = run_module('teamd', team_args(team_ns, alias='uplink', mtu=1400))
+    assert first['changed'] and not first.get('failed'), first
+    conf = os.path.join(runtime_dir(team_ns), 'team0.conf')
+    with open(conf) as handle:
+        old_conf = handle.read()
+    changed = dict(team_args(team_ns), runner=dict(name='roundrobin'))
+    predicted = run_module('teamd', changed, check=True)
+    assert predicted['restarted']
+
+    failed = run_module('teamd', changed)
+    assert failed.get('failed'), failed
+    msg = failed['msg']
+    assert 'step "%s" failed' % predicted['actions'][0] in msg, msg
+    assert 'injected failure of start 2' in msg, msg
+    assert 'restored the old team: teamd with its previous configuration (runner ' \
+        'activebackup, ports p1, p2)' in msg, msg
+    # the old team, as it was: daemon, its configuration file, device, ports
+    assert len(teamd_processes(team_ns)) == 1
+    assert config_dump(team_ns, 'team0')['runner']['name'] == 'activebackup'
+    with open(conf) as handle:
+        assert handle.read() == old_conf
+    links = links_of(team_ns)
+    assert 'UP' in links['team0']['flags'] and links['team0']['mtu'] == 1400
+    assert links['team0'].get('ifalias') == 'uplink'
+    assert addresses_of(team_ns, 'team0') == [TEAM_IP + '/24']
+    for port in ('p1', 'p2'):
+        assert links[port].get('master') == 'team0' and 'UP' in links[port]['flags'], port
+    assert ping(team_ns, PEER_IP, count=3)
+    again = run_module('teamd', team_args(team_ns, alias='uplink', mtu=1400))
+    assert not again['changed'], again['actions']
+
+
+@guest
+def test_a_refused_live_port_add_leaves_the_port_as_it_was(lab):
+    team_ns, _peer = lab
+    run_module('teamd', team_args(team_ns))
+    set_state(team_ns, 'lo', 'up')
+    conf = os.path.join(runtime_dir(team_ns), 'team0.conf')
+    with open(conf) as handle:
+        old_conf = handle.read()
+    # p2 is released first, then the kernel refuses a loopback device as a
+    # team port: both are undone
+    refused = run_module('teamd', team_args(team_ns, ports=[dict(name='p1', prio=10),
+                                                            dict(name='lo')]))
+    assert refused.get('failed'), refused
+    assert 'step "add port lo to team team0' in refused['msg'], refused['msg']
+    assert 'undone: remove port p2 from team team0' in refused['msg'], refused['msg']
+    with open(conf) as handle:
+        assert handle.read() == old_conf
+    links = links_of(team_ns)
+    assert 'UP' in links['lo']['flags'] and 'master' not in links['lo']
+    for port in ('p1', 'p2'):
+        assert links[port].get('master') == 'team0' and 'UP' in links[port]['flags'], port
+    assert not run_module('teamd', team_args(team_ns))['changed']
+
+
+# ------------------------------------------------- teams in a topology --
+
+@pytest.fixture
+def topo():
+    """(lab name, team node, peer node) for a topology; the lab is removed
+    afterwards, and any teamd of the team node is stopped."""
+    host, peer = unique_name('h'), unique_name('s')
+    lab_name = 'lab-' + host
+    yield lab_name, host, peer
+    try:
+        run_module('topology', {'lab': lab_name, 'state': 'absent'})
+    finally:
+        for pid in teamd_processes(host):
+            os.kill(pid, 9)
+        shutil.rmtree(runtime_dir(host), ignore_errors=True)
+        for name in (host, peer):
+            if name in pyroute2_netns.listnetns():
+                remove_namespace(name)
+
+
+def team_lab(lab_name, host, peer, runner='activebackup', team=True, kind='team'):
+    links = [{'endpoints': [{'node': host, 'name': 't0'}, {'node': peer, 'name': 'q0'}]},
+             {'endpoints': [{'node': host, 'name': 't1'}, {'node': peer, 'name': 'q1'}]}]
+    if team:
+        links.append({'kind': kind, 'node': host, 'name': 'team0', 'runner': runner,
+                      'ports': ['t0', 't1'], 'addresses': ['10.6.0.1/24']})
+    return dict(lab=lab_name, nodes=[{'name': host}, {'name': peer}], links=links)
+
+
+def test_topology_kind_teamd_is_the_former_name_of_team(topo):
+    lab_name, host, peer = topo
+    predicted = run_module('topology', team_lab(lab_name, host, peer, kind='teamd'),
+                           check=True)
+    assert predicted['changed'] and not predicted.get('failed'), predicted
+    # (ansible-core 2.19 nests the message in an event)
+    messages = [d.get('msg') or d['event']['msg'] for d in predicted.get('deprecations', [])]
+    assert any(m.startswith("links[2].kind: 'teamd' is the former name of kind 'team'")
+               for m in messages), messages
+    assert 'start teamd for team team0 in node %s (runner activebackup, ports t0, t1)' \
+        % host in predicted['actions']
+    assert {'type': 'link', 'kind': 'team', 'node': host, 'name': 'team0'} in \
+        predicted['plan']['added']
+    same = run_module('topology', team_lab(lab_name, host, peer), check=True)
+    assert same['actions'] == predicted['actions']
+
+
+@guest
+def test_topology_failed_team_start_puts_the_ports_back(topo, tmp_path, monkeypatch):
+    lab_name, host, peer = topo
+    made = run_module('topology', team_lab(lab_name, host, peer, team=False))
+    assert made['changed'] and not made.get('failed'), made
+    failing_teamd(tmp_path, monkeypatch, fail_on=1)
+    failed = run_module('topology', team_lab(lab_name, host, peer))
+    assert failed.get('failed'), failed
+    assert 'step "start teamd for team team0 in node %s (runner activebackup, ports t0, ' \
+        't1)" failed' % host in failed['msg'], failed['msg']
+    assert 'injected failure of start 1' in failed['msg']
+    assert teamd_processes(host) == [] and not os.path.exists(runtime_dir(host))
+    links = links_of(host)
+    assert 'team0' not in links
+    for port in ('t0', 't1'):
+        assert 'UP' in links[port]['flags'] and 'master' not in links[port], port
+
+
+@guest
+def test_topology_failed_team_restart_brings_the_old_team_back(topo, tmp_path, monkeypatch):
+    lab_name, host, peer = topo
+    failing_teamd(tmp_path, monkeypatch, fail_on=2)
+    first = run_module('topology', team_lab(lab_name, host, peer))
+    assert first['changed'] and not first.get('failed'), first
+    facts = run_module('topology_facts', {'lab': lab_name})
+    team = [link for link in facts['links'] if link.get('name') == 'team0']
+    assert team and team[0]['kind'] == 'team', facts['links']
+    conf = os.path.join(runtime_dir(host), 'team0.conf')
+    with open(conf) as handle:
+        old_conf = handle.read()
+
+    failed = run_module('topology', team_lab(lab_name, host, peer, runner='roundrobin'))
+    assert failed.get('failed'), failed
+    msg = failed['msg']
+    assert 'step "start teamd for team team0 in node %s (runner roundrobin' % host in msg, msg
+    assert 'undone: ' in msg and 'stop teamd and delete team team0 in node %s' % host in msg
+    assert len(teamd_processes(host)) == 1
+    assert config_dump(host, 'team0')['runner']['name'] == 'activebackup'
+    with open(conf) as handle:
+        assert handle.read() == old_conf
+    links = links_of(host)
+    assert 'UP' in links['team0']['flags'] and links['team0'].get('ifalias') == 'vnet:' + lab_name
+    assert addresses_of(host, 'team0') == ['10.6.0.1/24']
+    for port in ('t0', 't1'):
+        assert links[port].get('master') == 'team0' and 'UP' in links[port]['flags'], port
+    again = run_module('topology', team_lab(lab_name, host, peer))
+    assert again['changed'] is False, again.get('actions') or again.get('msg')
+
+    gone = run_module('topology', {'lab': lab_name, 'state': 'absent'})
+    assert 'stop teamd for team0 in namespace %s' % host in gone['actions']
+    assert teamd_processes(host) == [] and not os.path.exists(runtime_dir(host))
+
+
+# ------------------------------------------- a port of another master --
+
+def bridge_port(netns, port, bridge='br9'):
+    """Make `port` an up port of a new bridge (another master)."""
+    with IPRoute(netns=netns, flags=0) as ipr:
+        ipr.link('add', ifname=bridge, kind='bridge')
+        ipr.link('set', index=ipr.link_lookup(ifname=port)[0],
+                 master=ipr.link_lookup(ifname=bridge)[0])
+        ipr.link('set', index=ipr.link_lookup(ifname=port)[0], state='up')
+
+
+@needs_teamd
+@pytest.mark.parametrize('check', [True, False])
+def test_a_port_of_another_master_is_refused_without_opt_in(namespaces, check):
+    team_ns, peer_ns = namespaces(2)
+    make_ports(team_ns, peer_ns, count=2, bridge=False)
+    bridge_port(team_ns, 'p1')
+    result = run_module('teamd', dict(name='team0', netns=team_ns,
+                                      ports=[dict(name='p1'), dict(name='p2')]), check=check)
+    assert result.get('failed'), result
+    assert 'refusing to make p1' in result['msg'] and 'a port of br9 already' in \
+        result['msg'] and 'allow_port_takeover' in result['msg'], result['msg']
+    assert links_of(team_ns)['p1'].get('master') == 'br9'
+    assert not os.path.exists(runtime_dir(team_ns)) and teamd_processes(team_ns) == []
+
+
+def test_topology_team_port_of_a_foreign_master_is_refused(topo):
+    lab_name, host, peer = topo
+    made = run_module('topology', team_lab(lab_name, host, peer, team=False))
+    assert made['changed'] and not made.get('failed'), made
+    bridge_port(host, 't0')  # a bridge the lab does not own
+    for check in (True, False):
+        refused = run_module('topology', team_lab(lab_name, host, peer), check=check)
+        assert refused.get('failed'), refused
+        assert 'refusing to make t0' in refused['msg'] and 'allow_port_takeover' in \
+            refused['msg'], refused['msg']
+    assert links_of(host)['t0'].get('master') == 'br9' and 'team0' not in links_of(host)
+
+
+@guest
+def test_port_takeover_moves_the_port_and_a_failed_start_gives_it_back(lab, tmp_path,
+                                                                       monkeypatch):
+    team_ns, _peer = lab
+    bridge_port(team_ns, 'p1')
+    failing_teamd(tmp_path, monkeypatch, fail_on=1)
+    args = dict(name='team0', netns=team_ns, ports=[dict(name='p1')], allow_port_takeover=True)
+    failed = run_module('teamd', args)
+    assert failed.get('failed') and 'injected failure of start 1' in failed['msg'], failed
+    assert 'p1 a port of br9' in failed['msg'], failed['msg']
+    links = links_of(team_ns)
+    assert links['p1'].get('master') == 'br9' and 'UP' in links['p1']['flags']
+    assert teamd_processes(team_ns) == [] and not os.path.exists(runtime_dir(team_ns))
+    taken = run_module('teamd', args)
+    assert taken['changed'] and not taken.get('failed'), taken
+    assert links_of(team_ns)['p1'].get('master') == 'team0'

@@ -134,6 +134,22 @@ class Guard(object):
                 'there first, or set allow_port_takeover: true to move it.'
                 % (_describe(view), touch.master, view['master']))
 
+    def vet_collateral(self, found, names_partner=None):
+        """Vet what dies along with a step ((view, cause) from dying_with);
+        returns the text that names it in the step.
+
+        A veth pair is one device with two ends: a peer that dies with its
+        other end goes as part of that pair when the task names that other
+        end (names_partner(view) says so) or the lab's mark owns it. Links
+        stacked on a deleted link are objects of their own: named or owned,
+        or foreign. The lock-out guard applies to all of them."""
+        for view, cause in found:
+            partner = self.host.partner(view) if view['kind'] == 'veth' else None
+            named = partner is not None and bool(
+                (names_partner is not None and names_partner(partner)) or self.owns(partner))
+            self.vet(Touch(view, DELETE, named=named, cause=cause, what='delete'))
+        return collateral_text(found)
+
     def vet_all(self, touches):
         for touch in touches:
             self.vet(touch)
@@ -223,6 +239,11 @@ class HostLinks(object):
             except (NetlinkFailure, OSError):
                 self._nsids[key] = None
         return self._nsids[key]
+
+    def partner(self, view):
+        """The link a collateral view dies with (see dying_with)."""
+        netns, index = view['died_with']
+        return next((v for v in self.links(netns) if v['index'] == index), None)
 
     def target_netns(self, view, candidates, dead=None):
         """The namespace (among candidates) of the link a view's IFLA_LINK

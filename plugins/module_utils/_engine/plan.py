@@ -21,7 +21,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     DELETE,
     ENSLAVE,
     Touch,
-    collateral_text,
     dying_with,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import (
@@ -310,22 +309,21 @@ def delete_link(session, name):
     session.call('deleting link %s' % name, 'link', 'del', index=session.index(name))
 
 
-def plan_delete(plan, session, state, guard, reason=None, pair=False):
-    """Delete a link. What the kernel deletes with it (a veth peer, links
-    stacked on it) is named in the step and vetted by the guard; with
-    pair=True the task names a veth pair, so the deleted end's own peer is
-    named too (the lock-out guard still applies to it)."""
+def plan_delete(plan, session, state, guard, reason=None):
+    """Delete a link. What the kernel deletes with it is named in the step
+    and vetted by the guard: its veth peer goes as the other end of the
+    pair the task names (the lock-out guard still applies to it); links
+    stacked on it only when named or allowed (allow_collateral)."""
     view = dict(state, netns=session.netns)
     found = dying_with(guard.host, links=[(session.netns, state['index'])])
     guard.vet(Touch(view, DELETE))
-    for other, cause in found:
-        own = pair and other['kind'] == 'veth' and \
-            other['died_with'] == (session.netns, state['index'])
-        guard.vet(Touch(other, DELETE, named=own, cause=cause, what='delete'))
+    deleted = (session.netns, state['index'])
+    collateral = guard.vet_collateral(
+        found, names_partner=lambda partner: (partner['netns'], partner['index']) == deleted)
     text = 'delete %s %s in %s' % (state['kind'] or 'link', state['name'], where(session.netns))
     if reason:
         text += ' (%s)' % reason
-    text += collateral_text(found)
+    text += collateral
     if not rebuildable(state):
         plan.add(text, lambda: delete_link(session, state['name']))
         return found

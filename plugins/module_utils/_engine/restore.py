@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import net_ns_target
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import FastSession
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
@@ -134,15 +135,6 @@ def _attrs(state):
     return dict((key, value) for key, value in args.items() if value is not None)
 
 
-def _namespace_arg(netns):
-    """pyroute2's net_ns_fd: a namespace name, or an fd of the root one
-    (where the module runs); returns (value, fd to close)."""
-    if netns is not None:
-        return netns, None
-    fd = os.open('/proc/self/ns/net', os.O_RDONLY)
-    return fd, fd
-
-
 def _create(session, state, other):
     kind = state['kind']
     spec = KINDS.get(kind)
@@ -154,13 +146,13 @@ def _create(session, state, other):
     if kind == 'veth' and other is not None:
         peer = dict(_attrs(other['state']), ifname=other['name'])
         if other['netns'] != session.netns:
-            peer['net_ns_fd'], fd = _namespace_arg(other['netns'])
+            peer['net_ns_fd'], fd = net_ns_target(other['netns'])
         args['peer'] = peer
     elif kind in STACKED and other is not None:
         sender = other['session']
         args['link'] = sender.index(other['name'])
         if other['netns'] != session.netns:
-            args['net_ns_fd'], fd = _namespace_arg(session.netns)
+            args['net_ns_fd'], fd = net_ns_target(session.netns)
     try:
         sender.call(text, 'link', 'add', **args)
     finally:

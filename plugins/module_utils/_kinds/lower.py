@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import zlib
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import net_ns_target
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
@@ -272,12 +273,7 @@ def creator(run, wanted, parent, replace=None):
             request = dict(args, ifname=ifname, kind=wanted.spec.kind,
                            link=parent_session.index(parent.name))
             if wanted.netns != parent.netns:
-                if wanted.netns is None:
-                    # the module runs in the root namespace: hand over our own
-                    fd = os.open('/proc/self/ns/net', os.O_RDONLY)
-                    request['net_ns_fd'] = fd
-                else:
-                    request['net_ns_fd'] = wanted.netns
+                request['net_ns_fd'], fd = net_ns_target(wanted.netns)
             try:
                 parent_session.call(text, 'link', 'add', **request)
             finally:

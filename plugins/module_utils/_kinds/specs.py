@@ -483,7 +483,7 @@ DUMMY = KindSpec('dummy', options=[], layout='device')
 
 # A team is run by teamd (module_utils/_kinds/teamd.py): its settings are
 # the daemon's configuration, not netlink attributes.
-TEAMD = KindSpec('teamd', options=[], netlink_kind='team', layout='ports')
+TEAMD = KindSpec('team', options=[], netlink_kind='team', layout='ports')
 
 # --- lower-device kinds (macvlan, macvtap, ipvlan, ipvtap) --------------------
 # Attribute maps pyroute2 lacks are defined (and registered) in _netlink/nla.py.

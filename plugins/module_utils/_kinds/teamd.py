@@ -37,7 +37,13 @@ import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import LINK_ATTRS, EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KindSpec
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+
+# The kind, as the kernel, the topology module and the facts name it; teamd
+# makes the device, netlink only sets the common link attributes.
+TEAM = KindSpec('team', options=[])
 
 RUNNERS = ('broadcast', 'roundrobin', 'random', 'activebackup', 'loadbalance', 'lacp')
 HWADDR_POLICIES = ('same_all', 'by_active', 'only_active')
@@ -476,6 +482,8 @@ def team_view(state):
 RUNTIME_ROOT = '/run/vnet-linux/teamd'
 TEAMD_RUN_DIR = '/var/run/teamd'  # compiled into teamd and libteamdctl
 NETNS_DIR = '/run/netns'
+# present while /run/teamd exists because this collection made it
+MADE_RUN_DIR_MARK = os.path.join(RUNTIME_ROOT, 'made-run-teamd')
 STOP_WAIT = 10.0
 START_WAIT = 10.0
 
@@ -548,6 +556,11 @@ class Daemon(object):
         self.pidfile = os.path.join(self.dir, team + '.pid')
         self.sock = os.path.join(self.dir, team + '.sock')
 
+    def _need_binaries(self):
+        """Steps that run late (an undo, a topology step) find them then."""
+        if not self.teamd or not self.teamdctl:
+            self.find_binaries()
+
     def find_binaries(self):
         self.teamd = self.module.get_bin_path('teamd')
         self.teamdctl = self.module.get_bin_path('teamdctl')
@@ -586,6 +599,7 @@ class Daemon(object):
         return out
 
     def ctl(self, *args):
+        self._need_binaries()
         return self._run(self._ctl_argv([self.teamdctl, '-o', self.team] + list(args)),
                          'teamdctl %s %s' % (self.team, ' '.join(args)),
                          changes='dump' not in args)
@@ -619,19 +633,25 @@ class Daemon(object):
 
     # -- changing ----------------------------------------------------------
     def write_config(self, config):
-        os.makedirs(self.dir, mode=0o755, exist_ok=True)
         tmp = self.conf + '.tmp'
-        with open(tmp, 'w') as handle:
-            json.dump(config, handle, indent=2, sort_keys=True)
-            handle.write('\n')
+        for attempt in (1, 2):
+            os.makedirs(self.dir, mode=0o755, exist_ok=True)
+            try:
+                with open(tmp, 'w') as handle:
+                    json.dump(config, handle, indent=2, sort_keys=True)
+                    handle.write('\n')
+                break
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise  # (once: another run removed the empty directory meanwhile)
         os.rename(tmp, self.conf)
 
     def start(self, config):
         """Write the configuration and start teamd; returns once it runs."""
+        self._need_binaries()
         self.write_config(config)
         if self.netns is not None:
-            # the mount point of the bind mount must exist (teamd would make it)
-            os.makedirs(os.path.realpath(TEAMD_RUN_DIR), mode=0o755, exist_ok=True)
+            _make_teamd_run_dir()
         self._run(self._argv([self.teamd, '-d', '-f', self.conf, '-t', self.team,
                               '-p', self.pidfile]),
                   'starting teamd for %s' % self.team)
@@ -648,12 +668,57 @@ class Daemon(object):
         pid = self.pid()
         if pid is not None:
             _terminate(pid)
-        for path in (self.pidfile, self.sock, self.conf):
+        for path in (self.pidfile, self.sock, self.conf, self.conf + '.tmp'):
             try:
                 os.unlink(path)
             except FileNotFoundError:
                 pass
+        self.remove_empty_dirs()
         return pid is not None
+
+    def remove_empty_dirs(self):
+        """Remove the directories this collection made for teamd, once no
+        team uses them: this namespace's runtime directory, its parents up
+        to RUNTIME_ROOT, and teamd's own /run/teamd when we made it (a
+        marker says so). rmdir removes only empty directories, so another
+        team's files (ours or not) keep theirs."""
+        parents = [self.dir]
+        if self.netns is not None:
+            parents.append(os.path.dirname(self.dir))
+        for path in parents:
+            _rmdir(path)
+        try:
+            left = os.listdir(RUNTIME_ROOT)
+        except FileNotFoundError:
+            return
+        if left == [os.path.basename(MADE_RUN_DIR_MARK)]:
+            if _rmdir(os.path.realpath(TEAMD_RUN_DIR)):
+                os.unlink(MADE_RUN_DIR_MARK)
+        _rmdir(RUNTIME_ROOT)
+
+
+def _make_teamd_run_dir():
+    """In a named namespace teamd's socket directory is bind-mounted over
+    /run/teamd, which must exist (teamd would make it): make it, and mark
+    that we did, so that the last team gone removes it again."""
+    path = os.path.realpath(TEAMD_RUN_DIR)
+    if os.path.isdir(path):
+        return
+    os.makedirs(RUNTIME_ROOT, mode=0o755, exist_ok=True)
+    with open(MADE_RUN_DIR_MARK, 'w') as handle:
+        handle.write(path + '\n')
+    os.makedirs(path, mode=0o755, exist_ok=True)
+
+
+def _rmdir(path):
+    """True when the directory is gone (removed now, or missing)."""
+    try:
+        os.rmdir(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False  # not empty (or busy): in use
+    return True
 
 
 def _is_our_teamd(pid, pidfile):
@@ -698,3 +763,321 @@ def _tidy(text):
     lines = [line for line in (text or '').splitlines()
              if line.strip() and 'not intended to be run as root' not in line]
     return ' '.join(lines)
+
+
+# --------------------------------------------------------------------------
+# A team's steps, each undone whole: start, restart, stop, live port changes
+# --------------------------------------------------------------------------
+
+DEVICE_WAIT = 10.0
+STEP_ERRORS = (TeamdFailure, EngineError, NetlinkFailure, OSError)
+
+
+def summary(config):
+    """'runner activebackup, ports p1, p2' (step texts and messages)."""
+    ports = ', '.join(sorted(config.get('ports') or {})) or 'none'
+    return 'runner %s, ports %s' % ((config.get('runner') or {}).get('name', 'roundrobin'),
+                                    ports)
+
+
+def port_states(session, names):
+    """name -> {'admin_state', 'master'} of the ports that exist."""
+    states = {}
+    for name in names:
+        now = session.read(name)
+        if now is not None:
+            states[name] = {'admin_state': now['admin_state'], 'master': now['master']}
+    return states
+
+
+def set_link_state(session, name, state):
+    now = session.read(name)
+    if now is not None and now['admin_state'] != state:
+        session.call('bringing %s %s' % (name, state), 'link', 'set',
+                     index=now['index'], state=state)
+
+
+def free_port(session, team, name):
+    """A port the user lets the team take over (allow_port_takeover) leaves
+    its other master first: teamd adds only free ports."""
+    now = session.read(name)
+    if now is not None and now['master'] not in ('', team):
+        session.call('releasing %s from %s' % (name, now['master']), 'link', 'set',
+                     index=now['index'], master=0)
+
+
+def restore_ports(session, team, states):
+    """Give ports back the master (none, the team, or the master a team
+    took them from) and admin state they had. Returns what it changed, as
+    text."""
+    done = []
+    for name, was in sorted(states.items()):
+        now = session.read(name)
+        if now is None:
+            continue
+        moved = now['master'] != was['master'] and was['master'] != team
+        if moved:
+            master = session.get_msg(name=was['master']) if was['master'] else None
+            session.call('giving %s back to %s' % (name, was['master'] or 'no master'),
+                         'link', 'set', index=now['index'],
+                         master=master['index'] if master is not None else 0)
+            if was['master']:
+                done.append('%s a port of %s' % (name, was['master']))
+            now = session.read(name)  # a released port may have been closed
+        if now['admin_state'] != was['admin_state']:
+            set_link_state(session, name, was['admin_state'])
+            done.append('%s %s' % (name, was['admin_state']))
+    return done
+
+
+def wait_for_device(session, name, present, fail=True):
+    deadline = time.time() + DEVICE_WAIT
+    while (session.get_msg(name=name) is not None) != present:
+        if time.time() > deadline:
+            if fail:
+                raise TeamdFailure('team device %s did not %s within %d s' % (
+                    name, 'appear' if present else 'disappear', DEVICE_WAIT))
+            return False
+        time.sleep(0.05)
+    return True
+
+
+class Snapshot(object):
+    """What a team is, to bring it back: the configuration its daemon ran
+    (None: no daemon of ours), its device as read (None: no device), and
+    the admin state and master of its ports (and of the ports a new
+    configuration names)."""
+
+    def __init__(self, config, device, ports):
+        self.config = config
+        self.device = device
+        self.ports = ports
+
+
+def take_snapshot(session, daemon, more_ports=()):
+    config = daemon.applied()
+    if config is None and daemon.pid() is not None:
+        config = daemon.running_config()
+    names = set((config or {}).get('ports') or {}) | set(more_ports)
+    return Snapshot(config, session.read(daemon.team), port_states(session, sorted(names)))
+
+
+class TeamSteps(object):
+    """The bodies of a team's steps, for the teamd module and the topology
+    alike: each step that fails puts back what it changed (daemon, files,
+    device, ports), and each has an undo for when a later step fails.
+
+    refresh() is called after the device came or went (the topology's
+    sessions cache link indexes).
+    """
+
+    def __init__(self, session, daemon, refresh=None):
+        self.session = session
+        self.daemon = daemon
+        self.refresh = refresh or (lambda: None)
+        self.before = None
+        self.old_conf = None
+
+    # -- start ---------------------------------------------------------------
+    def start(self, config):
+        """Start teamd with `config`: its ports are taken down first (the
+        kernel enslaves only ports that are down) and brought up once it
+        runs. A failure stops the daemon, removes its files and gives the
+        ports their admin state back."""
+        self.before = port_states(self.session, sorted(config['ports']))
+        try:
+            self._start(config, self.before)
+        except STEP_ERRORS as err:
+            raise TeamdFailure(_with_cleanup(err, self.undo_start))
+
+    def _start(self, config, ports):
+        try:
+            for name, was in sorted(ports.items()):
+                if was['master'] != self.daemon.team:
+                    set_link_state(self.session, name, 'down')
+                    free_port(self.session, self.daemon.team, name)
+            self.daemon.start(config)
+            wait_for_device(self.session, self.daemon.team, present=True)
+            for name in sorted(config['ports']):
+                set_link_state(self.session, name, 'up')
+        finally:
+            self.refresh()
+
+    def undo_start(self):
+        """Stop the daemon, delete its device and files, restore the ports."""
+        self._stop()
+        done = restore_ports(self.session, self.daemon.team, self.before or {})
+        return 'stopped teamd and removed its files%s' % (
+            '; ports back to ' + ', '.join(done) if done else '')
+
+    # -- stop ------------------------------------------------------------------
+    def stop(self):
+        """Stop teamd (it deletes the device), delete a device left behind
+        and remove the files; undo_stop() brings the team back."""
+        self.before = take_snapshot(self.session, self.daemon)
+        self._stop()
+
+    def _stop(self):
+        try:
+            if self.daemon.stop():
+                wait_for_device(self.session, self.daemon.team, present=False, fail=False)
+            msg = self.session.get_msg(name=self.daemon.team)
+            if msg is not None:
+                self.session.call('deleting team %s' % self.daemon.team, 'link', 'del',
+                                  index=msg['index'])
+        finally:
+            self.refresh()
+
+    def undo_stop(self):
+        return self.restore(self.before)
+
+    # -- restart ---------------------------------------------------------------
+    def restart(self, config):
+        """Stop teamd and start it with `config` (the device is re-created).
+        A failure brings the old team back: its daemon with its old
+        configuration file, the device with its link settings and
+        addresses, and the ports as they were; the error says what was
+        restored."""
+        self.before = take_snapshot(self.session, self.daemon, more_ports=config['ports'])
+        try:
+            self._stop()
+            self._start(config, port_states(self.session, sorted(config['ports'])))
+        except STEP_ERRORS as err:
+            raise TeamdFailure(_with_cleanup(err, self.undo_restart))
+
+    def undo_restart(self):
+        return self.restore(self.before)
+
+    def restore(self, old):
+        """Bring a team back as a snapshot shows it; returns what was done."""
+        self._stop()
+        done = []
+        if old.config is not None:
+            self._start(old.config, port_states(self.session, sorted(old.config['ports'])))
+            restored = ['teamd with its previous configuration (%s)' % summary(old.config)]
+            if old.device is not None:
+                restored.extend(restore_device(self.session, old.device))
+            done.append('restored the old team: ' + ', '.join(restored))
+        ports = restore_ports(self.session, self.daemon.team, old.ports)
+        if ports:
+            done.append('ports back to ' + ', '.join(ports))
+        return '; '.join(done) or 'nothing to restore'
+
+    # -- live port changes ---------------------------------------------------------
+    def add_port(self, name, config, desired):
+        """Enslave one port through teamd. teamd reads a port's settings
+        when it is added: they are given first. A refusal gives the port
+        its admin state back."""
+        self.before = port_states(self.session, [name])
+        try:
+            if config is not None:
+                self.daemon.ctl('port', 'config', 'update', name, _json(config))
+            set_link_state(self.session, name, 'down')
+            free_port(self.session, self.daemon.team, name)
+            self.daemon.ctl('port', 'add', name)
+            set_link_state(self.session, name, 'up')
+        except STEP_ERRORS as err:
+            raise TeamdFailure(_with_cleanup(err, self.undo_add_port, name))
+        if desired is not None:
+            self._write_config(desired)
+
+    def undo_add_port(self, name):
+        if self.daemon.pid() is not None and self._is_port(name):
+            self.daemon.ctl('port', 'remove', name)
+        done = restore_ports(self.session, self.daemon.team, self.before or {})
+        self._put_config_back()
+        return 'port %s released%s' % (name, ' and back to ' + ', '.join(done) if done else '')
+
+    def remove_port(self, name, desired):
+        """Release one port; the kernel closes it: it is left down."""
+        self.before = port_states(self.session, [name])
+        self.daemon.ctl('port', 'remove', name)
+        self._write_config(desired)
+
+    def undo_remove_port(self, name, config):
+        before = self.before
+        self.add_port(name, config, None)  # (None: the file is not written)
+        restore_ports(self.session, self.daemon.team, before or {})
+        self._put_config_back()
+
+    def _write_config(self, desired):
+        """The configuration file follows each live change; the one before
+        is kept for the undo."""
+        self.old_conf = self.daemon.applied()
+        self.daemon.write_config(desired)
+
+    def _put_config_back(self):
+        if self.old_conf is not None:
+            self.daemon.write_config(self.old_conf)
+            self.old_conf = None
+
+    def update_port(self, name, config, old_config, desired):
+        """teamd reads a port's settings only when the port is added: the
+        port is given its new settings, removed and added again. A failure
+        adds it back with its old settings."""
+        try:
+            self.daemon.ctl('port', 'config', 'update', name, _json(config))
+            self.daemon.ctl('port', 'remove', name)
+            self.add_port(name, None, desired)
+        except STEP_ERRORS as err:
+            raise TeamdFailure(_with_cleanup(err, self.undo_update_port, name, old_config))
+
+    def undo_update_port(self, name, old_config):
+        if self._is_port(name):
+            self.daemon.ctl('port', 'remove', name)
+        self.add_port(name, old_config, None)
+        self._put_config_back()
+        return 'port %s added back with its previous settings' % name
+
+    def _is_port(self, name):
+        now = self.session.read(name)
+        return now is not None and now['master'] == self.daemon.team
+
+
+def restore_device(session, view):
+    """Give a re-created team device the link settings, addresses, master
+    and admin state a reading of the old one shows; returns what it set."""
+    name = view['name']
+    now = session.read(name)
+    if now is None:
+        raise TeamdFailure('team device %s is missing' % name)
+    done = []
+    attrs = dict((keyword, view[option]) for option, keyword in LINK_ATTRS
+                 if view.get(option) not in (None, '') and now.get(option) != view[option])
+    if attrs:
+        session.call('restoring %s of %s' % (', '.join(sorted(attrs)), name), 'link', 'set',
+                     index=now['index'], **attrs)
+        done.append('its ' + ', '.join(sorted(attrs)))
+    missing = [cidr for cidr in view['addresses'] if cidr not in now['addresses']]
+    for cidr in missing:
+        address, prefix = cidr.split('/')
+        session.call('restoring address %s of %s' % (cidr, name), 'addr', 'add',
+                     index=now['index'], address=address, prefixlen=int(prefix))
+    if missing:
+        done.append('its addresses ' + ', '.join(missing))
+    if view['master'] and now['master'] != view['master']:
+        master = session.get_msg(name=view['master'])
+        if master is None:
+            raise TeamdFailure('%s cannot join %s again: %s is gone'
+                               % (name, view['master'], view['master']))
+        session.call('attaching %s to %s' % (name, view['master']), 'link', 'set',
+                     index=now['index'], master=master['index'])
+        done.append('its master ' + view['master'])
+    if now['admin_state'] != view['admin_state']:
+        set_link_state(session, name, view['admin_state'])
+        done.append('admin state ' + view['admin_state'])
+    return done
+
+
+def _with_cleanup(err, cleanup, *args):
+    """The message of a failed step, with what its cleanup put back (or
+    why it could not)."""
+    try:
+        done = cleanup(*args)
+    except STEP_ERRORS as cleanup_err:
+        return '%s; putting back what this step changed failed too: %s' % (err, cleanup_err)
+    return '%s; %s' % (err, done)
+
+
+def _json(config):
+    return json.dumps(config, sort_keys=True)

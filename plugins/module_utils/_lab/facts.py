@@ -19,6 +19,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     by_netlink_kind,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     list_namespaces,
@@ -141,8 +142,8 @@ def scope_of(kernel, readings, nodes, include, root_name=ROOT_NODE):
                 ref = (node_name_of(target[0], root_name), target[1])
                 entry['peer' if _layout(view['kind']) == 'pair' else 'parent'] = ref
             entry['netns'] = netns
-            if view['kind'] == KINDS['teamd'].netlink_kind:
-                entry.update(kind='teamd', teamd=_teamd_config(kernel, netns, name))
+            if view['kind'] == 'team':
+                entry['teamd'] = _teamd_config(kernel, netns, name)
             ifaces[(node, name)] = entry
     return {'nodes': dict((e['name'], e) for e in nodes.values()), 'ifaces': ifaces}
 
@@ -151,10 +152,6 @@ def _teamd_config(kernel, netns, name):
     """The configuration our teamd runs the team with (None: not ours)."""
     module = getattr(kernel, 'module', None)
     if module is None:
-        return None
-    try:
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
-    except ImportError:
         return None
     return Daemon(module, netns, name).applied()
 
@@ -385,7 +382,7 @@ def _link(iface, ifaces):
         if peer is None:
             return None  # the other end is outside what was read
         return {'endpoints': [_endpoint(iface, ifaces), _endpoint(peer, ifaces)]}
-    if kind == 'teamd':
+    if kind == 'team':
         return _teamd_link(iface, ifaces)
     if layout not in ('device', 'stacked', 'ports'):
         return None
@@ -425,7 +422,7 @@ def _teamd_link(iface, ifaces):
     config = iface.get('teamd')
     if not config:
         return None  # a team not run by this collection's teamd
-    out = dict(_endpoint(iface, ifaces), kind='teamd')
+    out = dict(_endpoint(iface, ifaces), kind='team')
     runner = dict(config.get('runner') or {})
     out['runner'] = runner.pop('name', 'roundrobin')
     options = dict((k, v) for k, v in config.items() if k not in ('device', 'runner', 'ports'))

@@ -26,6 +26,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC, build_config
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
 InputError = validate.InputError
@@ -41,6 +42,10 @@ LINK_KINDS = tuple(link_kinds())
 # stacked on a parent (which may be any of them)
 _CREATION_ORDER = {'device': 0, 'ports': 1, 'stacked': 2}
 kind_spec = spec_of
+# Former names of kinds, still accepted (with a deprecation warning): a team
+# was `teamd` (its daemon's name) in release 1.0; it is `team` as for the
+# kernel, `ip link` and topology_facts.
+KIND_ALIASES = {'teamd': ('team', '2.0.0')}
 
 
 # --- argument spec (documented option by option in the module) -------------
@@ -90,7 +95,7 @@ BRIDGE_OPTIONS = dict(
 )
 
 LINK_OPTIONS = dict(
-    kind=dict(type='str', default='veth', choices=list(LINK_KINDS)),
+    kind=dict(type='str', default='veth', choices=list(LINK_KINDS) + sorted(KIND_ALIASES)),
     endpoints=dict(type='list', elements='dict', options=ENDPOINT_OPTIONS),
     node=dict(type='str'),
     name=dict(type='str'),
@@ -228,6 +233,7 @@ class Lab(object):
         self.nodes = {}            # name -> Node, in input order
         self.ifaces = {}           # (node, name) -> Iface, in dependency order
         self._by_netns = None
+        self.deprecations = []     # (message, version) for input written the old way
 
     @property
     def mark(self):
@@ -261,23 +267,36 @@ def build(params):
     stacked = []
     for pos, link in enumerate(params.get('links') or []):
         field = 'links[%d]' % pos
-        kind = link.get('kind') or 'veth'
+        kind = _link_kind(lab, link, field)
         if kind == 'veth':
             _add_veth(lab, bridges, link, field)
         else:
-            stacked.append((link, field))
+            stacked.append((dict(link, kind=kind), field))
     # devices on top of others come after the links they may sit on,
     # whatever order the user wrote them in
     for link, field in sorted(stacked, key=lambda item: _CREATION_ORDER[
             spec_of(item[0]['kind']).layout]):
         _add_device(lab, bridges, link, field)
     bond_port_checks(lab)
+    one_ipvlan_mode_per_parent(lab)
     names = {}
     for node_name, name in lab.ifaces:
         names.setdefault(node_name, set()).add(name)
     for node in lab.nodes.values():
         _check_routes(node, names.get(node.name, set()))
     return lab
+
+
+def _link_kind(lab, link, field):
+    """The link's kind, a former name translated (and deprecated)."""
+    kind = link.get('kind') or 'veth'
+    if kind in KIND_ALIASES:
+        new, version = KIND_ALIASES[kind]
+        lab.deprecations.append((
+            '%s.kind: %r is the former name of kind %r; write kind: %s (the former name '
+            'is accepted until release %s)' % (field, kind, new, new, version), version))
+        kind = new
+    return kind
 
 
 def _add_node(lab, params, field):
@@ -469,12 +488,14 @@ def _add_device(lab, bridges, params, field):
         _ports(iface, params, field)
     else:
         _no_ports(params, field, kind)
-    if kind == 'teamd':
-        _teamd(iface, params, field)
+    if kind == 'team':
+        _team(iface, params, field)
     else:
         _kind_options(iface, params, field)
     if kind == 'bond':
         _bond_port_settings(iface, field)
+    if kind != 'team' and params.get('runner') is not None:
+        raise InputError('%s.runner: only a team link has a runner' % field)
     _claim(lab, iface)
 
 
@@ -509,11 +530,9 @@ def _parent(lab, iface, params, field):
 
 def kind_option_spec(kind):
     """The argument spec the kind's own module gives these options: a link's
-    `options` are held to the same types (strict.typed). teamd's come from
-    its module's code, imported here, not at the top, so that labs without
-    teams do not pay for loading it."""
-    if kind == 'teamd':
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC
+    `options` are held to the same types (strict.typed); a team's are the
+    teamd module's."""
+    if kind == 'team':
         return TEAMD_SPEC
     return spec_of(kind).argument_spec()
 
@@ -552,18 +571,13 @@ def _bond_port_settings(iface, field):
         raise InputError('%s.ports: %s' % (field, '; '.join(misfits)))
 
 
-def _teamd(iface, params, field):
+def _team(iface, params, field):
     """A team is run by teamd: the configuration is built (and checked) by
     the teamd module's own code, from a runner name, the ports and the
     other teamd options given in `options` (link_watch, notify_peers, ...)."""
-    try:
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import build_config
-    except ImportError:
-        raise InputError('%s.kind: teamd links are not supported by this version yet'
-                         % field)
     if params.get('mode') is not None:
         raise InputError('%s.mode: a team has a runner, not a mode' % field)
-    teamd_params = _typed_options(params, 'teamd', field)
+    teamd_params = _typed_options(params, 'team', field)
     runner = dict(teamd_params.pop('runner', None) or {})
     runner['name'] = params.get('runner') or runner.get('name') or 'roundrobin'
     teamd_params['runner'] = runner
@@ -609,6 +623,26 @@ def _check_routes(node, names):
         if route.dev and route.dev not in names and route.dev != 'lo' and not node.external:
             raise InputError('%s.dev: %s is not an interface of node %s'
                              % (route.field, route.dev, node.name))
+
+
+def one_ipvlan_mode_per_parent(lab):
+    """The kernel keeps one ipvlan mode per parent device: every ipvlan and
+    ipvtap on a parent runs in the mode of the last one set. Two described
+    with different modes on one parent would flap each other's mode."""
+    modes = {}
+    for iface in lab.ifaces.values():
+        if iface.kind not in ('ipvlan', 'ipvtap') or iface.parent is None:
+            continue
+        mode = iface.options.get('mode')
+        if mode is None:
+            continue
+        first = modes.setdefault(iface.parent, (mode, iface))
+        if first[0] != mode:
+            raise InputError('%s.mode: %s and %s sit on %s in node %s, and the kernel keeps one '
+                             'ipvlan mode per parent; give both mode %s (or put them on '
+                             'different parents)'
+                             % (iface.field, first[1].name, iface.name, iface.parent[1],
+                                iface.parent[0], first[0]))
 
 
 def bond_port_checks(lab):

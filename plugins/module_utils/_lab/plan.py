@@ -26,19 +26,16 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     where,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
-    DELETE,
     ENSLAVE,
     Guard,
     HostLinks,
     Touch,
-    collateral_text,
     dying_with,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
@@ -57,6 +54,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import netns_path
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon, TeamSteps
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
     plan_routes,
@@ -383,35 +381,27 @@ class Planner(object):
 
     def team_port(self, iface):
         master = self.lab.ifaces.get((iface.node, iface.master)) if iface.master else None
-        return master is not None and master.kind == 'teamd'
+        return master is not None and master.kind == 'team'
 
-    # -- teamd (delegated to the teamd module's Daemon) ----------------------
+    # -- teams (their daemon's steps are the teamd module's TeamSteps) ---------
     def daemon(self, iface):
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
         return Daemon(self.kernel.module, self.netns_of(iface.node), iface.name)
 
     def start_teamd(self, iface):
-        daemon = self.daemon(iface)
-        session = self.session(iface.node)
+        """A failed start stops the daemon, removes its files and gives the
+        ports their admin state back; the undo does the same. Ports that
+        another master holds are vetted as for any master (port take-over)."""
+        for port in iface.ports:
+            now = self.now(self.lab.ifaces[(iface.node, port)])
+            if now is not None and now['master'] not in ('', iface.name) and \
+                    not self._owned_link(iface.node, now['master']):
+                self.guard.vet(Touch(now, ENSLAVE, master=iface.name))
+        steps = team_steps(self.kernel, self.session(iface.node), self.daemon(iface))
         config = iface.teamd_config
         text = 'start teamd for team %s in node %s (runner %s, ports %s)' % (
             iface.name, iface.node, config['runner']['name'],
             ', '.join(iface.ports) or 'none')
-
-        def run():
-            from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TeamdFailure
-            try:
-                daemon.find_binaries()
-                for port in iface.ports:
-                    # teamd, like a bond, takes only ports that are down
-                    session.raw(text, rtnl.set_link, session.index(port), up=False)
-                daemon.start(config)
-                wait_for_link(session, iface.name)
-                for port in iface.ports:
-                    session.raw(text, rtnl.set_link, session.index(port), up=True)
-            except TeamdFailure as err:
-                raise EngineError(str(err))
-        self.add('create', text, run, lambda: stop_teamd(daemon, session))
+        self.add('create', text, lambda: steps.start(config), steps.undo_start)
 
     def plan_iface(self, iface):
         now = self.now(iface)
@@ -566,6 +556,11 @@ class Planner(object):
         purge = wanted.purge_addresses
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
                             now['addresses'], purge=purge)
+        if 'master' in diff and now['master'] and \
+                self._kind_now(iface.node, now['master']) == 'bond':
+            # the kernel closes a port it releases from a bond (and a bond
+            # takes only ports that are down): bring it up again
+            now = dict(now, admin_state='down')
         self.plan_up(iface, now)
 
     def _owned_link(self, node_name, name):
@@ -774,10 +769,10 @@ class Planner(object):
                 self.add('remove', 'remove device node %s' % path,
                          lambda: tapdev.remove_node(path))
         if view['kind'] == 'team':
-            from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
-            daemon = Daemon(self.kernel.module, session.netns, name)
-            self.add('remove', 'stop teamd and delete %s' % label,
-                     lambda: (stop_teamd(daemon, session), self.kernel.forget_indexes()))
+            steps = team_steps(self.kernel, session, Daemon(self.kernel.module, session.netns,
+                                                            name))
+            self.add('remove', 'stop teamd and delete %s' % label, steps.stop,
+                     steps.undo_stop)
             return
 
         def run():
@@ -798,10 +793,8 @@ class Planner(object):
         """What the kernel deletes along with these links or namespaces, vetted
         by the guard (the lab's mark owns what it marked); returns the text
         that names it in the step."""
-        found = dying_with(self.guard.host, links=links, namespaces=namespaces)
-        for view, cause in found:
-            self.guard.vet(Touch(view, DELETE, named=False, cause=cause))
-        return collateral_text(found)
+        return self.guard.vet_collateral(
+            dying_with(self.guard.host, links=links, namespaces=namespaces))
 
     # -- generic setters --------------------------------------------------------------
     def _set_link(self, node_name, name, text, kwargs):
@@ -831,6 +824,12 @@ class Planner(object):
         return run
 
 
+def team_steps(kernel, session, daemon):
+    """The steps of one team; link indexes are read again once its device
+    came or went."""
+    return TeamSteps(session, daemon, refresh=kernel.forget_indexes)
+
+
 def lab_guard(kernel, lab, current, options=None):
     """The guard of a lab's run: the lab's mark owns what it marked; links
     are read from the run's readings where it has them."""
@@ -847,32 +846,6 @@ def lab_guard(kernel, lab, current, options=None):
     return guard
 
 
-def wait_for_link(session, name, timeout=5.0):
-    """teamd creates its device after it has daemonised: wait for it."""
-    deadline = time.time() + timeout
-    while True:
-        session.forget(name)
-        try:
-            return session.index(name)
-        except NetlinkFailure:
-            if time.time() > deadline:
-                raise EngineError('teamd did not create %s in %s within %ds'
-                                  % (name, session.netns or 'the root namespace', timeout))
-            time.sleep(0.02)
-
-
-def stop_teamd(daemon, session):
-    """Stop our teamd (it deletes its device); delete a device left over."""
-    daemon.stop()
-    session.forget_indexes()
-    try:
-        index = session.index(daemon.team)
-    except NetlinkFailure:
-        return
-    session.raw('deleting team %s' % daemon.team, rtnl.delete_link, index)
-    session.forget_indexes()
-
-
 def _where(netns):
     return 'namespace %s' % netns if netns else 'the root namespace'
 
@@ -881,4 +854,4 @@ def describe(changes):
     return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
 
 
-__all__ = ['Planner', 'PHASES', 'describe', 'BRIDGE']
+__all__ = ['Planner', 'PHASES', 'describe', 'team_steps', 'BRIDGE']

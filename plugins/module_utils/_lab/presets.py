@@ -563,7 +563,7 @@ def preset_team_host(builder, params):
     runner = _choice_param(params, 'runner', 'activebackup', TEAM_RUNNERS)
     host, address = _dual_homed(builder)
     builder.links.append(dict([
-        ('kind', 'teamd'), ('node', host), ('name', 'team0'), ('runner', runner),
+        ('kind', 'team'), ('node', host), ('name', 'team0'), ('runner', runner),
         ('ports', ['eth0', 'eth1']), ('addresses', [address])]))
 
 

@@ -23,9 +23,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
-    DELETE,
-    Touch,
-    collateral_text,
     dying_with,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
@@ -56,10 +53,11 @@ from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     InputError,
     build,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
 from ansible_collections.vnet.linux.plugins.module_utils._lab.plan import (
     Planner,
     lab_guard,
-    stop_teamd,
+    team_steps,
 )
 
 
@@ -177,8 +175,9 @@ def plan_absent(kernel, lab, options=None, addresses=False):
                 continue
             if view['kind'] == 'team':
                 # teamd outlives a namespace removal: stop it first
-                plan.add('stop teamd for %s in %s' % (name, _where(netns)),
-                         _team_stopper(kernel, netns, name))
+                steps = _team_stopper(kernel, netns, name)
+                plan.add('stop teamd for %s in %s' % (name, _where(netns)), steps.stop,
+                         steps.undo_stop)
                 continue
             if owned:
                 continue  # goes with its namespace
@@ -219,11 +218,10 @@ def _vetted_collateral(guard, links=(), namespaces=(), skip=()):
 
 
 def _vetted(guard, found, skip=()):
-    found = [(view, cause) for view, cause in found
-             if (view['netns'], view['index']) not in skip]
-    for view, cause in found:
-        guard.vet(Touch(view, DELETE, named=False, cause=cause))
-    return collateral_text(found)
+    # a veth peer goes as the other end of a pair the lab owns (marked);
+    # unmarked pairs and stacked links are foreign
+    return guard.vet_collateral([(view, cause) for view, cause in found
+                                 if (view['netns'], view['index']) not in skip])
 
 
 def _where(netns):
@@ -238,10 +236,10 @@ def _remove_tap_node(plan, netns, view):
 
 
 def _team_stopper(kernel, netns, name):
-    def run():
-        from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
-        stop_teamd(Daemon(kernel.module, netns, name), kernel.session(netns))
-    return run
+    """The steps of a team the lab removes: stop() stops its teamd, deletes
+    the device and removes the daemon's files and empty directories;
+    undo_stop() brings the team back if a later removal fails."""
+    return team_steps(kernel, kernel.session(netns), Daemon(kernel.module, netns, name))
 
 
 def _deleter(kernel, netns, name, label):
@@ -371,6 +369,8 @@ def run_topology(module):
                       timeout=module.params.get('lock_timeout') or DEFAULT_TIMEOUT)
     try:
         lab = build(expanded(module.params, TOPOLOGY_SPEC))
+        for message, version in lab.deprecations:
+            module.deprecate(message, version=version, collection_name='vnet.linux')
         timer.mark('validate')
         with locks, SessionPool() as kernel:
             # two runs of one lab would plan from the same reading: one waits

@@ -220,6 +220,17 @@ def entered(netns):
         os.close(home)
 
 
+def net_ns_target(netns):
+    """What pyroute2's net_ns_fd takes to place a new link into a namespace:
+    its name, or for the root namespace (it has no name; the module runs
+    in it) an open descriptor of this process's own. Returns (value, the
+    descriptor to close after the request, or None)."""
+    if netns is not None:
+        return netns, None
+    fd = os.open('/proc/self/ns/net', os.O_RDONLY)
+    return fd, fd
+
+
 def create_named(name, mark=None):
     """Create one named namespace (for callers without a Namespaces)."""
     namespaces = Namespaces()

@@ -298,7 +298,7 @@ def test_bond_and_team_use_both_ports():
     bond = lab_preset({'mode': 'balance-rr'}, 'bond_host')['links'][-1]
     assert (bond['kind'], bond['mode'], bond['ports']) == ('bond', 'balance-rr', ['eth0', 'eth1'])
     team = lab_preset({'runner': 'roundrobin'}, 'team_host')['links'][-1]
-    assert (team['kind'], team['runner']) == ('teamd', 'roundrobin')
+    assert (team['kind'], team['runner']) == ('team', 'roundrobin')
 
 
 def test_macvtap_passthru_allows_one_vm():

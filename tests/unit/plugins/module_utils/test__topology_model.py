@@ -127,12 +127,32 @@ def test_stacked_and_bond_rules():
 
 def test_teamd_configuration_comes_from_the_teamd_module():
     model = lab(nodes=NODES, links=[veth('r1', 'r2'), {
-        'kind': 'teamd', 'node': 'r1', 'name': 'team0', 'runner': 'activebackup',
+        'kind': 'team', 'node': 'r1', 'name': 'team0', 'runner': 'activebackup',
         'ports': ['eth0']}])
     team = model.ifaces[('r1', 'team0')]
+    assert team.kind == 'team' and team.label() == 'team team0 in node r1'
     assert team.teamd_config['runner']['name'] == 'activebackup'
     assert list(team.teamd_config['ports']) == ['eth0']
     assert model.ifaces[('r1', 'eth0')].master == 'team0'
+    assert model.deprecations == []
+
+
+def test_the_former_kind_name_teamd_still_works_and_is_deprecated():
+    model = lab(nodes=NODES, links=[{
+        'kind': 'teamd', 'node': 'r1', 'name': 'team0', 'runner': 'lacp',
+        'ports': ['eth0']}, veth('r1', 'r2')])
+    team = model.ifaces[('r1', 'team0')]
+    assert team.kind == 'team' and team.teamd_config['runner']['name'] == 'lacp'
+    assert model.ifaces[('r1', 'eth0')].master == 'team0'
+    (message, version), = model.deprecations
+    assert message.startswith("links[0].kind: 'teamd' is the former name of kind 'team'")
+    assert version == '2.0.0'
+
+
+def test_a_runner_on_a_link_that_is_not_a_team_is_refused():
+    with pytest.raises(InputError, match=r'links\[1\]\.runner: only a team link has a runner'):
+        lab(nodes=NODES, links=[veth('r1', 'r2'), {
+            'kind': 'bond', 'node': 'r1', 'name': 'b', 'runner': 'lacp', 'ports': ['eth0']}])
 
 
 def test_absent_needs_only_the_lab_name():
@@ -285,3 +305,13 @@ def test_sysctl_values_are_text_or_numbers():
         "number (1, not true)")
     assert error(nodes=[{'name': 'r1', 'sysctls': {'net.ipv4.ip_forward': [1]}}]).startswith(
         'nodes[0].sysctls.net.ipv4.ip_forward: [1] is not a sysctl value')
+
+
+def test_ipvlans_on_one_parent_share_one_mode():
+    links = [veth('r1', 'r2'),
+             {'kind': 'ipvlan', 'node': 'r1', 'name': 'i0', 'parent': 'eth0', 'mode': 'l2'},
+             {'kind': 'ipvtap', 'node': 'r1', 'name': 'i1', 'parent': 'eth0', 'mode': 'l3'}]
+    message = error(nodes=NODES, links=links)
+    assert message.startswith('links[2].mode: i0 and i1 sit on eth0 in node r1'), message
+    links[2]['mode'] = 'l2'
+    assert lab(nodes=NODES, links=links).ifaces[('r1', 'i1')].options['mode'] == 'l2'
