@@ -248,14 +248,14 @@ def test_topology_names_where_a_moved_peer_is(lab_name):
 def test_a_namespace_removed_meanwhile_has_no_id(namespaces):
     """Another run may remove a namespace while this one reads (facts, the
     search for a moved veth end): it has no id then, and the read goes on."""
-    from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import Kernel
+    from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
     from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import Session
     a, gone, unmounted = namespaces(3, create=False)
     subprocess.check_call(['ip', 'netns', 'add', a])
     # what another run's namespace is before it is mounted: an empty file
     placeholder = os.path.join('/run/netns', unmounted)
     open(placeholder, 'w').close()
-    session, kernel = Session(a), Kernel()
+    session, kernel = Session(a), SessionPool()
     try:
         for other in (gone, unmounted):
             assert session.nsid_of(other) is None

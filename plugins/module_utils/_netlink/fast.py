@@ -283,9 +283,5 @@ def read_sysctls(kernel, netns, keys):
     return values
 
 
-__all__ = ['SessionPool', 'Kernel', 'Namespaces', 'FastSession', 'read_namespace',
+__all__ = ['SessionPool', 'Namespaces', 'FastSession', 'read_namespace',
            'list_namespaces', 'ROUTE_PROTOCOL', 'COUNTERS', 'netns_path']
-
-
-# the old name, while branches that use it are merged (remove after)
-Kernel = SessionPool
