@@ -321,10 +321,5 @@ def collateral_text(found):
     return ' (and with it: %s)' % ', '.join(_describe(view) for view, _cause_ in found)
 
 
-def collateral_touches(found, action=DELETE):
-    return [Touch(view, action, named=False, cause=cause, what='delete')
-            for view, cause in found]
-
-
 __all__ = ['Guard', 'GuardRefusal', 'Touch', 'HostLinks', 'dying_with', 'collateral_text',
-           'collateral_touches', 'DELETE', 'MOVE', 'TAKE_DOWN', 'ENSLAVE']
+           'DELETE', 'MOVE', 'TAKE_DOWN', 'ENSLAVE']
