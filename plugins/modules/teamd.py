@@ -364,9 +364,9 @@ team:
 
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     CREATE_ATTRS,
-    LINK_ATTRS,
     EngineError,
     Wanted,
     other_kind,
@@ -526,14 +526,11 @@ def plan_creation_attrs(run, wanted):
     if not attrs:
         return
     session = run.session(wanted.netns)
-    keywords = dict((keyword, attrs[option]) for option, keyword in LINK_ATTRS
-                    if option in attrs)
-    text = ', '.join('%s=%s' % item for item in sorted(attrs.items()))
     # undone with the device: the undo of the start removes it, the undo of
     # a restart brings back the old device with its own settings
-    run.plan.add('set %s on %s' % (text, wanted.label),
-                 lambda: session.call('changing ' + wanted.label, 'link', 'set',
-                                      index=session.index(wanted.name), **keywords),
+    run.plan.add('set %s on %s' % (link_steps.describe(attrs), wanted.label),
+                 link_steps.set_link_step(session, wanted.name, 'changing ' + wanted.label,
+                                          **attrs),
                  undone_with_its_object)
 
 

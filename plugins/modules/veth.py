@@ -134,9 +134,7 @@ peer:
     addresses: [192.168.254.11/24]
 '''
 
-import os
-
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import net_ns_target
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
@@ -197,28 +195,13 @@ def end_text(run, end):
 def create_pair(run, link, peer):
     """One request: the peer is placed straight into its namespace."""
     session = run.session(link.netns)
-    peer_args = {'ifname': peer.name}
-    for option, keyword in (('mtu', 'mtu'), ('mac_address', 'address'),
-                            ('txqueuelen', 'txqlen')):
-        if option in peer.attrs:
-            peer_args[keyword] = peer.attrs[option]
-    link_args = dict((kw, link.attrs[o]) for o, kw in (
-        ('mtu', 'mtu'), ('mac_address', 'address'), ('txqueuelen', 'txqlen'))
-        if o in link.attrs)
 
     def create():
-        fd = None
-        if peer.netns != link.netns:
-            peer_args['net_ns_fd'], fd = net_ns_target(peer.netns)
-        try:
-            session.call('creating ' + link.label, 'link', 'add', ifname=link.name,
-                         kind='veth', peer=peer_args, **link_args)
-        finally:
-            if fd is not None:
-                os.close(fd)
+        link_steps.create_veth(session, link.name, peer.name, peer.netns,
+                               'creating ' + link.label, attrs=link.attrs, peer_attrs=peer.attrs)
 
     def undo():
-        session.call('deleting ' + link.label, 'link', 'del', index=session.index(link.name))
+        link_steps.delete_link(session, link.name, 'deleting ' + link.label)
 
     def add(plan, _session, _wanted):
         plan.add('create %s with peer %s in %s' % (link.label, peer.name, where(peer.netns)),

@@ -47,6 +47,43 @@ def namespaces():
             remove_namespace(name)
 
 
+class Lab(object):
+    """Names for one test's topology lab: node names are prefix + a short tag."""
+
+    def __init__(self):
+        self.prefix = unique_name('t')
+        self.name = 'lab-' + self.prefix
+
+    def n(self, tag):
+        name = self.prefix + tag
+        assert len(name) <= 15, name
+        return name
+
+    def run(self, check=False, diff=True, **description):
+        args = dict(description, lab=self.name)
+        return run_module('topology', args, check=check, diff=diff)
+
+    def facts(self, lab=True):
+        return run_module('topology_facts', {'lab': self.name} if lab else {})
+
+    def namespaces(self):
+        return [n for n in pyroute2_netns.listnetns() if n.startswith(self.prefix)]
+
+
+@pytest.fixture
+def lab():
+    """A Lab; afterwards the lab is removed (what it took with it in foreign
+    objects too: tests make such on purpose) and every namespace left with
+    its prefix, also when the test fails."""
+    made = Lab()
+    yield made
+    try:
+        run_module('topology', {'lab': made.name, 'state': 'absent', 'allow_collateral': True})
+    finally:
+        for name in made.namespaces():
+            remove_namespace(name)
+
+
 @pytest.fixture
 def lab_name():
     """A topology lab name, also the prefix of its node names (which must

@@ -9,10 +9,7 @@ input errors change nothing, so they also run here.
 
 import pytest
 
-from conftest import ip, remove_namespace, run_module
-from test_topology import Lab
-
-from pyroute2 import netns as pyroute2_netns
+from conftest import ip, run_module
 
 GUEST = pytest.mark.guest_kernel
 
@@ -113,18 +110,6 @@ def test_another_kind_of_the_same_name_is_left_alone(namespaces):
 
 
 # --- the topology's dummy kind ----------------------------------------------------
-
-@pytest.fixture
-def lab():
-    made = Lab()
-    yield made
-    try:
-        run_module('topology', {'lab': made.name, 'state': 'absent'})
-    finally:
-        for name in made.namespaces():
-            if name in pyroute2_netns.listnetns():
-                remove_namespace(name)
-
 
 @GUEST
 def test_topology_dummies_as_bridge_and_bond_ports_and_the_facts_round_trip(lab):

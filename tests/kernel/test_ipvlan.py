@@ -218,18 +218,6 @@ def test_an_ipvlan_mtu_above_the_parents_is_left_to_the_kernel(namespaces):
     assert made['link']['mtu'] == 9000
 
 
-@pytest.fixture
-def lab():
-    from test_topology import Lab, remove_namespace
-    made = Lab()
-    yield made
-    try:
-        run_module('topology', {'lab': made.name, 'state': 'absent'})
-    finally:
-        for name in made.namespaces():
-            remove_namespace(name)
-
-
 @GUEST
 def test_topology_ipvtap_beside_an_ipvlan_with_its_device_node(lab):
     """The ipvtap parent-namespace quirk of 6.1, handled by the topology as

@@ -419,18 +419,6 @@ def test_passthru_on_a_protected_parent_needs_allow_disruptive(root_parent, monk
 
 # --- the same rules in a topology -------------------------------------------
 
-@pytest.fixture
-def lab():
-    from test_topology import Lab, remove_namespace, pyroute2_netns  # noqa: F401 (one helper)
-    made = Lab()
-    yield made
-    try:
-        run_module('topology', {'lab': made.name, 'state': 'absent'})
-    finally:
-        for name in made.namespaces():
-            remove_namespace(name)
-
-
 def two_macvlans(lab, mode='bridge', extra_links=(), routes=()):
     host, one = lab.n('h'), lab.n('a')
     return dict(

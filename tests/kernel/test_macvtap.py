@@ -201,18 +201,6 @@ def test_a_failed_recreate_brings_the_old_link_and_its_node_back(namespaces):
 
 # --- topology macvtaps get the same device node -----------------------------
 
-@pytest.fixture
-def lab():
-    from test_topology import Lab, remove_namespace
-    made = Lab()
-    yield made
-    try:
-        run_module('topology', {'lab': made.name, 'state': 'absent'})
-    finally:
-        for name in made.namespaces():
-            remove_namespace(name)
-
-
 def tap_lab(lab, **device):
     host, one = lab.n('h'), lab.n('a')
     return dict(

@@ -130,28 +130,6 @@ def test_port_of_another_master_is_not_taken(namespaces):
     assert ip(n, 'link', 'show', 'p0')[0]['master'] == 'br2'
 
 
-class Lab(object):
-    def __init__(self):
-        self.prefix = unique_name('o')
-        self.name = 'lab-' + self.prefix
-
-    def n(self, tag):
-        return (self.prefix + tag)[:15]
-
-    def run(self, check=False, **description):
-        return run_module('topology', dict(description, lab=self.name), check=check)
-
-
-@pytest.fixture
-def lab():
-    made = Lab()
-    yield made
-    run_module('topology', {'lab': made.name, 'state': 'absent', 'allow_collateral': True})
-    for name in pyroute2_netns.listnetns():
-        if name.startswith(made.prefix):
-            pyroute2_netns.remove(name)
-
-
 def test_lab_does_not_adopt_an_unmarked_namespace(lab):
     mine = lab.n('x')
     pyroute2_netns.create(mine)

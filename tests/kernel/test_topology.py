@@ -11,43 +11,9 @@ import subprocess
 
 import pytest
 
-from conftest import ip, remove_namespace, run_module, unique_name
+from conftest import Lab, ip, run_module
 
 from pyroute2 import netns as pyroute2_netns
-
-
-class Lab(object):
-    """Names for one test's lab: node names are prefix + a short tag."""
-
-    def __init__(self):
-        self.prefix = unique_name('t')
-        self.name = 'lab-' + self.prefix
-
-    def n(self, tag):
-        name = self.prefix + tag
-        assert len(name) <= 15, name
-        return name
-
-    def run(self, check=False, diff=True, **description):
-        args = dict(description, lab=self.name)
-        return run_module('topology', args, check=check, diff=diff)
-
-    def facts(self, lab=True):
-        return run_module('topology_facts', {'lab': self.name} if lab else {})
-
-    def namespaces(self):
-        return [n for n in pyroute2_netns.listnetns() if n.startswith(self.prefix)]
-
-
-@pytest.fixture
-def lab():
-    made = Lab()
-    yield made
-    try:
-        run_module('topology', {'lab': made.name, 'state': 'absent'})
-    finally:
-        for name in made.namespaces():
-            remove_namespace(name)
 
 
 def ping(netns, address, tries=3):

@@ -177,7 +177,7 @@ def light_links(session):
     """The fields collateral needs, for every link of a namespace, from
     one raw dump on a fast session."""
     views = []
-    for raw in session.raw('reading links', rtnl.link_messages):
+    for raw in session.raw('reading links', rtnl.link_messages, False):
         view = rtnl.parse_link(raw)
         view['netns'] = session.netns
         views.append(view)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import EngineError
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import (
     DELETE,
@@ -39,15 +40,10 @@ VERIFY_TRIES = 5
 # namespaces: 0.17-0.28 s one by one, 0.065 s from 8 threads)
 PARALLEL_STEPS = 8
 
-# common link attributes: option name -> pyroute2 keyword
-LINK_ATTRS = (
-    ('mtu', 'mtu'),
-    ('mac_address', 'address'),
-    ('txqueuelen', 'txqlen'),
-    ('alias', 'ifalias'),
-)
+# common link attributes (option name, request keyword)
+LINK_ATTRS = link_steps.COMMON
 # what a link can be created with; the alias is set after creation
-CREATE_ATTRS = ('mtu', 'mac_address', 'txqueuelen')
+CREATE_ATTRS = tuple(option for option, _kw in link_steps.CREATE_KEYWORDS)
 
 
 def a_kind(kind):
@@ -293,20 +289,19 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
 
 
 def _default_create(plan, session, wanted):
-    args = dict(wanted.spec.create_args(wanted.options), **wanted.create_args)
-    args.update(_link_kwargs(wanted.attrs, CREATE_ATTRS))
     text = 'create %s' % wanted.label
     if wanted.options:
         # named in the step, so a kernel refusal says which option it was
         text += ' with %s' % _describe(wanted.options)
     plan.add(text,
-             lambda: session.call(text, 'link', 'add', ifname=wanted.name,
-                                  kind=wanted.spec.kind, **args),
+             lambda: link_steps.create_link(session, wanted.name, wanted.spec, text,
+                                            wanted.options, wanted.attrs,
+                                            extra=wanted.create_args),
              lambda: delete_link(session, wanted.name))
 
 
 def delete_link(session, name):
-    session.call('deleting link %s' % name, 'link', 'del', index=session.index(name))
+    link_steps.delete_link(session, name)
 
 
 def plan_delete(plan, session, state, guard, reason=None):
@@ -334,11 +329,6 @@ def plan_delete(plan, session, state, guard, reason=None):
     return found
 
 
-def _link_kwargs(attrs, only=None):
-    return dict((kw, attrs[option]) for option, kw in LINK_ATTRS
-                if option in attrs and (only is None or option in only))
-
-
 def _plan_attributes(plan, session, wanted, state, guard, master_spec):
     """In-place changes, in the order the kernel needs them."""
     fresh = state is None
@@ -346,9 +336,10 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
                         'alias': '', 'master': '', 'addresses': [],
                         'admin_state': 'down', 'data': {}, 'port_data': {}}
     name, label = wanted.name, wanted.label
+    what = 'changing %s' % label
     if fresh and wanted.attrs.get('alias'):
         plan.add('set alias=%s on %s' % (wanted.attrs['alias'], label),
-                 _setter(session, name, label, {'ifalias': wanted.attrs['alias']}),
+                 link_steps.set_link_step(session, name, what, alias=wanted.attrs['alias']),
                  undone_with_its_object)
     if not fresh:
         diff = differences(wanted, state)
@@ -356,18 +347,17 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
         if link_changes:
             old = dict((o, state[o]) for o in link_changes)
             plan.add('set %s on %s' % (_describe(link_changes), label),
-                     _setter(session, name, label, _link_kwargs(link_changes)),
-                     _setter(session, name, label, _link_kwargs(old)))
+                     link_steps.set_link_step(session, name, what, **link_changes),
+                     link_steps.set_link_step(session, name, what, **old))
         option_changes = dict((o.name, wanted.options[o.name]) for o in (
             wanted.spec.differences(wanted.options, state['data']) if wanted.spec else []))
         if option_changes:
             old = wanted.spec.current(state['data'])
             old = dict((k, old[k]) for k in option_changes if k in old)
             plan.add('set %s on %s' % (_describe(option_changes), label),
-                     _setter(session, name, label, wanted.spec.kernel_args(option_changes),
-                             kind=wanted.spec.kind),
-                     _setter(session, name, label, wanted.spec.kernel_args(old),
-                             kind=wanted.spec.kind))
+                     link_steps.set_options_step(session, name, what, wanted.spec,
+                                                 option_changes),
+                     link_steps.set_options_step(session, name, what, wanted.spec, old))
     if wanted.master is not None and current['master'] != wanted.master:
         _plan_master(plan, session, wanted, state, guard)
     if master_spec is not None and wanted.port_options:
@@ -377,22 +367,25 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
         if changes:
             old = master_spec.current(current['port_data'], port=True)
             old = dict((k, old[k]) for k in changes if k in old)
+            port_what = 'changing port settings of %s' % label
             plan.add('set port %s on %s' % (_describe(changes), label),
-                     port_setter(session, name, label, master_spec.kernel_args(changes, port=True),
-                                 master_spec),
-                     port_setter(session, name, label, master_spec.kernel_args(old, port=True),
-                                 master_spec)
+                     link_steps.port_settings_step(session, name, port_what, master_spec,
+                                                   changes),
+                     link_steps.port_settings_step(session, name, port_what, master_spec, old)
                      # none old: the port joins this master now, and leaving
                      # it again (the undo of the attach) drops the settings
                      if old else undone_with_its_object)
-    _plan_addresses(plan, session, wanted, current, guard, state)
+    if wanted.addresses is not None:
+        link_steps.address_steps(plan.add, session, name, label, wanted.addresses,
+                                 current['addresses'], purge=wanted.purge_addresses,
+                                 guard=guard, state=state)
     if wanted.admin_state is not None and current['admin_state'] != wanted.admin_state:
         if wanted.admin_state == 'down':
             guard.check(session.netns, state, 'take down')
-        old_state = current['admin_state']
         plan.add('bring %s %s' % (label, wanted.admin_state),
-                 _setter(session, name, label, {'state': wanted.admin_state}),
-                 _setter(session, name, label, {'state': old_state}))
+                 link_steps.set_link_step(session, name, what, admin_state=wanted.admin_state),
+                 link_steps.set_link_step(session, name, what,
+                                          admin_state=current['admin_state']))
 
 
 # The kinds whose drivers take ports (ndo_add_slave). The kernel refuses any
@@ -422,95 +415,16 @@ def _plan_master(plan, session, wanted, state, guard):
         text = 'attach %s to %s' % (label, wanted.master)
     else:
         text = 'release %s from %s' % (label, old_master)
-
-    def attach(master_name, admin_state=None):
-        def run():
-            index = session.index(master_name) if master_name else 0
-            session.call('setting master of %s' % label, 'link', 'set',
-                         index=session.index(wanted.name), master=index)
-            if admin_state:
-                session.call('restoring the state of %s' % label, 'link', 'set',
-                             index=session.index(wanted.name), state=admin_state)
-        return run
+    what = 'setting master of %s' % label
     # the undo puts the admin state back too: a bond opens its ports when it
     # takes them and closes them when it lets them go
-    plan.add(text, attach(wanted.master),
-             attach(old_master, state['admin_state'] if state else None))
-
-
-def _plan_addresses(plan, session, wanted, current, guard, state):
-    """Removals first: deleting an IPv4 primary address also deletes the
-    secondaries of its subnet, so a new address added before would vanish."""
-    if wanted.addresses is None:
-        return
-    label = wanted.label
-    if wanted.purge_addresses:
-        for cidr in current['addresses']:
-            if cidr not in wanted.addresses:
-                guard.check(session.netns, state, 'remove address %s from' % cidr)
-                plan.add('remove address %s from %s' % (cidr, label),
-                         _address(session, wanted.name, label, 'del', cidr),
-                         _address(session, wanted.name, label, 'add', cidr))
-    for cidr in wanted.addresses:
-        if cidr not in current['addresses']:
-            plan.add('add address %s to %s' % (cidr, label),
-                     _address(session, wanted.name, label, 'add', cidr),
-                     _address(session, wanted.name, label, 'del', cidr, gone_ok=True))
-
-
-def _address(session, name, label, command, cidr, gone_ok=False):
-    """gone_ok: removing an address the kernel already dropped is done (a
-    link taken down loses its IPv6 addresses, so undoing "bring up" before
-    "add address" leaves nothing to remove)."""
-    address, prefix = cidr.split('/')
-
-    def run():
-        if gone_ok and cidr not in session.addresses(session.index(name)):
-            return
-        session.call('%s address %s on %s' % ('adding' if command == 'add' else 'removing',
-                                              cidr, label),
-                     'addr', command, index=session.index(name), address=address,
-                     prefixlen=int(prefix))
-    return run
-
-
-def _setter(session, name, label, kwargs, kind=None):
-    def run():
-        extra = {'kind': kind} if kind else {}
-        session.call('changing %s' % label, 'link', 'set', index=session.index(name),
-                     **dict(kwargs, **extra))
-    return run
-
-
-def port_setter(session, name, label, kwargs, master_spec=None):
-    slave_kind = getattr(master_spec, 'port_slave_kind', None)
-    if slave_kind:
-        return _slave_data_setter(session, name, label, kwargs, master_spec)
-
-    def run():
-        session.call('changing port settings of %s' % label, 'brport', 'set',
-                     index=session.index(name), **kwargs)
-    return run
-
-
-def _slave_data_setter(session, name, label, kwargs, master_spec):
-    """Port settings sent as iproute2 sends `type bond_slave`: IFLA_INFO_KIND
-    '<master kind>_slave' and the settings in IFLA_INFO_SLAVE_DATA (the kernel
-    hands them to the master's driver). pyroute2 has no keyword path for
-    this, so the nest is built here."""
-    prefix = master_spec.port_prefix
-    attrs = [(prefix + key.upper(), value) for key, value in sorted(kwargs.items())]
-    linkinfo = {'attrs': [('IFLA_INFO_KIND', master_spec.port_slave_kind + '_slave'),
-                          ('IFLA_INFO_SLAVE_DATA', {'attrs': attrs})]}
-
-    def run():
-        session.call('changing port settings of %s' % label, 'link', 'set',
-                     index=session.index(name), IFLA_LINKINFO=linkinfo)
-    return run
+    plan.add(text, link_steps.attach_step(session, wanted.name, what, wanted.master),
+             link_steps.attach_step(session, wanted.name, what, old_master,
+                                    admin_state=state['admin_state'] if state else None))
 
 
 def _describe(changes):
-    return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
+    return link_steps.describe(changes)
 
 
 def link_check(label, read, wanted, master_spec=None):

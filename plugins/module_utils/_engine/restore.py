@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import net_ns_target
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import FastSession
@@ -221,8 +222,7 @@ def _reattach(session, port, master, master_state):
         settings = _bond_rules().kept_port_options(
             port['port_data'], master_spec.current(master_state['data']).get('mode'))
     if settings:
-        from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import port_setter
-        port_setter(session, port['name'], label,
-                    master_spec.kernel_args(settings, port=True), master_spec)()
+        link_steps.port_settings(session, port['name'], 'changing port settings of %s' % label,
+                                 master_spec, settings)
     if port['admin_state'] == 'up':
         session.call('bringing %s up again' % label, 'link', 'set', index=index, state='up')

@@ -14,14 +14,13 @@ changes, with a message that names the mode.
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
-from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps, validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Wanted,
     carry_over,
     plan_delete,
     plan_link,
-    port_setter,
     predicted,
     public,
 )
@@ -336,7 +335,8 @@ class BondPlanner(object):
         def setter(name):
             def apply():
                 index = session.index(name) if name else 0
-                _set(session, bond, label, kind='bond', **{keyword: index})
+                session.call('changing %s' % label, 'link', 'set', index=session.index(bond),
+                             kind='bond', **{keyword: index})
             return apply
         # a fresh bond goes with the undo of its creation
         self.run.plan.add('set %s=%s on %s' % (option, want or '(none)', label), setter(want),
@@ -398,15 +398,12 @@ class BondPlanner(object):
         return views
 
 
-def _set(session, name, label, **kwargs):
-    session.call('changing %s' % label, 'link', 'set', index=session.index(name), **kwargs)
+def _set(session, name, label, state):
+    link_steps.set_link(session, name, 'changing %s' % label, admin_state=state)
 
 
 def _master_setter(session, name, label, master):
-    def run():
-        session.call('setting master of %s' % label, 'link', 'set', index=session.index(name),
-                     master=session.index(master) if master else 0)
-    return run
+    return link_steps.attach_step(session, name, 'setting master of %s' % label, master)
 
 
 def reattach(session, bond, name, port_options, admin_state):
@@ -416,5 +413,6 @@ def reattach(session, bond, name, port_options, admin_state):
     _set(session, name, label, state='down')
     _master_setter(session, name, label, bond)()
     if port_options:
-        port_setter(session, name, label, BOND.kernel_args(port_options, port=True), BOND)()
+        link_steps.port_settings(session, name, 'changing port settings of %s' % label, BOND,
+                                 port_options)
     _set(session, name, label, state=admin_state)

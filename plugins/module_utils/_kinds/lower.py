@@ -28,13 +28,11 @@ changes, against the kernel's current state (`parent_rules`,
 
 from __future__ import annotations
 
-import os
 import zlib
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import net_ns_target
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
-from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps, validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     CREATE_ATTRS,
     EngineError,
@@ -63,7 +61,6 @@ TAP_OPTIONS = dict(
     device_group=dict(type='str'),
     device_mode=dict(type='str'),
 )
-_CREATE_KEYWORDS = {'mtu': 'mtu', 'mac_address': 'address', 'txqueuelen': 'txqlen'}
 # link_netns: "" names the root namespace (omitted means the link's own
 # namespace, and "" is never a namespace name, so it cannot clash)
 ROOT_NETNS = ''
@@ -260,26 +257,15 @@ def creator(run, wanted, parent, replace=None):
     delete the old link and rename (see the module docstring)."""
     parent_session = run.session(parent.netns)
     own_session = run.session(wanted.netns)
-    args = wanted.spec.kernel_args(wanted.options)
-    args.update((_CREATE_KEYWORDS[o], wanted.attrs[o]) for o in CREATE_ATTRS if o in wanted.attrs)
     text = 'create %s on %s' % (wanted.label, parent.label)
     details = describe_create(wanted, wanted.attrs)
     if details:
         text += ' with ' + details
 
     def create(ifname):
-        def run_():
-            fd = None
-            request = dict(args, ifname=ifname, kind=wanted.spec.kind,
-                           link=parent_session.index(parent.name))
-            if wanted.netns != parent.netns:
-                request['net_ns_fd'], fd = net_ns_target(wanted.netns)
-            try:
-                parent_session.call(text, 'link', 'add', **request)
-            finally:
-                if fd is not None:
-                    os.close(fd)
-        return run_
+        return lambda: link_steps.create_link(own_session, ifname, wanted.spec, text,
+                                              wanted.options, wanted.attrs,
+                                              parent=(parent_session, parent.name))
 
     def add(plan, _session, _wanted):
         if replace is None:

@@ -37,7 +37,8 @@ import time
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import LINK_ATTRS, EngineError
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
+from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KindSpec
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
 
@@ -1042,17 +1043,16 @@ def restore_device(session, view):
     if now is None:
         raise TeamdFailure('team device %s is missing' % name)
     done = []
-    attrs = dict((keyword, view[option]) for option, keyword in LINK_ATTRS
+    attrs = dict((option, view[option]) for option, _kw in link_steps.COMMON
                  if view.get(option) not in (None, '') and now.get(option) != view[option])
     if attrs:
-        session.call('restoring %s of %s' % (', '.join(sorted(attrs)), name), 'link', 'set',
-                     index=now['index'], **attrs)
+        link_steps.set_link(session, name, 'restoring %s of %s' % (
+            ', '.join(sorted(attrs)), name), **attrs)
         done.append('its ' + ', '.join(sorted(attrs)))
     missing = [cidr for cidr in view['addresses'] if cidr not in now['addresses']]
     for cidr in missing:
-        address, prefix = cidr.split('/')
-        session.call('restoring address %s of %s' % (cidr, name), 'addr', 'add',
-                     index=now['index'], address=address, prefixlen=int(prefix))
+        link_steps.address(session, name, 'restoring address %s of %s' % (cidr, name), 'add',
+                           cidr)
     if missing:
         done.append('its addresses ' + ', '.join(missing))
     if view['master'] and now['master'] != view['master']:
@@ -1060,8 +1060,8 @@ def restore_device(session, view):
         if master is None:
             raise TeamdFailure('%s cannot join %s again: %s is gone'
                                % (name, view['master'], view['master']))
-        session.call('attaching %s to %s' % (name, view['master']), 'link', 'set',
-                     index=now['index'], master=master['index'])
+        link_steps.set_link(session, name, 'attaching %s to %s' % (name, view['master']),
+                            master=view['master'])
         done.append('its master ' + view['master'])
     if now['admin_state'] != view['admin_state']:
         set_link_state(session, name, view['admin_state'])

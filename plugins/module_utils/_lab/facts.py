@@ -448,10 +448,10 @@ def read_host(kernel, lab=None):
     input structure, with each link's counters."""
     mark = MARK_PREFIX + lab_name(lab) if lab else None
     keys = [(key, sysctl_path(key)) for key in FACT_SYSCTLS]
-    readings = {None: read_namespace(kernel, None, keys, qdiscs=True)}
+    readings = {None: read_namespace(kernel, None, keys, qdiscs=True, counters=True)}
     for netns in list_namespaces():
         try:
-            readings[netns] = read_namespace(kernel, netns, keys, qdiscs=True)
+            readings[netns] = read_namespace(kernel, netns, keys, qdiscs=True, counters=True)
         except (OSError, Exception) as err:  # vanished while reading, or no namespace
             # (a stale file under /run/netns, or one another run is still making)
             if not isinstance(err, OSError) and \

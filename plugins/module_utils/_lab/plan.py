@@ -24,8 +24,6 @@ the same list (both plan from the same reading).
 
 from __future__ import annotations
 
-import ipaddress
-import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
@@ -44,8 +42,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     Wanted,
     a_kind,
     differences,
-    port_setter,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
 from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import bond as bond_rules
 from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import Removal
@@ -53,7 +51,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import netns_path
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon, TeamSteps
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
@@ -182,9 +179,9 @@ class Planner(object):
             what = 'mark namespace %s and bring lo up' % node.name
             self.add('netns', what,
                      self._set_link(node.name, 'lo', what,
-                                    {'ifalias': self.lab.mark, 'state': 'up'}),
+                                    {'alias': self.lab.mark, 'admin_state': 'up'}),
                      self._set_link(node.name, 'lo', what,
-                                    {'ifalias': lo['alias'], 'state': lo['admin_state']}))
+                                    {'alias': lo['alias'], 'admin_state': lo['admin_state']}))
             if ns is not None:
                 self.record_change({'type': 'node', 'name': node.name}, 'mark',
                                    lo['alias'], self.lab.mark)
@@ -439,16 +436,6 @@ class Planner(object):
         self.plan_impairment(iface, None)
         self.plan_up(iface, None)
 
-    @staticmethod
-    def _create_args(iface):
-        """MTU and MAC as both pyroute2 and _topology_rtnl name them."""
-        args = {}
-        if 'mtu' in iface.attrs:
-            args['mtu'] = iface.attrs['mtu']
-        if 'mac_address' in iface.attrs:
-            args['address'] = iface.attrs['mac_address']
-        return args
-
     def enslaved_at_creation(self, iface):
         """Only the end whose request creates the pair can name its master,
         and only a bridge: bridges are created before any veth."""
@@ -457,35 +444,19 @@ class Planner(object):
 
     def create_veth(self, iface, peer):
         session = self.session(iface.node)
-        peer_netns = self.netns_of(peer.node)
-        args = self._create_args(iface)
-        peer_args = self._create_args(peer)
         text = 'create veth %s in node %s with peer %s in node %s' % (
             iface.name, iface.node, peer.name, peer.node)
-        if self.enslaved_at_creation(iface):
-            text += ', as a port of %s' % iface.master
-        namespaces = self.kernel.namespaces
+        master = iface.master if self.enslaved_at_creation(iface) else None
+        if master:
+            text += ', as a port of %s' % master
 
         def run():
-            fd = None
-            if peer_netns != session.netns:
-                fd = namespaces.home if peer_netns is None else \
-                    os.open(netns_path(peer_netns), os.O_RDONLY)
-            own = dict(args)
-            if self.enslaved_at_creation(iface):
-                own['master'] = session.index(iface.master)
-            try:
-                session.raw(text, rtnl.add_veth, iface.name, peer.name, own=own,
-                            peer_attrs=peer_args, peer_netns_fd=fd)
-            finally:
-                if fd is not None and fd != namespaces.home:
-                    os.close(fd)
+            link_steps.create_veth(session, iface.name, peer.name, self.netns_of(peer.node), text,
+                                   attrs=iface.attrs, peer_attrs=peer.attrs, master=master)
         self.add('create', text, run, self._delete(iface.node, iface.name, text))
 
     def create_device(self, iface):
         session = self.session(iface.node)
-        args = self._create_args(iface)
-        args.update(iface.spec.create_args(iface.options))
         text = 'create %s' % iface.label()
         named = dict(iface.options)
         if iface.parent is not None:
@@ -495,23 +466,12 @@ class Planner(object):
             text += ' with %s' % describe(named)
         parent = None
         if iface.parent is not None:
-            parent = iface.parent
-            text += ' on %s in node %s' % (parent[1], parent[0])
-        namespaces = self.kernel.namespaces
-        kind = iface.spec.netlink_kind
+            parent = (self.session(iface.parent[0]), iface.parent[1])
+            text += ' on %s in node %s' % (iface.parent[1], iface.parent[0])
 
         def run():
-            extra = dict(args)
-            sender = session
-            if parent is not None:
-                # sent from the parent's namespace (where the parent index
-                # means something), placed straight into the node's
-                sender = self.session(parent[0])
-                extra['link'] = sender.index(parent[1])
-                if sender.netns != session.netns:
-                    extra['net_ns_fd'] = session.netns if session.netns is not None \
-                        else namespaces.home
-            sender.call(text, 'link', 'add', ifname=iface.name, kind=kind, **extra)
+            link_steps.create_link(session, iface.name, iface.spec, text, iface.options,
+                                   iface.attrs, parent=parent)
         self.add('create', text, run, self._delete(iface.node, iface.name, text))
 
     def plan_change(self, iface, now):
@@ -594,11 +554,11 @@ class Planner(object):
         if not changes:
             return
         session, label = self.session(iface.node), iface.label()
+        what = 'changing port settings of %s' % label
         self.add('enslave', 'set port %s on %s' % (describe(changes), label),
-                 port_setter(session, iface.name, label,
-                             BOND.kernel_args(changes, port=True), BOND),
-                 port_setter(session, iface.name, label,
-                             BOND.kernel_args(old, port=True), BOND) if old else None)
+                 link_steps.port_settings_step(session, iface.name, what, BOND, changes),
+                 link_steps.port_settings_step(session, iface.name, what, BOND, old)
+                 if old else None)
 
     def record_change(self, ref, field, have, want):
         """Record a field change under its object's entry in plan.changed."""
@@ -610,23 +570,18 @@ class Planner(object):
         entry['changes'][field] = {'before': have, 'after': want}
 
     def set_attrs(self, iface, attrs, old):
-        keyword = {'mtu': 'mtu', 'mac_address': 'address'}
         text = 'set %s on %s' % (describe(attrs), iface.label())
-        self.add('change', text,
-                 self._set_link(iface.node, iface.name, text,
-                                dict((keyword[k], v) for k, v in attrs.items())),
-                 self._set_link(iface.node, iface.name, text,
-                                dict((keyword[k], v) for k, v in old.items())))
+        session = self.session(iface.node)
+        self.add('change', text, link_steps.set_link_step(session, iface.name, text, **attrs),
+                 link_steps.set_link_step(session, iface.name, text, **old))
 
     def set_options(self, iface, options, old):
         text = 'set %s on %s' % (describe(options), iface.label())
-        kind = iface.spec.netlink_kind
+        session, spec = self.session(iface.node), iface.spec
         old = dict((k, old[k]) for k in options if k in old)
         self.add('change', text,
-                 self._set_link(iface.node, iface.name, text,
-                                dict(iface.spec.kernel_args(options), kind=kind)),
-                 self._set_link(iface.node, iface.name, text,
-                                dict(iface.spec.kernel_args(old), kind=kind)))
+                 link_steps.set_options_step(session, iface.name, text, spec, options),
+                 link_steps.set_options_step(session, iface.name, text, spec, old))
 
     def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False,
                      old_bond=False):
@@ -639,56 +594,24 @@ class Planner(object):
             text = 'attach %s to %s in node %s' % (name, master, node_name)
         else:
             text = 'release %s from %s in node %s' % (name, old_master, node_name)
-
-        def attach(target, down_first, up_after):
-            def run():
-                index = session.index(name)
-                if down_first:
-                    # a bond takes only ports that are down (EPERM otherwise)
-                    session.raw(text, rtnl.set_link, index, up=False)
-                try:
-                    session.raw(text, rtnl.set_link, index,
-                                master=session.index(target) if target else 0)
-                except NetlinkFailure:
-                    if down_first and was_up:  # not left down by a refused attach
-                        session.raw(text, rtnl.set_link, index, up=True)
-                    raise
-                if up_after:
-                    session.raw(text, rtnl.set_link, index, up=True)
-            return run
-        self.add('enslave', text, attach(master, bond, False),
-                 attach(old_master or '', old_bond, was_up))
+        self.add('enslave', text,
+                 link_steps.attach_step(session, name, text, master, take_down=bond,
+                                        was_up=was_up),
+                 link_steps.attach_step(session, name, text, old_master or '',
+                                        take_down=old_bond, was_up=was_up,
+                                        admin_state='up' if was_up else None))
 
     # -- addresses --------------------------------------------------------------
     def plan_addresses(self, node_name, name, label, wanted, have, purge=False, keep=(),
                        ref=None, fresh=False):
+        """ref: the node whose loopback addresses these are (a prune removes
+        what the lab no longer names; the report records the change)."""
         session = self.session(node_name)
-        if purge or (ref is not None and self.lab.prune):
-            for cidr in have:
-                if cidr not in wanted and cidr not in keep:
-                    self.add('address', 'remove address %s from %s' % (cidr, label),
-                             self._address(session, name, 'del', cidr),
-                             self._address(session, name, 'add', cidr))
-                    if ref is not None:
-                        self.record_change(ref, 'loopback', have, list(wanted))
-        for cidr in wanted:
-            if cidr not in have:
-                self.add('address', 'add address %s to %s' % (cidr, label),
-                         self._address(session, name, 'add', cidr),
-                         self._address(session, name, 'del', cidr))
-                if ref is not None and not fresh:
-                    self.record_change(ref, 'loopback', have, list(wanted))
-
-    @staticmethod
-    def _address(session, name, command, cidr):
-        iface = ipaddress.ip_interface(cidr)
-
-        family = 10 if iface.version == 6 else 2
-
-        def run():
-            session.raw('%s address %s on %s' % (command, cidr, name), rtnl.address, command,
-                        session.index(name), family, str(iface.ip), iface.network.prefixlen)
-        return run
+        removed, added = link_steps.address_steps(
+            lambda *step: self.add('address', *step), session, name, label, wanted, have,
+            purge=purge or (ref is not None and self.lab.prune), keep=keep)
+        if ref is not None and (removed or (added and not fresh)):
+            self.record_change(ref, 'loopback', have, list(wanted))
 
     # -- up and mark --------------------------------------------------------------
     def plan_up(self, iface, now):
@@ -704,9 +627,9 @@ class Planner(object):
             text = 'mark and bring up %s' % iface.label()
         self.add('up', text,
                  self._set_link(iface.node, iface.name, text,
-                                {'ifalias': self.lab.mark, 'state': 'up'}),
+                                {'alias': self.lab.mark, 'admin_state': 'up'}),
                  self._set_link(iface.node, iface.name, text,
-                                {'ifalias': have_alias, 'state': have_state}))
+                                {'alias': have_alias, 'admin_state': have_state}))
 
     # -- impairment (netem) ---------------------------------------------------
     def plan_impairment(self, iface, now):
@@ -797,29 +720,15 @@ class Planner(object):
             dying_with(self.guard.host, links=links, namespaces=namespaces))
 
     # -- generic setters --------------------------------------------------------------
-    def _set_link(self, node_name, name, text, kwargs):
-        """A step body for `link set`: kind-specific settings go through
-        pyroute2 (kind specs name them for it), the rest through rtnl."""
-        session = self.session(node_name)
-        if 'kind' in kwargs:
-            def run_kind():
-                session.call(text, 'link', 'set', index=session.index(name), **kwargs)
-            return run_kind
-        changes = dict(kwargs)
-        state = changes.pop('state', None)
-        if 'ifalias' in changes:
-            changes['alias'] = changes.pop('ifalias')
-
-        def run():
-            session.raw(text, rtnl.set_link, session.index(name),
-                        up=None if state is None else state == 'up', **changes)
-        return run
+    def _set_link(self, node_name, name, text, changes):
+        """A step body for `link set` of common attributes and admin state."""
+        return link_steps.set_link_step(self.session(node_name), name, text, **changes)
 
     def _delete(self, node_name, name, text):
         session = self.session(node_name)
 
         def run():
-            session.raw('undoing ' + text, rtnl.delete_link, session.index(name))
+            link_steps.delete_link(session, name, 'undoing ' + text)
             self.kernel.forget_indexes()
         return run
 
@@ -850,8 +759,7 @@ def _where(netns):
     return 'namespace %s' % netns if netns else 'the root namespace'
 
 
-def describe(changes):
-    return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
+describe = link_steps.describe
 
 
 __all__ = ['Planner', 'PHASES', 'describe', 'team_steps', 'BRIDGE']

@@ -117,7 +117,7 @@ class FastSession(Session):
             return Session.index(self, name)
         if self._indexes is None or name not in self._indexes:
             self._indexes = dict((link['name'], link['index']) for link in (
-                rtnl.parse_link(raw) for raw in self.raw('reading links', rtnl.link_messages)))
+                rtnl.parse_link(raw) for raw in self.raw('reading links', rtnl.link_messages, False)))
         if name not in self._indexes:
             raise NetlinkFailure('link %r is missing in %s' % (name, where(self.netns)))
         return self._indexes[name]
@@ -185,13 +185,15 @@ class SessionPool(object):
 
 # --- reading -----------------------------------------------------------------
 
-def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False, addresses=True):
+def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False, addresses=True,
+                   counters=False):
     """Everything the topology manages in one namespace, as plain dicts.
-    Qdiscs (impairments) only when asked: most labs have none. Routes and
+    Qdiscs (impairments) and packet counters only when asked: most labs
+    have no impairments, and only the facts report counters. Routes and
     addresses can be left out where nothing looks at them (each is a dump
     per namespace: a third of a read of a thousand namespaces)."""
     session = kernel.session(netns)
-    raws = session.raw('reading links', rtnl.link_messages)
+    raws = session.raw('reading links', rtnl.link_messages, counters)
     parsed = [rtnl.parse_link(raw) for raw in raws]
     names = dict((link['index'], link['name']) for link in parsed)
     addresses = session.raw('reading addresses', rtnl.addresses) if addresses else {}

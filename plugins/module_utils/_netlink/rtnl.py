@@ -62,7 +62,11 @@ RTM_NEWNSID, RTM_GETNSID = 88, 90
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK = 1, 3, 4, 5
 IFLA_MASTER, IFLA_TXQLEN, IFLA_OPERSTATE, IFLA_LINKINFO = 10, 13, 16, 18
-IFLA_IFALIAS, IFLA_STATS64, IFLA_NET_NS_FD, IFLA_LINK_NETNSID = 20, 23, 28, 37
+IFLA_IFALIAS, IFLA_STATS64, IFLA_NET_NS_FD, IFLA_EXT_MASK, IFLA_LINK_NETNSID = 20, 23, 28, 29, 37
+# IFLA_EXT_MASK bit (Linux 4.16+, ignored before): no packet counters in link
+# messages. Summing them is most of the kernel's work for a link dump (per
+# CPU, per link, and again for IPv6's and ICMPv6's dozens of counters)
+RTEXT_FILTER_SKIP_STATS = 1 << 3
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND = 1, 2, 4
 VETH_INFO_PEER = 1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
@@ -237,9 +241,11 @@ def _raise_if_error(payload, flags):
 
 # --- what the topology module asks ----------------------------------------------
 
-def link_messages(sock):
-    """Raw RTM_NEWLINK payloads of every link."""
-    return [payload for kind, payload in sock.dump(RTM_GETLINK, ifinfo())
+def link_messages(sock, counters=True):
+    """Raw RTM_NEWLINK payloads of every link; without their packet counters
+    unless asked (parse_link then reports zeros)."""
+    body = ifinfo() if counters else ifinfo() + attr_u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS)
+    return [payload for kind, payload in sock.dump(RTM_GETLINK, body)
             if kind == RTM_NEWLINK]
 
 
@@ -323,12 +329,15 @@ def routes(sock, family):
     return result
 
 
-def link_attrs(mtu=None, address=None, alias=None, master=None, name=None, netns_fd=None):
+def link_attrs(mtu=None, address=None, alias=None, master=None, name=None, netns_fd=None,
+               txqlen=None):
     body = b''
     if name is not None:
         body += attr_str(IFLA_IFNAME, name)
     if mtu is not None:
         body += attr_u32(IFLA_MTU, mtu)
+    if txqlen is not None:
+        body += attr_u32(IFLA_TXQLEN, txqlen)
     if address is not None:
         body += attr_mac(IFLA_ADDRESS, address)
     if alias is not None:

@@ -21,7 +21,7 @@ from pyroute2.netlink.rtnl import RTM_NEWLINK
 from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
-from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import _slave_data_setter
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_steps import port_settings
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BOND,
     IPVLAN,
@@ -164,7 +164,7 @@ def bond_port_request(settings):
         @staticmethod
         def call(_what, _method, command, **kwargs):
             captured.update(command=command, **kwargs)
-    _slave_data_setter(Session(), 'p1', 'p1', BOND.kernel_args(settings, port=True), BOND)()
+    port_settings(Session(), 'p1', 'p1', BOND, settings)
     command = captured.pop('command')
     return encode(command, **captured)
 

@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The steps that change one link, for every planner.
+
+The single-link modules (plan_link, the bond plan) and the topology's
+Planner compose these, so a link's attributes, kind options, master, port
+settings, addresses and admin state are changed, undone and guarded the
+same way whichever module asks. Common attributes, the master, the admin
+state and addresses go over the session's own rtnetlink socket (one
+request each, without pyroute2's per-request event loop: about 1 ms a
+request, see _netlink/rtnl.py); kind options and port settings through
+pyroute2's encoders, which the kind specs name.
+
+Functions named after an action run it now; `*_step` functions return the
+body of a step (a callable run later, by apply or by undo).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    net_ns_target,
+    netns_path,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+
+# option name -> rtnl.link_attrs keyword
+COMMON = (
+    ('mtu', 'mtu'),
+    ('mac_address', 'address'),
+    ('txqueuelen', 'txqlen'),
+    ('alias', 'alias'),
+)
+
+
+def _link_kwargs(attrs):
+    """rtnl.link_attrs keywords from option names (as in COMMON)."""
+    unknown = set(attrs or {}) - set(option for option, _kw in COMMON)
+    if unknown:
+        raise TypeError('unknown link attributes %s' % ', '.join(sorted(unknown)))
+    return dict((keyword, attrs[option]) for option, keyword in COMMON
+                if option in (attrs or {}))
+
+
+# what a link can be created with, as pyroute2 names it (the alias is set after)
+CREATE_KEYWORDS = (('mtu', 'mtu'), ('mac_address', 'address'), ('txqueuelen', 'txqlen'))
+
+
+def create_link(session, name, spec, what, options=None, attrs=None, parent=None, extra=None):
+    """One request makes a link of a kind with its options and attributes.
+    parent=(its session, its name): a link stacked on a parent (macvlan,
+    ipvlan, ...) is sent from the parent's namespace, where the parent's
+    index means something, and placed straight into its own namespace."""
+    args = spec.create_args(options or {})
+    args.update((keyword, attrs[option]) for option, keyword in CREATE_KEYWORDS
+                if option in (attrs or {}))
+    args.update(extra or {})
+    sender, fd = session, None
+    if parent is not None:
+        sender, parent_name = parent
+        args['link'] = sender.index(parent_name)
+        if sender.netns != session.netns:
+            args['net_ns_fd'], fd = net_ns_target(session.netns)
+    try:
+        sender.call(what, 'link', 'add', ifname=name, kind=spec.netlink_kind, **args)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def create_veth(session, name, peer, peer_netns, what, attrs=None, peer_attrs=None,
+                master=None):
+    """One request makes the pair: the peer placed straight into its
+    namespace, both ends with their attributes (alias excepted: the kernel
+    sets no alias at creation), and the first end, with `master`, already a
+    port of that bridge."""
+    own = _link_kwargs(dict((k, v) for k, v in (attrs or {}).items() if k != 'alias'))
+    if master:
+        own['master'] = session.index(master)
+    fd = None
+    if peer_netns != session.netns:
+        # the root namespace has no name: the one this thread is in outside
+        # a step's namespace visit (the module's own)
+        fd = os.open(netns_path(peer_netns) if peer_netns is not None
+                     else '/proc/thread-self/ns/net', os.O_RDONLY)
+    try:
+        session.raw(what, rtnl.add_veth, name, peer, own=own,
+                    peer_attrs=_link_kwargs(dict((k, v) for k, v in (peer_attrs or {}).items()
+                                                 if k != 'alias')),
+                    peer_netns_fd=fd)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def set_link(session, name, what, admin_state=None, master=None, **attrs):
+    """One request for a link's common attributes (option names as in
+    COMMON), its master (a name; '' releases it) and its admin state."""
+    kwargs = _link_kwargs(attrs)
+    if master is not None:
+        kwargs['master'] = session.index(master) if master else 0
+    session.raw(what, rtnl.set_link, session.index(name),
+                up=None if admin_state is None else admin_state == 'up', **kwargs)
+
+
+def set_link_step(session, name, what, **changes):
+    return lambda: set_link(session, name, what, **changes)
+
+
+def set_options(session, name, what, spec, options):
+    """A kind's own settings (IFLA_INFO_DATA), encoded by pyroute2."""
+    session.call(what, 'link', 'set', index=session.index(name), kind=spec.netlink_kind,
+                 **spec.kernel_args(options))
+
+
+def set_options_step(session, name, what, spec, options):
+    return lambda: set_options(session, name, what, spec, options)
+
+
+def attach_step(session, name, what, master, take_down=False, was_up=False,
+                admin_state=None):
+    """Set (or with '' clear) a link's master, then its admin state if given.
+    take_down: a bond takes only ports that are down (EPERM otherwise), so
+    the link goes down first; was_up: it was up, and comes up again if the
+    kernel refuses the master, so a refused attach does not leave it down."""
+    def run():
+        if take_down:
+            set_link(session, name, what, admin_state='down')
+        try:
+            set_link(session, name, what, master=master)
+        except NetlinkFailure:
+            if take_down and was_up:
+                set_link(session, name, what, admin_state='up')
+            raise
+        if admin_state is not None:
+            set_link(session, name, what, admin_state=admin_state)
+    return run
+
+
+def address(session, name, what, command, cidr, gone_ok=False):
+    """Add or delete one address. gone_ok: deleting an address the kernel
+    already dropped is done (a link taken down loses its IPv6 addresses, so
+    undoing "bring up" before "add address" leaves nothing to remove)."""
+    iface = ipaddress.ip_interface(cidr)
+    index = session.index(name)
+    if gone_ok and command == 'del' and cidr not in session.addresses(index):
+        return
+    session.raw(what, rtnl.address, command, index, 10 if iface.version == 6 else 2,
+                str(iface.ip), iface.network.prefixlen)
+
+
+def address_step(session, name, what, command, cidr, gone_ok=False):
+    return lambda: address(session, name, what, command, cidr, gone_ok)
+
+
+def address_steps(add, session, name, label, wanted, have, purge=False, keep=(),
+                  guard=None, state=None):
+    """The steps that bring a link's addresses from `have` to `wanted`, through
+    add(text, do, undo). Removals first: deleting an IPv4 primary address
+    also deletes the secondaries of its subnet, so an address added before
+    would vanish. With a guard, removing an address from a protected link
+    (the lock-out guard) is refused while planning. Returns the removed and
+    the added addresses."""
+    removed = [cidr for cidr in have if purge and cidr not in wanted and cidr not in keep]
+    added = [cidr for cidr in wanted if cidr not in have]
+    for cidr in removed:
+        if guard is not None:
+            guard.check(session.netns, state, 'remove address %s from' % cidr)
+        add('remove address %s from %s' % (cidr, label),
+            address_step(session, name, 'removing address %s on %s' % (cidr, label), 'del',
+                         cidr),
+            address_step(session, name, 'adding address %s on %s' % (cidr, label), 'add',
+                         cidr))
+    for cidr in added:
+        add('add address %s to %s' % (cidr, label),
+            address_step(session, name, 'adding address %s on %s' % (cidr, label), 'add',
+                         cidr),
+            address_step(session, name, 'removing address %s on %s' % (cidr, label), 'del',
+                         cidr, gone_ok=True))
+    return removed, added
+
+
+def port_settings(session, name, what, master_spec, settings):
+    """A port's settings under its master: a bridge port's through
+    IFLA_PROTINFO (pyroute2's brport), a bond port's as iproute2 sends
+    `type bond_slave`: IFLA_INFO_KIND '<master kind>_slave' with the
+    settings in IFLA_INFO_SLAVE_DATA (the kernel hands them to the master's
+    driver). pyroute2 has no keyword path for the latter, so the nest is
+    built here."""
+    kwargs = master_spec.kernel_args(settings, port=True)
+    slave_kind = getattr(master_spec, 'port_slave_kind', None)
+    if not slave_kind:
+        session.call(what, 'brport', 'set', index=session.index(name), **kwargs)
+        return
+    prefix = master_spec.port_prefix
+    attrs = [(prefix + key.upper(), value) for key, value in sorted(kwargs.items())]
+    linkinfo = {'attrs': [('IFLA_INFO_KIND', slave_kind + '_slave'),
+                          ('IFLA_INFO_SLAVE_DATA', {'attrs': attrs})]}
+    session.call(what, 'link', 'set', index=session.index(name), IFLA_LINKINFO=linkinfo)
+
+
+def port_settings_step(session, name, what, master_spec, settings):
+    return lambda: port_settings(session, name, what, master_spec, settings)
+
+
+def delete_link(session, name, what=None):
+    session.raw(what or 'deleting link %s' % name, rtnl.delete_link, session.index(name))
+
+
+def describe(changes):
+    """option=value, ... as step texts name changes."""
+    return ', '.join('%s=%s' % (k, v) for k, v in sorted(changes.items()))
