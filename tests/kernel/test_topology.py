@@ -92,7 +92,8 @@ def routed_lab(lab):
 def test_build_second_run_unchanged_and_reachable(lab):
     description = routed_lab(lab)
     made = lab.run(**description)
-    assert made['changed'] and made['actions'][0] == 'create namespace %s' % lab.n('r1')
+    assert made['changed']
+    assert made['actions'][0] == 'create namespace %s (lo up, marked)' % lab.n('r1')
     assert sorted(lab.namespaces()) == sorted(n['name'] for n in description['nodes'])
     h1, h2, r2 = lab.n('h1'), lab.n('h2'), lab.n('r2')
     assert ping(h1, '10.2.0.12')            # across the bridge
@@ -105,6 +106,23 @@ def test_build_second_run_unchanged_and_reachable(lab):
     assert again['changed'] is False and again['actions'] == []
     assert again['diff']['before'] == again['diff']['after']
     assert made['timing']['total'] > 0 and made['peak_memory_mb'] > 0
+
+
+def test_new_namespace_has_lo_up_and_marked_in_one_step_and_lo_drift_is_repaired(lab):
+    a = lab.n('a')
+    made = lab.run(nodes=[{'name': a}])
+    assert made['actions'] == ['create namespace %s (lo up, marked)' % a]
+    lo = ip(a, 'link', 'show', 'lo')[0]
+    assert 'UP' in lo['flags'] and lo['ifalias'] == 'vnet:' + lab.name
+    assert lab.run(nodes=[{'name': a}])['changed'] is False
+    # an existing namespace whose lo went down still gets its own step
+    subprocess.check_call(['ip', '-n', a, 'link', 'set', 'lo', 'down'])
+    predicted = lab.run(check=True, nodes=[{'name': a}])
+    repaired = lab.run(nodes=[{'name': a}])
+    assert repaired['actions'] == predicted['actions'] == [
+        'mark namespace %s and bring lo up' % a]
+    assert 'UP' in ip(a, 'link', 'show', 'lo')[0]['flags']
+    assert lab.run(nodes=[{'name': a}])['changed'] is False
 
 
 def test_check_mode_plan_equals_real_actions(lab):

@@ -6,7 +6,8 @@
 Steps are collected per phase and emitted in dependency order:
 
   remove    prune and re-create deletions (frees names first)
-  netns     create namespaces, mark them and bring lo up
+  netns     create namespaces (lo up and marked in the same request), mark
+            and bring up lo of an existing one
   create    bridges, veth pairs (the bridge port end enslaved in the same
             request), bonds, then devices stacked on other links
   change    attributes and kind options changed in place, sysctls
@@ -159,10 +160,13 @@ class Planner(object):
                                   % (node.field, node.name))
             return
         if ns is None:
-            self.add('netns', 'create namespace %s' % node.name,
+            # the namespace is made with lo up and marked (one request, before
+            # it gets its name); removing it undoes all of that
+            self.add('netns', 'create namespace %s (lo up, marked)' % node.name,
                      self._create_netns(node.netns), self._remove_netns(node.netns))
             self.report.added.append({'type': 'node', 'name': node.name})
-            lo = {'alias': '', 'admin_state': 'down', 'addresses': ['127.0.0.1/8', '::1/128']}
+            lo = {'alias': self.lab.mark, 'admin_state': 'up',
+                  'addresses': list(LOOPBACK_DEFAULTS)}
         else:
             mark = ns['mark']
             if mark.startswith(MARK_PREFIX) and mark != self.lab.mark:
