@@ -571,3 +571,30 @@ def test_report_summary_counts_what_the_full_report_lists(lab):
     gone = run_module('topology', {'lab': lab.name, 'state': 'absent', 'report': 'summary'},
                       diff=False)
     assert gone['summary']['removed'] == 2 and 'actions' not in gone
+
+
+def test_crossed_pairs_whose_indexes_match_are_recreated_from_either_end(lab):
+    """a:e0 and b:e0 name each other's index, but each one's peer lives in a
+    third namespace: only the namespace id proves they are no pair. Both
+    ends are re-created (the described pair made), whichever end is judged
+    first."""
+    a, b, c, d = (lab.n(t) for t in 'abcd')
+    nodes = [{'name': n} for n in (a, b, c, d)]
+    links = [{'endpoints': [{'node': a, 'name': 'e0'}, {'node': b, 'name': 'e0'}]}]
+    lab.run(nodes=nodes, links=links)
+    mark = 'vnet:' + lab.name
+    subprocess.check_call(['ip', '-n', a, 'link', 'del', 'e0'])
+    for here, there, own, other in ((a, c, '40', '41'), (b, d, '41', '40')):
+        subprocess.check_call(['ip', '-n', here, 'link', 'add', 'e0', 'index', own, 'type',
+                               'veth', 'peer', 'name', 'x', 'index', other, 'netns', there])
+        subprocess.check_call(['ip', '-n', here, 'link', 'set', 'e0', 'alias', mark])
+        subprocess.check_call(['ip', '-n', there, 'link', 'set', 'x', 'alias', mark])
+    predicted = lab.run(check=True, nodes=nodes, links=links)
+    made = lab.run(nodes=nodes, links=links)
+    assert made.get('failed') is None, made.get('msg')
+    assert made['actions'] == predicted['actions']
+    assert sorted((r['node'], r['name']) for r in made['plan']['recreated']) == [
+        (a, 'e0'), (b, 'e0')], made['plan']['recreated']
+    end = ip(a, 'link', 'show', 'e0')[0]
+    assert end['link_index'] == ip(b, 'link', 'show', 'e0')[0]['ifindex']
+    assert lab.run(nodes=nodes, links=links)['changed'] is False
