@@ -165,6 +165,66 @@ def loadavg():
         return ' '.join(handle.read().split()[:4])
 
 
+# --- waiting for a quiet machine ---------------------------------------------
+
+# /proc/stat's cpu line: user nice system idle iowait irq softirq steal (guest
+# time is already counted in user and nice)
+_IDLE_FIELDS = (3, 4)
+_BUSY_FIELDS = (0, 1, 2, 5, 6, 7)
+
+
+def cpu_ticks():
+    """(busy, total) clock ticks of all CPUs since boot."""
+    with open('/proc/stat') as handle:
+        fields = [int(v) for v in handle.readline().split()[1:9]]
+    busy = sum(fields[i] for i in _BUSY_FIELDS)
+    return busy, busy + sum(fields[i] for i in _IDLE_FIELDS)
+
+
+def busy_share(window):
+    """Share of all CPUs' time (0..1) spent outside idle over `window`
+    seconds, softirq and irq included (the kernel's own work counts)."""
+    busy, total = cpu_ticks()
+    time.sleep(window)
+    busy_after, total_after = cpu_ticks()
+    return (busy_after - busy) / max(total_after - total, 1)
+
+
+class Quiet(object):
+    """Waits before each measured figure until the machine is quiet.
+
+    A figure taken right after another one pays for kernel work the other
+    left running: `ip netns del` returns while a kworker still destroys the
+    namespaces (seconds at N=1000), and a freshly built 1000-port bridge
+    floods every veth's IPv6 start-up traffic (duplicate address detection,
+    router solicitations, MLD reports) to all other ports, ksoftirqd at
+    100% for 10 to 60 s. The wait is bounded: a machine busy with other
+    work is measured anyway, and the line printed says so."""
+
+    def __init__(self, threshold=0.08, settle=2.0, window=0.25, limit=120.0):
+        self.threshold = threshold
+        self.settle = settle
+        self.window = window
+        self.limit = limit
+
+    def wait(self, before):
+        start = time.perf_counter()
+        first = None
+        quiet_for = 0.0
+        while quiet_for < self.settle:
+            share = busy_share(self.window)
+            first = share if first is None else first
+            quiet_for = quiet_for + self.window if share < self.threshold else 0.0
+            if time.perf_counter() - start >= self.limit:
+                break
+        waited = time.perf_counter() - start
+        print('  (quiet before %s: waited %.1f s%s; busy %.0f%% at start; load %s)'
+              % (before, waited, '' if quiet_for >= self.settle else
+                 ', NOT quiet after %.0f s' % self.limit, 100 * first, loadavg()),
+              flush=True)
+        return waited
+
+
 def run_shell(script):
     """Seconds to run a script, given on stdin (too long for an argument)."""
     start = time.perf_counter()
@@ -244,9 +304,11 @@ class Figures(object):
         print('%-58s %-26s %-22s %s' % (what, value, target or '', mark), flush=True)
 
 
-def measure_ip(shape, figures, label):
+def measure_ip(shape, figures, label, quiet):
     script = shape.ip_script()
+    quiet.wait('the ip script\'s build %s' % label)
     build = run_shell(script)
+    quiet.wait('the ip script\'s teardown %s' % label)
     start = time.perf_counter()
     run_shell(shape.ip_teardown_script())
     teardown = time.perf_counter() - start + (wait_until_gone(shape.prefix) or 0)
@@ -261,17 +323,19 @@ def measure_ip(shape, figures, label):
 TARGETS_1000 = {'build': 4.0, 'again': 2.0}
 
 
-def measure_topology(ansible, shape, lab, figures, label, ip_build=None, ip_teardown=None,
-                     floor=None, form='generate', judge=True):
+def measure_topology(ansible, shape, lab, figures, label, quiet, ip_build=None,
+                     ip_teardown=None, floor=None, form='generate', judge=True):
     """Build, re-run and remove the lab through ansible-playbook, with the
     arguments generated on the host (form 'generate') or given in full
-    ('full'). Targets are judged only when `judge`."""
+    ('full'). Targets are judged only when `judge`, on a quiet machine; the
+    re-run is also measured right after the build, for comparison."""
     description = shape.generated(lab) if form == 'generate' else shape.description(lab)
     label = '%s %s' % (label, 'generated' if form == 'generate' else 'in full')
 
     def row(what, value, target=None, ok=None):
         figures.row(what, value, target, ok if judge else None)
 
+    quiet.wait('the topology build %s' % label)
     wall, result = ansible.topology(description)
     build_cpu, build_bytes = ansible.last_cpu, ansible.last_result_bytes
     inner = result['timing']['total']
@@ -296,6 +360,12 @@ def measure_topology(ansible, shape, lab, figures, label, ip_build=None, ip_tear
         row('  module process (Python, imports, argument checks, work)',
             '%.2f s' % result['timing']['process'])
     row('  steps', '%d' % result['summary']['steps'])
+    # right after the build, the kernel is still busy with the new links'
+    # start-up traffic: shown, not judged
+    early_wall, early = ansible.topology(description)
+    row('topology: second run %s right after the build (not settled)' % label,
+        '%.2f s (module %.2f s)' % (early_wall, early['timing']['total']))
+    quiet.wait('the second run %s' % label)
     again_wall, again = ansible.topology(description)
     row('topology: second run %s, changed' % label, str(again['changed']),
         'False', again['changed'] is False)
@@ -309,6 +379,9 @@ def measure_topology(ansible, shape, lab, figures, label, ip_build=None, ip_tear
     row('topology: second run %s, module\'s own work' % label,
         '%.2f s' % again['timing']['total'], '<= build / 2 (%.2f s)' % (inner / 2),
         again['timing']['total'] <= inner / 2)
+    row('  stages', ', '.join('%s %.3f' % (k, v) for k, v in again['timing'].items()
+                              if k not in ('total', 'process')))
+    quiet.wait('the teardown %s' % label)
     down_wall, down = ansible.topology(description, state='absent')
     down_cpu = ansible.last_cpu
     left = existing_namespaces(shape.prefix)
@@ -338,8 +411,9 @@ def count_marked_links(lab):
     return sum(1 for link in json.loads(out) if link.get('ifalias') == 'vnet:' + lab)
 
 
-def measure_singles(ansible, shape, lab, figures, topology_wall):
+def measure_singles(ansible, shape, lab, figures, topology_wall, quiet):
     tasks = shape.single_tasks(lab)
+    quiet.wait('the single modules\' build')
     wall, _last = ansible.play(tasks)
     figures.row('single modules: build N=%d (%d tasks)' % (shape.count, len(tasks)),
                 '%.2f s' % wall)
@@ -362,7 +436,13 @@ def main():
     parser.add_argument('--no-full', dest='full', action='store_false',
                         help='skip the runs with the description given in full (the '
                              'targets are judged on the generated form)')
+    parser.add_argument('--quiet-threshold', type=float, default=8.0,
+                        help='before each figure, wait until all CPUs together are busy '
+                             'less than this percentage for 2 s (softirq included)')
+    parser.add_argument('--quiet-limit', type=float, default=120.0,
+                        help='wait at most this many seconds for a quiet machine')
     args = parser.parse_args()
+    quiet = Quiet(threshold=args.quiet_threshold / 100.0, limit=args.quiet_limit)
     if os.geteuid() != 0:
         sys.exit('run as root (it creates network namespaces)')
     run_id = '%d' % (os.getpid() % 10000)
@@ -373,31 +453,35 @@ def main():
     print('%-58s %-26s %-22s %s' % ('figure', 'value', 'target', ''))
     try:
         ansible = Ansible(workdir)
+        quiet.wait('the floor')
         fixed = min(ansible.play([{'name': 'nothing', 'ansible.builtin.ping': {}}])[0]
                     for _attempt in range(2))
         figures.row('ansible-playbook fixed cost (one ping task)', '%.2f s' % fixed)
         n = args.nodes
-        ip_build, ip_teardown = measure_ip(LabShape(prefixes['i'], n), figures, 'N=%d' % n)
+        ip_build, ip_teardown = measure_ip(LabShape(prefixes['i'], n), figures, 'N=%d' % n,
+                                           quiet)
         small = measure_topology(ansible, LabShape(prefixes['t'], n), 'bench-%s-t' % run_id,
-                                 figures, 'N=%d' % n, ip_build, ip_teardown, fixed)
+                                 figures, 'N=%d' % n, quiet, ip_build, ip_teardown, fixed)
         memory = small['memory']
         if args.full:
             full = measure_topology(ansible, LabShape(prefixes['f'], n), 'bench-%s-f' % run_id,
-                                    figures, 'N=%d' % n, ip_build, ip_teardown, fixed,
-                                    form='full', judge=False)
+                                    figures, 'N=%d' % n, quiet, ip_build, ip_teardown,
+                                    fixed, form='full', judge=False)
             memory = max(memory, full['memory'])
         if args.large:
             big_n = args.large
             print('load (/proc/loadavg) before N=%d: %s' % (big_n, loadavg()))
-            big_ip = measure_ip(LabShape(prefixes['j'], big_n), figures, 'N=%d' % big_n)
+            big_ip = measure_ip(LabShape(prefixes['j'], big_n), figures, 'N=%d' % big_n,
+                                quiet)
             big = measure_topology(ansible, LabShape(prefixes['u'], big_n),
-                                   'bench-%s-u' % run_id, figures, 'N=%d' % big_n,
+                                   'bench-%s-u' % run_id, figures, 'N=%d' % big_n, quiet,
                                    big_ip[0], big_ip[1], fixed)
             memory = max(memory, big['memory'])
             if args.full:
                 full = measure_topology(ansible, LabShape(prefixes['g'], big_n),
                                         'bench-%s-g' % run_id, figures, 'N=%d' % big_n,
-                                        big_ip[0], big_ip[1], fixed, form='full', judge=False)
+                                        quiet, big_ip[0], big_ip[1], fixed, form='full',
+                                        judge=False)
                 memory = max(memory, full['memory'])
             ratio_inner = big['per_node_inner'] / small['per_node_inner']
             ratio_wall = big['per_node_wall'] / small['per_node_wall']
@@ -415,12 +499,13 @@ def main():
             shape = LabShape(prefixes['s'], args.singles)
             reference = small['wall'] if args.singles == n else None
             if reference is None:
+                quiet.wait('the topology build N=%d' % args.singles)
                 wall, _result = ansible.topology(shape.description('bench-%s-s' % run_id))
                 ansible.topology(shape.description('bench-%s-s' % run_id), state='absent')
                 reference = wall
                 figures.row('topology: build N=%d, ansible-playbook' % args.singles,
                             '%.2f s' % wall)
-            measure_singles(ansible, shape, 'bench-%s-s' % run_id, figures, reference)
+            measure_singles(ansible, shape, 'bench-%s-s' % run_id, figures, reference, quiet)
     finally:
         for prefix in prefixes.values():
             cleanup(prefix)

@@ -619,8 +619,7 @@ actions:
   type: list
   elements: str
   sample:
-    - create namespace r1
-    - mark namespace r1 and bring lo up
+    - create namespace r1 (lo up, marked)
     - create veth eth0 in node r1 with peer eth0 in node r2
     - add address 10.1.0.0/31 to veth eth0 in node r1
     - mark and bring up veth eth0 in node r1

@@ -114,7 +114,7 @@ def test_check_mode_builds_nothing_and_reports_the_plan(lab, tmp_path):
     with open(files(tmp_path, lab) + '.up.json') as handle:
         report = json.load(handle)
     assert report['check_mode'] and report['changed']
-    assert 'create namespace %s-h1' % lab in report['actions']
+    assert 'create namespace %s-h1 (lo up, marked)' % lab in report['actions']
 
 
 def test_a_broken_path_fails_verify(lab, tmp_path):

@@ -58,7 +58,8 @@ def routed_lab(lab):
 def test_build_second_run_unchanged_and_reachable(lab):
     description = routed_lab(lab)
     made = lab.run(**description)
-    assert made['changed'] and made['actions'][0] == 'create namespace %s' % lab.n('r1')
+    assert made['changed']
+    assert made['actions'][0] == 'create namespace %s (lo up, marked)' % lab.n('r1')
     assert sorted(lab.namespaces()) == sorted(n['name'] for n in description['nodes'])
     h1, h2, r2 = lab.n('h1'), lab.n('h2'), lab.n('r2')
     assert ping(h1, '10.2.0.12')            # across the bridge
@@ -71,6 +72,23 @@ def test_build_second_run_unchanged_and_reachable(lab):
     assert again['changed'] is False and again['actions'] == []
     assert again['diff']['before'] == again['diff']['after']
     assert made['timing']['total'] > 0 and made['peak_memory_mb'] > 0
+
+
+def test_new_namespace_has_lo_up_and_marked_in_one_step_and_lo_drift_is_repaired(lab):
+    a = lab.n('a')
+    made = lab.run(nodes=[{'name': a}])
+    assert made['actions'] == ['create namespace %s (lo up, marked)' % a]
+    lo = ip(a, 'link', 'show', 'lo')[0]
+    assert 'UP' in lo['flags'] and lo['ifalias'] == 'vnet:' + lab.name
+    assert lab.run(nodes=[{'name': a}])['changed'] is False
+    # an existing namespace whose lo went down still gets its own step
+    subprocess.check_call(['ip', '-n', a, 'link', 'set', 'lo', 'down'])
+    predicted = lab.run(check=True, nodes=[{'name': a}])
+    repaired = lab.run(nodes=[{'name': a}])
+    assert repaired['actions'] == predicted['actions'] == [
+        'mark namespace %s and bring lo up' % a]
+    assert 'UP' in ip(a, 'link', 'show', 'lo')[0]['flags']
+    assert lab.run(nodes=[{'name': a}])['changed'] is False
 
 
 def test_check_mode_plan_equals_real_actions(lab):
@@ -519,3 +537,30 @@ def test_report_summary_counts_what_the_full_report_lists(lab):
     gone = run_module('topology', {'lab': lab.name, 'state': 'absent', 'report': 'summary'},
                       diff=False)
     assert gone['summary']['removed'] == 2 and 'actions' not in gone
+
+
+def test_crossed_pairs_whose_indexes_match_are_recreated_from_either_end(lab):
+    """a:e0 and b:e0 name each other's index, but each one's peer lives in a
+    third namespace: only the namespace id proves they are no pair. Both
+    ends are re-created (the described pair made), whichever end is judged
+    first."""
+    a, b, c, d = (lab.n(t) for t in 'abcd')
+    nodes = [{'name': n} for n in (a, b, c, d)]
+    links = [{'endpoints': [{'node': a, 'name': 'e0'}, {'node': b, 'name': 'e0'}]}]
+    lab.run(nodes=nodes, links=links)
+    mark = 'vnet:' + lab.name
+    subprocess.check_call(['ip', '-n', a, 'link', 'del', 'e0'])
+    for here, there, own, other in ((a, c, '40', '41'), (b, d, '41', '40')):
+        subprocess.check_call(['ip', '-n', here, 'link', 'add', 'e0', 'index', own, 'type',
+                               'veth', 'peer', 'name', 'x', 'index', other, 'netns', there])
+        subprocess.check_call(['ip', '-n', here, 'link', 'set', 'e0', 'alias', mark])
+        subprocess.check_call(['ip', '-n', there, 'link', 'set', 'x', 'alias', mark])
+    predicted = lab.run(check=True, nodes=nodes, links=links)
+    made = lab.run(nodes=nodes, links=links)
+    assert made.get('failed') is None, made.get('msg')
+    assert made['actions'] == predicted['actions']
+    assert sorted((r['node'], r['name']) for r in made['plan']['recreated']) == [
+        (a, 'e0'), (b, 'e0')], made['plan']['recreated']
+    end = ip(a, 'link', 'show', 'e0')[0]
+    assert end['link_index'] == ip(b, 'link', 'show', 'e0')[0]['ifindex']
+    assert lab.run(nodes=nodes, links=links)['changed'] is False

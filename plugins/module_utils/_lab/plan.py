@@ -6,7 +6,8 @@
 Steps are collected per phase and emitted in dependency order:
 
   remove    prune and re-create deletions (frees names first)
-  netns     create namespaces, mark them and bring lo up
+  netns     create namespaces (lo up and marked in the same request), mark
+            and bring up lo of an existing one
   create    bridges, veth pairs (the bridge port end enslaved in the same
             request), bonds, then devices stacked on other links
   change    attributes and kind options changed in place, sysctls
@@ -94,6 +95,8 @@ class Planner(object):
         self.report = Report()
         self.fresh = set()              # (node, name) of links this plan creates
         self.changed_entries = {}       # object -> its entry in report.changed
+        self.pair_verdicts = {}         # veth pair (both ends' keys) -> paired?
+        self.deleted = []               # (iface, view) of links the plan re-creates
         self.warnings = []
 
     # -- helpers --------------------------------------------------------------
@@ -156,10 +159,13 @@ class Planner(object):
                                   % (node.field, node.name))
             return
         if ns is None:
-            self.add('netns', 'create namespace %s' % node.name,
+            # the namespace is made with lo up and marked (one request, before
+            # it gets its name); removing it undoes all of that
+            self.add('netns', 'create namespace %s (lo up, marked)' % node.name,
                      self._create_netns(node.netns), self._remove_netns(node.netns))
             self.report.added.append({'type': 'node', 'name': node.name})
-            lo = {'alias': '', 'admin_state': 'down', 'addresses': ['127.0.0.1/8', '::1/128']}
+            lo = {'alias': self.lab.mark, 'admin_state': 'up',
+                  'addresses': list(LOOPBACK_DEFAULTS)}
         else:
             mark = ns['mark']
             if mark.startswith(MARK_PREFIX) and mark != self.lab.mark:
@@ -206,6 +212,10 @@ class Planner(object):
         """Decide, before anything is created, which existing interfaces must
         be re-created (their names are freed in the remove phase)."""
         now = self.now(iface)
+        if now is not None and self.dies_with_deleted(iface, now):
+            # its veth peer is deleted before it: it goes too, and is made again
+            self.fresh.add(iface.key)
+            now = None
         self.check_options(iface, now)
         if now is None:
             return
@@ -224,11 +234,25 @@ class Planner(object):
         node = self.tap_node(iface)
         self.delete_link(iface.node, now, '%s (%s)' % (iface.label(), reason),
                          and_then=node.restore if node is not None else None)
+        self.deleted.append((iface, now))
         self.fresh.add(iface.key)
         self.report.recreated.append(dict(iface_ref(iface), reason=reason))
-        if iface.peer is not None and iface.peer.key not in self.fresh:
-            # deleting one end deletes the other: it is re-created with the pair
-            self.fresh.add(iface.peer.key)
+        peer = iface.peer
+        if peer is not None and peer.key not in self.fresh:
+            peer_now = self.now(peer)
+            if peer_now is None or self.dies_with_deleted(peer, peer_now):
+                # absent, or this end's peer (deleting one end deletes the
+                # other): it is made again with the pair. A described peer
+                # that is some other link outlives this deletion and is
+                # judged on its own (re-created: it is no peer of this end).
+                self.fresh.add(peer.key)
+
+    def dies_with_deleted(self, iface, now):
+        """Is this existing link the veth peer of a link the plan deletes
+        (the kernel deletes both)?"""
+        return any(view['kind'] == 'veth' and view['link_index'] == now['index'] and
+                   self.same_netns(gone.node, view['link_netnsid'], iface.node)
+                   for gone, view in self.deleted)
 
     @staticmethod
     def check_options(iface, now):
@@ -264,6 +288,20 @@ class Planner(object):
                 if view['master'] == iface.name]
 
     def paired(self, iface, now):
+        """Is this veth end's peer the described one? Proven once per pair:
+        the kernel keeps a pair symmetric (each end's peer is the other), so
+        when end A names index X in a namespace whose id (seen from A) is
+        B's, and B's reading has X under the peer's name, then B's peer is
+        A, in A's namespace; the other way round proves nothing more. And a
+        pair that fails from one end fails from the other: B passing would
+        make B's peer A, so A's peer B. Saves a namespace id request per
+        veth end (half of them) when a lab is read again."""
+        pair = frozenset((iface.key, iface.peer.key))
+        if pair not in self.pair_verdicts:
+            self.pair_verdicts[pair] = self._paired(iface, now)
+        return self.pair_verdicts[pair]
+
+    def _paired(self, iface, now):
         peer = iface.peer
         ns = self.reading(peer.node)
         other = ns['links'].get(peer.name) if ns else None

@@ -121,8 +121,9 @@ class Namespaces(object):
 
     def create(self, name, mark=None):
         """Create a named namespace. With a mark, lo carries it (as its
-        alias) before the namespace is bound to its name: a run killed at
-        any point never leaves a named but unmarked namespace of a lab."""
+        alias) and is up before the namespace is bound to its name: a run
+        killed at any point never leaves a named but unmarked namespace of
+        a lab, and the lab needs no second request for lo."""
         faults.os_error('creating namespace %s' % name)
         self._prepare_run_dir()
         path = netns_path(name)
@@ -132,7 +133,7 @@ class Namespaces(object):
             _unshare_net()
             try:
                 if mark:
-                    _mark_loopback(mark)
+                    _loopback_up_and_marked(mark)
                 _mount('/proc/thread-self/ns/net', path, MS_BIND)
             finally:
                 _setns(self.home)
@@ -165,11 +166,12 @@ class Namespaces(object):
         return _Inside(self, name)
 
 
-def _mark_loopback(mark):
-    """Set lo's alias in the namespace this thread is in."""
+def _loopback_up_and_marked(mark):
+    """Bring lo up and set its alias, in one request, in the namespace this
+    thread is in (lo is index 1 in every namespace)."""
     sock = rtnl.Socket()
     try:
-        rtnl.set_link(sock, 1, alias=mark)
+        rtnl.set_link(sock, 1, up=True, alias=mark)
     finally:
         sock.close()
 
