@@ -4,11 +4,13 @@
 """The topology module's run: read -> plan -> (check mode stops) -> apply
 -> verify -> report, and the facts module's read.
 
-Layers (each in its own file):
-  _topology_model   the description: argument spec, input checks, the Lab
-  _topology_kernel  fast namespaces, one socket per namespace, batched reads
-  _topology_plan    the planner (phases, undo, structured report)
-  _topology_facts   kernel readings -> the same description structure
+The parts it runs:
+  _lab/model.py        the description: argument spec, input checks, the Lab
+  _netlink/fast.py     one socket per namespace, whole-namespace reads
+  _lab/plan.py         the planner (phases, structured report), composing the
+                       per-link steps of _engine/link_steps.py
+  _engine/plan.py      apply, undo, verify (the Plan every module runs)
+  _lab/facts.py        kernel readings -> the same description structure
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ ROUTE_PROTOCOL = 118
 
 class FastSession(Session):
     """An engine Session whose sockets are opened from inside the namespace:
-    a raw rtnetlink socket for the bulk requests (_topology_rtnl) and, for
+    a raw rtnetlink socket for the bulk requests (rtnl.py) and, for
     the kind-specific ones, pyroute2's. Link indexes are cached from one
     dump, so steps do not ask the kernel for an index each time."""
 
@@ -92,7 +92,7 @@ class FastSession(Session):
             self._rtnl = None
 
     def raw(self, what, request, *args, **kwargs):
-        """Run one _topology_rtnl request on this namespace's socket,
+        """Run one rtnl.py request on this namespace's socket,
         translating a kernel refusal into a message for the user."""
         fault = faults.injected(what) if request in rtnl.CHANGES else None
         try:
