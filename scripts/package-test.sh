@@ -35,7 +35,7 @@ if [ -n "$BAD" ]; then
     echo "$BAD" >&2
     exit 1
 fi
-for must in MANIFEST.json FILES.json meta/runtime.yml changelogs/changelog.yaml CHANGELOG.rst \
+for must in MANIFEST.json FILES.json COPYING meta/runtime.yml changelogs/changelog.yaml CHANGELOG.rst \
             plugins/modules/netns.py plugins/modules/veth.py roles/prereqs/meta/argument_specs.yml; do
     grep -qx "$must" "$WORK/contents.txt" || { echo "artifact lacks $must" >&2; exit 1; }
 done
