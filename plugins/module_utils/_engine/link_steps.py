@@ -46,8 +46,14 @@ def _link_kwargs(attrs):
                 if option in (attrs or {}))
 
 
-# what a link can be created with, as pyroute2 names it (the alias is set after)
-CREATE_KEYWORDS = (('mtu', 'mtu'), ('mac_address', 'address'), ('txqueuelen', 'txqlen'))
+# what a link can be created with (the alias is set after); pyroute2's
+# keywords for these are rtnl.link_attrs' own
+CREATE_KEYWORDS = tuple((option, keyword) for option, keyword in COMMON if option != 'alias')
+
+
+def _create_kwargs(attrs):
+    """_link_kwargs of what a create request carries: all but the alias."""
+    return _link_kwargs(dict((k, v) for k, v in (attrs or {}).items() if k != 'alias'))
 
 
 def create_link(session, name, spec, what, options=None, attrs=None, parent=None, extra=None):
@@ -56,8 +62,7 @@ def create_link(session, name, spec, what, options=None, attrs=None, parent=None
     ipvlan, ...) is sent from the parent's namespace, where the parent's
     index means something, and placed straight into its own namespace."""
     args = spec.create_args(options or {})
-    args.update((keyword, attrs[option]) for option, keyword in CREATE_KEYWORDS
-                if option in (attrs or {}))
+    args.update(_create_kwargs(attrs))
     args.update(extra or {})
     sender, fd = session, None
     if parent is not None:
@@ -78,7 +83,7 @@ def create_veth(session, name, peer, peer_netns, what, attrs=None, peer_attrs=No
     namespace, both ends with their attributes (alias excepted: the kernel
     sets no alias at creation), and the first end, with `master`, already a
     port of that bridge."""
-    own = _link_kwargs(dict((k, v) for k, v in (attrs or {}).items() if k != 'alias'))
+    own = _create_kwargs(attrs)
     if master:
         own['master'] = session.index(master)
     fd = None
@@ -89,9 +94,7 @@ def create_veth(session, name, peer, peer_netns, what, attrs=None, peer_attrs=No
                      else '/proc/thread-self/ns/net', os.O_RDONLY)
     try:
         session.raw(what, rtnl.add_veth, name, peer, own=own,
-                    peer_attrs=_link_kwargs(dict((k, v) for k, v in (peer_attrs or {}).items()
-                                                 if k != 'alias')),
-                    peer_netns_fd=fd)
+                    peer_attrs=_create_kwargs(peer_attrs), peer_netns_fd=fd)
     finally:
         if fd is not None:
             os.close(fd)

@@ -25,7 +25,6 @@ the same list (both plan from the same reading).
 
 from __future__ import annotations
 
-
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     where,
