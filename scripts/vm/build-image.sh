@@ -15,14 +15,15 @@ set -euo pipefail
 
 VM_DIR=${VNET_VM_DIR:-/var/cache/vnet-linux/vm}
 SUITE=bookworm
-# Packages in the guest (libteam-utils: teamd/teamdctl).
-GUEST_DEBS=python3,iproute2,openssh-server,libteam-utils,iputils-ping,kmod,procps
+# Packages in the guest (libteam-utils: teamd/teamdctl; wireguard-tools: `wg`,
+# which the wireguard tests read back with as an independent witness).
+GUEST_DEBS=python3,iproute2,openssh-server,libteam-utils,iputils-ping,kmod,procps,wireguard-tools
 # Python packages baked into the guest (it has no network at run time).
 # ansible-core 2.19 is the last release that runs on bookworm's Python 3.11;
 # unit tests that import ansible.module_utils need it.
 GUEST_PIP=("pyroute2==0.9.7" "pytest>=8,<9" "ansible-core>=2.19,<2.20")
 # Modules the guest init loads (the kinds the host kernel lacks, and more).
-GUEST_MODULES="bonding team team_mode_activebackup team_mode_broadcast team_mode_loadbalance team_mode_random team_mode_roundrobin ipvlan ipvtap macvlan macvtap 8021q dummy veth bridge sch_netem"
+GUEST_MODULES="bonding team team_mode_activebackup team_mode_broadcast team_mode_loadbalance team_mode_random team_mode_roundrobin ipvlan ipvtap macvlan macvtap 8021q dummy veth bridge sch_netem vxlan geneve ip_gre ip6_gre vrf wireguard"
 IMAGE_SIZE=${VNET_VM_IMAGE_SIZE:-2G}
 HOST_DEBS=(debootstrap qemu-system-x86 linux-image-amd64 openssh-client e2fsprogs python3-pip busybox-static cpio)
 
