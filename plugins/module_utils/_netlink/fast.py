@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 import os
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, netem, rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem, rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     Namespaces,
     netns_path,
@@ -29,7 +29,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     IPRoute,
     NetlinkFailure,
     Session,
-    explain,
     list_namespaces,
     nla,
     nla_dict,
@@ -56,7 +55,6 @@ class FastSession(Session):
         Session.__init__(self, netns)
         self.namespaces = namespaces
         self.cache_indexes = cache_indexes
-        self._rtnl = None
         self._indexes = None
         self._nsids = {}
 
@@ -84,25 +82,6 @@ class FastSession(Session):
         if self._rtnl is None:
             self._rtnl = self._opened_inside(rtnl.Socket)
         return self._rtnl
-
-    def close(self):
-        Session.close(self)
-        if self._rtnl is not None:
-            self._rtnl.close()
-            self._rtnl = None
-
-    def raw(self, what, request, *args, **kwargs):
-        """Run one rtnl.py request on this namespace's socket,
-        translating a kernel refusal into a message for the user."""
-        fault = faults.injected(what) if request in rtnl.CHANGES else None
-        try:
-            if fault is not None:
-                raise rtnl.RtnlError(faults.FAULT_ERRNO, fault)
-            return request(self.rtnl, *args, **kwargs)
-        except rtnl.RtnlError as err:
-            if 'namespace' not in what:
-                what = '%s in %s' % (what, where(self.netns))
-            raise NetlinkFailure(explain(err, what))
 
     def forget_indexes(self):
         """Links were added or deleted: read the indexes again when needed."""
@@ -200,6 +179,7 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False, add
     links = {}
     for raw, link in zip(raws, parsed):
         view = link_view(link, raw, netns, names, addresses.get(link['index'], []))
+        view['data'] = session.kind_data(view['index'], view['kind'], view['data'])
         links[view['name']] = view
     session._indexes = dict((name, index) for index, name in names.items())
     lo = links.get('lo') or {}
@@ -220,7 +200,8 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False, add
 
 # kinds whose IFLA_INFO_DATA the topology compares (decoded by pyroute2 with
 # the collection's attribute maps); a veth has none worth the decoding
-DECODED_KINDS = ('bridge', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'bond', 'team')
+DECODED_KINDS = ('bridge', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'bond', 'team', 'vxlan',
+                 'geneve')
 
 
 def link_view(link, raw, netns, names, addresses):

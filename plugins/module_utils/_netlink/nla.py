@@ -6,8 +6,10 @@
 pyroute2 drops keyword arguments it has no attribute for, silently, and
 decodes unknown attributes as 'UNKNOWN'. For the kinds below it misses
 attributes (bond: peer_notif_delay, ad_lacp_active, missed_max; bond ports:
-prio; macvlan: bc_queue_len; ipvlan: flags), a mode (ipvlan l3s) or a whole
-kind (ipvtap). The classes here describe the kernel's attributes (numbering
+prio; macvlan: bc_queue_len; ipvlan: flags; vxlan: vnifilter, localbypass),
+a mode (ipvlan l3s), a whole kind (ipvtap), or gets a type wrong (vxlan's
+IPv6 flow label is big-endian; geneve's df is one byte, and its map has no
+prefix, so its keyword arguments never match). The classes here describe the kernel's attributes (numbering
 from include/uapi/linux/if_link.h) and are registered with pyroute2's
 IFLA_INFO_DATA table, so that keyword arguments are encoded and replies are
 decoded with the same names. Registration is process-wide and only adds or
@@ -152,12 +154,87 @@ class ipvtap_data(ipvlan_data):
     pass
 
 
+class vxlan_data(nla):
+    """IFLA_INFO_DATA of vxlan (enum IFLA_VXLAN_*, in kernel order).
+
+    Ports travel big-endian (be16: 4789 is sent as 0x12b5); the source port
+    range is a struct of two be16; LABEL (the IPv6 flow label) is a be32
+    (pyroute2 declares it uint32, which sends and reads 0x12345 byte-swapped).
+    """
+
+    prefix = 'IFLA_'
+    nla_map = (
+        ('IFLA_VXLAN_UNSPEC', 'none'),
+        ('IFLA_VXLAN_ID', 'uint32'),
+        ('IFLA_VXLAN_GROUP', 'ip4addr'),
+        ('IFLA_VXLAN_LINK', 'uint32'),
+        ('IFLA_VXLAN_LOCAL', 'ip4addr'),
+        ('IFLA_VXLAN_TTL', 'uint8'),
+        ('IFLA_VXLAN_TOS', 'uint8'),
+        ('IFLA_VXLAN_LEARNING', 'uint8'),
+        ('IFLA_VXLAN_AGEING', 'uint32'),
+        ('IFLA_VXLAN_LIMIT', 'uint32'),
+        ('IFLA_VXLAN_PORT_RANGE', 'port_range'),
+        ('IFLA_VXLAN_PROXY', 'uint8'),
+        ('IFLA_VXLAN_RSC', 'uint8'),
+        ('IFLA_VXLAN_L2MISS', 'uint8'),
+        ('IFLA_VXLAN_L3MISS', 'uint8'),
+        ('IFLA_VXLAN_PORT', 'be16'),
+        ('IFLA_VXLAN_GROUP6', 'ip6addr'),
+        ('IFLA_VXLAN_LOCAL6', 'ip6addr'),
+        ('IFLA_VXLAN_UDP_CSUM', 'uint8'),
+        ('IFLA_VXLAN_UDP_ZERO_CSUM6_TX', 'uint8'),
+        ('IFLA_VXLAN_UDP_ZERO_CSUM6_RX', 'uint8'),
+        ('IFLA_VXLAN_REMCSUM_TX', 'uint8'),
+        ('IFLA_VXLAN_REMCSUM_RX', 'uint8'),
+        ('IFLA_VXLAN_GBP', 'flag'),
+        ('IFLA_VXLAN_REMCSUM_NOPARTIAL', 'flag'),
+        ('IFLA_VXLAN_COLLECT_METADATA', 'uint8'),
+        ('IFLA_VXLAN_LABEL', 'be32'),
+        ('IFLA_VXLAN_GPE', 'flag'),
+        # a flag when sent, but the kernel reports it as a u8 (0 or 1): as
+        # 'flag' it would read "set" whatever the value
+        ('IFLA_VXLAN_TTL_INHERIT', 'uint8'),
+        ('IFLA_VXLAN_DF', 'uint8'),
+        ('IFLA_VXLAN_VNIFILTER', 'uint8'),
+        ('IFLA_VXLAN_LOCALBYPASS', 'uint8'),
+    )
+
+    class port_range(nla):
+        fields = (('low', '>H'), ('high', '>H'))
+
+
+class geneve_data(nla):
+    """IFLA_INFO_DATA of geneve (enum IFLA_GENEVE_*, in kernel order)."""
+
+    prefix = 'IFLA_'
+    nla_map = (
+        ('IFLA_GENEVE_UNSPEC', 'none'),
+        ('IFLA_GENEVE_ID', 'uint32'),
+        ('IFLA_GENEVE_REMOTE', 'ip4addr'),
+        ('IFLA_GENEVE_TTL', 'uint8'),
+        ('IFLA_GENEVE_TOS', 'uint8'),
+        ('IFLA_GENEVE_PORT', 'be16'),
+        ('IFLA_GENEVE_COLLECT_METADATA', 'flag'),
+        ('IFLA_GENEVE_REMOTE6', 'ip6addr'),
+        ('IFLA_GENEVE_UDP_CSUM', 'uint8'),
+        ('IFLA_GENEVE_UDP_ZERO_CSUM6_TX', 'uint8'),
+        ('IFLA_GENEVE_UDP_ZERO_CSUM6_RX', 'uint8'),
+        ('IFLA_GENEVE_LABEL', 'be32'),
+        ('IFLA_GENEVE_TTL_INHERIT', 'uint8'),
+        ('IFLA_GENEVE_DF', 'uint8'),
+        ('IFLA_GENEVE_INNER_PROTO_INHERIT', 'flag'),
+    )
+
+
 DATA_CLASSES = {
     'bond': bond_data,
     'macvlan': macvlan_data,
     'macvtap': macvtap_data,
     'ipvlan': ipvlan_data,
     'ipvtap': ipvtap_data,
+    'vxlan': vxlan_data,
+    'geneve': geneve_data,
 }
 
 

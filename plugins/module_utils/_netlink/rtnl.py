@@ -9,11 +9,13 @@ per request and 3 ms per link dump of a small namespace, so a lab of a
 hundred nodes (a thousand requests, four hundred dumps) spent seconds in
 the library. The requests a lab needs in bulk are few and simple: create a
 veth pair, set a link's alias/state/MTU/MAC/master, add or delete an address
-or a route, delete a link, and dump links, addresses and routes. They are
+or a route or a static forwarding entry (a vxlan's FDB), delete a link, and
+dump links, addresses, routes and forwarding entries. They are
 encoded and decoded here with struct; anything kind-specific (bridge or bond
 options, netem) still goes through pyroute2 and the collection's kind specs.
 
-Messages follow include/uapi/linux/{netlink,rtnetlink,if_link,if_addr}.h.
+Messages follow include/uapi/linux/{netlink,rtnetlink,if_link,if_addr,
+neighbour}.h.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ NLM_F_DUMP = 0x300
 NLM_F_REPLACE = 0x100
 NLM_F_EXCL = 0x200
 NLM_F_CREATE = 0x400
+NLM_F_APPEND = 0x800
 NLM_F_ACK_TLVS = 0x200
 NLMSGERR_ATTR_MSG = 1
 
@@ -59,6 +62,7 @@ RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK = 16, 17, 18, 19
 RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
 RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 RTM_NEWNSID, RTM_GETNSID = 88, 90
+RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK = 1, 3, 4, 5
 IFLA_MASTER, IFLA_TXQLEN, IFLA_OPERSTATE, IFLA_LINKINFO = 10, 13, 16, 18
@@ -72,6 +76,11 @@ VETH_INFO_PEER = 1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE = 1, 4, 5, 6, 15
 NETNSA_NSID, NETNSA_FD = 1, 3
+AF_BRIDGE = 7
+NDA_DST, NDA_LLADDR, NDA_PORT, NDA_VNI, NDA_IFINDEX = 1, 2, 6, 7, 8
+NTF_SELF, NTF_EXT_LEARNED = 0x02, 0x10
+NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
+ZERO_MAC = '00:00:00:00:00:00'
 IFF_UP = 0x1
 RT_TABLE_MAIN = 254
 RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_NOWHERE = 0, 253, 255
@@ -84,7 +93,9 @@ _NLMSGHDR = struct.Struct('=IHHII')
 _IFINFOMSG = struct.Struct('=BxHiII')
 _IFADDRMSG = struct.Struct('=BBBBI')
 _RTMSG = struct.Struct('=BBBBBBBBI')
+_NDMSG = struct.Struct('=BxxxiHBB')
 _RTATTR = struct.Struct('=HH')
+_BE16 = struct.Struct('>H')
 _U32 = struct.Struct('=I')
 _S32 = struct.Struct('=i')
 _RECV_SIZE = 1 << 20
@@ -415,8 +426,60 @@ def nsid(sock, fd):
     return None
 
 
+# --- forwarding entries of a device's own FDB (vxlan) ---------------------------
+
+def _ip(payload):
+    family = socket.AF_INET if len(payload) == 4 else socket.AF_INET6
+    return socket.inet_ntop(family, payload)
+
+
+def fdb_entries(sock, index):
+    """The static entries a device keeps in its own forwarding database, as
+    `bridge fdb show dev X self permanent` lists them: (mac, dst, port,
+    vni) with port and vni None where the entry uses the device's own.
+
+    The kernel filters the dump to the device (an ifinfomsg naming it, as
+    iproute2 sends). Entries a bridge keeps for the device as its port
+    (NTF_MASTER), entries learned from traffic or added as temporary
+    (NUD_REACHABLE: they age out) and entries a controller added
+    (NTF_EXT_LEARNED) are not the device's configuration and are left out."""
+    result = []
+    for kind, payload in sock.dump(RTM_GETNEIGH, ifinfo(index, family=AF_BRIDGE)):
+        if kind != RTM_NEWNEIGH:
+            continue
+        _family, ifindex, state, flags, _type = _NDMSG.unpack_from(payload)
+        if ifindex != index or not flags & NTF_SELF or flags & NTF_EXT_LEARNED or \
+                not state & NUD_PERMANENT:
+            continue
+        found = attrs(payload, _NDMSG.size)
+        if NDA_LLADDR not in found or NDA_DST not in found:
+            continue
+        result.append((mac(found[NDA_LLADDR]), _ip(found[NDA_DST]),
+                       _BE16.unpack_from(found[NDA_PORT])[0] if NDA_PORT in found else None,
+                       u32(found[NDA_VNI]) if NDA_VNI in found else None))
+    return result
+
+
+def fdb(sock, command, index, lladdr, dst, port=None, vni=None):
+    """Add or delete one static entry of a device's own FDB (NTF_SELF,
+    permanent, as `bridge fdb append ... self permanent`). Add appends: an
+    all-zeros MAC (the flood list) takes one entry per destination."""
+    family = socket.AF_INET6 if ':' in dst else socket.AF_INET
+    body = _NDMSG.pack(AF_BRIDGE, index, NUD_NOARP | NUD_PERMANENT, NTF_SELF, 0)
+    body += attr_mac(NDA_LLADDR, lladdr) + attr(NDA_DST, socket.inet_pton(family, dst))
+    if port:
+        body += attr(NDA_PORT, _BE16.pack(port))
+    if vni is not None:
+        body += attr_u32(NDA_VNI, vni)
+    if command == 'add':
+        sock.request(RTM_NEWNEIGH, body, NLM_F_CREATE | NLM_F_APPEND)
+    else:
+        sock.request(RTM_DELNEIGH, body)
+
+
 # the requests that change kernel state (the rest read)
-CHANGES = frozenset((add_veth, set_link, delete_link, address, route))
+CHANGES = frozenset((add_veth, set_link, delete_link, address, route, fdb))
 
 __all__ = ['Socket', 'RtnlError', 'link_messages', 'parse_link', 'addresses', 'routes',
-           'add_veth', 'set_link', 'delete_link', 'address', 'route', 'nsid', 'errno']
+           'add_veth', 'set_link', 'delete_link', 'address', 'route', 'nsid', 'fdb_entries',
+           'fdb', 'errno']

@@ -14,7 +14,7 @@ import ipaddress
 import os
 import time
 
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     NETNS_DIR,
     create_named,
@@ -53,6 +53,12 @@ BRIDGE_VLAN_INFO_PVID = 2
 BRIDGE_VLAN_INFO_UNTAGGED = 4
 IFF_UP = 0x1
 DUMP_RETRIES = 5
+# kinds whose own forwarding database is part of their configuration: a
+# link's reading has its static entries in data[FDB_KEY] (see Session.fdb),
+# beside the decoded IFLA_INFO_DATA, so that kind specs read and compare
+# them like any other option
+FDB_KINDS = ('vxlan',)
+FDB_KEY = 'fdb'
 
 
 class NetlinkFailure(Exception):
@@ -172,6 +178,7 @@ class Session(object):
     def __init__(self, netns=None):
         self.netns = netns
         self._ipr = None
+        self._rtnl = None
 
     @property
     def ipr(self):
@@ -186,10 +193,39 @@ class Session(object):
                                      % where(self.netns))
         return self._ipr
 
+    @property
+    def rtnl(self):
+        """The session's own rtnetlink socket (rtnl.py), opened inside the
+        namespace."""
+        if self._rtnl is None:
+            try:
+                with entered(self.netns):
+                    self._rtnl = rtnl.Socket()
+            except FileNotFoundError:
+                raise NetlinkFailure('%s does not exist; create it first (vnet.linux.netns)'
+                                     % where(self.netns))
+        return self._rtnl
+
     def close(self):
         if self._ipr is not None:
             self._ipr.close()
             self._ipr = None
+        if self._rtnl is not None:
+            self._rtnl.close()
+            self._rtnl = None
+
+    def raw(self, what, request, *args, **kwargs):
+        """Run one rtnl.py request on this namespace's socket,
+        translating a kernel refusal into a message for the user."""
+        fault = faults.injected(what) if request in rtnl.CHANGES else None
+        try:
+            if fault is not None:
+                raise rtnl.RtnlError(faults.FAULT_ERRNO, fault)
+            return request(self.rtnl, *args, **kwargs)
+        except rtnl.RtnlError as err:
+            if 'namespace' not in what:
+                what = '%s in %s' % (what, where(self.netns))
+            raise NetlinkFailure(explain(err, what))
 
     def call(self, what, method, *args, **kwargs):
         """Run one pyroute2 request, translating kernel errors."""
@@ -252,12 +288,30 @@ class Session(object):
             'link_index': link_index(msg.get_attr('IFLA_LINK'), msg['index'],
                                      nla(info, 'IFLA_INFO_KIND') if info else None),
             'link_netnsid': msg.get_attr('IFLA_LINK_NETNSID'),
-            'data': nla_dict(nla(info, 'IFLA_INFO_DATA')) if info else {},
+            'data': self.kind_data(msg['index'], nla(info, 'IFLA_INFO_KIND') if info else None,
+                                   nla_dict(nla(info, 'IFLA_INFO_DATA')) if info else {}),
             'port_kind': nla(info, 'IFLA_INFO_SLAVE_KIND') if info else None,
             'port_data': nla_dict(nla(info, 'IFLA_INFO_SLAVE_DATA')) if info else {},
             'addresses': self.addresses(msg['index']),
         }
         return state
+
+    def kind_data(self, index, kind, data):
+        """A link's decoded IFLA_INFO_DATA, with its static forwarding
+        entries for the kinds that keep their own (FDB_KINDS)."""
+        if kind in FDB_KINDS:
+            data = dict(data)
+            data[FDB_KEY] = self.fdb(index, data)
+        return data
+
+    def fdb(self, index, data):
+        """The static entries of a vxlan's forwarding database, without the
+        one the kernel keeps for the device's own remote or group (that
+        entry comes and goes with the `remote` setting, not as an entry)."""
+        own = data.get('IFLA_VXLAN_GROUP') or data.get('IFLA_VXLAN_GROUP6')
+        return [entry for entry in self.raw('reading the forwarding entries of link %d'
+                                            % index, rtnl.fdb_entries, index)
+                if entry != (rtnl.ZERO_MAC, own, None, None)]
 
     def addresses(self, index):
         """Configured addresses as canonical CIDRs (kernel order).
@@ -329,7 +383,7 @@ class Session(object):
 
 
 # names other layers import from here (namespace helpers live in namespaces.py)
-__all__ = ['Session', 'NetlinkFailure', 'NetlinkError', 'IPRoute', 'HAS_PYROUTE2',
+__all__ = ['Session', 'NetlinkFailure', 'FDB_KINDS', 'FDB_KEY', 'NetlinkError', 'IPRoute', 'HAS_PYROUTE2',
            'PYROUTE2_IMPORT_ERROR', 'NETNS_DIR', 'ALWAYS_LINKED', 'link_index',
            'list_namespaces', 'namespace_exists', 'create_namespace', 'remove_namespace',
            'inside', 'entered', 'explain', 'where', 'nla', 'nla_dict', 'sysctl_path',

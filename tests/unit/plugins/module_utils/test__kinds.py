@@ -129,8 +129,9 @@ def test_bond_mode_comes_from_the_kernel_when_not_given():
 def test_registry_lookups():
     assert _kinds.by_netlink_kind('team') is _kinds.TEAMD
     assert _kinds.by_netlink_kind('dummy') is _kinds.DUMMY
-    assert _kinds.by_netlink_kind('vxlan') is None
-    assert _kinds.spec_of('vxlan').options == []
+    assert _kinds.by_netlink_kind('vxlan') is _kinds.VXLAN
+    assert _kinds.by_netlink_kind('nlmon') is None
+    assert _kinds.spec_of('nlmon').options == []
     assert _kinds.link_kinds()[0] == 'veth'
     assert 'dummy' in _kinds.link_kinds() and 'bridge' not in _kinds.link_kinds()
 
