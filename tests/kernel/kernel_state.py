@@ -4,7 +4,8 @@ Read with iproute2 (`ip -j -d`), an independent witness of the kernel, plus
 the files the collection keeps beside it (tap device nodes, teamd
 configurations). Two snapshots compare equal when the namespaces hold the
 same links with the same kind, attributes, kind and port options, masters,
-peers or parents, addresses, bridge port VLANs and device nodes. What the kernel changes by
+peers or parents, addresses, bridge port VLANs, static forwarding entries
+(a vxlan's) and device nodes. What the kernel changes by
 itself is left out: ifindexes (a re-created link gets a new one), carrier
 and operstate, counters, STP timers and port states, IPv6 link-local
 addresses, lo's own loopback addresses, and a bridge port's number.
@@ -105,6 +106,22 @@ def _port_vlans(netns):
                 for entry in json.loads(out.stdout))
 
 
+def _static_fdb(netns):
+    """ifname -> the static entries of a device's own forwarding database
+    (a vxlan's: `bridge fdb ... self permanent`)."""
+    out = subprocess.run(['bridge', '-j', '-n', netns, 'fdb', 'show'], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, check=False)
+    found = {}
+    if out.returncode != 0 or not out.stdout.strip():
+        return found
+    for entry in json.loads(out.stdout):
+        if 'self' in entry.get('flags', []) and entry.get('state') == 'permanent' and \
+                entry.get('dst'):
+            found.setdefault(entry['ifname'], []).append(
+                (entry['mac'], entry['dst'], entry.get('port'), entry.get('vni')))
+    return dict((name, sorted(entries, key=repr)) for name, entries in found.items())
+
+
 def _device_nodes(netns):
     """Tap device nodes the collection keeps for links in this namespace,
     and whether each still points at its link's device."""
@@ -173,6 +190,9 @@ def snapshot(netns_names, sysctls=()):
         for name, vlans in _port_vlans(netns).items():
             if name in links:
                 links[name]['vlans'] = vlans
+        for name, entries in _static_fdb(netns).items():
+            if name in links:
+                links[name]['fdb'] = entries
         state[netns] = {
             'links': links,
             'device_nodes': _device_nodes(netns),

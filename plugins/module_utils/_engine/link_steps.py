@@ -187,6 +187,34 @@ def address_steps(add, session, name, label, wanted, have, purge=False, keep=(),
     return removed, added
 
 
+def table_entry(session, name, what, option, command, entry):
+    """Add ('add') or remove ('del') one entry of a link's table (a
+    TableOption of its kind spec: a vxlan's static forwarding entries)."""
+    session.raw(what, option.request, command, session.index(name), *entry)
+
+
+def table_entry_step(session, name, what, option, command, entry):
+    return lambda: table_entry(session, name, what, option, command, entry)
+
+
+def table_steps(add, session, name, label, option, wanted, have):
+    """The steps that bring a link's entries of one table from `have` to
+    `wanted` (entries in kernel form, TableOption.to_kernel), through
+    add(text, do, undo): removals first (freeing what an added entry may
+    replace), each step undone by its opposite. Returns the removed and the
+    added entries."""
+    removed = [entry for entry in have if entry not in wanted]
+    added = [entry for entry in wanted if entry not in have]
+    for command, entries, undo, text in (('del', removed, 'add', 'remove %s entry %s from %s'),
+                                          ('add', added, 'del', 'add %s entry %s to %s')):
+        for entry in entries:
+            step_text = text % (option.name, option.entry_text(entry), label)
+            add(step_text,
+                table_entry_step(session, name, step_text, option, command, entry),
+                table_entry_step(session, name, 'undoing: ' + step_text, option, undo, entry))
+    return removed, added
+
+
 def port_settings(session, name, what, master_spec, settings):
     """A port's settings under its master: a bridge port's through
     IFLA_PROTINFO (pyroute2's brport), a bond port's as iproute2 sends

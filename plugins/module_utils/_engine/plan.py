@@ -202,7 +202,7 @@ def differences(wanted, state, master_spec=None):
             diff[option] = (state.get(option), want)
     if wanted.spec is not None:
         for option in wanted.spec.differences(wanted.options, state['data']):
-            diff[option.name] = (option.from_kernel(state['data'].get(option.nla)),
+            diff[option.name] = (kernel_value(option, state['data']),
                                  wanted.options[option.name])
     if wanted.master is not None and state['master'] != wanted.master:
         diff['master'] = (state['master'], wanted.master)
@@ -221,6 +221,12 @@ def differences(wanted, state, master_spec=None):
     if wanted.admin_state is not None and state['admin_state'] != wanted.admin_state:
         diff['admin_state'] = (state['admin_state'], wanted.admin_state)
     return diff
+
+
+def kernel_value(option, data):
+    """An option's value (user units) in a link's reading; None: unreported."""
+    raw = option.read(data)
+    return None if raw is None else option.from_kernel(raw)
 
 
 def _merged_addresses(wanted, state):
@@ -275,11 +281,14 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
     if state is not None and wanted.spec is not None and state['kind'] != wanted.spec.kind:
         raise other_kind(wanted.name, wanted.netns, state, wanted.spec.kind)
     if state is not None and wanted.spec is not None:
-        changed = wanted.spec.differences(wanted.options, state['data'])
-        recreate = [o.name for o in changed if o.recreate]
-        if recreate:
-            plan_delete(plan, session, state, guard,
-                        reason='%s cannot change in place' % ', '.join(recreate))
+        reason = wanted.spec.recreate_reason(wanted.options, state['data'])
+        if reason:
+            # a re-create is the engine's business, not a reset: what the
+            # user left open keeps the old link's values
+            carry_over(wanted, state, mac=True)
+            wanted.options = dict(wanted.spec.carried(wanted.spec.current(state['data']),
+                                                      wanted.options), **wanted.options)
+            plan_delete(plan, session, state, guard, reason=reason)
             needs_create = True
     if needs_create:
         (create or _default_create)(plan, session, wanted)
@@ -288,11 +297,19 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
     return needs_create
 
 
+def attribute_options(spec, options):
+    """The options sent as link attributes: all but tables (whose entries
+    have steps of their own)."""
+    tables = [option.name for option in spec.tables] if spec is not None else []
+    return dict((name, value) for name, value in options.items() if name not in tables)
+
+
 def _default_create(plan, session, wanted):
     text = 'create %s' % wanted.label
-    if wanted.options:
+    named = attribute_options(wanted.spec, wanted.options)
+    if named:
         # named in the step, so a kernel refusal says which option it was
-        text += ' with %s' % _describe(wanted.options)
+        text += ' with %s' % _describe(named)
     plan.add(text,
              lambda: link_steps.create_link(session, wanted.name, wanted.spec, text,
                                             wanted.options, wanted.attrs,
@@ -349,8 +366,9 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             plan.add('set %s on %s' % (_describe(link_changes), label),
                      link_steps.set_link_step(session, name, what, **link_changes),
                      link_steps.set_link_step(session, name, what, **old))
-        option_changes = dict((o.name, wanted.options[o.name]) for o in (
-            wanted.spec.differences(wanted.options, state['data']) if wanted.spec else []))
+        option_changes = attribute_options(wanted.spec, dict(
+            (o.name, wanted.options[o.name]) for o in (
+                wanted.spec.differences(wanted.options, state['data']) if wanted.spec else [])))
         if option_changes:
             old = wanted.spec.current(state['data'])
             old = dict((k, old[k]) for k in option_changes if k in old)
@@ -358,6 +376,7 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
                      link_steps.set_options_step(session, name, what, wanted.spec,
                                                  option_changes),
                      link_steps.set_options_step(session, name, what, wanted.spec, old))
+    plan_tables(plan.add, session, name, label, wanted.spec, wanted.options, current['data'])
     if wanted.master is not None and current['master'] != wanted.master:
         _plan_master(plan, session, wanted, state, guard)
     if master_spec is not None and wanted.port_options:
@@ -386,6 +405,19 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
                  link_steps.set_link_step(session, name, what, admin_state=wanted.admin_state),
                  link_steps.set_link_step(session, name, what,
                                           admin_state=current['admin_state']))
+
+
+def plan_tables(add, session, name, label, spec, options, data):
+    """The entries of a link's tables (a vxlan's forwarding entries) as
+    `options` want them, from the link's reading `data` ({} for a new
+    link): the list given is the whole set (the task or the lab names the
+    link, so its static entries are its own), so entries not listed are
+    removed; a table not given is left as it is."""
+    for option in spec.tables if spec is not None else ():
+        value = options.get(option.name)
+        if value is not None:
+            link_steps.table_steps(add, session, name, label, option,
+                                   option.to_kernel(value), option.read(data) or ())
 
 
 # The kinds whose drivers take ports (ndo_add_slave). The kernel refuses any
@@ -455,11 +487,15 @@ def verify(checks):
                       + '; '.join(problems))
 
 
-def carry_over(wanted, state):
+def carry_over(wanted, state, mac=False):
     """Before a re-create: what the user left unspecified keeps the value the
     old link had, so that a re-create (the engine's business) is not a reset
     of settings made by earlier runs. Kind options are the caller's job (only
-    it knows which still fit)."""
+    it knows which still fit). mac: the MAC address too (a link whose MAC is
+    its own, not its parent's: peers that learned it keep reaching it)."""
+    if mac and 'mac_address' not in wanted.attrs and state.get('mac_address') and \
+            not (wanted.spec is not None and wanted.spec.fixed_mac):
+        wanted.attrs['mac_address'] = state['mac_address']
     for option in ('mtu', 'txqueuelen'):
         if option not in wanted.attrs and state.get(option) is not None:
             wanted.attrs[option] = state[option]

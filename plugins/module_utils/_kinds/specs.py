@@ -384,6 +384,7 @@ class KindSpec(object):
         idle = self.idle(dict(current, **wanted))
         return dict((name, value) for name, value in current.items()
                     if name not in wanted and name not in idle and
+                    value != self.options_by_name[name].unset and
                     self.keep(name, value, wanted))
 
     def recreate_reason(self, wanted, data):
@@ -941,7 +942,9 @@ def _clean_fdb(values, field):
                                       % (where, _fdb_text(key)))
         seen.add(key)
         result.append(entry)
-    return result
+    # in the order the kernel's entries are read back, so that a prediction
+    # and the reading after the run are the same list
+    return sorted(result, key=lambda item: _order(TableOption.entry(item)))
 
 
 def _fdb_text(entry):
@@ -1033,16 +1036,19 @@ def _family_change(current, wanted):
 
 def _keep_tunnel_option(name, value, wanted):
     """What an old tunnel's option cannot keep beside the wanted ones: its
-    remote or group when the other one is wanted, addresses and a flow
-    label of another family."""
+    remote or group when the other one is wanted; addresses, forwarding
+    entries and a flow label of another family."""
     if name in ('remote', 'group') and (wanted.get('remote') or wanted.get('group')):
         return False
     new = [wanted[key] for key in ADDRESS_OPTIONS if wanted.get(key)]
-    if new and name in ADDRESS_OPTIONS and _family(value) != _family(new[0]):
-        return False
-    if name == 'flowlabel' and new and _family(new[0]) != 6:
-        return False
-    return True
+    if not new:
+        return True
+    family = _family(new[0])
+    if name in ADDRESS_OPTIONS:
+        return _family(value) == family
+    if name == 'fdb':
+        return all(_family(item['dst']) == family for item in value)
+    return name != 'flowlabel' or family == 6
 
 
 def _fdb_rules(values, current, field_of):

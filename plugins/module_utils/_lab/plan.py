@@ -41,7 +41,9 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     Plan,
     Wanted,
     a_kind,
+    attribute_options,
     differences,
+    plan_tables,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
 from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
@@ -460,6 +462,7 @@ class Planner(object):
             self.start_teamd(iface)
         else:
             self.create_device(iface)
+            self.plan_tables(iface, {})
             node = self.tap_node(iface)
             if node is not None:
                 node.plan(link_created=True)
@@ -492,10 +495,16 @@ class Planner(object):
                                    attrs=iface.attrs, peer_attrs=peer.attrs, master=master)
         self.add('create', text, run, self._delete(iface.node, iface.name, text))
 
+    def plan_tables(self, iface, data):
+        """A link's table entries (a vxlan's forwarding entries), the
+        modules' way (plan_tables): the list described is the whole set."""
+        plan_tables(lambda *step: self.add('change', *step), self.session(iface.node),
+                    iface.name, iface.label(), iface.spec, iface.options, data)
+
     def create_device(self, iface):
         session = self.session(iface.node)
         text = 'create %s' % iface.label()
-        named = dict(iface.options)
+        named = attribute_options(iface.spec, iface.options)
         if iface.parent is not None:
             # named in the step, so that a kernel refusal says which value it was
             named.update(iface.attrs)
@@ -537,10 +546,12 @@ class Planner(object):
         attrs = dict((key, iface.attrs[key]) for key in ('mtu', 'mac_address') if key in diff)
         if attrs:
             self.set_attrs(iface, attrs, dict((key, now[key]) for key in attrs))
-        options = dict((o.name, iface.options[o.name])
-                       for o in iface.spec.differences(iface.options, now['data']))
+        options = attribute_options(iface.spec, dict(
+            (o.name, iface.options[o.name])
+            for o in iface.spec.differences(iface.options, now['data'])))
         if options:
             self.set_options(iface, options, iface.spec.current(now['data']))
+        self.plan_tables(iface, now['data'])
         if 'master' in diff:
             if wanted.master and now['master'] and not self._owned_link(iface.node,
                                                                         now['master']):
