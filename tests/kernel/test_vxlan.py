@@ -289,3 +289,77 @@ def test_traffic_across_a_unicast_overlay(namespaces):
     subprocess.call(['bridge', '-n', a, 'fdb', 'flush', 'dev', 'vx100', 'dynamic'],
                     stderr=subprocess.DEVNULL)
     assert ping(a, '10.100.0.2').returncode != 0
+
+
+# --- the topology's vxlan kind ---------------------------------------------------
+
+def overlay_lab(lab, fdb_a=None):
+    a, b = lab.n('a'), lab.n('b')
+    return a, b, dict(
+        nodes=[{'name': a}, {'name': b}],
+        links=[
+            {'endpoints': [{'node': a, 'name': 'u0', 'addresses': ['192.0.2.1/24']},
+                           {'node': b, 'name': 'u0', 'addresses': ['192.0.2.2/24']}]},
+            {'kind': 'vxlan', 'node': a, 'name': 'vx100', 'addresses': ['10.100.0.1/24'],
+             'options': {'vni': 100, 'local': '192.0.2.1', 'dstport': 4789, 'ttl': 8,
+                         'fdb': fdb_a if fdb_a is not None else [{'dst': '192.0.2.2'}]}},
+            {'kind': 'vxlan', 'node': b, 'name': 'vx100', 'addresses': ['10.100.0.2/24'],
+             'options': {'vni': 100, 'local': '192.0.2.2', 'dstport': 4789,
+                         'fdb': [{'dst': '192.0.2.1'}]}},
+        ])
+
+
+def test_topology_overlay_traffic_rerun_facts_round_trip_and_absent(lab):
+    a, b, description = overlay_lab(lab)
+    predicted = lab.run(check=True, **description)
+    assert predicted.get('failed') is None, predicted.get('msg')
+    made = lab.run(**description)
+    assert made.get('failed') is None, made.get('msg')
+    assert made['actions'] == predicted['actions']
+    assert 'create vxlan vx100 in node %s with dstport=4789, local=192.0.2.1, ttl=8, vni=100' \
+        % a in made['actions']
+    assert 'add fdb entry 00:00:00:00:00:00 dst 192.0.2.2 to vxlan vx100 in node %s' % a \
+        in made['actions']
+    assert static_fdb(a, 'vx100') == ['00:00:00:00:00:00 dst 192.0.2.2 self permanent']
+    assert (info(a, 'vx100')['id'], info(a, 'vx100')['ttl']) == (100, 8)
+    result = ping(a, '10.100.0.2')
+    assert result.returncode == 0, result.stdout
+    assert lab.run(**description)['changed'] is False
+
+    # an entry changed behind the lab's back, and one more described
+    subprocess.check_call(['bridge', '-n', a, 'fdb', 'append', '00:00:00:00:00:00', 'dev',
+                           'vx100', 'dst', '192.0.2.77'])
+    a, b, more = overlay_lab(lab, fdb_a=[{'dst': '192.0.2.2'}, {'dst': '192.0.2.3'}])
+    repaired = lab.run(**more)
+    assert repaired.get('failed') is None, repaired.get('msg')
+    assert repaired['actions'] == [
+        'remove fdb entry 00:00:00:00:00:00 dst 192.0.2.77 from vxlan vx100 in node %s' % a,
+        'add fdb entry 00:00:00:00:00:00 dst 192.0.2.3 to vxlan vx100 in node %s' % a]
+    changes = [entry for entry in repaired['plan']['changed'] if entry['name'] == 'vx100']
+    assert list(changes[0]['changes']) == ['fdb'], changes
+
+    facts = lab.facts()
+    vxlans = dict((entry['node'], entry) for entry in facts['links']
+                  if entry.get('kind') == 'vxlan')
+    assert vxlans[a]['options']['fdb'] == [{'mac': '00:00:00:00:00:00', 'dst': '192.0.2.2'},
+                                           {'mac': '00:00:00:00:00:00', 'dst': '192.0.2.3'}]
+    assert (vxlans[a]['options']['vni'], vxlans[a]['options']['local'],
+            vxlans[a]['options']['ttl']) == (100, '192.0.2.1', 8)
+    assert vxlans[a]['addresses'] == ['10.100.0.1/24']
+    applied = lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
+                      links=facts['links'])
+    assert applied.get('changed') is False, (applied.get('msg'), applied.get('actions'))
+
+    # a re-create in a lab: another dstport
+    more['links'][1]['options']['dstport'] = 4790
+    more['links'][2]['options']['dstport'] = 4790
+    moved = lab.run(**more)
+    assert moved.get('failed') is None, moved.get('msg')
+    assert [entry['reason'] for entry in moved['plan']['recreated']] == [
+        'dstport cannot change in place'] * 2
+    assert ping(a, '10.100.0.2').returncode == 0
+    assert lab.run(**more)['changed'] is False
+
+    gone = lab.run(state='absent')
+    assert gone.get('failed') is None, gone.get('msg')
+    assert lab.namespaces() == []
