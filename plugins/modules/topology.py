@@ -271,6 +271,11 @@ options:
           - C(bond) bonds ports of its node (O(links[].ports)).
           - C(dummy) is one device in a node (M(vnet.linux.dummy)), for
             example for addresses or as a bridge or bond port.
+          - C(vxlan) and C(geneve) are overlay tunnel devices in a node
+            (M(vnet.linux.vxlan), M(vnet.linux.geneve)), their settings in
+            O(links[].options); a vxlan's static forwarding entries (the
+            remote VTEPs of a unicast overlay) are its C(fdb) option, the
+            whole set of them (entries not listed are removed).
           - C(team) is a team device run by a teamd daemon (as the
             M(vnet.linux.teamd) module runs it), with O(links[].runner) and
             O(links[].ports). A change of its configuration restarts teamd,
@@ -279,10 +284,10 @@ options:
             daemons. M(vnet.linux.topology_facts) reports teams as C(team).
           - C(teamd) is the former name of C(team), still accepted with a
             deprecation warning until release 2.0.0.
-          - bond, team, ipvlan, ipvtap, dummy need kernel modules that some kernels
-            lack; a team needs the C(teamd) and C(teamdctl) programs.
+          - bond, team, ipvlan, ipvtap, dummy, vxlan, geneve need kernel modules
+            that some kernels lack; a team needs the C(teamd) and C(teamdctl) programs.
         type: str
-        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, bond, team, teamd]
+        choices: [veth, dummy, geneve, macvlan, macvtap, ipvlan, ipvtap, vxlan, bond, team, teamd]
         default: veth
       endpoints:
         description:
@@ -412,7 +417,9 @@ options:
             kind spec), for M(vnet.linux.bond) (for example C(miimon),
             C(xmit_hash_policy)), M(vnet.linux.macvlan) and
             M(vnet.linux.macvtap) (C(bcqueuelen), C(source_macs)),
-            M(vnet.linux.ipvlan) and M(vnet.linux.ipvtap) (C(flags)). A
+            M(vnet.linux.ipvlan) and M(vnet.linux.ipvtap) (C(flags)),
+            M(vnet.linux.vxlan) (for example C(vni), C(local), C(dstport),
+            C(fdb)) and M(vnet.linux.geneve) (C(vni), C(remote), ...). A
             C(dummy) has none. Unknown names are refused.
           - Rules that depend on the link's current state (the bond's mode
             when O(links[].mode) is omitted, its C(miimon)) are checked
