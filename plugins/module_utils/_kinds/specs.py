@@ -739,7 +739,8 @@ BOND = NestedKindSpec(
 # refuses (EOPNOTSUPP) another VNI, another address family, dstport, srcport,
 # proxy, l2miss, l3miss, the UDP checksum settings and external, even when
 # sent with their current value. geneve_changelink takes remote within its
-# family, ttl, tos, flowlabel and df, and refuses the rest the same way.
+# family, ttl, tos, flowlabel and df, and refuses the rest the same way, and
+# every change of an external (collect metadata) geneve.
 
 DF_MODES = {'unset': 0, 'set': 1, 'inherit': 2}
 VNI_MAX = 2 ** 24 - 1
@@ -1132,13 +1133,24 @@ def _geneve_checksums(values, current, field_of):
                                       % (field_of(name), fits, family))
 
 
+def _geneve_recreate(current, wanted):
+    """geneve_changelink refuses every change of an external geneve
+    (EOPNOTSUPP), and of the address family."""
+    if current.get('external'):
+        changed = sorted(name for name, value in wanted.items()
+                         if value is not None and current.get(name) != value)
+        if changed:
+            return '%s of an external geneve' % ', '.join(changed)
+    return _family_change(current, wanted)
+
+
 GENEVE = KindSpec(
     'geneve',
     layout='device',
     rules=[_flowlabel_needs_ipv6, _geneve_checksums,
            _external_excludes(('vni', 'remote', 'ttl', 'tos', 'flowlabel', 'udpcsum',
                                'udp6zerocsumtx'))],
-    recreate_when=_family_change,
+    recreate_when=_geneve_recreate,
     keep=_keep_tunnel_option,
     options=[
         Option('vni', 'IFLA_GENEVE_ID', low=0, high=VNI_MAX, recreate=True),
