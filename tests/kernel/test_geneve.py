@@ -57,7 +57,7 @@ def test_options_in_place_recreate_drift_external_and_absent(namespaces):
         'udpcsum=True, vni=5000' % label)
     seen = info(ns, 'gn0')
     assert (seen['id'], seen['remote'], seen['port'], seen['ttl'], seen['tos'], seen['df'],
-            seen['udpcsum'], seen['udp_zero_csum6_rx']) == \
+            seen['udp_csum'], seen['udp_zero_csum6_rx']) == \
         (5000, '192.0.2.2', 6081, 64, '0x8', 'set', True, True)
 
     # in place: remote (same family), ttl, tos, df in one request
