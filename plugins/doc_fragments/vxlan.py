@@ -44,7 +44,7 @@ options:
   dstport:
     description:
       - UDP destination port, 1 to 65535. A vxlan created without one uses
-        the kernel's default C(8472), not the IANA port C(4789): give C(4789)
+        the kernel's default C(8472), not the IANA port C(4789) - give C(4789)
         to talk to other VTEPs.
       - Cannot change in place.
     type: int

@@ -11,7 +11,7 @@ short_description: Manage VXLAN interfaces and their static forwarding entries i
 description:
   - Creates, changes and deletes a VXLAN interface - an Ethernet overlay
     carried in UDP between VTEPs - with its static forwarding entries
-    (O(fdb): the remote VTEPs of a unicast overlay).
+    (O(fdb), the remote VTEPs of a unicast overlay).
   - Every setting given is compared with what the kernel reports and only
     what differs is changed. Settings that are omitted are left as they are.
   - The kernel changes O(remote), O(group), O(local) (within their address

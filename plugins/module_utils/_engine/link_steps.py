@@ -205,8 +205,9 @@ def table_steps(add, session, name, label, option, wanted, have):
     added entries."""
     removed = [entry for entry in have if entry not in wanted]
     added = [entry for entry in wanted if entry not in have]
-    for command, entries, undo, text in (('del', removed, 'add', 'remove %s entry %s from %s'),
-                                          ('add', added, 'del', 'add %s entry %s to %s')):
+    passes = (('del', removed, 'add', 'remove %s entry %s from %s'),
+              ('add', added, 'del', 'add %s entry %s to %s'))
+    for command, entries, undo, text in passes:
         for entry in entries:
             step_text = text % (option.name, option.entry_text(entry), label)
             add(step_text,

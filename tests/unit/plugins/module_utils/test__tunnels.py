@@ -167,7 +167,7 @@ def test_the_attribute_maps_pyroute2_gets_wrong():
                                       'srcport': [1000, 2000], 'remote': 'fd00::2'}
     geneve = encode('add', ifname='gn0', kind='geneve', **GENEVE.kernel_args({'df': 'inherit'}))
     info = linkinfo(geneve).get_attr('IFLA_INFO_DATA')
-    assert [(name, value) for name, value in info['attrs']] == [('IFLA_GENEVE_DF', 2)]
+    assert [tuple(pair) for pair in info['attrs']] == [('IFLA_GENEVE_DF', 2)]
     # one byte of payload (a 5-byte attribute), not pyroute2's two
     assert b'\x05\x00\x0d\x00\x02' in bytes(geneve)
     # the kernel reports TTL_INHERIT as a u8 (0 or 1): read as a flag it
