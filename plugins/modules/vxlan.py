@@ -21,6 +21,11 @@ description:
     re-created vxlan keeps the settings, forwarding entries, addresses,
     master and state the task leaves open, and a failure later in the run
     builds the old one again.
+  - The vxlan's UDP socket lives in the namespace the vxlan is created in
+    (its underlay), which may be another one than O(netns) - O(link_netns)
+    names it - and it may send through an underlay device (O(link)). The
+    underlay cannot change in place (another one re-creates the vxlan), and
+    the kernel deletes the vxlan with its underlay device or namespace.
   - Needs a kernel with vxlan (C(CONFIG_VXLAN)).
 version_added: 1.1.0
 author:
@@ -30,6 +35,21 @@ extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.vxlan
   - vnet.linux.safety
+options:
+  link:
+    description:
+      - The underlay device the tunnel's packets leave through (C(dev) in
+        C(ip link)), in O(link_netns). Needed with O(group) (the kernel
+        joins the multicast group on it). Omitted, the route to the
+        destination decides.
+    type: str
+  link_netns:
+    description:
+      - The underlay namespace - where the vxlan is created and its UDP
+        socket lives, and where O(link) is - before it is placed into
+        O(netns) in the same request. Omitted, O(netns); C("") (the empty
+        string) names the root namespace.
+    type: str
 seealso:
   - module: vnet.linux.geneve
   - module: vnet.linux.bridge
@@ -60,6 +80,16 @@ EXAMPLES = r'''
     learning: false
     master: br0
     admin_state: up
+
+- name: A vxlan in node1 whose underlay (socket and device) is in host1
+  vnet.linux.vxlan:
+    name: vx300
+    netns: node1
+    link: eth1
+    link_netns: host1
+    vni: 300
+    group: 239.1.1.1
+    dstport: 4789
 
 - name: Remove it
   vnet.linux.vxlan:
@@ -93,24 +123,27 @@ link:
       dstport: 4789
       learning: true
       fdb: [{mac: "00:00:00:00:00:00", dst: 192.0.2.2}, {mac: "00:00:00:00:00:00", dst: 192.0.2.3}]
+    link: null
+    link_netns: vtep1
 '''
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
-    converge_device,
     link_argument_spec,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import VXLAN
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla
 
 
 def main():
-    module = StrictModule(argument_spec=link_argument_spec(VXLAN.argument_spec()),
-                          mutually_exclusive=[('remote', 'group')],
-                          supports_check_mode=True)
-    nla.register()
-    LinkRun(module).run(lambda run: converge_device(run, VXLAN))
+    module = StrictModule(
+        argument_spec=link_argument_spec(VXLAN.argument_spec(), **lower.PARENT_OPTIONS),
+        mutually_exclusive=[('remote', 'group')],
+        supports_check_mode=True,
+    )
+    LinkRun(module).run(lambda run: lower.converge(run, VXLAN,
+                                                   lower.kind_settings(VXLAN, module.params)))
 
 
 if __name__ == '__main__':

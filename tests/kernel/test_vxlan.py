@@ -121,7 +121,8 @@ def test_create_with_every_option_check_mode_diff_and_the_witness(namespaces):
     made = apply_exactly(args)
     assert made['actions'][0] == (
         "create vxlan vx0 in namespace '%s' with ageing=120, df=set, dstport=4789, "
-        "flowlabel=703710, l2miss=True, l3miss=True, learning=False, local=fd00::1, proxy=True, "
+        "flowlabel=703710, l2miss=True, l3miss=True, learning=False, local=fd00::1, mtu=1400, "
+        "proxy=True, "
         "remote=fd00::2, srcport=[40000, 40100], tos=8, ttl=17, udp6zerocsumrx=True, "
         "udp6zerocsumtx=True, vni=10" % ns)
     assert "add fdb entry 02:00:00:00:00:05 dst fd00::4 port 5000 vni 77 to vxlan vx0 in " \

@@ -285,7 +285,7 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
         if reason:
             # a re-create is the engine's business, not a reset: what the
             # user left open keeps the old link's values
-            carry_over(wanted, state, mac=True)
+            carry_over(wanted, state)
             wanted.options = dict(wanted.spec.carried(wanted.spec.current(state['data']),
                                                       wanted.options), **wanted.options)
             plan_delete(plan, session, state, guard, reason=reason)
@@ -370,12 +370,9 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
             (o.name, wanted.options[o.name]) for o in (
                 wanted.spec.differences(wanted.options, state['data']) if wanted.spec else [])))
         if option_changes:
-            old = wanted.spec.current(state['data'])
-            old = dict((k, old[k]) for k in option_changes if k in old)
             plan.add('set %s on %s' % (_describe(option_changes), label),
-                     link_steps.set_options_step(session, name, what, wanted.spec,
-                                                 option_changes),
-                     link_steps.set_options_step(session, name, what, wanted.spec, old))
+                     *link_steps.change_options(session, name, what, wanted.spec,
+                                                option_changes, state['data']))
     plan_tables(plan.add, session, name, label, wanted.spec, wanted.options, current['data'])
     if wanted.master is not None and current['master'] != wanted.master:
         _plan_master(plan, session, wanted, state, guard)
@@ -487,14 +484,16 @@ def verify(checks):
                       + '; '.join(problems))
 
 
-def carry_over(wanted, state, mac=False):
+def carry_over(wanted, state):
     """Before a re-create: what the user left unspecified keeps the value the
     old link had, so that a re-create (the engine's business) is not a reset
     of settings made by earlier runs. Kind options are the caller's job (only
-    it knows which still fit). mac: the MAC address too (a link whose MAC is
-    its own, not its parent's: peers that learned it keep reaching it)."""
-    if mac and 'mac_address' not in wanted.attrs and state.get('mac_address') and \
-            not (wanted.spec is not None and wanted.spec.fixed_mac):
+    it knows which still fit). The MAC address too where it is the link's
+    own, not derived from a lower device (a tunnel, a dummy): peers that
+    learned it keep reaching it."""
+    spec = wanted.spec
+    if 'mac_address' not in wanted.attrs and state.get('mac_address') and \
+            spec is not None and spec.parent != 'required' and not spec.fixed_mac:
         wanted.attrs['mac_address'] = state['mac_address']
     for option in ('mtu', 'txqueuelen'):
         if option not in wanted.attrs and state.get(option) is not None:

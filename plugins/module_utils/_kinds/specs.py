@@ -86,9 +86,9 @@ INT = Units('int')
 TEXT = Units('str')
 
 _PYTHON_TYPES = {'bool': (bool,), 'int': (int,), 'float': (int, float), 'str': (str,),
-                 'list': (list, tuple)}
+                 'list': (list, tuple), 'dict': (dict,)}
 _ARTICLES = {'int': 'an int', 'bool': 'a bool', 'float': 'a float', 'str': 'a str',
-             'list': 'a list'}
+             'list': 'a list', 'dict': 'a dict'}
 
 
 def _type_word(value):
@@ -148,12 +148,6 @@ class Option(object):
         kernel does not report it."""
         return data.get(self.nla)
 
-    def kwargs(self, value, prefix):
-        """The pyroute2 keyword arguments that send `value` (prefix: what
-        pyroute2 strips from attribute names, IFLA_BR_STP_STATE ->
-        br_stp_state)."""
-        return {self.nla[len(prefix):].lower(): self.to_kernel(value)}
-
     def argument(self):
         """This option's entry in a module's argument spec."""
         entry = {'type': self.type}
@@ -190,6 +184,21 @@ class Option(object):
     def fits(self, mode, value):
         return self.modes is None or mode in self.modes or self.inert(value)
 
+    # the empty value an undo sends back when the kernel reported none (None:
+    # the option is then left as it is)
+    empty = None
+
+    def differs(self, data, value):
+        """Does the kernel's data hold another value? Compared in kernel
+        units, so that 15 s and 1500 cs are equal."""
+        have = self.read(data)
+        return (self.absent if have is None else have) != self.to_kernel(value)
+
+    def add_to(self, args, keyword, value, replaced=None):
+        """Put the value into a request's pyroute2 keywords. replaced: the
+        value it replaces (options that send a whole map need it)."""
+        args[keyword] = self.to_kernel(value)
+
     def misfit_text(self, field, mode):
         return self.misfit.replace('{modes}', ' / '.join(self.modes or ())) % (field, mode)
 
@@ -216,15 +225,44 @@ class KindSpec(object):
     idle(values) names options a reading reports that the link does not use
     (a vxlan's VNI in external mode): a description read back leaves them
     out, and a re-create does not carry them over (see carried, and keep).
+
+    How a link sits on others (the engine derives every kind list from these):
+    parent: 'required' (a macvlan needs a lower device), 'optional' (a
+    tunnel may name an underlay device), 'underlay' (a tunnel that has no
+    underlay device, only an underlay namespace: a geneve), or None; the
+    default is 'required' for the 'stacked' layout. A link with a parent is created in the
+    parent's namespace (a tunnel without one in its underlay namespace, where
+    its socket then lives) and placed into its own namespace in the same
+    request. parent_nla: the IFLA_INFO_DATA attribute that carries the
+    parent's index (None: IFLA_LINK). same_family: kinds the kernel never
+    stacks this kind on (it would use that parent's own parent).
+    dies_with_parent: the kernel deletes the link with its parent (default:
+    every link with a parent); dies_with_underlay: it deletes the link with
+    the namespace it was created in, wherever the link lives now (tunnels).
+    rebuild: the undo of a delete can rebuild it from a reading (False for a
+    team: teamd owns it). device_options: options the kernel takes only
+    with a parent device (a vxlan's multicast group). mtu_within_parent: the kernel refuses an MTU above
+    the parent's (EINVAL or ERANGE, with no word of why).
     """
 
     def __init__(self, kind, options, nla_prefix='IFLA_', port_options=(),
                  port_kind=None, port_prefix='IFLA_', port_slave_kind=None,
                  netlink_kind=None, layout=None, default_mode=None, rules=(),
-                 recreate_when=None, fixed_mac=False, idle=None, keep=None):
+                 recreate_when=None, fixed_mac=False, parent=None, parent_nla=None,
+                 same_family=(), dies_with_parent=None, dies_with_underlay=False,
+                 rebuild=True, mtu_within_parent=False, idle=None, keep=None,
+                 device_options=()):
         self.kind = kind
         self.netlink_kind = netlink_kind or kind
         self.layout = layout
+        self.parent = parent or ('required' if layout == 'stacked' else None)
+        self.parent_nla = parent_nla
+        self.same_family = tuple(same_family)
+        self.dies_with_parent = self.parent is not None if dies_with_parent is None \
+            else dies_with_parent
+        self.dies_with_underlay = dies_with_underlay
+        self.rebuild = rebuild
+        self.mtu_within_parent = mtu_within_parent
         # set for masters whose port settings travel as IFLA_INFO_SLAVE_DATA
         # (bond); None: bridge ports (IFLA_PROTINFO)
         self.port_slave_kind = port_slave_kind
@@ -239,7 +277,17 @@ class KindSpec(object):
         self.recreate_when = recreate_when
         self.fixed_mac = fixed_mac
         self.idle = idle or (lambda values: ())
-        self.keep = keep or (lambda name, value, wanted: True)
+        self.keep = keep or (lambda name, value, wanted, current: True)
+        self.device_options = tuple(device_options)
+
+    def check_device_options(self, values, parent_field, field_of=_bare):
+        """InputError for an option given that needs a parent device, for a
+        link that has none."""
+        for name in self.device_options:
+            if values.get(name):
+                raise validate.InputError('%s: needs an underlay device (%s); the kernel '
+                                          'refuses it without one'
+                                          % (field_of(name), parent_field))
 
     @property
     def tables(self):
@@ -312,15 +360,26 @@ class KindSpec(object):
         return clean
 
     # -- netlink ------------------------------------------------------------
-    def kernel_args(self, values, port=False):
-        """pyroute2 keyword arguments for the options given (not None);
-        tables are not attributes (the engine adds their entries)."""
+    @staticmethod
+    def _kwarg(nla, prefix):
+        return nla[len(prefix):].lower()
+
+    def parent_kwarg(self):
+        """The pyroute2 keyword that names the parent's index in a create."""
+        if self.parent_nla is None:
+            return 'link'
+        return self._kwarg(self.parent_nla, self.nla_prefix)
+
+    def kernel_args(self, values, port=False, replaces=None):
+        """pyroute2 keyword arguments for the options given (not None).
+        replaces: the values they replace, where known (a change, its undo)."""
         options = self.port_options if port else self.options
         prefix = self.port_prefix if port else self.nla_prefix
         args = {}
         for option in options:
             if values.get(option.name) is not None and not option.table:
-                args.update(option.kwargs(values[option.name], prefix))
+                option.add_to(args, self._kwarg(option.nla, prefix), values[option.name],
+                              (replaces or {}).get(option.name))
         return args
 
     def current(self, data, port=False):
@@ -337,14 +396,21 @@ class KindSpec(object):
         """Options whose wanted value differs from the kernel's, compared in
         kernel units so that 15 s and 1500 cs are equal."""
         options = self.port_options if port else self.options
-        result = []
-        for option in options:
-            value = wanted.get(option.name)
-            if value is None or option.unreadable(data):
-                continue
-            have = option.read(data)
-            if (option.absent if have is None else have) != option.to_kernel(value):
-                result.append(option)
+        return [option for option in options
+                if wanted.get(option.name) is not None and not option.unreadable(data) and
+                option.differs(data, wanted[option.name])]
+
+    def previous(self, names, data):
+        """The kernel's values of these options, which an undo puts back;
+        an option the kernel does not report gets its empty value, if it
+        has one (a map with no entries)."""
+        current = self.current(data)
+        result = {}
+        for name in names:
+            if name in current:
+                result[name] = current[name]
+            elif self.options_by_name[name].empty is not None:
+                result[name] = self.options_by_name[name].empty
         return result
 
     def create_args(self, values):
@@ -378,14 +444,14 @@ class KindSpec(object):
     def carried(self, current, wanted):
         """The options of an existing link that a re-created one keeps:
         those the user left open, except what idle() names and what the
-        spec's keep(name, value, wanted) says cannot go with the wanted
-        ones (a vxlan's old remote beside a wanted group, addresses of the
+        spec's keep(name, value, wanted, current) says cannot go with the
+        wanted ones (a vxlan's old remote beside a wanted group, addresses of the
         old family beside a new family's)."""
         idle = self.idle(dict(current, **wanted))
         return dict((name, value) for name, value in current.items()
                     if name not in wanted and name not in idle and
                     value != self.options_by_name[name].unset and
-                    self.keep(name, value, wanted))
+                    self.keep(name, value, wanted, current))
 
     def recreate_reason(self, wanted, data):
         """Why the link must be re-created to take `wanted` (None: every
@@ -414,6 +480,12 @@ class ListOption(Option):
         self.to_kernel = self.plain
         self.from_kernel = lambda raw: list(self.plain(raw))
 
+    def differs(self, data, value):
+        return self.plain(data.get(self.nla)) != self.plain(value)
+
+    def add_to(self, args, keyword, value, replaced=None):
+        args.update(self.request(self.plain(value)))
+
     def plain(self, value):
         """Tuple of items from a user list, a kernel nest, or None."""
         if value is None:
@@ -426,32 +498,86 @@ class ListOption(Option):
         return tuple(items if self.ordered else sorted(items))
 
 
-class NestedKindSpec(KindSpec):
-    """A KindSpec some of whose options are ListOptions."""
+class BitOption(Option):
+    """One bit of a flags attribute the kernel keeps as {flags, mask} (a
+    vlan's IFLA_VLAN_FLAGS): a bool. The mask names the bits a request
+    changes, so options sharing the attribute go in one request and the
+    bits not given stay as they are."""
 
-    def _plain_data(self, data):
-        plain = dict(data)
-        for option in self.options:
-            if isinstance(option, ListOption):
-                plain[option.nla] = option.plain(data.get(option.nla))
-        return plain
+    def __init__(self, name, nla, bit, **rules):
+        Option.__init__(self, name, nla, FLAG, **rules)
+        self.bit = bit
+        self.from_kernel = lambda raw: bool(raw['flags'] & bit)
 
-    def differences(self, wanted, data, port=False):
-        if not port:
-            data = self._plain_data(data)
-        return KindSpec.differences(self, wanted, data, port)
+    def differs(self, data, value):
+        raw = data.get(self.nla)
+        return raw is None or self.from_kernel(raw) != bool(value)
 
-    def kernel_args(self, values, port=False):
-        if port:
-            return KindSpec.kernel_args(self, values, port)
-        lists = [o for o in self.options if isinstance(o, ListOption)]
-        plain = dict((k, v) for k, v in values.items()
-                     if k not in [o.name for o in lists])
-        args = KindSpec.kernel_args(self, plain)
-        for option in lists:
-            if values.get(option.name) is not None:
-                args.update(option.request(option.plain(values[option.name])))
-        return args
+    def add_to(self, args, keyword, value, replaced=None):
+        entry = args.setdefault(keyword, {'flags': 0, 'mask': 0})
+        entry['mask'] |= self.bit
+        if value:
+            entry['flags'] |= self.bit
+
+
+class MapOption(Option):
+    """A map the kernel keeps as a nest of {from, to} entries (a vlan's QoS
+    maps). The whole map is described: an entry not given is cleared (sent
+    mapped to 0, which the kernel then leaves out of what it reports).
+    keys/values: (low, high) of each side."""
+
+    empty = {}
+
+    def __init__(self, name, nla, entry_nla, keys, values, **rules):
+        Option.__init__(self, name, nla, Units('dict'), **rules)
+        self.entry_nla = entry_nla
+        self.keys, self.values = keys, values
+        self.from_kernel = self.plain
+
+    def plain(self, raw):
+        """{from: to} of a kernel nest, without cleared (0) entries."""
+        entries = raw.get('attrs', []) if raw is not None else []
+        return dict((entry['from'], entry['to']) for _name, entry in entries if entry['to'])
+
+    def check(self, value, field, kind='link'):
+        if not isinstance(value, dict):
+            raise validate.InputError('%s: %r is %s; expected a dict of %s'
+                                      % (field, value, _type_word(value), self.what()))
+        result = {}
+        for key, mapped in value.items():
+            number = _map_key(key, field)
+            validate.int_range(number, '%s key %s' % (field, key), *self.keys)
+            if isinstance(mapped, bool) or not isinstance(mapped, int):
+                raise validate.InputError('%s.%s: %r is %s; expected an int'
+                                          % (field, key, mapped, _type_word(mapped)))
+            validate.int_range(mapped, '%s.%s' % (field, key), *self.values)
+            if number in result:
+                raise validate.InputError('%s: key %s is given twice' % (field, number))
+            if mapped:
+                result[number] = mapped
+        return result
+
+    def what(self):
+        return 'integers %d-%d to integers %d-%d' % (self.keys + self.values)
+
+    def differs(self, data, value):
+        return self.plain(data.get(self.nla)) != value
+
+    def add_to(self, args, keyword, value, replaced=None):
+        entries = dict((key, 0) for key in replaced or {})
+        entries.update(value)
+        args[keyword] = {'attrs': [(self.entry_nla, {'from': key, 'to': mapped})
+                                   for key, mapped in sorted(entries.items())]}
+
+
+def _map_key(key, field):
+    """A map's key: an int, or the text of one (keys of a dict that went
+    through JSON, as Ansible's arguments do, are text)."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key.strip().isdigit():
+        return int(key)
+    raise validate.InputError('%s: key %r is not an integer' % (field, key))
 
 
 def _unique(items, field, what='an address'):
@@ -522,14 +648,14 @@ BRIDGE = KindSpec(
 
 # --- kinds with no options of their own --------------------------------------
 
-VETH = KindSpec('veth', options=[], layout='pair')
+VETH = KindSpec('veth', options=[], layout='pair', dies_with_parent=True)
 
 # A dummy is a link with no kind options: common link attributes only.
 DUMMY = KindSpec('dummy', options=[], layout='device')
 
 # A team is run by teamd (module_utils/_kinds/teamd.py): its settings are
 # the daemon's configuration, not netlink attributes.
-TEAMD = KindSpec('team', options=[], netlink_kind='team', layout='ports')
+TEAMD = KindSpec('team', options=[], netlink_kind='team', layout='ports', rebuild=False)
 
 # --- lower-device kinds (macvlan, macvtap, ipvlan, ipvtap) --------------------
 # Attribute maps pyroute2 lacks are defined (and registered) in _netlink/nla.py.
@@ -557,18 +683,28 @@ def macvlan_recreate(current, wanted):
     return None
 
 
+MACVLAN_KINDS = ('macvlan', 'macvtap')
+IPVLAN_KINDS = ('ipvlan', 'ipvtap')
+
+
+def _keep_source_macs(name, value, wanted, current):
+    """A re-created macvlan keeps its source MACs only in mode source."""
+    return name != 'source_macs' or wanted.get('mode', current.get('mode')) == 'source'
+
+
 def _macvlan_spec(kind):
     upper = kind.upper()
-    return NestedKindSpec(kind, layout='stacked', default_mode='vepa',
-                          recreate_when=macvlan_recreate, options=[
-                              Option('mode', 'IFLA_%s_MODE' % upper, enum(MACVLAN_MODES)),
-                              Option('bcqueuelen', 'IFLA_%s_BC_QUEUE_LEN' % upper,
-                                     low=0, high=U32_MAX),
-                              ListOption('source_macs', 'IFLA_%s_MACADDR_DATA' % upper,
-                                         _macvlan_sources(kind), ordered=False,
-                                         canonical=lambda mac: str(mac).lower(),
-                                         modes=('source',), clean=_macs),
-                          ])
+    return KindSpec(kind, layout='stacked', default_mode='vepa', same_family=MACVLAN_KINDS,
+                    mtu_within_parent=True, recreate_when=macvlan_recreate,
+                    keep=_keep_source_macs, options=[
+                        Option('mode', 'IFLA_%s_MODE' % upper, enum(MACVLAN_MODES)),
+                        Option('bcqueuelen', 'IFLA_%s_BC_QUEUE_LEN' % upper,
+                               low=0, high=U32_MAX),
+                        ListOption('source_macs', 'IFLA_%s_MACADDR_DATA' % upper,
+                                   _macvlan_sources(kind), ordered=False,
+                                   canonical=lambda mac: str(mac).lower(),
+                                   modes=('source',), clean=_macs),
+                    ])
 
 
 MACVLAN = _macvlan_spec('macvlan')
@@ -577,7 +713,7 @@ MACVTAP = _macvlan_spec('macvtap')
 
 def _ipvlan_spec(kind):
     # ipvtap shares ipvlan's attributes (IFLA_IPVLAN_*)
-    return KindSpec(kind, layout='stacked', fixed_mac=True, options=[
+    return KindSpec(kind, layout='stacked', fixed_mac=True, same_family=IPVLAN_KINDS, options=[
         Option('mode', 'IFLA_IPVLAN_MODE', enum(IPVLAN_MODES)),
         Option('flags', 'IFLA_IPVLAN_FLAGS', enum(IPVLAN_FLAGS)),
     ])
@@ -585,6 +721,41 @@ def _ipvlan_spec(kind):
 
 IPVLAN = _ipvlan_spec('ipvlan')
 IPVTAP = _ipvlan_spec('ipvtap')
+
+# --- vlan ---------------------------------------------------------------------
+# The kernel's vlan_changelink changes only flags and QoS maps: an id or
+# protocol sent to an existing vlan is ignored without an error, so those
+# re-create the link.
+
+VLAN_FLAGS = (('reorder_hdr', 0x1), ('gvrp', 0x2), ('loose_binding', 0x4), ('mvrp', 0x8),
+              ('bridge_binding', 0x10))
+
+
+def _vlan_id_given(values, current, field_of):
+    """The kernel makes no vlan without an id (EINVAL, 'VLAN id not
+    specified'); an existing one keeps its own."""
+    if current == {} and values.get('id') is None:
+        raise validate.InputError('%s: required for a new vlan (the VLAN id, 0-4094)'
+                                  % field_of('id'))
+
+
+VLAN = KindSpec(
+    'vlan',
+    layout='stacked',
+    mtu_within_parent=True,
+    rules=[_vlan_id_given],
+    options=[
+        Option('id', 'IFLA_VLAN_ID', low=0, high=4094, recreate=True),
+        Option('protocol', 'IFLA_VLAN_PROTOCOL', enum(VLAN_PROTOCOLS), recreate=True),
+    ] + [BitOption(name, 'IFLA_VLAN_FLAGS', bit) for name, bit in VLAN_FLAGS] + [
+        # skb priority -> 802.1p PCP of frames sent; PCP of frames received
+        # -> skb priority
+        MapOption('egress_qos_map', 'IFLA_VLAN_EGRESS_QOS', 'IFLA_VLAN_QOS_MAPPING',
+                  keys=(0, U32_MAX), values=(0, 7)),
+        MapOption('ingress_qos_map', 'IFLA_VLAN_INGRESS_QOS', 'IFLA_VLAN_QOS_MAPPING',
+                  keys=(0, 7), values=(0, U32_MAX)),
+    ],
+)
 
 # --- bond ---------------------------------------------------------------------
 # The rules follow the kernel's own table (drivers/net/bonding/bond_options.c:
@@ -677,7 +848,7 @@ def _no_arp(name, nla, units=None, **rules):
     return Option(name, nla, units, modes=ARP_MODES, misfit=NO_ARP, **rules)
 
 
-BOND = NestedKindSpec(
+BOND = KindSpec(
     'bond',
     layout='ports',
     default_mode='balance-rr',
@@ -759,15 +930,16 @@ def _family(address):
 
 class AddressOption(Option):
     """An IP address the kernel keeps in one of two attributes by family
-    (IFLA_VXLAN_GROUP or IFLA_VXLAN_GROUP6): one option, sent in the
+    (IFLA_VXLAN_GROUP or IFLA_VXLAN_GROUP6, the IPv4 one's name with a 6):
+    one option, sent in the
     attribute of its family, compared in canonical form (fd00:0::1 is
     fd00::1). role: 'unicast' or 'multicast' where two options share the
     attributes (a vxlan's remote and group): each reads only addresses of
     its kind; None: any address but a multicast one (a local address)."""
 
-    def __init__(self, name, nla4, nla6, role=None, **rules):
+    def __init__(self, name, nla4, role=None, **rules):
         Option.__init__(self, name, nla4, TEXT, clean=self._clean, **rules)
-        self.nla6 = nla6
+        self.nla6 = nla4 + '6'
         self.role = role
         self.to_kernel = _canonical_ip
 
@@ -782,9 +954,9 @@ class AddressOption(Option):
             return None  # the other option's
         return address.compressed
 
-    def kwargs(self, value, prefix):
-        nla = self.nla6 if _family(value) == 6 else self.nla
-        return {nla[len(prefix):].lower(): self.to_kernel(value)}
+    def add_to(self, args, keyword, value, replaced=None):
+        # the IPv6 attribute's keyword is the IPv4 one's with a 6 (vxlan_group6)
+        args[keyword + '6' if _family(value) == 6 else keyword] = self.to_kernel(value)
 
     def _clean(self, value, field):
         address = ipaddress.ip_address(validate.ip_address(value, field))
@@ -809,8 +981,9 @@ class FlagOption(Option):
     def __init__(self, name, nla, **rules):
         Option.__init__(self, name, nla, Units('bool', bool, bool), absent=False, **rules)
 
-    def kwargs(self, value, prefix):
-        return Option.kwargs(self, value, prefix) if value else {}
+    def add_to(self, args, keyword, value, replaced=None):
+        if value:
+            args[keyword] = True
 
 
 class PortRangeOption(Option):
@@ -829,8 +1002,8 @@ class PortRangeOption(Option):
         raw = data.get(self.nla)
         return None if raw is None else (raw['low'], raw['high'])
 
-    def kwargs(self, value, prefix):
-        return {self.nla[len(prefix):].lower(): {'low': value[0], 'high': value[1]}}
+    def add_to(self, args, keyword, value, replaced=None):
+        args[keyword] = {'low': value[0], 'high': value[1]}
 
     @staticmethod
     def _clean(value, field):
@@ -1035,7 +1208,7 @@ def _family_change(current, wanted):
     return None
 
 
-def _keep_tunnel_option(name, value, wanted):
+def _keep_tunnel_option(name, value, wanted, current):
     """What an old tunnel's option cannot keep beside the wanted ones: its
     remote or group when the other one is wanted; addresses, forwarding
     entries and a flow label of another family."""
@@ -1090,7 +1263,14 @@ def _vxlan_idle(values):
 
 VXLAN = KindSpec(
     'vxlan',
-    layout='device',
+    # an underlay device is optional (IFLA_VXLAN_LINK: the kernel deletes the
+    # vxlan with it), and so is an underlay namespace, where its socket
+    # lives (the kernel deletes the vxlan with that namespace too)
+    layout='stacked',
+    parent='optional',
+    parent_nla='IFLA_VXLAN_LINK',
+    dies_with_underlay=True,
+    device_options=('group',),
     rules=[_remote_or_group, _one_family, _flowlabel_needs_ipv6,
            _external_excludes(('vni', 'remote', 'group', 'fdb')), _fdb_rules],
     recreate_when=_family_change,
@@ -1098,9 +1278,9 @@ VXLAN = KindSpec(
     keep=_keep_tunnel_option,
     options=[
         Option('vni', 'IFLA_VXLAN_ID', low=0, high=VNI_MAX, recreate=True),
-        AddressOption('remote', 'IFLA_VXLAN_GROUP', 'IFLA_VXLAN_GROUP6', role='unicast'),
-        AddressOption('group', 'IFLA_VXLAN_GROUP', 'IFLA_VXLAN_GROUP6', role='multicast'),
-        AddressOption('local', 'IFLA_VXLAN_LOCAL', 'IFLA_VXLAN_LOCAL6'),
+        AddressOption('remote', 'IFLA_VXLAN_GROUP', role='unicast'),
+        AddressOption('group', 'IFLA_VXLAN_GROUP', role='multicast'),
+        AddressOption('local', 'IFLA_VXLAN_LOCAL'),
         Option('dstport', 'IFLA_VXLAN_PORT', low=1, high=65535, recreate=True),
         PortRangeOption('srcport', 'IFLA_VXLAN_PORT_RANGE', recreate=True),
         Option('ttl', 'IFLA_VXLAN_TTL', low=0, high=255),
@@ -1146,7 +1326,12 @@ def _geneve_recreate(current, wanted):
 
 GENEVE = KindSpec(
     'geneve',
-    layout='device',
+    # no underlay device (geneve has no such attribute), only an underlay
+    # namespace where its socket lives (the kernel deletes it with that one)
+    layout='stacked',
+    parent='underlay',
+    dies_with_parent=False,
+    dies_with_underlay=True,
     rules=[_flowlabel_needs_ipv6, _geneve_checksums,
            _external_excludes(('vni', 'remote', 'ttl', 'tos', 'flowlabel', 'udpcsum',
                                'udp6zerocsumtx'))],
@@ -1154,7 +1339,7 @@ GENEVE = KindSpec(
     keep=_keep_tunnel_option,
     options=[
         Option('vni', 'IFLA_GENEVE_ID', low=0, high=VNI_MAX, recreate=True),
-        AddressOption('remote', 'IFLA_GENEVE_REMOTE', 'IFLA_GENEVE_REMOTE6', role='unicast'),
+        AddressOption('remote', 'IFLA_GENEVE_REMOTE', role='unicast'),
         Option('dstport', 'IFLA_GENEVE_PORT', low=1, high=65535, recreate=True),
         Option('ttl', 'IFLA_GENEVE_TTL', low=0, high=255),
         Option('tos', 'IFLA_GENEVE_TOS', low=0, high=255),
@@ -1170,7 +1355,8 @@ GENEVE = KindSpec(
 # --- the registry -------------------------------------------------------------
 
 KINDS = dict((spec.kind, spec) for spec in (
-    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, BOND, TEAMD, VXLAN, GENEVE))
+    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD, VXLAN,
+    GENEVE))
 _BY_NETLINK_KIND = dict((spec.netlink_kind, spec) for spec in KINDS.values())
 # the layouts of a lab's `links` entries (bridges have their own list)
 LINK_LAYOUTS = ('pair', 'device', 'ports', 'stacked')

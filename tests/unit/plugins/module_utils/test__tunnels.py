@@ -36,7 +36,7 @@ def field(name):
     ({'fdb': [{'dst': '10.0.0.3', 'port': 0}]}, {}, 'options.fdb[0].port: 0 is out of range'),
     ({'fdb': [{'dst': '10.0.0.3', 'vni': 2 ** 24}]}, {}, 'options.fdb[0].vni: 16777216'),
     ({'fdb': [{'dst': '10.0.0.3', 'vni': '7'}]}, {}, "options.fdb[0].vni: '7' is not an integer"),
-    ({'fdb': ['10.0.0.3']}, {}, "options.fdb[0]: '10.0.0.3' is not a dict"),
+    ({'fdb': ['10.0.0.3']}, {}, "options.fdb[0]: '10.0.0.3' is a str; expected a dict"),
     ({'fdb': [{'mac': '02:00:00:00:00:01'}]}, {}, 'options.fdb[0].dst: required'),
     ({'fdb': [{'dst': '10.0.0.3'}]}, {'vni': 5, 'remote': 'fd00::1'},
      'options.fdb[0].dst: 10.0.0.3 is IPv4; the tunnel is IPv6'),
