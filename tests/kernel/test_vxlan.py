@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from conftest import ip, run_module
+from test_fault_injection import Scenario, inject_every_fault, names  # noqa: F401 (fixture)
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import VXLAN
 
@@ -364,3 +365,32 @@ def test_topology_overlay_traffic_rerun_facts_round_trip_and_absent(lab):
     gone = lab.run(state='absent')
     assert gone.get('failed') is None, gone.get('msg')
     assert lab.namespaces() == []
+
+
+# --- a run that fails at any step leaves the kernel as it found it -----------------
+
+def test_every_fault_of_a_create_leaves_nothing(names):
+    ns, = names(1)
+
+    def run():
+        return run_module('vxlan', dict(BASE, netns=ns, ttl=3))
+
+    assert inject_every_fault(Scenario([ns], lambda: None, run)) >= 5
+
+
+def test_every_fault_of_a_recreate_brings_the_old_vxlan_back(names):
+    """dstport cannot change in place: the old vxlan is deleted first (its
+    VNI and port are the namespace's), and a failure after that builds it
+    again with its options, forwarding entries, addresses, MTU, MAC and
+    state (kernel_state compares all of them, the entries included)."""
+    ns, = names(1)
+
+    def build():
+        ok(run_module('vxlan', dict(BASE, netns=ns, ttl=3, learning=False,
+                                    mac_address='02:00:00:00:0a:0b')))
+
+    def run():
+        return run_module('vxlan', {'name': 'vx0', 'netns': ns, 'dstport': 4790, 'ttl': 4,
+                                    'fdb': [{'dst': '10.0.0.3'}, {'dst': '10.0.0.9'}]})
+
+    assert inject_every_fault(Scenario([ns], build, run)) >= 4

@@ -5,7 +5,8 @@
 
 A delete step reads, just before it deletes, what the link needs to come
 back: its kind and kind options, MTU, MAC, queue length, alias, master,
-addresses and admin state; and what the kernel takes with it: a veth's
+table entries (a vxlan's static forwarding entries), addresses and admin
+state; and what the kernel takes with it: a veth's
 peer (deleted too, read with all the same), and the ports of a master
 (released). If a later step of the run fails, the undo re-creates the link
 from that reading (a veth with its peer in the peer's namespace, a macvlan
@@ -173,9 +174,16 @@ def _create(session, state, other):
 
 
 def _settle(session, state):
-    """Alias, master, addresses, then admin state, as read before."""
+    """Alias, master, table entries (a vxlan's forwarding entries),
+    addresses, then admin state, as read before."""
     name, label = state['name'], '%s in %s' % (state['name'], where(session.netns))
     index = session.index(name)
+    spec = _spec(state)
+    for option in spec.tables if spec is not None else ():
+        for entry in option.read(state['data']) or ():
+            link_steps.table_entry(session, name, 'restoring %s entry %s on %s'
+                                   % (option.name, option.entry_text(entry), label),
+                                   option, 'add', entry)
     if state['alias']:
         session.call('restoring the alias of ' + label, 'link', 'set', index=index,
                      ifalias=state['alias'])
