@@ -11,6 +11,7 @@ entries, no multicast) between namespaces joined by a veth underlay.
 """
 
 import subprocess
+import time
 
 import pytest
 
@@ -394,3 +395,106 @@ def test_every_fault_of_a_recreate_brings_the_old_vxlan_back(names):
                                     'fdb': [{'dst': '10.0.0.3'}, {'dst': '10.0.0.9'}]})
 
     assert inject_every_fault(Scenario([ns], build, run)) >= 4
+
+
+# --- the underlay: the socket's namespace and device elsewhere ----------------------
+
+def underlay(namespaces):
+    """Two underlay namespaces joined by a veth (192.0.2.1, .2) and two
+    nodes for the vxlans."""
+    under_a, under_c, node_b, node_d = namespaces(4)
+    ok(run_module('veth', {'name': 'u0', 'netns': under_a, 'addresses': ['192.0.2.1/24'],
+                           'admin_state': 'up',
+                           'peer': {'name': 'u0', 'netns': under_c,
+                                    'addresses': ['192.0.2.2/24'], 'admin_state': 'up'}}))
+    return under_a, under_c, node_b, node_d
+
+
+def test_a_vxlan_over_an_underlay_in_another_namespace(namespaces):
+    under_a, under_c, node_b, node_d = underlay(namespaces)
+    args = {'name': 'vx0', 'netns': node_b, 'link': 'u0', 'link_netns': under_a, 'vni': 42,
+            'local': '192.0.2.1', 'dstport': 4789, 'fdb': [{'dst': '192.0.2.2'}],
+            'addresses': ['10.42.0.1/24'], 'admin_state': 'up'}
+    made = apply_exactly(args)
+    assert made['actions'][0].startswith(
+        "create vxlan vx0 in namespace '%s' on u0 in namespace '%s' with " % (node_b, under_a))
+    assert (made['link']['link'], made['link']['link_netns']) == ('u0', under_a)
+    assert link_names(under_a) == ['lo', 'u0'] and 'vx0' in link_names(node_b)
+    # its other end: a vxlan in node_d whose socket lives in under_c, no device
+    apply_exactly({'name': 'vx0', 'netns': node_d, 'link_netns': under_c, 'vni': 42,
+                   'local': '192.0.2.2', 'dstport': 4789, 'fdb': [{'dst': '192.0.2.1'}],
+                   'addresses': ['10.42.0.2/24'], 'admin_state': 'up'})
+    result = ping(node_b, '10.42.0.2')
+    assert result.returncode == 0, result.stdout
+
+    # another underlay re-creates it (delete first: the VNI is the namespace's)
+    moved = apply_exactly(dict(args, link=None, link_netns=node_b, local=None,
+                               fdb=None, addresses=None))
+    assert moved['actions'][0] == (
+        "delete vxlan vx0 in namespace '%s' (its underlay is not underlay namespace '%s'; "
+        "the kernel cannot change that in place)" % (node_b, node_b))
+    assert (moved['link']['link'], moved['link']['link_netns']) == (None, node_b)
+    assert moved['link']['addresses'] == ['10.42.0.1/24']
+    assert moved['link']['options']['fdb'] == [{'mac': '00:00:00:00:00:00', 'dst': '192.0.2.2'}]
+
+
+def test_the_kernel_deletes_a_tunnel_with_its_underlay_namespace(namespaces):
+    """The guard names the vxlan that goes with the namespace it was created
+    in, and refuses it unless the task allows collateral."""
+    under_a, _under_c, node_b, _node_d = underlay(namespaces)
+    ok(run_module('vxlan', {'name': 'vx0', 'netns': node_b, 'link_netns': under_a, 'vni': 7,
+                            'dstport': 4789}))
+    refused = run_module('netns', {'name': under_a, 'state': 'absent'})
+    assert refused.get('failed') and 'vx0' in refused['msg'], refused
+    assert 'vx0' in link_names(node_b)
+    gone = ok(run_module('netns', {'name': under_a, 'state': 'absent', 'allow_collateral': True}))
+    assert any('vx0' in action for action in gone['actions']), gone['actions']
+    # the kernel cleans a namespace up in the background, its tunnels with it
+    for _attempt in range(50):
+        if 'vx0' not in link_names(node_b):
+            break
+        time.sleep(0.1)
+    assert 'vx0' not in link_names(node_b)
+
+
+def test_topology_vxlan_over_an_underlay_node(lab):
+    a, b, c, d = lab.n('a'), lab.n('b'), lab.n('c'), lab.n('d')
+    description = dict(
+        nodes=[{'name': name} for name in (a, b, c, d)],
+        links=[
+            {'endpoints': [{'node': a, 'name': 'u0', 'addresses': ['192.0.2.1/24']},
+                           {'node': c, 'name': 'u0', 'addresses': ['192.0.2.2/24']}]},
+            {'kind': 'vxlan', 'node': b, 'name': 'vx0', 'parent': 'u0', 'parent_node': a,
+             'addresses': ['10.42.0.1/24'],
+             'options': {'vni': 42, 'local': '192.0.2.1', 'dstport': 4789,
+                         'fdb': [{'dst': '192.0.2.2'}]}},
+            {'kind': 'vxlan', 'node': d, 'name': 'vx0', 'parent_node': c,
+             'addresses': ['10.42.0.2/24'],
+             'options': {'vni': 42, 'local': '192.0.2.2', 'dstport': 4789,
+                         'fdb': [{'dst': '192.0.2.1'}]}},
+        ])
+    predicted = lab.run(check=True, **description)
+    assert predicted.get('failed') is None, predicted.get('msg')
+    made = lab.run(**description)
+    assert made.get('failed') is None, made.get('msg')
+    assert made['actions'] == predicted['actions']
+    assert 'create vxlan vx0 in node %s with dstport=4789, local=192.0.2.1, vni=42 on u0 in ' \
+        'node %s' % (b, a) in made['actions']
+    assert 'create vxlan vx0 in node %s with dstport=4789, local=192.0.2.2, vni=42 over ' \
+        'underlay node %s' % (d, c) in made['actions']
+    result = ping(b, '10.42.0.2')
+    assert result.returncode == 0, result.stdout
+    assert lab.run(**description)['changed'] is False
+
+    facts = lab.facts()
+    vxlans = dict((entry['node'], entry) for entry in facts['links']
+                  if entry.get('kind') == 'vxlan')
+    assert (vxlans[b].get('parent'), vxlans[b].get('parent_node')) == ('u0', a)
+    assert (vxlans[d].get('parent'), vxlans[d].get('parent_node')) == (None, c)
+    applied = lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
+                      links=facts['links'])
+    assert applied.get('changed') is False, (applied.get('msg'), applied.get('actions'))
+
+    gone = lab.run(state='absent')
+    assert gone.get('failed') is None, gone.get('msg')
+    assert lab.namespaces() == []
