@@ -20,10 +20,10 @@ description:
     re-created geneve keeps the settings, addresses, master and state the
     task leaves open, and a failure later in the run builds the old one
     again.
-  - The geneve's UDP socket lives in the namespace the geneve is created
-    in (its underlay), which may be another one than O(netns) - O(link_netns)
-    names it. The underlay cannot change in place (another one re-creates
-    the geneve), and the kernel deletes the geneve with that namespace.
+  - The geneve and its UDP socket live in O(netns); connect that namespace
+    to the underlay network (a veth, a macvlan). Unlike a vxlan, a geneve
+    cannot be given an underlay namespace of its own - the kernel does not
+    report where a geneve's socket lives, so it could not be compared.
   - Needs a kernel with geneve (C(CONFIG_GENEVE)).
 version_added: 1.1.0
 author:
@@ -33,14 +33,6 @@ extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.geneve
   - vnet.linux.safety
-options:
-  link_netns:
-    description:
-      - The underlay namespace - where the geneve is created and its UDP
-        socket lives - before it is placed into O(netns) in the same request.
-        Omitted, O(netns); C("") (the empty string) names the root namespace.
-        A geneve has no underlay device.
-    type: str
 seealso:
   - module: vnet.linux.vxlan
   - module: vnet.linux.topology
@@ -89,27 +81,23 @@ link:
     admin_state: up
     addresses: [10.50.0.1/30]
     options: {vni: 5000, remote: 192.0.2.2, dstport: 6081, ttl: 64, tos: 0, df: unset}
-    link: null
-    link_netns: site1
 '''
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
+    converge_device,
     link_argument_spec,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import GENEVE
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla
 
 
 def main():
-    module = StrictModule(
-        argument_spec=link_argument_spec(GENEVE.argument_spec(),
-                                         link_netns=lower.PARENT_OPTIONS['link_netns']),
-        supports_check_mode=True,
-    )
-    LinkRun(module).run(lambda run: lower.converge(run, GENEVE,
-                                                   lower.kind_settings(GENEVE, module.params)))
+    module = StrictModule(argument_spec=link_argument_spec(GENEVE.argument_spec()),
+                          supports_check_mode=True)
+    nla.register()  # the attribute maps pyroute2 gets wrong (geneve's df)
+    LinkRun(module).run(lambda run: converge_device(run, GENEVE))
 
 
 if __name__ == '__main__':

@@ -275,7 +275,9 @@ options:
             (M(vnet.linux.vxlan), M(vnet.linux.geneve)), their settings in
             O(links[].options); a vxlan's static forwarding entries (the
             remote VTEPs of a unicast overlay) are its C(fdb) option, the
-            whole set of them (entries not listed are removed).
+            whole set of them (entries not listed are removed). A vxlan may
+            have an underlay node and device (O(links[].parent_node),
+            O(links[].parent)).
           - C(team) is a team device run by a teamd daemon (as the
             M(vnet.linux.teamd) module runs it), with O(links[].runner) and
             O(links[].ports). A change of its configuration restarts teamd,
@@ -362,7 +364,10 @@ options:
         description: MAC address of a single-device link.
         type: str
       parent:
-        description: The lower interface of a macvlan, macvtap, ipvlan or ipvtap.
+        description:
+          - The lower interface of a macvlan, macvtap, ipvlan, ipvtap or vlan;
+            the underlay device of a vxlan (optional, needed with a multicast
+            C(group)).
         type: str
       parent_node:
         description:
@@ -370,6 +375,12 @@ options:
             created on the parent and placed straight into O(links[].node).
           - A parent on the host is in a node with O(nodes[].root=true) (the
             root namespace).
+          - For a vxlan, with or without O(links[].parent), the underlay node
+            - the vxlan is created there (its UDP socket lives there) and
+            placed into O(links[].node). Another underlay re-creates it, and
+            removing the underlay node removes it. A geneve has no underlay
+            node (the kernel does not report where its socket lives) - it
+            lives with its socket in O(links[].node).
         type: str
       device_owner:
         description:

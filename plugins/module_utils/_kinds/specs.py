@@ -228,9 +228,8 @@ class KindSpec(object):
 
     How a link sits on others (the engine derives every kind list from these):
     parent: 'required' (a macvlan needs a lower device), 'optional' (a
-    tunnel may name an underlay device), 'underlay' (a tunnel that has no
-    underlay device, only an underlay namespace: a geneve), or None; the
-    default is 'required' for the 'stacked' layout. A link with a parent is created in the
+    tunnel may name an underlay device), or None; the default is 'required'
+    for the 'stacked' layout. A link with a parent is created in the
     parent's namespace (a tunnel without one in its underlay namespace, where
     its socket then lives) and placed into its own namespace in the same
     request. parent_nla: the IFLA_INFO_DATA attribute that carries the
@@ -1326,12 +1325,11 @@ def _geneve_recreate(current, wanted):
 
 GENEVE = KindSpec(
     'geneve',
-    # no underlay device (geneve has no such attribute), only an underlay
-    # namespace where its socket lives (the kernel deletes it with that one)
-    layout='stacked',
-    parent='underlay',
-    dies_with_parent=False,
-    dies_with_underlay=True,
+    # A geneve has no underlay device, and the kernel (6.1) does not report
+    # the namespace its socket lives in (no IFLA_LINK_NETNSID: geneve has no
+    # get_link_net, vxlan has), so an underlay namespace could never be
+    # compared: a geneve is created in its own namespace, its socket there.
+    layout='device',
     rules=[_flowlabel_needs_ipv6, _geneve_checksums,
            _external_excludes(('vni', 'remote', 'ttl', 'tos', 'flowlabel', 'udpcsum',
                                'udp6zerocsumtx'))],

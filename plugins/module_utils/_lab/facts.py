@@ -68,7 +68,7 @@ def _layout(kind):
 
 def _parent_optional(kind):
     spec = by_netlink_kind(kind)
-    return spec is not None and spec.parent in ('optional', 'underlay')
+    return spec is not None and spec.parent == 'optional'
 
 
 def _underlay(kernel, netns, view, readings):
