@@ -227,6 +227,7 @@ def test_drift_behind_the_modules_back_is_repaired(namespaces):
     ({'remote': '10.0.0.2', 'fdb': [{'dst': '10.0.0.2'}]},
      'fdb[0]: the kernel keeps this flood entry itself for remote 10.0.0.2'),
     ({'fdb': [{'dst': '10.0.0.3', 'via': 'eth0'}]}, 'fdb.via'),
+    ({'group': '239.1.1.1'}, 'group: needs an underlay device (link)'),
     ({'fdb': [{'mac': '02:00:00:00:00:01'}]}, 'missing required arguments: dst found in fdb'),
     ({'ttl': 'five'}, 'ttl'),
 ])
@@ -436,6 +437,31 @@ def test_a_vxlan_over_an_underlay_in_another_namespace(namespaces):
     assert (moved['link']['link'], moved['link']['link_netns']) == (None, node_b)
     assert moved['link']['addresses'] == ['10.42.0.1/24']
     assert moved['link']['options']['fdb'] == [{'mac': '00:00:00:00:00:00', 'dst': '192.0.2.2'}]
+
+
+def test_remote_to_group_in_place_over_an_underlay_device(namespaces):
+    """remote and group are one kernel attribute: a switch between them
+    is a change in place (a group needs the underlay device)."""
+    under_a, _under_c, node_b, _node_d = underlay(namespaces)
+    args = {'name': 'vx0', 'netns': node_b, 'link': 'u0', 'link_netns': under_a, 'vni': 9,
+            'remote': '192.0.2.2', 'dstport': 4789}
+    ok(run_module('vxlan', args))
+    del args['remote']
+    made = apply_exactly(dict(args, group='239.1.1.9'))
+    assert made['actions'] == ["set group=239.1.1.9 on vxlan vx0 in namespace '%s'" % node_b]
+    assert made['link']['options']['group'] == '239.1.1.9'
+    assert 'remote' not in made['link']['options']
+    assert info(node_b, 'vx0')['group'] == '239.1.1.9'
+
+
+def test_a_group_needs_an_underlay_device_in_a_lab_too(lab):
+    a = lab.n('a')
+    failed = lab.run(check=True, nodes=[{'name': a}], links=[
+        {'kind': 'vxlan', 'node': a, 'name': 'vx0', 'options': {'vni': 1,
+                                                                 'group': '239.1.1.1'}}])
+    assert failed.get('failed') and \
+        'links[0].options.group: needs an underlay device (links[0].parent)' in failed['msg'], \
+        failed
 
 
 def test_the_kernel_deletes_a_tunnel_with_its_underlay_namespace(namespaces):
