@@ -16,7 +16,8 @@ import time
 import pytest
 
 from conftest import ip, run_module
-from test_fault_injection import Scenario, inject_every_fault, names  # noqa: F401 (fixture)
+from test_fault_injection import Scenario, inject_every_fault
+import test_fault_injection
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import VXLAN
 
@@ -371,6 +372,8 @@ def test_topology_overlay_traffic_rerun_facts_round_trip_and_absent(lab):
 
 # --- a run that fails at any step leaves the kernel as it found it -----------------
 
+names = test_fault_injection.names  # the fixture: namespaces the scenarios make and clean
+
 def test_every_fault_of_a_create_leaves_nothing(names):
     ns, = names(1)
 
@@ -457,8 +460,8 @@ def test_remote_to_group_in_place_over_an_underlay_device(namespaces):
 def test_a_group_needs_an_underlay_device_in_a_lab_too(lab):
     a = lab.n('a')
     failed = lab.run(check=True, nodes=[{'name': a}], links=[
-        {'kind': 'vxlan', 'node': a, 'name': 'vx0', 'options': {'vni': 1,
-                                                                 'group': '239.1.1.1'}}])
+        {'kind': 'vxlan', 'node': a, 'name': 'vx0',
+         'options': {'vni': 1, 'group': '239.1.1.1'}}])
     assert failed.get('failed') and \
         'links[0].options.group: needs an underlay device (links[0].parent)' in failed['msg'], \
         failed
