@@ -472,7 +472,8 @@ options:
         type: str
         required: true
         choices: [demo, p2p, star, star_chain, chain, ring, tree, leaf_spine,
-                  macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms]
+                  macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms, vlan_trunk,
+                  qinq]
       prefix:
         description:
           - Prefix of the node names (namespace names, at most 15 bytes in
@@ -513,6 +514,18 @@ options:
         type: int
       vms:
         description: Number of macvtaps of C(macvtap_vms) (1 to 64).
+        type: int
+      vlans:
+        description: Number of VLANs of C(vlan_trunk) (1 to 32).
+        type: int
+      hosts_per_vlan:
+        description: Hosts of each VLAN on each switch of C(vlan_trunk) (1 to 8).
+        type: int
+      customers:
+        description: Number of customers of C(qinq) (1 to 16).
+        type: int
+      service_vlan:
+        description: The service VLAN's id of C(qinq) (1 to 4094).
         type: int
       p2p_pool:
         description: IPv4 pool of the /31 point-to-point links (default 10.0.0.0/16).
