@@ -685,10 +685,17 @@ BOND = NestedKindSpec(
     ],
 )
 
+# --- wireguard ----------------------------------------------------------------
+# A wireguard link is made by rtnetlink with no IFLA_INFO_DATA: its keys,
+# listen port, fwmark and peers travel over generic netlink and are the
+# business of module_utils/_kinds/wireguard.py (as a team's are teamd's).
+
+WIREGUARD = KindSpec('wireguard', options=[], layout='device')
+
 # --- the registry -------------------------------------------------------------
 
 KINDS = dict((spec.kind, spec) for spec in (
-    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, BOND, TEAMD))
+    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, BOND, TEAMD, WIREGUARD))
 _BY_NETLINK_KIND = dict((spec.netlink_kind, spec) for spec in KINDS.values())
 # the layouts of a lab's `links` entries (bridges have their own list)
 LINK_LAYOUTS = ('pair', 'device', 'ports', 'stacked')
