@@ -165,7 +165,7 @@ def converge(run):
     run.expect(wanted)
     run.checks.append(wireguard.config_check(target))
     after = views(predicted(wanted, None if created else now),
-                  wireguard.predicted_view(target, None if created else config))
+                  wireguard.predicted_view(target, {} if created else before['link'].get('options')))
     run.finish(before, after, lambda: reread(run, wanted))
 
 

@@ -280,19 +280,23 @@ def check_settings(params, field_of=lambda name: name, lab=False, resolve=None):
                     peers)
 
 
-def _unknown(params, known, field_of):
+def _unknown(params, known, field_of, what='wireguard option'):
     for name in sorted(params or {}):
         if name not in known:
-            raise validate.InputError('%s: not a wireguard option; known: %s'
-                                      % (field_of(name), ', '.join(sorted(known))))
+            raise validate.InputError('%s: not a %s; known: %s'
+                                      % (field_of(name), what, ', '.join(sorted(known))))
 
 
 def _peer(params, field, lab, resolve):
     if not isinstance(params, dict):
         raise validate.InputError('%s: %r is not a peer (a dict with public_key, ...)'
                                   % (field, params))
+    if lab and params.get('preshared_key') is not None:
+        raise validate.InputError('%s.preshared_key: a literal key in a lab description would '
+                                  'be logged with the task\'s arguments; put it in a file on '
+                                  'the managed host and give preshared_key_file' % field)
     _unknown(params, LAB_PEER_OPTIONS if lab else PEER_OPTIONS,
-             lambda name: '%s.%s' % (field, name))
+             lambda name: '%s.%s' % (field, name), 'wireguard peer option')
     key, ref = None, None
     if params.get('public_key') is not None:
         key = check_key(params['public_key'], field + '.public_key', 'a WireGuard public key')
@@ -522,8 +526,20 @@ def _net_order(text):
 
 def _merge_peer(peers, raw, secrets):
     key = _text(raw.get_attr('WGPEER_A_PUBLIC_KEY'))
-    peer = peers.setdefault(key, {'public_key': key, 'endpoint': None, 'allowed_ips': [],
-                                  'persistent_keepalive': 0, 'preshared_key': None})
+    peer = peers.get(key)
+    if peer is None:
+        peer = peers[key] = {'public_key': key, 'endpoint': None, 'allowed_ips': [],
+                             'persistent_keepalive': 0, 'preshared_key': None}
+        _peer_settings(peer, raw, secrets)
+    for allowed in raw.get_attr('WGPEER_A_ALLOWEDIPS') or ():
+        if allowed.get('addr'):
+            peer['allowed_ips'].append(
+                ipaddress.ip_network(allowed['addr'], strict=False).with_prefixlen)
+
+
+def _peer_settings(peer, raw, secrets):
+    """A peer's settings, from its first message: one that continues its
+    allowed IPs carries the public key and the allowed IPs only."""
     psk = raw.get_attr('WGPEER_A_PRESHARED_KEY')
     if psk is not None:
         psk = _text(psk)
@@ -536,10 +552,6 @@ def _merge_peer(peers, raw, secrets):
     endpoint = raw.get_attr('WGPEER_A_ENDPOINT')
     if endpoint and endpoint.get('family') in (socket.AF_INET, socket.AF_INET6):
         peer['endpoint'] = (endpoint['addr'], endpoint['port'])
-    for allowed in raw.get_attr('WGPEER_A_ALLOWEDIPS') or ():
-        if allowed.get('addr'):
-            peer['allowed_ips'].append(
-                ipaddress.ip_network(allowed['addr'], strict=False).with_prefixlen)
 
 
 def read_config(netns, name, secrets=False):
@@ -849,10 +861,11 @@ def config_check(target):
     return check
 
 
-def predicted_view(target, now):
-    """The view a real run would leave (check mode; diff's after)."""
-    result = view(now) if now else {'public_key': None, 'listen_port': 0, 'fwmark': 0,
-                                    'peers': []}
+def predicted_view(target, current):
+    """The view (as view() gives it; {} for a new device) a real run would
+    leave: check mode's result, diff's after."""
+    result = dict(current) if current else {'public_key': None, 'listen_port': 0, 'fwmark': 0,
+                                            'peers': []}
     settings = target.settings
     if target.key_file is not None:
         result['public_key'] = target.key_file.public_key()
