@@ -45,7 +45,7 @@ options:
         listed are removed (an empty list removes every peer); omit
         O(peers) to leave the peers as they are.
       - Within a peer, a setting left out is left as it is (a new peer gets
-        the kernel's defaults: no preshared key, no keepalive, no allowed IPs).
+        the kernel's defaults, that is no preshared key, no keepalive and no allowed IPs).
     type: list
     elements: dict
     suboptions:

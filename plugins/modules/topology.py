@@ -281,7 +281,7 @@ options:
             deprecation warning until release 2.0.0.
           - C(wireguard) is a WireGuard tunnel end in a node
             (M(vnet.linux.wireguard)), its keys, port and peers in
-            O(links[].options). Its UDP socket is in that node: the underlay
+            O(links[].options). Its UDP socket is in that node, so the underlay
             (for example a veth link between two sites) must reach it there.
           - bond, team, ipvlan, ipvtap, dummy need kernel modules that some kernels
             lack; a team needs the C(teamd) and C(teamdctl) programs.
@@ -427,17 +427,17 @@ options:
             M(vnet.linux.wireguard) module (C(private_key_file),
             C(generate_key), C(listen_port), C(fwmark), C(peers)), with two
             differences. A peer may name another wireguard link of the lab,
-            C(peer: {node: site2, name: wg0}), instead of a C(public_key):
+            C(peer) with C(node) and C(name) of it, instead of a C(public_key);
             its public key is then derived from that link's
             C(private_key_file) (generated earlier in the same run if need
             be), or, when that link is described without a key file, read
             from the kernel. A preshared key comes only from a file
-            (C(preshared_key_file)): a literal one would be logged with the
+            (C(preshared_key_file)), as a literal one would be logged with the
             task's arguments.
           - M(vnet.linux.topology_facts) reads a wireguard link back with its
             listen port, fwmark and peers (a peer that is a wireguard link
-            of what was read, by reference), but never a key: not the
-            private key nor the preshared keys (secrets), and not the key
+            of what was read, by reference), but never a key, neither the
+            private key nor the preshared keys (secrets), nor the key
             file (the kernel does not know it). Left out, they stay as they
             are, so applying what was read changes nothing; to build the
             lab elsewhere, add the key files.

@@ -9,18 +9,18 @@ DOCUMENTATION = r'''
 module: wireguard
 short_description: Manage WireGuard interfaces, their keys and peers, in any network namespace
 description:
-  - Creates, changes and deletes a WireGuard interface: its private key
+  - Creates, changes and deletes a WireGuard interface with its private key
     (read from a file on the managed host, or generated there), listen
     port, firewall mark and peers (public key, preshared key, endpoint,
     allowed IPs, persistent keepalive).
   - Every setting given is compared with what the kernel reports and only
     what differs is changed; settings that are omitted are left as they
     are. O(peers), when given, is the whole list of peers.
-  - The private key never leaves the managed host's file and the kernel:
+  - The private key never leaves the managed host's file and the kernel;
     it is not returned, logged or shown in a diff. Preshared keys neither
     (results only say whether a peer has one). The public key is returned.
   - The interface's UDP socket lives in the namespace where the interface
-    was created (here O(netns)): the underlay that carries the tunnel's
+    was created (here O(netns)); the underlay that carries the tunnel's
     packets must be reachable from that namespace.
   - A failure half-way undoes what the run changed (a generated key file
     is removed again). A deleted interface cannot be restored by an undo.
