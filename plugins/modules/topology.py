@@ -283,10 +283,14 @@ options:
             daemons. M(vnet.linux.topology_facts) reports teams as C(team).
           - C(teamd) is the former name of C(team), still accepted with a
             deprecation warning until release 2.0.0.
-          - bond, team, ipvlan, ipvtap, dummy, vlan need kernel modules that some kernels
-            lack; a team needs the C(teamd) and C(teamdctl) programs.
+          - C(wireguard) is a WireGuard tunnel end in a node
+            (M(vnet.linux.wireguard)), its keys, port and peers in
+            O(links[].options). Its UDP socket is in that node, so the underlay
+            (for example a veth link between two sites) must reach it there.
+          - bond, team, ipvlan, ipvtap, dummy, vlan, wireguard need kernel modules
+            that some kernels lack; a team needs the C(teamd) and C(teamdctl) programs.
         type: str
-        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, vlan, bond, team, teamd]
+        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, vlan, bond, team, wireguard, teamd]
         default: veth
       endpoints:
         description:
@@ -428,6 +432,24 @@ options:
             against the kernel before anything changes.
           - For a C(team) link, the options of the M(vnet.linux.teamd) module
             (for example C(link_watch), or C(runner) with runner settings).
+          - For a C(wireguard) link, the options of the
+            M(vnet.linux.wireguard) module (C(private_key_file),
+            C(generate_key), C(listen_port), C(fwmark), C(peers)), with two
+            differences. A peer may name another wireguard link of the lab,
+            C(peer) with C(node) and C(name) of it, instead of a C(public_key);
+            its public key is then derived from that link's
+            C(private_key_file) (generated earlier in the same run if need
+            be), or, when that link is described without a key file, read
+            from the kernel. A preshared key comes only from a file
+            (C(preshared_key_file)), as a literal one would be logged with the
+            task's arguments.
+          - M(vnet.linux.topology_facts) reads a wireguard link back with its
+            listen port, fwmark and peers (a peer that is a wireguard link
+            of what was read, by reference), but never a key, neither the
+            private key nor the preshared keys (secrets), nor the key
+            file (the kernel does not know it). Left out, they stay as they
+            are, so applying what was read changes nothing; to build the
+            lab elsewhere, add the key files.
         type: dict
         default: {}
       runner:
@@ -615,6 +637,39 @@ EXAMPLES = r'''
           - {node: host1, name: eth1-peer}
       - {kind: macvlan, node: n1, name: mv0, parent: eth1, parent_node: host1,
          mode: bridge, addresses: [192.0.2.10/24]}
+
+- name: Two sites joined by a WireGuard tunnel over a veth underlay
+  vnet.linux.topology:
+    lab: vpn
+    nodes: [{name: site1}, {name: site2}]
+    links:
+      - endpoints:
+          - {node: site1, name: wan, addresses: [192.0.2.1/24]}
+          - {node: site2, name: wan, addresses: [192.0.2.2/24]}
+      - kind: wireguard
+        node: site1
+        name: wg0
+        addresses: [10.10.0.1/24]
+        options:
+          private_key_file: /etc/vnet/vpn-site1.key
+          generate_key: true
+          listen_port: 51820
+          peers:
+            - peer: {node: site2, name: wg0}
+              endpoint: 192.0.2.2:51820
+              allowed_ips: [10.10.0.2/32]
+      - kind: wireguard
+        node: site2
+        name: wg0
+        addresses: [10.10.0.2/24]
+        options:
+          private_key_file: /etc/vnet/vpn-site2.key
+          generate_key: true
+          listen_port: 51820
+          peers:
+            - peer: {node: site1, name: wg0}
+              endpoint: 192.0.2.1:51820
+              allowed_ips: [10.10.0.1/32]
 
 - name: Converge and remove what left the description
   vnet.linux.topology:
