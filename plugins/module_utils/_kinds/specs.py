@@ -901,6 +901,17 @@ BOND = KindSpec(
     ],
 )
 
+# --- wireguard ----------------------------------------------------------------
+# A wireguard link is made by rtnetlink with no IFLA_INFO_DATA: its keys,
+# listen port, fwmark and peers travel over generic netlink and are the
+# business of module_utils/_kinds/wireguard.py (as a team's are teamd's).
+
+# An undo cannot rebuild one from a reading (its keys are not link
+# attributes). It also dies with the namespace it was created in, but the
+# kernel does not report that namespace (no IFLA_LINK_NETNSID), so
+# dies_with_underlay would never be seen: it is created in its own namespace.
+WIREGUARD = KindSpec('wireguard', options=[], layout='device', rebuild=False)
+
 # --- overlay tunnels: vxlan, geneve --------------------------------------------
 # What the kernel changes in place was measured on this project's two
 # kernels (6.18 on the machine, Debian's 6.1 in the guest: the same answers):
@@ -1353,8 +1364,8 @@ GENEVE = KindSpec(
 # --- the registry -------------------------------------------------------------
 
 KINDS = dict((spec.kind, spec) for spec in (
-    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD, VXLAN,
-    GENEVE))
+    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD, WIREGUARD,
+    VXLAN, GENEVE))
 _BY_NETLINK_KIND = dict((spec.netlink_kind, spec) for spec in KINDS.values())
 # the layouts of a lab's `links` entries (bridges have their own list)
 LINK_LAYOUTS = ('pair', 'device', 'ports', 'stacked')
