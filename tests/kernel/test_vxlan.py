@@ -374,6 +374,7 @@ def test_topology_overlay_traffic_rerun_facts_round_trip_and_absent(lab):
 
 names = test_fault_injection.names  # the fixture: namespaces the scenarios make and clean
 
+
 def test_every_fault_of_a_create_leaves_nothing(names):
     ns, = names(1)
 
