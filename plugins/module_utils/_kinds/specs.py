@@ -1218,10 +1218,15 @@ def _family_change(current, wanted):
     return None
 
 
+# options that mean something (and are reported) for one address family only
+FAMILY_OPTIONS = {'flowlabel': 6, 'udpcsum': 4, 'udp6zerocsumtx': 6}
+
+
 def _keep_tunnel_option(name, value, wanted, current):
     """What an old tunnel's option cannot keep beside the wanted ones: its
     remote or group when the other one is wanted; addresses, forwarding
-    entries and a flow label of another family."""
+    entries and the settings of one family (FAMILY_OPTIONS) when the new
+    addresses are of the other family."""
     if name in ('remote', 'group') and (wanted.get('remote') or wanted.get('group')):
         return False
     new = [wanted[key] for key in ADDRESS_OPTIONS if wanted.get(key)]
@@ -1232,7 +1237,7 @@ def _keep_tunnel_option(name, value, wanted, current):
         return _family(value) == family
     if name == 'fdb':
         return all(_family(item['dst']) == family for item in value)
-    return name != 'flowlabel' or family == 6
+    return FAMILY_OPTIONS.get(name, family) == family
 
 
 def _fdb_rules(values, current, field_of):

@@ -116,6 +116,20 @@ def test_a_family_change_recreates_and_what_is_carried_fits():
     assert 'vni' not in VXLAN.carried(current, {'external': True})
 
 
+def test_a_geneve_changing_family_leaves_the_old_familys_checksum_behind():
+    """udpcsum exists for IPv4 only (the kernel does not report it for an
+    IPv6 geneve, so carried over it would fail verification), and
+    udp6zerocsumtx for IPv6 only."""
+    current = GENEVE.current({'IFLA_GENEVE_ID': 5, 'IFLA_GENEVE_REMOTE': '10.0.0.2',
+                              'IFLA_GENEVE_UDP_CSUM': 0, 'IFLA_GENEVE_TTL': 9,
+                              'IFLA_GENEVE_UDP_ZERO_CSUM6_RX': 1})
+    assert GENEVE.carried(current, {'remote': 'fd00::2'}) == {
+        'vni': 5, 'ttl': 9, 'udp6zerocsumrx': True}
+    six = GENEVE.current({'IFLA_GENEVE_REMOTE6': 'fd00::2', 'IFLA_GENEVE_UDP_ZERO_CSUM6_TX': 1,
+                          'IFLA_GENEVE_LABEL': 7})
+    assert GENEVE.carried(six, {'remote': '10.0.0.2'}) == {}
+
+
 def test_a_reading_described_applies_again():
     """topology_facts: external drops the VNI it reports, unset values are
     left out, the rest is what the rules take back."""
