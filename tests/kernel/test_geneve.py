@@ -85,7 +85,8 @@ def test_options_in_place_recreate_drift_external_and_absent(namespaces):
         ('fd00::2', '0x12345', True)
 
     # drift behind the module's back is repaired
-    subprocess.check_call(['ip', '-n', ns, 'link', 'set', 'gn0', 'type', 'geneve', 'ttl', '33'])
+    subprocess.check_call(['ip', '-n', ns, 'link', 'set', 'gn0', 'type', 'geneve', 'id', '5000',
+                           'ttl', '33'])
     repaired = apply_exactly({'name': 'gn0', 'netns': ns, 'ttl': 9})
     assert repaired['diff']['before']['link']['options']['ttl'] == 33
     assert info(ns, 'gn0')['ttl'] == 9
