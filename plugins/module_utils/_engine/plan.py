@@ -201,9 +201,11 @@ def differences(wanted, state, master_spec=None):
         if want is not None and state.get(option) != want:
             diff[option] = (state.get(option), want)
     if wanted.spec is not None:
+        # what the kernel has, in user units as the spec reads it (a GRE
+        # key is two attributes)
+        have = wanted.spec.current(state['data'])
         for option in wanted.spec.differences(wanted.options, state['data']):
-            diff[option.name] = (option.from_kernel(state['data'].get(option.nla)),
-                                 wanted.options[option.name])
+            diff[option.name] = (have.get(option.name), wanted.options[option.name])
     if wanted.master is not None and state['master'] != wanted.master:
         diff['master'] = (state['master'], wanted.master)
     if master_spec is not None and wanted.port_options:

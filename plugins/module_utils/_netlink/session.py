@@ -25,6 +25,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces imp
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.rtnl import (
     ALWAYS_LINKED,
+    ETH_ALEN,
+    fallback_device,
     link_index,
 )
 
@@ -160,6 +162,12 @@ def nla_dict(node):
                 if name != 'UNKNOWN')
 
 
+def _mac_only(address):
+    """A hardware address that is a MAC (six octets), else None: an L3
+    tunnel reports its local address there (rtnl.hardware_address)."""
+    return address if address and len(address.split(':')) == ETH_ALEN else None
+
+
 class Session(object):
     """One netlink socket inside one namespace (None: the root namespace).
 
@@ -245,7 +253,7 @@ class Session(object):
             'admin_state': 'up' if msg['flags'] & IFF_UP else 'down',
             'oper_state': (msg.get_attr('IFLA_OPERSTATE') or 'UNKNOWN').lower(),
             'mtu': msg.get_attr('IFLA_MTU'),
-            'mac_address': msg.get_attr('IFLA_ADDRESS'),
+            'mac_address': _mac_only(msg.get_attr('IFLA_ADDRESS')),
             'txqueuelen': msg.get_attr('IFLA_TXQLEN'),
             'alias': msg.get_attr('IFLA_IFALIAS') or '',
             'master': self.name_of(master_index) if master_index else '',
@@ -301,7 +309,15 @@ class Session(object):
         return [self.view(msg) for msg in self.dump('link')]
 
     def link_names(self):
-        return [msg.get_attr('IFLA_IFNAME') for msg in self.dump('link')]
+        """Names of the namespace's links, the kernel's fallback tunnel
+        devices left out (rtnl.FALLBACK_DEVICES)."""
+        names = []
+        for msg in self.dump('link'):
+            view = {'name': msg.get_attr('IFLA_IFNAME'),
+                    'kind': nla(msg.get_attr('IFLA_LINKINFO'), 'IFLA_INFO_KIND')}
+            if not fallback_device(view):
+                names.append(view['name'])
+        return names
 
     def nsid_of(self, netns):
         """The id this namespace gives another one (None: not known here)."""
