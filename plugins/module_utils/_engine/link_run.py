@@ -89,7 +89,7 @@ def check_end(params, field):
     """Validate the common attributes of one link end; returns clean values."""
     prefix = field + '.' if field else ''
     clean = {
-        'name': validate.interface_name(params['name'], prefix + 'name'),
+        'name': validate.own_link_name(params['name'], prefix + 'name'),
         'netns': validate.namespace_name(params['netns'], prefix + 'netns')
         if params.get('netns') is not None else None,
     }

@@ -724,6 +724,8 @@ BOND = NestedKindSpec(
 # - a tunnel with no local, remote, key or underlay device is the
 #   namespace's fallback device (gre0, gretap0, ip6gre0) over again: the
 #   kernel refuses it (EEXIST); ip6gretap has no fallback device;
+# - gretap and ip6gretap refuse a remote attribute of all zeros (EINVAL):
+#   no remote is sent as no attribute;
 # - nopmtudisc with a fixed ttl, and pmtudisc with ttl 0, are both taken
 #   (only the `ip tunnel` ioctl path forces DF with a ttl).
 
@@ -872,6 +874,16 @@ def _gre_recreate(current, wanted):
                                           _remote_class(new))
 
 
+def _article(kind):
+    return ('an ' if kind[0] in 'aeiou' else 'a ') + kind
+
+
+def no_mac_text(field, kind):
+    """The refusal of a MAC address for a kind that has none."""
+    return ('%s: %s is a layer-3 tunnel and has no MAC address (use %stap for an '
+            'Ethernet tunnel with one)' % (field, _article(kind), kind))
+
+
 class TunnelSpec(KindSpec):
     """A GRE-family kind: options that share attributes (a key and its flag
     bit; an ip6gre's traffic class, flow label and encapsulation limit and
@@ -884,7 +896,7 @@ class TunnelSpec(KindSpec):
         self.prefix = _tunnel_prefix(version)
         # the namespace's own device of this kind (None: the kind has none)
         self.fallback = fallback
-        l2 = kind.endswith('tap')
+        l2 = self.l2 = kind.endswith('tap')
         KindSpec.__init__(self, kind, _tunnel_options(version), layout='device',
                           rules=[_one_key], no_mac=not l2,
                           recreate_when=None if l2 or version == 6 else _gre_recreate)
@@ -978,9 +990,14 @@ class TunnelSpec(KindSpec):
         values, base = self._split_key(values), base or {}
         args = {}
         for name in ('local', 'remote'):
-            if name in values:
-                args[self._kw(name.upper())] = ('0.0.0.0' if self.version == 4 else '::') \
-                    if values[name] == ANY else values[name]
+            if name not in values:
+                continue
+            if values[name] != ANY:
+                args[self._kw(name.upper())] = values[name]
+            elif name == 'local' or not self.l2:
+                args[self._kw(name.upper())] = '0.0.0.0' if self.version == 4 else '::'
+            # else: a gretap/ip6gretap refuses a zero remote (EINVAL in
+            # ipgre_tap_validate, ip6gre_tap_validate); left out, it is none
         for name, flags in (('ikey', 'IFLAGS'), ('okey', 'OFLAGS')):
             if name in values:
                 keyed = values[name] != NO_KEY
@@ -1048,10 +1065,10 @@ class TunnelSpec(KindSpec):
                 values.get(name, self.defaults[name]) != self.defaults[name]
                 for name in ('local', 'remote', 'ikey', 'okey')):
             return None
-        return ('%s: a %s with no local, remote, key or underlay device is what the kernel\'s '
+        return ('%s: %s with no local, remote, key or underlay device is what the kernel\'s '
                 'own %s device of every namespace is, and the kernel refuses a second one '
                 '(File exists): give at least one of them'
-                % (field_of('remote'), self.kind, self.fallback))
+                % (field_of('remote'), _article(self.kind), self.fallback))
 
 
 GRE = TunnelSpec('gre', 4, fallback='gre0')

@@ -63,6 +63,7 @@ def hardware_address(payload):
 
 
 ETH_ALEN = 6
+NLA_HEADER = 4  # struct nlattr: length, type
 NETLINK_ROUTE = 0
 SOL_NETLINK = 270
 NETLINK_CAP_ACK = 10

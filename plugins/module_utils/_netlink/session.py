@@ -26,6 +26,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces imp
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.rtnl import (
     ALWAYS_LINKED,
     ETH_ALEN,
+    NLA_HEADER,
     fallback_device,
     link_index,
 )
@@ -162,10 +163,16 @@ def nla_dict(node):
                 if name != 'UNKNOWN')
 
 
-def _mac_only(address):
-    """A hardware address that is a MAC (six octets), else None: an L3
-    tunnel reports its local address there (rtnl.hardware_address)."""
-    return address if address and len(address.split(':')) == ETH_ALEN else None
+def _mac_only(msg):
+    """The hardware address if it is a MAC (six octets), else None: an L3
+    tunnel reports its local address there (rtnl.hardware_address), which
+    pyroute2 decodes as six octets all the same (reading past its end)."""
+    address = msg.get_attr('IFLA_ADDRESS')
+    if address is None:
+        return None
+    header = msg.nla('IFLA_ADDRESS').get('header') or {}
+    size = header.get('length', NLA_HEADER + ETH_ALEN) - NLA_HEADER
+    return address if size == ETH_ALEN else None
 
 
 class Session(object):
@@ -253,7 +260,7 @@ class Session(object):
             'admin_state': 'up' if msg['flags'] & IFF_UP else 'down',
             'oper_state': (msg.get_attr('IFLA_OPERSTATE') or 'UNKNOWN').lower(),
             'mtu': msg.get_attr('IFLA_MTU'),
-            'mac_address': _mac_only(msg.get_attr('IFLA_ADDRESS')),
+            'mac_address': _mac_only(msg),
             'txqueuelen': msg.get_attr('IFLA_TXQLEN'),
             'alias': msg.get_attr('IFLA_IFALIAS') or '',
             'master': self.name_of(master_index) if master_index else '',
