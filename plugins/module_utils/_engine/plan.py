@@ -277,11 +277,14 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
     if state is not None and wanted.spec is not None and state['kind'] != wanted.spec.kind:
         raise other_kind(wanted.name, wanted.netns, state, wanted.spec.kind)
     if state is not None and wanted.spec is not None:
-        changed = wanted.spec.differences(wanted.options, state['data'])
-        recreate = [o.name for o in changed if o.recreate]
-        if recreate:
-            plan_delete(plan, session, state, guard,
-                        reason='%s cannot change in place' % ', '.join(recreate))
+        # options marked recreate, or a change the spec's recreate_when names
+        reason = wanted.spec.recreate_reason(wanted.options, state['data'])
+        if reason:
+            # a re-create is not a reset: what the user left open keeps the
+            # old link's values, kind options included
+            carry_over(wanted, state)
+            wanted.options = dict(wanted.spec.current(state['data']), **wanted.options)
+            plan_delete(plan, session, state, guard, reason=reason)
             needs_create = True
     if needs_create:
         (create or _default_create)(plan, session, wanted)

@@ -336,6 +336,12 @@ class KindSpec(object):
         family: TunnelSpec); other kinds send only the changes."""
         return self.kernel_args(changes)
 
+    def identity_problem(self, values, parent, field_of=_bare):
+        """Why the kernel would refuse a new link with these options as a
+        duplicate of one it keeps itself (None: it would not). parent: an
+        underlay or parent device is named. See TunnelSpec."""
+        return None
+
     def create_args(self, values):
         """kernel_args for a create request: options asking for the value a
         new link has anyway (Option.absent) are left out."""

@@ -566,9 +566,8 @@ def _tunnel_identity(iface):
     """A GRE tunnel described by nothing that tells it from the kernel's
     fallback device of its kind (TunnelSpec.identity_problem) is refused
     here: the kernel would refuse it half-way through the run (EEXIST)."""
-    identity = getattr(iface.spec, 'identity_problem', None)
-    problem = identity(iface.options, iface.parent is not None, iface.field_of) \
-        if identity else None
+    problem = iface.spec.identity_problem(iface.options, iface.parent is not None,
+                                          iface.field_of)
     if problem:
         raise InputError(problem)
 
