@@ -71,6 +71,29 @@ notes:
     ip6gretap).
 '''
 
+    # The underlay of a tunnel (module_utils/_kinds/lower.py, parent 'optional').
+    UNDERLAY = r'''
+options:
+  link:
+    description:
+      - The underlay device the tunnel's packets leave through (iproute2's
+        C(dev)), in O(link_netns). Optional: without it the kernel routes
+        them. Another device re-creates the tunnel (its settings,
+        addresses, master and state carried over).
+    type: str
+  link_netns:
+    description:
+      - The tunnel's underlay namespace, where its outer packets are sent
+        and received and its O(link) lives. Omitted, O(netns) (the tunnel's
+        own); C("") (the empty string) names the root namespace.
+      - The tunnel is created there and placed into O(netns) in the same
+        request, so a lab node can own a tunnel whose traffic runs in
+        another namespace (a router's underlay). The kernel deletes the
+        tunnel with that namespace. Another underlay namespace re-creates
+        the tunnel.
+    type: str
+'''
+
     IPV4 = r'''
 options:
   tos:

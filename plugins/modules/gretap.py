@@ -19,6 +19,7 @@ extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.gre
+  - vnet.linux.gre.UNDERLAY
   - vnet.linux.gre.IPV4
   - vnet.linux.safety
 seealso:
@@ -77,18 +78,21 @@ link:
 '''
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import GRETAP
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
-    converge_device,
     link_argument_spec,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import GRETAP
 
 
 def main():
-    module = StrictModule(argument_spec=link_argument_spec(GRETAP.argument_spec()),
-                          supports_check_mode=True)
-    LinkRun(module).run(lambda run: converge_device(run, GRETAP))
+    module = StrictModule(
+        argument_spec=link_argument_spec(GRETAP.argument_spec(), **lower.PARENT_OPTIONS),
+        supports_check_mode=True,
+    )
+    LinkRun(module).run(lambda run: lower.converge(run, GRETAP,
+                                                   lower.kind_settings(GRETAP, module.params)))
 
 
 if __name__ == '__main__':

@@ -19,6 +19,7 @@ extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.gre
+  - vnet.linux.gre.UNDERLAY
   - vnet.linux.gre.IPV6
   - vnet.linux.safety
 options:
@@ -83,18 +84,21 @@ link:
 '''
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IP6GRE
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
-    converge_device,
     link_argument_spec,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IP6GRE
 
 
 def main():
-    module = StrictModule(argument_spec=link_argument_spec(IP6GRE.argument_spec()),
-                          supports_check_mode=True)
-    LinkRun(module).run(lambda run: converge_device(run, IP6GRE))
+    module = StrictModule(
+        argument_spec=link_argument_spec(IP6GRE.argument_spec(), **lower.PARENT_OPTIONS),
+        supports_check_mode=True,
+    )
+    LinkRun(module).run(lambda run: lower.converge(run, IP6GRE,
+                                                   lower.kind_settings(IP6GRE, module.params)))
 
 
 if __name__ == '__main__':

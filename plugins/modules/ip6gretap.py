@@ -19,6 +19,7 @@ extends_documentation_fragment:
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.gre
+  - vnet.linux.gre.UNDERLAY
   - vnet.linux.gre.IPV6
   - vnet.linux.safety
 seealso:
@@ -78,18 +79,21 @@ link:
 '''
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IP6GRETAP
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
     LinkRun,
-    converge_device,
     link_argument_spec,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IP6GRETAP
 
 
 def main():
-    module = StrictModule(argument_spec=link_argument_spec(IP6GRETAP.argument_spec()),
-                          supports_check_mode=True)
-    LinkRun(module).run(lambda run: converge_device(run, IP6GRETAP))
+    module = StrictModule(
+        argument_spec=link_argument_spec(IP6GRETAP.argument_spec(), **lower.PARENT_OPTIONS),
+        supports_check_mode=True,
+    )
+    LinkRun(module).run(lambda run: lower.converge(run, IP6GRETAP,
+                                                   lower.kind_settings(IP6GRETAP, module.params)))
 
 
 if __name__ == '__main__':
