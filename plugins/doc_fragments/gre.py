@@ -33,7 +33,7 @@ options:
     type: str
   key:
     description:
-      - The GRE key for both directions (O(ikey) and O(okey) at once): a
+      - The GRE key for both directions (O(ikey) and O(okey) at once), a
         number from 0 to 4294967295, or iproute2's dotted form such as
         C(0.0.0.7); C(none) for no key. Key 0 is a key (the header carries
         it); C(none) is none.
@@ -65,7 +65,7 @@ notes:
   - Once the kernel's GRE drivers are loaded, every namespace has the
     fallback devices C(gre0), C(gretap0), C(erspan0), C(ip6gre0) and
     C(ip6tnl0) (C(tunl0) and C(sit0) with ipip and sit). They are the
-    kernel's: their names are refused for links the collection manages,
+    kernel's; their names are refused for links the collection manages,
     and the topology modules never report, change or prune them.
   - Needs a kernel with C(ip_gre) (gre, gretap) or C(ip6_gre) (ip6gre,
     ip6gretap).
@@ -77,7 +77,7 @@ options:
   link:
     description:
       - The underlay device the tunnel's packets leave through (iproute2's
-        C(dev)), in O(link_netns). Optional: without it the kernel routes
+        C(dev)), in O(link_netns). Optional; without it the kernel routes
         them. Another device re-creates the tunnel (its settings,
         addresses, master and state carried over).
     type: str

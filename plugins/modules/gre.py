@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 module: gre
 short_description: Manage gre tunnels in any network namespace
 description:
-  - Creates, changes and deletes an IPv4 GRE tunnel (layer 3: it carries IP packets; it has no MAC address).
+  - Creates, changes and deletes an IPv4 GRE tunnel (layer 3, it carries IP packets and has no MAC address).
   - Every setting given is compared with what the kernel reports and only
     what differs is changed. Settings that are omitted are left as they are.
 version_added: 1.1.0

@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 module: gretap
 short_description: Manage gretap tunnels in any network namespace
 description:
-  - Creates, changes and deletes an IPv4 GRE tunnel that carries Ethernet frames (layer 2: it can be a bridge port and has a MAC address).
+  - Creates, changes and deletes an IPv4 GRE tunnel that carries Ethernet frames (layer 2, it can be a bridge port and has a MAC address).
   - Every setting given is compared with what the kernel reports and only
     what differs is changed. Settings that are omitted are left as they are.
 version_added: 1.1.0

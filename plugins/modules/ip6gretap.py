@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 module: ip6gretap
 short_description: Manage ip6gretap tunnels in any network namespace
 description:
-  - Creates, changes and deletes a GRE tunnel over IPv6 that carries Ethernet frames (layer 2: it can be a bridge port and has a MAC address).
+  - Creates, changes and deletes a GRE tunnel over IPv6 that carries Ethernet frames (layer 2, it can be a bridge port and has a MAC address).
   - Every setting given is compared with what the kernel reports and only
     what differs is changed. Settings that are omitted are left as they are.
 version_added: 1.1.0

@@ -292,7 +292,7 @@ options:
             C(teamdctl) programs.
         type: str
         choices: [veth, bond, dummy, gre, gretap, ip6gre, ip6gretap, ipvlan, ipvtap, macvlan,
-                  macvtap, team, teamd]
+                  macvtap, team, vlan, teamd]
         default: veth
       endpoints:
         description:

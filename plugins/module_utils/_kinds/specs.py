@@ -1031,9 +1031,8 @@ def _gre_recreate(current, wanted):
     new = wanted.get('remote')
     if new is None or _remote_class(current.get('remote')) == _remote_class(new):
         return None
-    return 'remote %s -> %s (%s -> %s)' % (current.get('remote', ANY), new,
-                                          _remote_class(current.get('remote')),
-                                          _remote_class(new))
+    old = current.get('remote', ANY)
+    return 'remote %s -> %s (%s -> %s)' % (old, new, _remote_class(old), _remote_class(new))
 
 
 def _article(kind):
