@@ -52,7 +52,7 @@ options:
     description:
       - Map of the priority of packets sent (the socket's or C(tc)'s C(skb) priority, 0 to
         4294967295) to the 802.1p PCP value (0 to 7) written in their tag.
-      - The whole map is described: priorities not listed are mapped to 0
+      - The whole map is described, and priorities not listed are mapped to 0
         (the default, which the kernel does not list). C({}) clears the map;
         omit it to leave the map as it is.
       - Keys may be written as integers or as text of integers (Ansible

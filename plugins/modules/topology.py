@@ -268,6 +268,10 @@ options:
           - C(macvlan), C(macvtap), C(ipvlan), C(ipvtap) are a device on a
             parent interface (O(links[].parent) in O(links[].parent_node)),
             placed into O(links[].node).
+          - C(vlan) is a VLAN on a parent interface, placed into
+            O(links[].node) likewise (M(vnet.linux.vlan)); its C(id) and the
+            rest of its settings are in O(links[].options). A VLAN's parent
+            may be another VLAN (QinQ).
           - C(bond) bonds ports of its node (O(links[].ports)).
           - C(dummy) is one device in a node (M(vnet.linux.dummy)), for
             example for addresses or as a bridge or bond port.
@@ -287,12 +291,16 @@ options:
             daemons. M(vnet.linux.topology_facts) reports teams as C(team).
           - C(teamd) is the former name of C(team), still accepted with a
             deprecation warning until release 2.0.0.
-          - bond, team, ipvlan, ipvtap, dummy and the GRE kinds need kernel
-            modules that some kernels lack; a team needs the C(teamd) and
-            C(teamdctl) programs.
+          - C(wireguard) is a WireGuard tunnel end in a node
+            (M(vnet.linux.wireguard)), its keys, port and peers in
+            O(links[].options). Its UDP socket is in that node, so the underlay
+            (for example a veth link between two sites) must reach it there.
+          - bond, team, ipvlan, ipvtap, dummy, vlan, wireguard and the GRE kinds
+            need kernel modules that some kernels lack; a team needs the
+            C(teamd) and C(teamdctl) programs.
         type: str
         choices: [veth, bond, dummy, gre, gretap, ip6gre, ip6gretap, ipvlan, ipvtap, macvlan,
-                  macvtap, team, vlan, teamd]
+                  macvtap, team, vlan, wireguard, teamd]
         default: veth
       endpoints:
         description:
@@ -367,7 +375,11 @@ options:
         description: MAC address of a single-device link.
         type: str
       parent:
-        description: The lower interface of a macvlan, macvtap, ipvlan or ipvtap.
+        description:
+          - The lower interface of a macvlan, macvtap, ipvlan, ipvtap or vlan.
+          - A tunnel's underlay device, which it may go without; O(links[].parent_node)
+            alone then names the node it is created in (where its socket lives)
+            before it is placed into O(links[].node).
         type: str
       parent_node:
         description:
@@ -423,6 +435,7 @@ options:
             C(xmit_hash_policy)), M(vnet.linux.macvlan) and
             M(vnet.linux.macvtap) (C(bcqueuelen), C(source_macs)),
             M(vnet.linux.ipvlan) and M(vnet.linux.ipvtap) (C(flags)),
+            M(vnet.linux.vlan) (C(id), C(protocol), its flags and QoS maps),
             M(vnet.linux.gre), M(vnet.linux.gretap), M(vnet.linux.ip6gre)
             and M(vnet.linux.ip6gretap) (C(local), C(remote), C(key),
             C(ikey), C(okey), C(ttl), C(tos), C(pmtudisc) or C(flowlabel)
@@ -433,6 +446,24 @@ options:
             against the kernel before anything changes.
           - For a C(team) link, the options of the M(vnet.linux.teamd) module
             (for example C(link_watch), or C(runner) with runner settings).
+          - For a C(wireguard) link, the options of the
+            M(vnet.linux.wireguard) module (C(private_key_file),
+            C(generate_key), C(listen_port), C(fwmark), C(peers)), with two
+            differences. A peer may name another wireguard link of the lab,
+            C(peer) with C(node) and C(name) of it, instead of a C(public_key);
+            its public key is then derived from that link's
+            C(private_key_file) (generated earlier in the same run if need
+            be), or, when that link is described without a key file, read
+            from the kernel. A preshared key comes only from a file
+            (C(preshared_key_file)), as a literal one would be logged with the
+            task's arguments.
+          - M(vnet.linux.topology_facts) reads a wireguard link back with its
+            listen port, fwmark and peers (a peer that is a wireguard link
+            of what was read, by reference), but never a key, neither the
+            private key nor the preshared keys (secrets), nor the key
+            file (the kernel does not know it). Left out, they stay as they
+            are, so applying what was read changes nothing; to build the
+            lab elsewhere, add the key files.
         type: dict
         default: {}
       runner:
@@ -477,7 +508,8 @@ options:
         type: str
         required: true
         choices: [demo, p2p, star, star_chain, chain, ring, tree, leaf_spine,
-                  macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms]
+                  macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms, vlan_trunk,
+                  qinq]
       prefix:
         description:
           - Prefix of the node names (namespace names, at most 15 bytes in
@@ -518,6 +550,18 @@ options:
         type: int
       vms:
         description: Number of macvtaps of C(macvtap_vms) (1 to 64).
+        type: int
+      vlans:
+        description: Number of VLANs of C(vlan_trunk) (1 to 32).
+        type: int
+      hosts_per_vlan:
+        description: Hosts of each VLAN on each switch of C(vlan_trunk) (1 to 8).
+        type: int
+      customers:
+        description: Number of customers of C(qinq) (1 to 16).
+        type: int
+      service_vlan:
+        description: The service VLAN's id of C(qinq) (1 to 4094).
         type: int
       p2p_pool:
         description: IPv4 pool of the /31 point-to-point links (default 10.0.0.0/16).
@@ -607,6 +651,39 @@ EXAMPLES = r'''
           - {node: host1, name: eth1-peer}
       - {kind: macvlan, node: n1, name: mv0, parent: eth1, parent_node: host1,
          mode: bridge, addresses: [192.0.2.10/24]}
+
+- name: Two sites joined by a WireGuard tunnel over a veth underlay
+  vnet.linux.topology:
+    lab: vpn
+    nodes: [{name: site1}, {name: site2}]
+    links:
+      - endpoints:
+          - {node: site1, name: wan, addresses: [192.0.2.1/24]}
+          - {node: site2, name: wan, addresses: [192.0.2.2/24]}
+      - kind: wireguard
+        node: site1
+        name: wg0
+        addresses: [10.10.0.1/24]
+        options:
+          private_key_file: /etc/vnet/vpn-site1.key
+          generate_key: true
+          listen_port: 51820
+          peers:
+            - peer: {node: site2, name: wg0}
+              endpoint: 192.0.2.2:51820
+              allowed_ips: [10.10.0.2/32]
+      - kind: wireguard
+        node: site2
+        name: wg0
+        addresses: [10.10.0.2/24]
+        options:
+          private_key_file: /etc/vnet/vpn-site2.key
+          generate_key: true
+          listen_port: 51820
+          peers:
+            - peer: {node: site1, name: wg0}
+              endpoint: 192.0.2.1:51820
+              allowed_ips: [10.10.0.1/32]
 
 - name: Converge and remove what left the description
   vnet.linux.topology:

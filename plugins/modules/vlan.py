@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 module: vlan
 short_description: Manage 802.1Q and 802.1ad VLAN interfaces, in any network namespace
 description:
-  - Creates, changes and deletes a VLAN interface on a parent device: frames
+  - Creates, changes and deletes a VLAN interface on a parent device. Frames
     it sends get the VLAN tag, frames the parent receives with that tag come
     up through it.
   - A VLAN on a VLAN stacks tags (QinQ), for example an 802.1ad service

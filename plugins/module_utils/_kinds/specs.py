@@ -1243,10 +1243,21 @@ GRETAP = TunnelSpec('gretap', 4, fallback='gretap0')
 IP6GRE = TunnelSpec('ip6gre', 6, fallback='ip6gre0')
 IP6GRETAP = TunnelSpec('ip6gretap', 6)
 
+# --- wireguard ----------------------------------------------------------------
+# A wireguard link is made by rtnetlink with no IFLA_INFO_DATA: its keys,
+# listen port, fwmark and peers travel over generic netlink and are the
+# business of module_utils/_kinds/wireguard.py (as a team's are teamd's).
+
+# An undo cannot rebuild one from a reading (its keys are not link
+# attributes). It also dies with the namespace it was created in, but the
+# kernel does not report that namespace (no IFLA_LINK_NETNSID), so
+# dies_with_underlay would never be seen: it is created in its own namespace.
+WIREGUARD = KindSpec('wireguard', options=[], layout='device', rebuild=False)
+
 # --- the registry -------------------------------------------------------------
 
 KINDS = dict((spec.kind, spec) for spec in (
-    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD,
+    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD, WIREGUARD,
     GRE, GRETAP, IP6GRE, IP6GRETAP))
 _BY_NETLINK_KIND = dict((spec.netlink_kind, spec) for spec in KINDS.values())
 # the layouts of a lab's `links` entries (bridges have their own list)
