@@ -282,6 +282,14 @@ options:
             whole set of them (entries not listed are removed). A vxlan may
             have an underlay node and device (O(links[].parent_node),
             O(links[].parent)).
+          - C(gre), C(gretap), C(ip6gre), C(ip6gretap) are GRE tunnels
+            (M(vnet.linux.gre) and the others), one device in a node with
+            its local and remote address, keys, ttl and tos in
+            O(links[].options). gretap and ip6gretap carry Ethernet frames
+            (bridge ports, a MAC address); gre and ip6gre carry IP packets
+            and have no MAC address. The kernel's fallback devices
+            (C(gre0), C(gretap0), C(ip6gre0), ...) in every namespace are
+            never reported, changed or pruned.
           - C(team) is a team device run by a teamd daemon (as the
             M(vnet.linux.teamd) module runs it), with O(links[].runner) and
             O(links[].ports). A change of its configuration restarts teamd,
@@ -294,11 +302,12 @@ options:
             (M(vnet.linux.wireguard)), its keys, port and peers in
             O(links[].options). Its UDP socket is in that node, so the underlay
             (for example a veth link between two sites) must reach it there.
-          - bond, team, ipvlan, ipvtap, dummy, vlan, wireguard, vxlan, geneve need
-            kernel modules that some kernels lack; a team needs the C(teamd) and C(teamdctl) programs.
+          - bond, team, ipvlan, ipvtap, dummy, vlan, wireguard, vxlan, geneve and the
+            GRE kinds need kernel modules that some kernels lack; a team needs the
+            C(teamd) and C(teamdctl) programs.
         type: str
-        choices: [veth, dummy, geneve, macvlan, macvtap, ipvlan, ipvtap, vlan, vxlan, bond, team, wireguard,
-                  teamd]
+        choices: [veth, bond, dummy, geneve, gre, gretap, ip6gre, ip6gretap, ipvlan, ipvtap,
+                  macvlan, macvtap, team, vlan, vxlan, wireguard, teamd]
         default: veth
       endpoints:
         description:
@@ -441,9 +450,12 @@ options:
             M(vnet.linux.macvtap) (C(bcqueuelen), C(source_macs)),
             M(vnet.linux.ipvlan) and M(vnet.linux.ipvtap) (C(flags)),
             M(vnet.linux.vlan) (C(id), C(protocol), its flags and QoS maps),
-            M(vnet.linux.vxlan) (for example C(vni), C(local), C(dstport),
-            C(fdb)) and M(vnet.linux.geneve) (C(vni), C(remote), ...). A
-            C(dummy) has none. Unknown names are refused.
+            M(vnet.linux.gre), M(vnet.linux.gretap), M(vnet.linux.ip6gre)
+            and M(vnet.linux.ip6gretap) (C(local), C(remote), C(key),
+            C(ikey), C(okey), C(ttl), C(tos), C(pmtudisc) or C(flowlabel)
+            and C(encaplimit)), M(vnet.linux.vxlan) (for example C(vni),
+            C(local), C(dstport), C(fdb)) and M(vnet.linux.geneve) (C(vni),
+            C(remote), ...). A C(dummy) has none. Unknown names are refused.
           - Rules that depend on the link's current state (the bond's mode
             when O(links[].mode) is omitted, its C(miimon)) are checked
             against the kernel before anything changes.

@@ -39,8 +39,6 @@ GUEST_PRESETS = [
     ('team_host', {'runner': 'activebackup'}),
     ('ipvlan_lan', {'mode': 'l2', 'nodes': 2}),
     ('ipvlan_lan', {'mode': 'l3', 'nodes': 2}),
-    ('vlan_trunk', {'vlans': 2, 'hosts_per_vlan': 1}),
-    ('qinq', {'customers': 2}),
 ]
 
 

@@ -201,9 +201,11 @@ def differences(wanted, state, master_spec=None):
         if want is not None and state.get(option) != want:
             diff[option] = (state.get(option), want)
     if wanted.spec is not None:
+        # what the kernel has, in user units as the spec reads it (a GRE
+        # key is two attributes)
+        have = wanted.spec.current(state['data'])
         for option in wanted.spec.differences(wanted.options, state['data']):
-            diff[option.name] = (kernel_value(option, state['data']),
-                                 wanted.options[option.name])
+            diff[option.name] = (have.get(option.name), wanted.options[option.name])
     if wanted.master is not None and state['master'] != wanted.master:
         diff['master'] = (state['master'], wanted.master)
     if master_spec is not None and wanted.port_options:
@@ -221,12 +223,6 @@ def differences(wanted, state, master_spec=None):
     if wanted.admin_state is not None and state['admin_state'] != wanted.admin_state:
         diff['admin_state'] = (state['admin_state'], wanted.admin_state)
     return diff
-
-
-def kernel_value(option, data):
-    """An option's value (user units) in a link's reading; None: unreported."""
-    raw = option.read(data)
-    return None if raw is None else option.from_kernel(raw)
 
 
 def _merged_addresses(wanted, state):
@@ -281,6 +277,7 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
     if state is not None and wanted.spec is not None and state['kind'] != wanted.spec.kind:
         raise other_kind(wanted.name, wanted.netns, state, wanted.spec.kind)
     if state is not None and wanted.spec is not None:
+        # options marked recreate, or a change the spec's recreate_when names
         reason = wanted.spec.recreate_reason(wanted.options, state['data'])
         if reason:
             # a re-create is the engine's business, not a reset: what the

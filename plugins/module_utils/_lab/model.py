@@ -22,6 +22,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BRIDGE,
     VETH,
     link_kinds,
+    no_mac_text,
     spec_of,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
@@ -372,6 +373,7 @@ def _claim(lab, iface):
     if iface.name == 'lo':
         raise InputError('%s.name: lo is the loopback interface; use nodes[].loopback'
                          % iface.field)
+    validate.own_link_name(iface.name, iface.field + '.name')
     lab.ifaces[iface.key] = iface
 
 
@@ -382,6 +384,8 @@ def _common(iface, params, field):
         if iface.spec.fixed_mac:
             raise InputError('%s.mac_address: an %s always uses its parent\'s MAC address'
                              % (field, iface.kind))
+        if iface.spec.no_mac:
+            raise InputError(no_mac_text(field + '.mac_address', iface.kind))
         iface.attrs['mac_address'] = validate.mac_address(params['mac_address'],
                                                           field + '.mac_address')
     iface.addresses = validate.cidrs(params.get('addresses'), field + '.addresses')
@@ -498,6 +502,7 @@ def _add_device(lab, bridges, params, field):
         _wireguard(iface, params, field)
     else:
         _kind_options(iface, params, field)
+    _tunnel_identity(iface)
     if kind == 'bond':
         _bond_port_settings(iface, field)
     if kind != 'team' and params.get('runner') is not None:
@@ -570,6 +575,16 @@ def _kind_options(iface, params, field):
             raise InputError('%s.mode: a %s link has no mode' % (field, iface.kind))
         options['mode'] = params['mode']
     iface.options = iface.spec.check(options, field_of=iface.field_of)
+
+
+def _tunnel_identity(iface):
+    """A GRE tunnel described by nothing that tells it from the kernel's
+    fallback device of its kind (TunnelSpec.identity_problem) is refused
+    here: the kernel would refuse it half-way through the run (EEXIST)."""
+    problem = iface.spec.identity_problem(iface.options, bool(iface.parent and iface.parent[1]),
+                                          iface.field_of)
+    if problem:
+        raise InputError(problem)
 
 
 def _bond_port_settings(iface, field):
