@@ -153,20 +153,20 @@ def _create(session, state, other):
     if spec is not None and kind != 'veth':
         args.update(spec.kernel_args(_sendable(kind, spec, state['data'])))
     text = 'restoring %s %s in %s' % (kind, state['name'], where(session.netns))
-    sender, fd = session, None
+    if _placed(state) and other is not None:
+        # made from its parent's (or underlay) namespace, as on creation
+        if other['name'] is not None:
+            args[spec.parent_kwarg()] = other['session'].index(other['name'])
+        link_steps.send_create(other['session'], session, spec, text, args)
+        return
+    fd = None
     if kind == 'veth' and other is not None:
         peer = dict(_attrs(other['state']), ifname=other['name'])
         if other['netns'] != session.netns:
             peer['net_ns_fd'], fd = net_ns_target(other['netns'])
         args['peer'] = peer
-    elif _placed(state) and other is not None:
-        sender = other['session']
-        if other['name'] is not None:
-            args[spec.parent_kwarg()] = sender.index(other['name'])
-        if other['netns'] != session.netns:
-            args['net_ns_fd'], fd = net_ns_target(session.netns)
     try:
-        sender.call(text, 'link', 'add', **args)
+        session.call(text, 'link', 'add', **args)
     finally:
         if fd is not None:
             os.close(fd)

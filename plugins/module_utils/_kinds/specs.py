@@ -235,7 +235,10 @@ class KindSpec(object):
     the namespace it was created in, wherever the link lives now (tunnels).
     rebuild: the undo of a delete can rebuild it from a reading (False for a
     team: teamd owns it). mtu_within_parent: the kernel refuses an MTU above
-    the parent's (EINVAL or ERANGE, with no word of why).
+    the parent's (EINVAL or ERANGE, with no word of why). placed_by_move: a
+    link made for another namespace is created in its parent's (underlay)
+    namespace and then moved, not created straight into its own: the kernel
+    would take that one as its underlay (ip tunnels before 6.14).
     """
 
     def __init__(self, kind, options, nla_prefix='IFLA_', port_options=(),
@@ -243,7 +246,7 @@ class KindSpec(object):
                  netlink_kind=None, layout=None, default_mode=None, rules=(),
                  recreate_when=None, fixed_mac=False, parent=None, parent_nla=None,
                  same_family=(), dies_with_parent=None, dies_with_underlay=False,
-                 rebuild=True, mtu_within_parent=False, no_mac=False):
+                 rebuild=True, mtu_within_parent=False, placed_by_move=False, no_mac=False):
         self.kind = kind
         self.netlink_kind = netlink_kind or kind
         self.layout = layout
@@ -255,6 +258,7 @@ class KindSpec(object):
         self.dies_with_underlay = dies_with_underlay
         self.rebuild = rebuild
         self.mtu_within_parent = mtu_within_parent
+        self.placed_by_move = placed_by_move
         # set for masters whose port settings travel as IFLA_INFO_SLAVE_DATA
         # (bond); None: bridge ports (IFLA_PROTINFO)
         self.port_slave_kind = port_slave_kind
@@ -1065,6 +1069,7 @@ class TunnelSpec(KindSpec):
         KindSpec.__init__(self, kind, _tunnel_options(version), layout='stacked',
                           parent='optional', parent_nla=self.prefix + 'LINK',
                           dies_with_parent=False, dies_with_underlay=True,
+                          placed_by_move=True,
                           rules=[_one_key], no_mac=not l2,
                           recreate_when=None if l2 or version == 6 else _gre_recreate)
         self.defaults = {'local': ANY, 'remote': ANY, 'ikey': NO_KEY, 'okey': NO_KEY,
