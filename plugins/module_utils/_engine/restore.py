@@ -35,7 +35,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
 STACKED = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
 # kinds whose MAC address is their parent's (the kernel refuses another)
 PARENT_MAC = ('ipvlan', 'ipvtap')
-REBUILDABLE = ('veth', 'bridge', 'bond', 'dummy') + STACKED
+REBUILDABLE = ('veth', 'bridge', 'bond', 'dummy', 'vrf') + STACKED
 
 
 def rebuildable(state):
@@ -83,8 +83,9 @@ def _read(session, name):
     if state is None:
         return None
     other = _other_end(session, state)
+    spec = KINDS.get(state['kind'])
     ports = [link for link in session.links() if link['master'] == name] \
-        if state['kind'] in ('bridge', 'bond') else []
+        if spec is not None and spec.takes_ports else []
     return {'link': state, 'other': other, 'ports': ports}
 
 
@@ -208,7 +209,10 @@ def _reattach(session, port, master, master_state):
     """A port the deleted master released: back under it, as it was."""
     label = '%s in %s' % (port['name'], where(session.netns))
     index = session.index(port['name'])
-    if port['admin_state'] == 'up':
+    master_spec = KINDS.get(master_state['kind'])
+    down_first = port['admin_state'] == 'up' and master_spec is not None and \
+        master_spec.ports_down
+    if down_first:
         # a bond takes only ports that are down
         session.call('taking %s down to re-attach it' % label, 'link', 'set', index=index,
                      state='down')
@@ -224,5 +228,18 @@ def _reattach(session, port, master, master_state):
     if settings:
         link_steps.port_settings(session, port['name'], 'changing port settings of %s' % label,
                                  master_spec, settings)
-    if port['admin_state'] == 'up':
+    if down_first:
         session.call('bringing %s up again' % label, 'link', 'set', index=index, state='up')
+    _addresses_back(session, index, port, label)
+
+
+def _addresses_back(session, index, port, label):
+    """A port's addresses that it lost on the way (a VRF cycles a port,
+    down and up, when it takes or releases it: the kernel drops IPv6
+    addresses on the way down), as read before."""
+    have = session.addresses(index)
+    for cidr in port['addresses']:
+        if cidr not in have:
+            address, prefix = cidr.split('/')
+            session.call('restoring address %s on %s' % (cidr, label), 'addr', 'add',
+                         index=index, address=address, prefixlen=int(prefix))

@@ -445,8 +445,11 @@ class Planner(object):
         if iface.master and now['master'] == iface.master and \
                 (iface.node, iface.master) in self.fresh:
             # its master is re-created: deleting the old one released this
-            # port, took it down and dropped its port settings
-            now = dict(now, master='', admin_state='down', port_kind=None, port_data={})
+            # port and dropped its port settings; a bond took it down too
+            released = dict(now, master='', port_kind=None, port_data={})
+            if self.lab.ifaces[(iface.node, iface.master)].spec.ports_down:
+                released['admin_state'] = 'down'
+            now = released
         self.plan_change(iface, now)
 
     def plan_create(self, iface):

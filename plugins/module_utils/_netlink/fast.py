@@ -38,7 +38,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 
-RT_TABLE_MAIN = 254
 RTN_UNICAST = 1
 # routes the kernel makes itself (kernel, redirect, router advertisement)
 KERNEL_PROTOCOLS = (1, 2, 9)
@@ -220,7 +219,7 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False, add
 
 # kinds whose IFLA_INFO_DATA the topology compares (decoded by pyroute2 with
 # the collection's attribute maps); a veth has none worth the decoding
-DECODED_KINDS = ('bridge', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'bond', 'team')
+DECODED_KINDS = ('bridge', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'bond', 'team', 'vrf')
 
 
 def link_view(link, raw, netns, names, addresses):
@@ -253,12 +252,13 @@ COUNTERS = rtnl.STATS64_FIELDS
 
 
 def _routes(session, names):
-    """Unicast routes of the main table that someone added (not the kernel's
-    own connected and link-local routes)."""
+    """Unicast routes that someone added (not the kernel's own connected and
+    link-local routes), of every table but the kernel's local one: the main
+    table and those of VRFs or policy routing (one dump has them all)."""
     result = []
     for family in (2, 10):
         for route in session.raw('reading routes', rtnl.routes, family):
-            if route['table'] != RT_TABLE_MAIN or route['type'] != RTN_UNICAST:
+            if route['table'] == rtnl.RT_TABLE_LOCAL or route['type'] != RTN_UNICAST:
                 continue
             if route['proto'] in KERNEL_PROTOCOLS:
                 continue
@@ -270,6 +270,7 @@ def _routes(session, names):
                 'dev': names.get(route['oif']) if route['oif'] else None,
                 'metric': route['priority'],
                 'proto': route['proto'],
+                'table': route['table'],
             })
     return result
 
