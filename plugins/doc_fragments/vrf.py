@@ -17,7 +17,7 @@ options:
         it, apart from the namespace's main table.
       - Required to create a VRF; omit it to keep an existing VRF's table.
       - C(0) (unspecified), C(253) (default), C(254) (main) and C(255)
-        (local) are refused before anything changes: the kernel refuses
+        (local) are refused before anything changes. The kernel refuses
         C(0), and the others are tables every namespace routes through, so
         the VRF would not be separate.
       - The kernel cannot change the table of a VRF (it refuses with
