@@ -18,7 +18,7 @@ old master back with its ports.
 
 from __future__ import annotations
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps, validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import wanted_end
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
@@ -129,16 +129,36 @@ class MasterRun(object):
             # deleting the old master released it
             now = dict(now, master='', port_kind=None, port_data={})
         port = Wanted(name, self.netns, None, master=self.name)
+        start = len(self.run.plan.steps)
         plan_link(self.run.plan, self.session, port, now, self.run.guard,
                   create=lambda *args: None)
+        self.keep_addresses(port, now, start)
         self.run.expect(port)
 
     def plan_release(self, name):
         now = self.session.read(name)
         port = Wanted(name, self.netns, None, master='')
         self.run.guard.check(self.netns, now, 'release')
+        start = len(self.run.plan.steps)
         plan_link(self.run.plan, self.session, port, now, self.run.guard)
+        self.keep_addresses(port, now, start)
         self.run.expect(port)
+
+    def keep_addresses(self, port, now, start):
+        """A master that cycles a port it takes or releases (a VRF) costs
+        the port its IPv6 addresses: the steps planned for the port from
+        `start` on (its attach or release) put them back, and so do their
+        undos."""
+        lost = link_steps.ipv6_addresses(now['addresses']) if now else []
+        if not (self.spec.cycles_ports and lost):
+            return
+        what = 'restoring the IPv6 addresses of %s' % port.label
+        for step in self.run.plan.steps[start:]:
+            step.text += ' (keeping its IPv6 addresses %s, which the kernel drops when a %s ' \
+                'cycles a port)' % (', '.join(lost), self.spec.kind)
+            step.do = link_steps.keeping_addresses(self.session, port.name, what, lost, step.do)
+            step.undo = link_steps.keeping_addresses(self.session, port.name, what, lost,
+                                                     step.undo)
 
     def missing_port(self, name):
         elsewhere = self.run.locate(name, self.netns)

@@ -230,16 +230,7 @@ def _reattach(session, port, master, master_state):
                                  master_spec, settings)
     if down_first:
         session.call('bringing %s up again' % label, 'link', 'set', index=index, state='up')
-    _addresses_back(session, index, port, label)
-
-
-def _addresses_back(session, index, port, label):
-    """A port's addresses that it lost on the way (a VRF cycles a port,
-    down and up, when it takes or releases it: the kernel drops IPv6
-    addresses on the way down), as read before."""
-    have = session.addresses(index)
-    for cidr in port['addresses']:
-        if cidr not in have:
-            address, prefix = cidr.split('/')
-            session.call('restoring address %s on %s' % (cidr, label), 'addr', 'add',
-                         index=index, address=address, prefixlen=int(prefix))
+    # the addresses it lost on the way (a VRF cycles a port it takes or
+    # releases: the kernel drops IPv6 addresses on the way down)
+    link_steps.put_back_addresses(session, port['name'], 'restoring the addresses of '
+                                  + label, port['addresses'])

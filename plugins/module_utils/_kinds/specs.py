@@ -195,14 +195,21 @@ class KindSpec(object):
     fixed_mac: the kernel gives the link its parent's MAC address.
     ports_down: a master whose driver takes only ports that are down
     (EPERM otherwise) and closes the ports it releases (a bond).
+    cycles_ports: a master whose driver takes a port that is up down and up
+    again when it joins or leaves (a VRF): the kernel drops the port's IPv6
+    addresses on the way (keep_addr_on_down at its default), which the
+    planners put back. max_mtu: the largest MTU the kind takes.
     """
 
     def __init__(self, kind, options, nla_prefix='IFLA_', port_options=(),
                  port_kind=None, port_prefix='IFLA_', port_slave_kind=None,
                  netlink_kind=None, layout=None, default_mode=None, rules=(),
-                 recreate_when=None, fixed_mac=False, ports_down=False):
+                 recreate_when=None, fixed_mac=False, ports_down=False,
+                 cycles_ports=False, max_mtu=65535):
         self.kind = kind
         self.ports_down = ports_down
+        self.cycles_ports = cycles_ports
+        self.max_mtu = max_mtu
         self.netlink_kind = netlink_kind or kind
         self.layout = layout
         # set for masters whose port settings travel as IFLA_INFO_SLAVE_DATA
@@ -727,6 +734,9 @@ def _vrf_table_given(values, current, field_of):
 VRF = KindSpec(
     'vrf',
     layout='ports',
+    cycles_ports=True,
+    # IP6_MAX_MTU: what a new VRF gets (64 KiB plus the IPv6 header)
+    max_mtu=65575,
     rules=[_vrf_table_given],
     options=[
         Option('table', 'IFLA_VRF_TABLE', low=0, high=U32_MAX, recreate=True, clean=_vrf_table),

@@ -401,7 +401,8 @@ def _claim(lab, iface):
 
 def _common(iface, params, field):
     if params.get('mtu') is not None:
-        iface.attrs['mtu'] = validate.int_range(params['mtu'], field + '.mtu', 68, 65535)
+        iface.attrs['mtu'] = validate.int_range(params['mtu'], field + '.mtu', 68,
+                                                iface.spec.max_mtu)
     if params.get('mac_address') is not None:
         if iface.spec.fixed_mac:
             raise InputError('%s.mac_address: an %s always uses its parent\'s MAC address'

@@ -153,8 +153,10 @@ def nla(msg, *path):
 
 
 def nla_dict(node):
-    """All attributes of a nested NLA as a plain dict of name -> value."""
-    if node is None:
+    """All attributes of a nested NLA as a plain dict of name -> value.
+    A nest pyroute2 has no map for (a VRF port's IFLA_INFO_SLAVE_DATA) comes
+    as undecoded hex text: nothing the collection reads."""
+    if node is None or not hasattr(node, 'get'):
         return {}
     return dict((name, value) for name, value in node.get('attrs', [])
                 if name != 'UNKNOWN')

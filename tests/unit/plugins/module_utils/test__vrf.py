@@ -187,3 +187,21 @@ def test_a_vrf_reading_renders_as_a_vrf_link_with_its_ports():
     # and it builds again
     model = lab(rendered['links'])
     assert model.ifaces[('r', 'd1')].master == 'red'
+
+
+def test_an_undecoded_port_nest_reads_as_no_settings():
+    """pyroute2 has no map for a VRF port's IFLA_INFO_SLAVE_DATA: it gives the
+    nest as hex text, which reading a VRF port failed on."""
+    from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import nla_dict
+    assert nla_dict('08:00:01:00:0a:00:00:00') == {}
+    assert nla_dict({'attrs': [('IFLA_VRF_TABLE', 10)]}) == {'IFLA_VRF_TABLE': 10}
+
+
+def test_a_vrf_takes_the_mtu_it_is_made_with():
+    """A new VRF has MTU 65575 (IP6_MAX_MTU); the facts read it back, and the
+    description must take it again. Other kinds stop at 65535."""
+    assert lab([vrf('red', 10, mtu=65575)]).ifaces[('r', 'red')].attrs['mtu'] == 65575
+    assert 'links[0].mtu: 65576 is out of range; allowed 68..65575' in \
+        error(links=[vrf('red', 10, mtu=65576)])
+    assert 'allowed 68..65535' in error(links=[{'kind': 'dummy', 'node': 'r', 'name': 'd',
+                                                'mtu': 65575}])
