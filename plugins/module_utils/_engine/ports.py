@@ -146,19 +146,22 @@ class MasterRun(object):
 
     def keep_addresses(self, port, now, start):
         """A master that cycles a port it takes or releases (a VRF) costs
-        the port its IPv6 addresses: the steps planned for the port from
-        `start` on (its attach or release) put them back, and so do their
-        undos."""
+        the port its IPv6 addresses: a step after its attach (or release)
+        puts them back, and the undo of the attach does the same (the put
+        back is a step of its own, so that if it fails, the attach is
+        undone)."""
         lost = link_steps.ipv6_addresses(now['addresses']) if now else []
-        if not (self.spec.cycles_ports and lost):
+        if not (self.spec.cycles_ports and lost) or len(self.run.plan.steps) == start:
             return
         what = 'restoring the IPv6 addresses of %s' % port.label
         for step in self.run.plan.steps[start:]:
-            step.text += ' (keeping its IPv6 addresses %s, which the kernel drops when a %s ' \
-                'cycles a port)' % (', '.join(lost), self.spec.kind)
-            step.do = link_steps.keeping_addresses(self.session, port.name, what, lost, step.do)
             step.undo = link_steps.keeping_addresses(self.session, port.name, what, lost,
                                                      step.undo)
+        self.run.plan.add(
+            'put back the IPv6 addresses %s of %s (the kernel drops them when a %s cycles '
+            'a port)' % (', '.join(lost), port.label, self.spec.kind),
+            lambda: link_steps.put_back_addresses(self.session, port.name, what, lost),
+            _put_back_by_the_undo_before)
 
     def missing_port(self, name):
         elsewhere = self.run.locate(name, self.netns)
@@ -176,6 +179,11 @@ class MasterRun(object):
             plan_delete(self.run.plan, self.session, self.now, self.run.guard)
         gone = {'link': {}, 'ports': []}
         self.run.finish(before, gone, lambda: dict(gone))
+
+
+def _put_back_by_the_undo_before():
+    """The undo of a put back: none needed, the undo of the attach or
+    release before it puts the addresses back too."""
 
 
 def converge_master(run, spec):
