@@ -100,8 +100,8 @@ def test_create_change_table_drift_purge_and_absent(namespaces):
                                      if a['family'] == 'inet'] == ['10.255.1.1']
     assert moved['diff']['before']['link']['options'] == {'table': 10}
     assert sorted(moved['ports']) == ['p1', 'p2', 'p3']
-    assert [addresses(ns, p) for p in ('p1', 'p3')] == [['2001:db8:1::1/64'],
-                                                          ['2001:db8:3::1/64']]
+    # (p3 lost its IPv6 address when it joined by hand; p1 keeps its own)
+    assert addresses(ns, 'p1') == ['2001:db8:1::1/64']
 
     # drift: a port leaves, and the VRF is made again on another table
     subprocess.check_call(['ip', '-n', ns, 'link', 'set', 'p1', 'nomaster'])
@@ -124,7 +124,8 @@ def test_create_change_table_drift_purge_and_absent(namespaces):
     gone = run_module('vrf', absent)
     assert gone['actions'] == predicted['actions'] == ['delete %s' % label]
     assert 'red' not in links_of(ns) and master_of(ns, 'p1') == ''
-    assert sorted(links_of(ns)) == sorted(['lo', 'p1', 'ep1', 'p2', 'ep2', 'p3', 'ep3'])
+    # (the guest's gre modules put fallback devices into every namespace)
+    assert set(['p1', 'ep1', 'p2', 'ep2', 'p3', 'ep3']) <= set(links_of(ns))
     assert run_module('vrf', absent)['changed'] is False
 
 
@@ -297,6 +298,26 @@ def test_topology_two_vrfs_on_one_router_with_routes_in_their_tables(lab):
     applied = lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
                       links=facts['links'])
     assert applied.get('changed') is False, (applied.get('msg'), applied.get('actions'))
+
+    # blue moves to table 30: the VRF is re-created with its port (which keeps
+    # its IPv6 address), its route follows it, and prune removes the route of
+    # table 20 (the kernel flushed it when the port was cycled)
+    description['links'][1]['endpoints'][0]['addresses'].append('2001:db8:b::1/64')
+    assert lab.run(**description)['changed'] is True
+    description['links'][3]['options'] = {'table': 30}
+    description['nodes'][0]['routes'][1] = {'dst': '172.16.0.0/24', 'via': '10.0.0.2',
+                                            'vrf': 'blue'}
+    predicted = lab.run(check=True, prune=True, **description)
+    moved = lab.run(prune=True, **description)
+    assert moved.get('failed') is None, moved.get('msg')
+    assert moved['actions'] == predicted['actions']
+    assert moved['actions'][0] == 'delete route 172.16.0.0/24 via 10.0.0.2 dev to-blue vrf ' \
+        'blue in node %s' % pe
+    assert (table_of(pe, 'blue'), master_of(pe, 'to-blue')) == (30, 'blue')
+    assert addresses(pe, 'to-blue') == ['10.0.0.1/24', '2001:db8:b::1/64']
+    assert ip(pe, 'route', 'show', 'table', '20', 'proto', '118') == []
+    assert ping('172.16.0.2', 'blue') and not ping('172.16.0.1', 'blue')
+    assert lab.run(prune=True, **description)['changed'] is False
 
     gone = run_module('topology', {'lab': lab.name, 'state': 'absent'})
     assert gone.get('failed') is None and lab.namespaces() == []

@@ -12,7 +12,10 @@ from __future__ import annotations
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import EngineError
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import undone_with_its_object
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import ROUTE_PROTOCOL
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
+    ROUTE_PROTOCOL,
+    route_entry,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import write_sysctl
 
 
@@ -56,8 +59,11 @@ def plan_routes(planner, node):
         text = 'delete route %s in node %s' % (route_text(route_view(now, tables)), node.name)
         planner.report.removed.append({'type': 'route', 'node': node.name,
                                        'dst': route_view(now)['dst']})
-        # removals first: a described route may replace one to the same place
-        planner.steps['route'].insert(0, (text, _route(session, 'del', key, None, None),
+        # removals first: a described route may replace one to the same place.
+        # The kernel may have flushed it already: routes through a port go
+        # when a VRF re-created by this run cycles the port.
+        planner.steps['route'].insert(0, (text, _route(session, 'del', key, None, None,
+                                                       gone_ok=True),
                                           _route(session, 'add', key, now['via'],
                                                  now['dev'])))
 
@@ -79,11 +85,14 @@ def vrf_names(reading):
     return dict((table, names[0]) for table, names in found.items() if len(names) == 1)
 
 
-def _route(session, command, key, via, dev):
+def _route(session, command, key, via, dev, gone_ok=False):
     family, (network, length), metric, table = key
     where = ' in table %d' % table if table != rtnl.RT_TABLE_MAIN else ''
 
     def run():
+        if gone_ok and not any(route_key(route_entry(route, {})) == key for route in
+                               session.raw('reading routes', rtnl.routes, family)):
+            return
         session.raw('%s route %s/%d%s' % (command, network, length, where), rtnl.route,
                     command, family, network, length, gateway=via,
                     oif=session.index(dev) if dev else None, metric=metric,

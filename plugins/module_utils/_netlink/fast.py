@@ -262,17 +262,22 @@ def _routes(session, names):
                 continue
             if route['proto'] in KERNEL_PROTOCOLS:
                 continue
-            result.append({
-                'family': family,
-                'prefix': (route['dst'] or ('::' if family == 10 else '0.0.0.0'),
-                           route['dst_len']),
-                'via': route['gateway'],
-                'dev': names.get(route['oif']) if route['oif'] else None,
-                'metric': route['priority'],
-                'proto': route['proto'],
-                'table': route['table'],
-            })
+            result.append(route_entry(route, names))
     return result
+
+
+def route_entry(route, names):
+    """A dumped route (rtnl.routes) as a lab reading gives it."""
+    family = route['family']
+    return {
+        'family': family,
+        'prefix': (route['dst'] or ('::' if family == 10 else '0.0.0.0'), route['dst_len']),
+        'via': route['gateway'],
+        'dev': names.get(route['oif']) if route['oif'] else None,
+        'metric': route['priority'],
+        'proto': route['proto'],
+        'table': route['table'],
+    }
 
 
 def read_sysctls(kernel, netns, keys):
