@@ -311,8 +311,11 @@ def test_topology_two_vrfs_on_one_router_with_routes_in_their_tables(lab):
     moved = lab.run(prune=True, **description)
     assert moved.get('failed') is None, moved.get('msg')
     assert moved['actions'] == predicted['actions']
-    assert moved['actions'][0] == 'delete route 172.16.0.0/24 via 10.0.0.2 dev to-blue vrf ' \
-        'blue in node %s' % pe
+    assert moved['actions'][0] == 'delete vrf blue in node %s (table cannot change in place)' \
+        % pe
+    # named as read: the route of table 20, blue's table then
+    assert 'delete route 172.16.0.0/24 via 10.0.0.2 dev to-blue vrf blue in node %s' % pe \
+        in moved['actions']
     assert (table_of(pe, 'blue'), master_of(pe, 'to-blue')) == (30, 'blue')
     assert addresses(pe, 'to-blue') == ['10.0.0.1/24', '2001:db8:b::1/64']
     assert ip(pe, 'route', 'show', 'table', '20', 'proto', '118') == []
