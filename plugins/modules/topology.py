@@ -164,7 +164,7 @@ options:
             O(nodes[].routes[].vrf) or O(nodes[].routes[].table) says
             otherwise. They are marked with the route protocol number 118, so
             O(prune) can tell them apart. A route is known by its
-            destination, metric and table: the same destination can have a
+            destination, metric and table; the same destination can have a
             route in each VRF.
         type: list
         elements: dict

@@ -239,9 +239,9 @@ def test_topology_two_vrfs_on_one_router_with_routes_in_their_tables(lab):
     pe, cr, cb = lab.n('pe'), lab.n('cr'), lab.n('cb')
     description = dict(
         nodes=[{'name': pe, 'routes': [
-                    {'dst': '172.16.0.0/24', 'via': '10.0.0.2', 'vrf': 'red'},
-                    {'dst': '172.16.0.0/24', 'via': '10.0.0.2', 'table': 20},
-                    {'dst': '2001:db8:16::/64', 'via': '2001:db8::2', 'vrf': 'red'}]},
+            {'dst': '172.16.0.0/24', 'via': '10.0.0.2', 'vrf': 'red'},
+            {'dst': '172.16.0.0/24', 'via': '10.0.0.2', 'table': 20},
+            {'dst': '2001:db8:16::/64', 'via': '2001:db8::2', 'vrf': 'red'}]},
                {'name': cr, 'loopback': ['172.16.0.1/32', '2001:db8:16::1/128'],
                 'routes': [{'dst': 'default', 'via': '10.0.0.1'},
                            {'dst': 'default', 'via': '2001:db8::1'}]},
