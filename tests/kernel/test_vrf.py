@@ -237,11 +237,11 @@ def test_topology_two_vrfs_on_one_router_with_routes_in_their_tables(lab):
     loopback is reachable only through its VRF. Re-run changes nothing, the
     facts read back apply unchanged, absent leaves nothing."""
     pe, cr, cb = lab.n('pe'), lab.n('cr'), lab.n('cb')
+    pe_routes = [{'dst': '172.16.0.0/24', 'via': '10.0.0.2', 'vrf': 'red'},
+                 {'dst': '172.16.0.0/24', 'via': '10.0.0.2', 'table': 20},
+                 {'dst': '2001:db8:16::/64', 'via': '2001:db8::2', 'vrf': 'red'}]
     description = dict(
-        nodes=[{'name': pe, 'routes': [
-            {'dst': '172.16.0.0/24', 'via': '10.0.0.2', 'vrf': 'red'},
-            {'dst': '172.16.0.0/24', 'via': '10.0.0.2', 'table': 20},
-            {'dst': '2001:db8:16::/64', 'via': '2001:db8::2', 'vrf': 'red'}]},
+        nodes=[{'name': pe, 'routes': pe_routes},
                {'name': cr, 'loopback': ['172.16.0.1/32', '2001:db8:16::1/128'],
                 'routes': [{'dst': 'default', 'via': '10.0.0.1'},
                            {'dst': 'default', 'via': '2001:db8::1'}]},
@@ -291,8 +291,8 @@ def test_topology_two_vrfs_on_one_router_with_routes_in_their_tables(lab):
     vrfs = sorted((e['name'], e['options'], e['ports']) for e in facts['links']
                   if e.get('kind') == 'vrf')
     assert vrfs == [('blue', {'table': 20}, ['to-blue']), ('red', {'table': 10}, ['to-red'])]
-    pe_routes = [n for n in facts['nodes'] if n['name'] == pe][0]['routes']
-    assert sorted((r['dst'], r.get('vrf')) for r in pe_routes) == [
+    read_routes = [n for n in facts['nodes'] if n['name'] == pe][0]['routes']
+    assert sorted((r['dst'], r.get('vrf')) for r in read_routes) == [
         ('172.16.0.0/24', 'blue'), ('172.16.0.0/24', 'red'), ('2001:db8:16::/64', 'red')]
     assert facts['other_links'] == []
     applied = lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
