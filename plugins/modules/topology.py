@@ -290,6 +290,10 @@ options:
           - C(macvlan), C(macvtap), C(ipvlan), C(ipvtap) are a device on a
             parent interface (O(links[].parent) in O(links[].parent_node)),
             placed into O(links[].node).
+          - C(vlan) is a VLAN on a parent interface, placed into
+            O(links[].node) likewise (M(vnet.linux.vlan)); its C(id) and the
+            rest of its settings are in O(links[].options). A VLAN's parent
+            may be another VLAN (QinQ).
           - C(bond) bonds ports of its node (O(links[].ports)).
           - C(dummy) is one device in a node (M(vnet.linux.dummy)), for
             example for addresses or as a bridge or bond port.
@@ -307,10 +311,10 @@ options:
             O(nodes[].routes[].vrf). A new table re-creates the VRF (the
             kernel cannot change it in place) with its ports. Two VRFs of a
             node cannot share a table.
-          - bond, team, ipvlan, ipvtap, dummy, vrf need kernel modules that some
-            kernels lack; a team needs the C(teamd) and C(teamdctl) programs.
+          - bond, team, ipvlan, ipvtap, dummy, vlan, vrf need kernel modules that
+            some kernels lack; a team needs the C(teamd) and C(teamdctl) programs.
         type: str
-        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, bond, team, vrf, teamd]
+        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, vlan, bond, team, vrf, teamd]
         default: veth
       endpoints:
         description:
@@ -385,7 +389,11 @@ options:
         description: MAC address of a single-device link.
         type: str
       parent:
-        description: The lower interface of a macvlan, macvtap, ipvlan or ipvtap.
+        description:
+          - The lower interface of a macvlan, macvtap, ipvlan, ipvtap or vlan.
+          - A tunnel's underlay device, which it may go without; O(links[].parent_node)
+            alone then names the node it is created in (where its socket lives)
+            before it is placed into O(links[].node).
         type: str
       parent_node:
         description:
@@ -441,6 +449,7 @@ options:
             C(xmit_hash_policy)), M(vnet.linux.macvlan) and
             M(vnet.linux.macvtap) (C(bcqueuelen), C(source_macs)),
             M(vnet.linux.ipvlan) and M(vnet.linux.ipvtap) (C(flags)),
+            M(vnet.linux.vlan) (C(id), C(protocol), its flags and QoS maps),
             M(vnet.linux.vrf) (C(table)). A C(dummy) has none. Unknown names
             are refused.
           - Rules that depend on the link's current state (the bond's mode

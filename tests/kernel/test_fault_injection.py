@@ -456,6 +456,27 @@ def test_ipvlan_create_and_move(names):
 
 
 @GUEST
+def test_vlan_create_on_a_parent_elsewhere_then_recreate(names):
+    """A vlan made in its parent's namespace and placed into its own; then
+    an id change (a re-create: the kernel keeps the id) with changes in
+    place and an address: every failure brings the old vlan back."""
+    ns1, ns2 = names(2)
+
+    def build():
+        ports(ns1, ['p1'])
+        ok(run_module('vlan', {'name': 'v0', 'netns': ns2, 'link': 'p1', 'link_netns': ns1,
+                               'id': 10, 'egress_qos_map': {1: 1},
+                               'addresses': ['10.23.0.1/24'], 'admin_state': 'up'}))
+
+    def run():
+        return run_module('vlan', {'name': 'v0', 'netns': ns2, 'link': 'p1', 'link_netns': ns1,
+                                   'id': 20, 'gvrp': True, 'egress_qos_map': {2: 2},
+                                   'addresses': ['10.23.0.1/24', '10.23.1.1/24']})
+
+    assert inject_every_fault(Scenario([ns1, ns2], build, run)) >= 4
+
+
+@GUEST
 def test_ipvtap_create_with_device_node(names):
     (ns,) = names(1)
 

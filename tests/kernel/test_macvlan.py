@@ -115,7 +115,7 @@ def test_passthru_switch_and_parent_change_recreate(namespaces):
     result = run_module('macvlan', passthru)
     assert result['actions'] == predicted['actions']
     assert result['actions'][0] == ("delete macvlan mv0 in namespace '%s' (mode bridge -> "
-                                    "passthru; the kernel cannot change that in place)" % node)
+                                    "passthru cannot change in place)" % node)
     assert data(node)['mode'] == 'passthru'
     moved = dict(args, link='other')
     result = run_module('macvlan', moved)

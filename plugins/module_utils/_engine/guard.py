@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import GuardRefusal
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import by_netlink_kind
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
@@ -42,8 +43,19 @@ MOVE = 'move'
 TAKE_DOWN = 'take down'
 ENSLAVE = 'enslave'
 
-# kinds whose IFLA_LINK names a device whose deletion deletes them too
-DIES_WITH_LINK = ('veth', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan')
+
+def _dies_with_parent(view):
+    """Does the kernel delete this link with the device its link_index
+    names (a veth's peer, a macvlan's parent, a vxlan's underlay device)?"""
+    spec = by_netlink_kind(view['kind'])
+    return spec is not None and spec.dies_with_parent
+
+
+def _dies_with_underlay(view):
+    """Does the kernel delete this link with the namespace it was created
+    in, wherever it lives now (a tunnel's socket namespace)?"""
+    spec = by_netlink_kind(view['kind'])
+    return spec is not None and spec.dies_with_underlay
 
 
 class Touch(object):
@@ -294,7 +306,17 @@ def dying_with(host, links=(), namespaces=()):
                 continue
             for view in host.links(netns):
                 key = (netns, view['index'])
-                if key in dead or view['kind'] not in DIES_WITH_LINK:
+                if key in dead:
+                    continue
+                underlay = _underlay_gone(host, view, gone)
+                if underlay is not None:
+                    dead[key] = view
+                    view['died_with'] = (underlay, None)
+                    found.append((view, 'with %s, where it was created (its underlay)'
+                                  % where(underlay)))
+                    changed = True
+                    continue
+                if not _dies_with_parent(view):
                     continue
                 target = host.target_netns(view, dead_netns, dead)
                 if target is False or (target, view['link_index']) not in dead:
@@ -304,6 +326,15 @@ def dying_with(host, links=(), namespaces=()):
                 found.append((view, _cause(view, target, view['link_index'], host)))
                 changed = True
     return found
+
+
+def _underlay_gone(host, view, gone):
+    """The namespace a tunnel was created in, if it is among those that go
+    (the kernel then deletes the tunnel wherever it lives); else None."""
+    if not gone or view.get('link_netnsid') is None or not _dies_with_underlay(view):
+        return None
+    underlay = host.target_netns(view, gone)
+    return None if underlay is False else underlay
 
 
 def _cause(view, target, index, host):

@@ -60,14 +60,17 @@ def create_link(session, name, spec, what, options=None, attrs=None, parent=None
     """One request makes a link of a kind with its options and attributes.
     parent=(its session, its name): a link stacked on a parent (macvlan,
     ipvlan, ...) is sent from the parent's namespace, where the parent's
-    index means something, and placed straight into its own namespace."""
+    index means something, and placed straight into its own namespace. A
+    tunnel's parent name may be None: it is sent from that session's
+    namespace all the same, which becomes its underlay (its socket's)."""
     args = spec.create_args(options or {})
     args.update(_create_kwargs(attrs))
     args.update(extra or {})
     sender, fd = session, None
     if parent is not None:
         sender, parent_name = parent
-        args['link'] = sender.index(parent_name)
+        if parent_name is not None:
+            args[spec.parent_kwarg()] = sender.index(parent_name)
         if sender.netns != session.netns:
             args['net_ns_fd'], fd = net_ns_target(session.netns)
     try:
@@ -114,14 +117,23 @@ def set_link_step(session, name, what, **changes):
     return lambda: set_link(session, name, what, **changes)
 
 
-def set_options(session, name, what, spec, options):
-    """A kind's own settings (IFLA_INFO_DATA), encoded by pyroute2."""
+def set_options(session, name, what, spec, options, replaces=None):
+    """A kind's own settings (IFLA_INFO_DATA), encoded by pyroute2.
+    replaces: the values they replace (a map option clears what it drops)."""
     session.call(what, 'link', 'set', index=session.index(name), kind=spec.netlink_kind,
-                 **spec.kernel_args(options))
+                 **spec.kernel_args(options, replaces=replaces))
 
 
-def set_options_step(session, name, what, spec, options):
-    return lambda: set_options(session, name, what, spec, options)
+def set_options_step(session, name, what, spec, options, replaces=None):
+    return lambda: set_options(session, name, what, spec, options, replaces)
+
+
+def change_options(session, name, what, spec, options, data):
+    """(do, undo) step bodies that change a link's kind options from what
+    the kernel's data holds, and put that back."""
+    old = spec.previous(options, data)
+    return (set_options_step(session, name, what, spec, options, replaces=old),
+            set_options_step(session, name, what, spec, old, replaces=options))
 
 
 def attach_step(session, name, what, master, take_down=False, was_up=False,

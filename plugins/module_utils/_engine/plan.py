@@ -352,12 +352,9 @@ def _plan_attributes(plan, session, wanted, state, guard, master_spec):
         option_changes = dict((o.name, wanted.options[o.name]) for o in (
             wanted.spec.differences(wanted.options, state['data']) if wanted.spec else []))
         if option_changes:
-            old = wanted.spec.current(state['data'])
-            old = dict((k, old[k]) for k in option_changes if k in old)
             plan.add('set %s on %s' % (_describe(option_changes), label),
-                     link_steps.set_options_step(session, name, what, wanted.spec,
-                                                 option_changes),
-                     link_steps.set_options_step(session, name, what, wanted.spec, old))
+                     *link_steps.change_options(session, name, what, wanted.spec,
+                                                option_changes, state['data']))
     if wanted.master is not None and current['master'] != wanted.master:
         _plan_master(plan, session, wanted, state, guard)
     if master_spec is not None and wanted.port_options:

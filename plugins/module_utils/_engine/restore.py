@@ -21,7 +21,7 @@ import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import net_ns_target
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS, by_netlink_kind
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import FastSession
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkError,
@@ -31,15 +31,21 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 
-# kinds made on another link: created from that link's namespace
-STACKED = ('macvlan', 'macvtap', 'ipvlan', 'ipvtap')
-# kinds whose MAC address is their parent's (the kernel refuses another)
-PARENT_MAC = ('ipvlan', 'ipvtap')
-REBUILDABLE = ('veth', 'bridge', 'bond', 'dummy', 'vrf') + STACKED
+
+def _spec(state):
+    return by_netlink_kind(state['kind']) if state is not None else None
 
 
 def rebuildable(state):
-    return state is not None and state['kind'] in REBUILDABLE
+    spec = _spec(state)
+    return spec is not None and spec.rebuild
+
+
+def _placed(state):
+    """A kind made on another link (or in an underlay namespace): created
+    from that link's namespace."""
+    spec = _spec(state)
+    return spec is not None and spec.parent is not None
 
 
 class Removal(object):
@@ -83,7 +89,7 @@ def _read(session, name):
     if state is None:
         return None
     other = _other_end(session, state)
-    spec = KINDS.get(state['kind'])
+    spec = _spec(state)
     ports = [link for link in session.links() if link['master'] == name] \
         if spec is not None and spec.takes_ports else []
     return {'link': state, 'other': other, 'ports': ports}
@@ -92,7 +98,9 @@ def _read(session, name):
 def _other_end(session, state):
     """The veth peer or the parent: its namespace, a session there, and (for
     a peer, which goes with the link) its full reading."""
-    if state['kind'] not in ('veth',) + STACKED or state['link_index'] is None:
+    if state['kind'] != 'veth' and not _placed(state):
+        return None
+    if not state['link_index'] and (state['kind'] == 'veth' or state['link_netnsid'] is None):
         return None
     if state['link_netnsid'] is None:
         netns, other_session = session.netns, session
@@ -101,8 +109,8 @@ def _other_end(session, state):
         if netns is False:
             return None
         other_session = _session_in(session, netns)
-    name = other_session.name_of(state['link_index'])
-    if name is None:
+    name = other_session.name_of(state['link_index']) if state['link_index'] else None
+    if name is None and (state['link_index'] or state['kind'] == 'veth'):
         return None
     peer = other_session.read(name) if state['kind'] == 'veth' else None
     return {'netns': netns, 'session': other_session, 'name': name, 'state': peer}
@@ -132,7 +140,8 @@ def namespace_of(session, nsid):
 
 def _attrs(state):
     args = {'mtu': state['mtu'], 'txqlen': state['txqueuelen']}
-    if state['kind'] not in PARENT_MAC and state['mac_address']:
+    spec = _spec(state)
+    if not (spec is not None and spec.fixed_mac) and state['mac_address']:
         args['address'] = state['mac_address']
     return dict((key, value) for key, value in args.items() if value is not None)
 
@@ -150,9 +159,10 @@ def _create(session, state, other):
         if other['netns'] != session.netns:
             peer['net_ns_fd'], fd = net_ns_target(other['netns'])
         args['peer'] = peer
-    elif kind in STACKED and other is not None:
+    elif _placed(state) and other is not None:
         sender = other['session']
-        args['link'] = sender.index(other['name'])
+        if other['name'] is not None:
+            args[spec.parent_kwarg()] = sender.index(other['name'])
         if other['netns'] != session.netns:
             args['net_ns_fd'], fd = net_ns_target(session.netns)
     try:
@@ -209,7 +219,7 @@ def _reattach(session, port, master, master_state):
     """A port the deleted master released: back under it, as it was."""
     label = '%s in %s' % (port['name'], where(session.netns))
     index = session.index(port['name'])
-    master_spec = KINDS.get(master_state['kind'])
+    master_spec = _spec(master_state)
     down_first = port['admin_state'] == 'up' and master_spec is not None and \
         master_spec.ports_down
     if down_first:

@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) vnet.linux contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Links stacked on a parent (lower) device: macvlan, macvtap, ipvlan, ipvtap.
+"""Links stacked on a parent (lower) device: macvlan, macvtap, ipvlan, ipvtap,
+vlan; and tunnels, whose underlay device is optional (their spec's
+`parent`): a tunnel's socket lives in the namespace it is created in (its
+underlay namespace), so a tunnel without a device is created there all the
+same and placed into its own namespace.
 
 The link is created in the parent's namespace and placed into its own
 namespace in the same request (IFLA_NET_NS_FD), which is the only way to
@@ -45,7 +49,12 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     public,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import wanted_end
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IPVLAN, MACVLAN
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
+    IPVLAN,
+    MACVLAN,
+    MACVLAN_KINDS,
+    spec_of,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     namespace_exists,
@@ -65,15 +74,12 @@ TAP_OPTIONS = dict(
 # namespace, and "" is never a namespace name, so it cannot clash)
 ROOT_NETNS = ''
 TAP_KINDS = ('macvtap', 'ipvtap')
-MACVLAN_KINDS = ('macvlan', 'macvtap')
-# A parent of these kinds is never used as it is: the kernel stacks the new
-# link on that parent's own parent (macvlan_common_newlink, ipvlan_link_new).
-SAME_FAMILY = {'macvlan': MACVLAN_KINDS, 'macvtap': MACVLAN_KINDS,
-               'ipvlan': ('ipvlan', 'ipvtap'), 'ipvtap': ('ipvlan', 'ipvtap')}
 
 
 class Parent(object):
-    """The lower device: its name, namespace, and kernel state (or None)."""
+    """The lower device: its name, namespace, and kernel state (or None).
+    A tunnel without an underlay device has name None: only its underlay
+    namespace."""
 
     def __init__(self, name, netns, state):
         self.name = name
@@ -82,7 +88,16 @@ class Parent(object):
 
     @property
     def label(self):
+        if self.name is None:
+            return 'underlay %s' % where(self.netns)
         return '%s in %s' % (self.name, where(self.netns))
+
+    def placement(self, own_netns):
+        """How a create step names where the link sits ('' for a tunnel
+        made in its own namespace with no device)."""
+        if self.name is None and self.netns == own_netns:
+            return ''
+        return ' on %s' % self.label
 
 
 def parent_netns(value, field, default):
@@ -98,13 +113,17 @@ def parent_netns(value, field, default):
 def parent_of(run, wanted):
     """Read the parent named by `link`/`link_netns` (default: the link's own
     namespace). Check mode predicts with a warning when an earlier task
-    would create it; a real run fails clearly."""
+    would create it; a real run fails clearly. A tunnel without `link` has
+    only its underlay namespace (`link_netns`)."""
     params = run.module.params
-    if not params.get('link'):
-        raise validate.InputError('link: required with state=present (the parent device '
-                                  'the %s is stacked on)' % wanted.spec.kind)
-    name = validate.interface_name(params['link'], 'link')
     netns = parent_netns(params.get('link_netns'), 'link_netns', wanted.netns)
+    if not params.get('link'):
+        if wanted.spec.parent == 'required':
+            raise validate.InputError('link: required with state=present (the parent device '
+                                      'the %s is stacked on)' % wanted.spec.kind)
+        run.namespace_ready(netns, 'link_netns')
+        return Parent(None, netns, None)
+    name = validate.interface_name(params['link'], 'link')
     if (name, netns) == (wanted.name, wanted.netns):
         raise validate.InputError('link: a %s cannot be its own parent' % wanted.spec.kind)
     state = run.read(netns, name, 'link_netns')
@@ -132,15 +151,16 @@ def parent_rules(kind, name, parent_label, parent_kind, parent_mtu, mtu, fields)
     a macvlan lands on that macvlan's parent, and every later run fails its
     verification). fields: the names of the parent and MTU options."""
     parent_field, mtu_field = fields
-    if parent_kind in SAME_FAMILY[kind]:
+    if parent_kind in spec_of(kind).same_family:
         raise validate.InputError(
             '%s: %s is %s; the kernel never stacks %s on %s (it would use that '
             '%s\'s own parent instead): name the %s\'s parent'
             % (parent_field, parent_label, _a(parent_kind), _a(kind), _a(parent_kind),
                parent_kind, parent_kind))
-    # macvlan_common_newlink and macvlan_change_mtu refuse it (EINVAL); the
+    # macvlan_common_newlink and macvlan_change_mtu refuse it (EINVAL), and
+    # vlan_dev_change_mtu (ERANGE): the spec says so (mtu_within_parent); the
     # ipvlan driver takes it (checked on 6.1), so it is left to the kernel
-    if kind in MACVLAN_KINDS and mtu is not None and parent_mtu is not None and \
+    if spec_of(kind).mtu_within_parent and mtu is not None and parent_mtu is not None and \
             mtu > parent_mtu:
         raise validate.InputError(
             '%s: %d is above the MTU of the parent %s (%d); %s\'s MTU can be at most '
@@ -160,11 +180,13 @@ def check_parent(wanted, parent):
 
 
 def sits_on(view, parent_index, parent_elsewhere, nsid):
-    """True if the link sits on the parent with this index. parent_elsewhere:
-    the parent lives in another namespace than the link; nsid(): the id the
-    link's namespace gives the parent's (asked only when needed). Shared by
-    the modules and the topology."""
-    if view['link_index'] != parent_index:
+    """True if the link sits on the parent with this index (None: a tunnel
+    on no device). parent_elsewhere: the parent (or the tunnel's underlay)
+    lives in another namespace than the link; nsid(): the id the link's
+    namespace gives the parent's (asked only when needed). Shared by the
+    modules and the topology."""
+    # a tunnel on no device reports no index (vxlan) or 0 (gre)
+    if (view['link_index'] or None) != (parent_index or None):
         return False
     if not parent_elsewhere:
         return view['link_netnsid'] is None
@@ -176,16 +198,18 @@ def sits_on(view, parent_index, parent_elsewhere, nsid):
 
 
 def on_parent(run, state, parent):
-    """True if the existing link sits on exactly this parent."""
-    if state is None or parent.state is None:
+    """True if the existing link sits on exactly this parent (or, for a
+    tunnel on no device, was created in this underlay namespace)."""
+    if state is None or (parent.state is None and parent.name is not None):
         return False
-    return sits_on(state, parent.state['index'], state['netns'] != parent.netns,
+    return sits_on(state, parent.state['index'] if parent.state else None,
+                   state['netns'] != parent.netns,
                    lambda: run.session(state['netns']).nsid_of(parent.netns))
 
 
 def parent_name(run, state, parent):
     """The parent's name as the kernel reports it (for the returned view)."""
-    if state is None:
+    if state is None or not state['link_index']:
         return None
     if on_parent(run, state, parent):
         return parent.name
@@ -257,7 +281,7 @@ def creator(run, wanted, parent, replace=None):
     delete the old link and rename (see the module docstring)."""
     parent_session = run.session(parent.netns)
     own_session = run.session(wanted.netns)
-    text = 'create %s on %s' % (wanted.label, parent.label)
+    text = 'create %s%s' % (wanted.label, parent.placement(wanted.netns))
     details = describe_create(wanted, wanted.attrs)
     if details:
         text += ' with ' + details
@@ -321,8 +345,7 @@ def plan_recreate_delete(plan, session, old, guard, reason, node):
     """The delete of a re-create: plan_delete (collateral vetted; its undo
     rebuilds the link, _engine/restore.py), and after that undo the tap's
     device node for the rebuilt link."""
-    plan_delete(plan, session, old, guard,
-                reason='%s; the kernel cannot change that in place' % reason)
+    plan_delete(plan, session, old, guard, reason=reason)
     step = plan.steps[-1]
     step.undo = chained(step.undo, node.restore if node is not None else None)
 
@@ -338,14 +361,14 @@ def parent_check(run, wanted, parent):
 
 def recreate_reason_of(run, spec, wanted, now, parent):
     """(reason, another parent?) when the existing link must be re-created:
-    another parent, or what the spec's recreate_when names."""
+    another parent, or a change the spec says the kernel cannot make in
+    place (an option marked recreate, or what its recreate_when names)."""
     if now is None:
         return None, False
     if not on_parent(run, now, parent):
-        return 'its parent is not %s' % parent.label, True
-    if spec.recreate_when is not None:
-        return spec.recreate_when(spec.current(now['data']), wanted.options), False
-    return None, False
+        return ('its %s is not %s; the kernel cannot change that in place'
+                % ('parent' if parent.name else 'underlay', parent.label)), True
+    return spec.recreate_reason(wanted.options, now['data']), False
 
 
 def converge(run, spec, options, tap=False):
@@ -571,12 +594,17 @@ MACVLAN_OPTIONS = MACVLAN.argument_spec()
 IPVLAN_OPTIONS = IPVLAN.argument_spec()
 
 
+def kind_settings(spec, params):
+    """A module's validated kind options (None: leave as it is). Checked as
+    for a new link when the link is wanted (source_macs needs mode source
+    given, a vlan its id); for state=absent only their types and ranges."""
+    values = dict((name, params.get(name)) for name in spec.options_by_name)
+    return spec.check(values, current={} if params.get('state') != 'absent' else None)
+
+
 def macvlan_settings(params):
-    """Validated macvlan/macvtap settings (None: leave as it is). Checked
-    as for a new link: source_macs needs mode source given."""
-    values = dict((name, params.get(name)) for name in MACVLAN_OPTIONS)
-    return MACVLAN.check(values, current={})
+    return kind_settings(MACVLAN, params)
 
 
 def ipvlan_settings(params):
-    return IPVLAN.check(dict((name, params.get(name)) for name in IPVLAN_OPTIONS), current={})
+    return kind_settings(IPVLAN, params)

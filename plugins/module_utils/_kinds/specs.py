@@ -82,9 +82,9 @@ INT = Units('int')
 TEXT = Units('str')
 
 _PYTHON_TYPES = {'bool': (bool,), 'int': (int,), 'float': (int, float), 'str': (str,),
-                 'list': (list, tuple)}
+                 'list': (list, tuple), 'dict': (dict,)}
 _ARTICLES = {'int': 'an int', 'bool': 'a bool', 'float': 'a float', 'str': 'a str',
-             'list': 'a list'}
+             'list': 'a list', 'dict': 'a dict'}
 
 
 def _type_word(value):
@@ -170,6 +170,20 @@ class Option(object):
     def fits(self, mode, value):
         return self.modes is None or mode in self.modes or self.inert(value)
 
+    # the empty value an undo sends back when the kernel reported none (None:
+    # the option is then left as it is)
+    empty = None
+
+    def differs(self, data, value):
+        """Does the kernel's data hold another value? Compared in kernel
+        units, so that 15 s and 1500 cs are equal."""
+        return data.get(self.nla, self.absent) != self.to_kernel(value)
+
+    def add_to(self, args, keyword, value, replaced=None):
+        """Put the value into a request's pyroute2 keywords. replaced: the
+        value it replaces (options that send a whole map need it)."""
+        args[keyword] = self.to_kernel(value)
+
     def misfit_text(self, field, mode):
         return self.misfit.replace('{modes}', ' / '.join(self.modes or ())) % (field, mode)
 
@@ -199,12 +213,30 @@ class KindSpec(object):
     again when it joins or leaves (a VRF): the kernel drops the port's IPv6
     addresses on the way (keep_addr_on_down at its default), which the
     planners put back. max_mtu: the largest MTU the kind takes.
+
+    How a link sits on others (the engine derives every kind list from these):
+    parent: 'required' (a macvlan needs a lower device), 'optional' (a
+    tunnel may name an underlay device), or None; the default is 'required'
+    for the 'stacked' layout. A link with a parent is created in the
+    parent's namespace (a tunnel without one in its underlay namespace, where
+    its socket then lives) and placed into its own namespace in the same
+    request. parent_nla: the IFLA_INFO_DATA attribute that carries the
+    parent's index (None: IFLA_LINK). same_family: kinds the kernel never
+    stacks this kind on (it would use that parent's own parent).
+    dies_with_parent: the kernel deletes the link with its parent (default:
+    every link with a parent); dies_with_underlay: it deletes the link with
+    the namespace it was created in, wherever the link lives now (tunnels).
+    rebuild: the undo of a delete can rebuild it from a reading (False for a
+    team: teamd owns it). mtu_within_parent: the kernel refuses an MTU above
+    the parent's (EINVAL or ERANGE, with no word of why).
     """
 
     def __init__(self, kind, options, nla_prefix='IFLA_', port_options=(),
                  port_kind=None, port_prefix='IFLA_', port_slave_kind=None,
                  netlink_kind=None, layout=None, default_mode=None, rules=(),
-                 recreate_when=None, fixed_mac=False, ports_down=False,
+                 recreate_when=None, fixed_mac=False, parent=None, parent_nla=None,
+                 same_family=(), dies_with_parent=None, dies_with_underlay=False,
+                 rebuild=True, mtu_within_parent=False, ports_down=False,
                  cycles_ports=False, max_mtu=65535):
         self.kind = kind
         self.ports_down = ports_down
@@ -212,6 +244,14 @@ class KindSpec(object):
         self.max_mtu = max_mtu
         self.netlink_kind = netlink_kind or kind
         self.layout = layout
+        self.parent = parent or ('required' if layout == 'stacked' else None)
+        self.parent_nla = parent_nla
+        self.same_family = tuple(same_family)
+        self.dies_with_parent = self.parent is not None if dies_with_parent is None \
+            else dies_with_parent
+        self.dies_with_underlay = dies_with_underlay
+        self.rebuild = rebuild
+        self.mtu_within_parent = mtu_within_parent
         # set for masters whose port settings travel as IFLA_INFO_SLAVE_DATA
         # (bond); None: bridge ports (IFLA_PROTINFO)
         self.port_slave_kind = port_slave_kind
@@ -301,14 +341,22 @@ class KindSpec(object):
     def _kwarg(nla, prefix):
         return nla[len(prefix):].lower()
 
-    def kernel_args(self, values, port=False):
-        """pyroute2 keyword arguments for the options given (not None)."""
+    def parent_kwarg(self):
+        """The pyroute2 keyword that names the parent's index in a create."""
+        if self.parent_nla is None:
+            return 'link'
+        return self._kwarg(self.parent_nla, self.nla_prefix)
+
+    def kernel_args(self, values, port=False, replaces=None):
+        """pyroute2 keyword arguments for the options given (not None).
+        replaces: the values they replace, where known (a change, its undo)."""
         options = self.port_options if port else self.options
         prefix = self.port_prefix if port else self.nla_prefix
         args = {}
         for option in options:
             if values.get(option.name) is not None:
-                args[self._kwarg(option.nla, prefix)] = option.to_kernel(values[option.name])
+                option.add_to(args, self._kwarg(option.nla, prefix), values[option.name],
+                              (replaces or {}).get(option.name))
         return args
 
     def current(self, data, port=False):
@@ -321,13 +369,21 @@ class KindSpec(object):
         """Options whose wanted value differs from the kernel's, compared in
         kernel units so that 15 s and 1500 cs are equal."""
         options = self.port_options if port else self.options
-        result = []
-        for option in options:
-            value = wanted.get(option.name)
-            if value is None or option.unreadable(data):
-                continue
-            if data.get(option.nla, option.absent) != option.to_kernel(value):
-                result.append(option)
+        return [option for option in options
+                if wanted.get(option.name) is not None and not option.unreadable(data) and
+                option.differs(data, wanted[option.name])]
+
+    def previous(self, names, data):
+        """The kernel's values of these options, which an undo puts back;
+        an option the kernel does not report gets its empty value, if it
+        has one (a map with no entries)."""
+        current = self.current(data)
+        result = {}
+        for name in names:
+            if name in current:
+                result[name] = current[name]
+            elif self.options_by_name[name].empty is not None:
+                result[name] = self.options_by_name[name].empty
         return result
 
     def create_args(self, values):
@@ -383,6 +439,12 @@ class ListOption(Option):
         self.to_kernel = self.plain
         self.from_kernel = lambda raw: list(self.plain(raw))
 
+    def differs(self, data, value):
+        return self.plain(data.get(self.nla)) != self.plain(value)
+
+    def add_to(self, args, keyword, value, replaced=None):
+        args.update(self.request(self.plain(value)))
+
     def plain(self, value):
         """Tuple of items from a user list, a kernel nest, or None."""
         if value is None:
@@ -395,32 +457,86 @@ class ListOption(Option):
         return tuple(items if self.ordered else sorted(items))
 
 
-class NestedKindSpec(KindSpec):
-    """A KindSpec some of whose options are ListOptions."""
+class BitOption(Option):
+    """One bit of a flags attribute the kernel keeps as {flags, mask} (a
+    vlan's IFLA_VLAN_FLAGS): a bool. The mask names the bits a request
+    changes, so options sharing the attribute go in one request and the
+    bits not given stay as they are."""
 
-    def _plain_data(self, data):
-        plain = dict(data)
-        for option in self.options:
-            if isinstance(option, ListOption):
-                plain[option.nla] = option.plain(data.get(option.nla))
-        return plain
+    def __init__(self, name, nla, bit, **rules):
+        Option.__init__(self, name, nla, FLAG, **rules)
+        self.bit = bit
+        self.from_kernel = lambda raw: bool(raw['flags'] & bit)
 
-    def differences(self, wanted, data, port=False):
-        if not port:
-            data = self._plain_data(data)
-        return KindSpec.differences(self, wanted, data, port)
+    def differs(self, data, value):
+        raw = data.get(self.nla)
+        return raw is None or self.from_kernel(raw) != bool(value)
 
-    def kernel_args(self, values, port=False):
-        if port:
-            return KindSpec.kernel_args(self, values, port)
-        lists = [o for o in self.options if isinstance(o, ListOption)]
-        plain = dict((k, v) for k, v in values.items()
-                     if k not in [o.name for o in lists])
-        args = KindSpec.kernel_args(self, plain)
-        for option in lists:
-            if values.get(option.name) is not None:
-                args.update(option.request(option.plain(values[option.name])))
-        return args
+    def add_to(self, args, keyword, value, replaced=None):
+        entry = args.setdefault(keyword, {'flags': 0, 'mask': 0})
+        entry['mask'] |= self.bit
+        if value:
+            entry['flags'] |= self.bit
+
+
+class MapOption(Option):
+    """A map the kernel keeps as a nest of {from, to} entries (a vlan's QoS
+    maps). The whole map is described: an entry not given is cleared (sent
+    mapped to 0, which the kernel then leaves out of what it reports).
+    keys/values: (low, high) of each side."""
+
+    empty = {}
+
+    def __init__(self, name, nla, entry_nla, keys, values, **rules):
+        Option.__init__(self, name, nla, Units('dict'), **rules)
+        self.entry_nla = entry_nla
+        self.keys, self.values = keys, values
+        self.from_kernel = self.plain
+
+    def plain(self, raw):
+        """{from: to} of a kernel nest, without cleared (0) entries."""
+        entries = raw.get('attrs', []) if raw is not None else []
+        return dict((entry['from'], entry['to']) for _name, entry in entries if entry['to'])
+
+    def check(self, value, field, kind='link'):
+        if not isinstance(value, dict):
+            raise validate.InputError('%s: %r is %s; expected a dict of %s'
+                                      % (field, value, _type_word(value), self.what()))
+        result = {}
+        for key, mapped in value.items():
+            number = _map_key(key, field)
+            validate.int_range(number, '%s key %s' % (field, key), *self.keys)
+            if isinstance(mapped, bool) or not isinstance(mapped, int):
+                raise validate.InputError('%s.%s: %r is %s; expected an int'
+                                          % (field, key, mapped, _type_word(mapped)))
+            validate.int_range(mapped, '%s.%s' % (field, key), *self.values)
+            if number in result:
+                raise validate.InputError('%s: key %s is given twice' % (field, number))
+            if mapped:
+                result[number] = mapped
+        return result
+
+    def what(self):
+        return 'integers %d-%d to integers %d-%d' % (self.keys + self.values)
+
+    def differs(self, data, value):
+        return self.plain(data.get(self.nla)) != value
+
+    def add_to(self, args, keyword, value, replaced=None):
+        entries = dict((key, 0) for key in replaced or {})
+        entries.update(value)
+        args[keyword] = {'attrs': [(self.entry_nla, {'from': key, 'to': mapped})
+                                   for key, mapped in sorted(entries.items())]}
+
+
+def _map_key(key, field):
+    """A map's key: an int, or the text of one (keys of a dict that went
+    through JSON, as Ansible's arguments do, are text)."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return key
+    if isinstance(key, str) and key.strip().isdigit():
+        return int(key)
+    raise validate.InputError('%s: key %r is not an integer' % (field, key))
 
 
 def _unique(items, field, what='an address'):
@@ -491,14 +607,14 @@ BRIDGE = KindSpec(
 
 # --- kinds with no options of their own --------------------------------------
 
-VETH = KindSpec('veth', options=[], layout='pair')
+VETH = KindSpec('veth', options=[], layout='pair', dies_with_parent=True)
 
 # A dummy is a link with no kind options: common link attributes only.
 DUMMY = KindSpec('dummy', options=[], layout='device')
 
 # A team is run by teamd (module_utils/_kinds/teamd.py): its settings are
 # the daemon's configuration, not netlink attributes.
-TEAMD = KindSpec('team', options=[], netlink_kind='team', layout='ports')
+TEAMD = KindSpec('team', options=[], netlink_kind='team', layout='ports', rebuild=False)
 
 # --- lower-device kinds (macvlan, macvtap, ipvlan, ipvtap) --------------------
 # Attribute maps pyroute2 lacks are defined (and registered) in _netlink/nla.py.
@@ -526,18 +642,22 @@ def macvlan_recreate(current, wanted):
     return None
 
 
+MACVLAN_KINDS = ('macvlan', 'macvtap')
+IPVLAN_KINDS = ('ipvlan', 'ipvtap')
+
+
 def _macvlan_spec(kind):
     upper = kind.upper()
-    return NestedKindSpec(kind, layout='stacked', default_mode='vepa',
-                          recreate_when=macvlan_recreate, options=[
-                              Option('mode', 'IFLA_%s_MODE' % upper, enum(MACVLAN_MODES)),
-                              Option('bcqueuelen', 'IFLA_%s_BC_QUEUE_LEN' % upper,
-                                     low=0, high=U32_MAX),
-                              ListOption('source_macs', 'IFLA_%s_MACADDR_DATA' % upper,
-                                         _macvlan_sources(kind), ordered=False,
-                                         canonical=lambda mac: str(mac).lower(),
-                                         modes=('source',), clean=_macs),
-                          ])
+    return KindSpec(kind, layout='stacked', default_mode='vepa', same_family=MACVLAN_KINDS,
+                    mtu_within_parent=True, recreate_when=macvlan_recreate, options=[
+                        Option('mode', 'IFLA_%s_MODE' % upper, enum(MACVLAN_MODES)),
+                        Option('bcqueuelen', 'IFLA_%s_BC_QUEUE_LEN' % upper,
+                               low=0, high=U32_MAX),
+                        ListOption('source_macs', 'IFLA_%s_MACADDR_DATA' % upper,
+                                   _macvlan_sources(kind), ordered=False,
+                                   canonical=lambda mac: str(mac).lower(),
+                                   modes=('source',), clean=_macs),
+                    ])
 
 
 MACVLAN = _macvlan_spec('macvlan')
@@ -546,7 +666,7 @@ MACVTAP = _macvlan_spec('macvtap')
 
 def _ipvlan_spec(kind):
     # ipvtap shares ipvlan's attributes (IFLA_IPVLAN_*)
-    return KindSpec(kind, layout='stacked', fixed_mac=True, options=[
+    return KindSpec(kind, layout='stacked', fixed_mac=True, same_family=IPVLAN_KINDS, options=[
         Option('mode', 'IFLA_IPVLAN_MODE', enum(IPVLAN_MODES)),
         Option('flags', 'IFLA_IPVLAN_FLAGS', enum(IPVLAN_FLAGS)),
     ])
@@ -554,6 +674,41 @@ def _ipvlan_spec(kind):
 
 IPVLAN = _ipvlan_spec('ipvlan')
 IPVTAP = _ipvlan_spec('ipvtap')
+
+# --- vlan ---------------------------------------------------------------------
+# The kernel's vlan_changelink changes only flags and QoS maps: an id or
+# protocol sent to an existing vlan is ignored without an error, so those
+# re-create the link.
+
+VLAN_FLAGS = (('reorder_hdr', 0x1), ('gvrp', 0x2), ('loose_binding', 0x4), ('mvrp', 0x8),
+              ('bridge_binding', 0x10))
+
+
+def _vlan_id_given(values, current, field_of):
+    """The kernel makes no vlan without an id (EINVAL, 'VLAN id not
+    specified'); an existing one keeps its own."""
+    if current == {} and values.get('id') is None:
+        raise validate.InputError('%s: required for a new vlan (the VLAN id, 0-4094)'
+                                  % field_of('id'))
+
+
+VLAN = KindSpec(
+    'vlan',
+    layout='stacked',
+    mtu_within_parent=True,
+    rules=[_vlan_id_given],
+    options=[
+        Option('id', 'IFLA_VLAN_ID', low=0, high=4094, recreate=True),
+        Option('protocol', 'IFLA_VLAN_PROTOCOL', enum(VLAN_PROTOCOLS), recreate=True),
+    ] + [BitOption(name, 'IFLA_VLAN_FLAGS', bit) for name, bit in VLAN_FLAGS] + [
+        # skb priority -> 802.1p PCP of frames sent; PCP of frames received
+        # -> skb priority
+        MapOption('egress_qos_map', 'IFLA_VLAN_EGRESS_QOS', 'IFLA_VLAN_QOS_MAPPING',
+                  keys=(0, U32_MAX), values=(0, 7)),
+        MapOption('ingress_qos_map', 'IFLA_VLAN_INGRESS_QOS', 'IFLA_VLAN_QOS_MAPPING',
+                  keys=(0, 7), values=(0, U32_MAX)),
+    ],
+)
 
 # --- bond ---------------------------------------------------------------------
 # The rules follow the kernel's own table (drivers/net/bonding/bond_options.c:
@@ -646,7 +801,7 @@ def _no_arp(name, nla, units=None, **rules):
     return Option(name, nla, units, modes=ARP_MODES, misfit=NO_ARP, **rules)
 
 
-BOND = NestedKindSpec(
+BOND = KindSpec(
     'bond',
     layout='ports',
     ports_down=True,
@@ -746,7 +901,7 @@ VRF = KindSpec(
 # --- the registry -------------------------------------------------------------
 
 KINDS = dict((spec.kind, spec) for spec in (
-    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, BOND, TEAMD, VRF))
+    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD, VRF))
 _BY_NETLINK_KIND = dict((spec.netlink_kind, spec) for spec in KINDS.values())
 # the layouts of a lab's `links` entries (bridges have their own list)
 LINK_LAYOUTS = ('pair', 'device', 'ports', 'stacked')

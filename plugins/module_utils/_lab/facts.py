@@ -57,7 +57,7 @@ def resolve_links(kernel, readings):
     result = {}
     for netns, reading in readings.items():
         for view in reading['links'].values():
-            target = _target(kernel, netns, reading, view, by_index)
+            target = _target(kernel, netns, reading, view, by_index, readings)
             if target is not None:
                 result[(netns, view['name'])] = target
     return result
@@ -69,7 +69,25 @@ def _layout(kind):
     return spec.layout if spec is not None else None
 
 
-def _target(kernel, netns, reading, view, by_index):
+def _parent_optional(kind):
+    spec = by_netlink_kind(kind)
+    return spec is not None and spec.parent == 'optional'
+
+
+def _underlay(kernel, netns, view, readings):
+    """(underlay netns, None) of a tunnel on no device created in another
+    namespace than its own; None when that namespace was not read."""
+    session = kernel.session(netns)
+    for other in readings:
+        if other != netns and session.nsid_of(other) == view['link_netnsid']:
+            return (other, None)
+    return None
+
+
+def _target(kernel, netns, reading, view, by_index, readings=()):
+    if not view['link_index'] and view['link_netnsid'] is not None and \
+            _parent_optional(view['kind']):
+        return _underlay(kernel, netns, view, readings)
     if _layout(view['kind']) not in ('pair', 'stacked') or not view['link_index']:
         return None
     if view['link_netnsid'] is None and view['kind'] == 'ipvtap':
@@ -394,9 +412,13 @@ def _link(iface, ifaces):
         return None
     out = dict(_endpoint(iface, ifaces), kind=kind)
     if layout == 'stacked':
-        if not iface['parent']:
+        if not iface['parent'] and not _parent_optional(kind):
             return None
-        out.update(parent=iface['parent'][1], parent_node=iface['parent'][0])
+        parent_node, parent = iface['parent'] or (iface['node'], None)
+        if parent is not None:
+            out['parent'] = parent
+        if parent is not None or parent_node != iface['node']:
+            out['parent_node'] = parent_node
         for key, value in sorted((iface.get('device') or {}).items()):
             out['device_' + key] = value
     options = dict(iface['options'])

@@ -214,7 +214,8 @@ class Iface(object):
         self.master = None         # bridge or bond in the same node
         self.peer = None           # veth: the other Iface
         self.primary = False       # veth: the end whose request creates the pair
-        self.parent = None         # stacked kinds: (node, ifname)
+        self.parent = None         # stacked kinds: (node, ifname); tunnels: (underlay node,
+        #                            ifname or None)
         self.ports = []            # bond: port names in the same node
         self.port_settings = {}    # bond: port name -> {prio, queue_id} given
         self.port_options = {}     # a bond port: its settings in the bond
@@ -510,7 +511,7 @@ def _add_device(lab, bridges, params, field):
     bridge = _bridge_of(bridges, dict(params, node=node.name), field)
     if bridge is not None:
         iface.master = bridge.name
-    if spec.layout == 'stacked':
+    if spec.parent is not None:
         _parent(lab, iface, params, field)
     elif params.get('parent') is not None or params.get('parent_node') is not None:
         raise InputError('%s.parent: a %s link has no parent' % (field, kind))
@@ -549,13 +550,17 @@ def _tap_device(iface, params, field):
 
 
 def _parent(lab, iface, params, field):
-    if not params.get('parent'):
+    """(node, name) of the lower interface. A tunnel's is optional: without
+    it, parent_node alone names its underlay node, where it is created (its
+    socket lives there) before it is placed into its own node."""
+    if not params.get('parent') and iface.spec.parent == 'required':
         raise InputError('%s.parent: required for a %s link (the lower interface)'
                          % (field, iface.kind))
     parent_node = _node(lab, params.get('parent_node') or iface.node,
                         field + '.parent_node')
-    iface.parent = (parent_node.name,
-                    validate.interface_name(params['parent'], field + '.parent'))
+    name = validate.interface_name(params['parent'], field + '.parent') \
+        if params.get('parent') else None
+    iface.parent = (parent_node.name, name)
 
 
 def kind_option_spec(kind):

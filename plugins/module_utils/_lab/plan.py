@@ -276,7 +276,7 @@ class Planner(object):
             return 'its peer is not %s in node %s%s' % (iface.peer.name, iface.peer.node,
                                                         self.peer_place(iface, now))
         if iface.parent is not None and not self.on_parent(iface, now):
-            return 'its parent is not %s in node %s' % (iface.parent[1], iface.parent[0])
+            return 'its %s' % parent_text(iface, 'is not')
         reason = iface.spec.recreate_reason(iface.options, now['data'])
         if reason or iface.kind != 'bond':
             return reason
@@ -342,14 +342,18 @@ class Planner(object):
     def on_parent(self, iface, now):
         parent_node, parent_name = iface.parent
         parent = self.parent_view(iface)
-        if parent is None or (parent_node, parent_name) in self.fresh:
+        if parent_name is not None and (parent is None or iface.parent in self.fresh):
             return False
         parent_netns = self.netns_of(parent_node)
-        return lower.sits_on(now, parent['index'], parent_netns != self.netns_of(iface.node),
+        return lower.sits_on(now, parent['index'] if parent else None,
+                             parent_netns != self.netns_of(iface.node),
                              lambda: self.session(iface.node).nsid_of(parent_netns))
 
     def parent_view(self, iface):
-        """The kernel's view of a stacked device's parent (None: absent)."""
+        """The kernel's view of a stacked device's parent (None: absent, or
+        a tunnel on no device)."""
+        if iface.parent[1] is None:
+            return None
         ns = self.reading(iface.parent[0])
         return ns['links'].get(iface.parent[1]) if ns else None
 
@@ -359,6 +363,8 @@ class Planner(object):
         is now (or what the lab makes of it) before anything changes: the
         same function as the modules use."""
         parent_key = iface.parent
+        if parent_key[1] is None:
+            return  # a tunnel on no device: only its underlay node
         described = self.lab.ifaces.get(parent_key)
         view = self.parent_view(iface)
         kind = described.kind if described is not None else (view or {}).get('kind')
@@ -511,7 +517,8 @@ class Planner(object):
         parent = None
         if iface.parent is not None:
             parent = (self.session(iface.parent[0]), iface.parent[1])
-            text += ' on %s in node %s' % (iface.parent[1], iface.parent[0])
+            if iface.parent != (iface.node, None):
+                text += ' ' + parent_text(iface, 'on')
 
         def run():
             link_steps.create_link(session, iface.name, iface.spec, text, iface.options,
@@ -547,7 +554,7 @@ class Planner(object):
         options = dict((o.name, iface.options[o.name])
                        for o in iface.spec.differences(iface.options, now['data']))
         if options:
-            self.set_options(iface, options, iface.spec.current(now['data']))
+            self.set_options(iface, options, now['data'])
         if 'master' in diff:
             if wanted.master and now['master'] and not self._owned_link(iface.node,
                                                                         now['master']):
@@ -634,13 +641,10 @@ class Planner(object):
         self.add('change', text, link_steps.set_link_step(session, iface.name, text, **attrs),
                  link_steps.set_link_step(session, iface.name, text, **old))
 
-    def set_options(self, iface, options, old):
+    def set_options(self, iface, options, data):
         text = 'set %s on %s' % (describe(options), iface.label())
-        session, spec = self.session(iface.node), iface.spec
-        old = dict((k, old[k]) for k in options if k in old)
-        self.add('change', text,
-                 link_steps.set_options_step(session, iface.name, text, spec, options),
-                 link_steps.set_options_step(session, iface.name, text, spec, old))
+        self.add('change', text, *link_steps.change_options(
+            self.session(iface.node), iface.name, text, iface.spec, options, data))
 
     def plan_enslave(self, node_name, name, master, old_master, bond=False, was_up=False,
                      old_bond=False):
@@ -790,6 +794,17 @@ class Planner(object):
             link_steps.delete_link(session, name, 'undoing ' + text)
             self.kernel.forget_indexes()
         return run
+
+
+def parent_text(iface, verb):
+    """'parent is not eth0 in node h1' / 'underlay is not node h1' (verb
+    'is not'); 'on eth0 in node h1' / 'over underlay node h1' (verb 'on')."""
+    node, name = iface.parent
+    if verb == 'on':
+        return ('on %s in node %s' % (name, node)) if name else 'over underlay node %s' % node
+    if name is None:
+        return 'underlay %s node %s' % (verb, node)
+    return 'parent %s %s in node %s' % (verb, name, node)
 
 
 def team_steps(kernel, session, daemon):

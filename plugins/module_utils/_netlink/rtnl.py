@@ -25,14 +25,22 @@ import struct
 
 # Kinds that always sit on another link (a veth's peer, a macvlan's parent).
 ALWAYS_LINKED = ('veth', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan')
+# Kinds that report their underlay device in their own data, not in
+# IFLA_LINK (a vxlan has no ndo_get_iflink): kind -> (attribute type number,
+# its name in pyroute2's decoded data)
+PARENT_IN_DATA = {'vxlan': (3, 'IFLA_VXLAN_LINK')}
 
 
-def link_index(reported, own_index, kind):
-    """IFLA_LINK as it is, or the link's own index where the kernel left it
-    out: kernels before 6.x omit IFLA_LINK when it equals the link's own
-    index, which happens whenever the peer or parent lives in another
-    namespace under the same number (common: the first link of two fresh
-    namespaces is index 2 in both)."""
+def link_index(reported, own_index, kind, in_data=None):
+    """The index of the link's peer or parent: IFLA_LINK as it is, or the
+    link's own index where the kernel left it out: kernels before 6.x omit
+    IFLA_LINK when it equals the link's own index, which happens whenever
+    the peer or parent lives in another namespace under the same number
+    (common: the first link of two fresh namespaces is index 2 in both).
+    in_data: the parent index a PARENT_IN_DATA kind reports in its data
+    (0 or None: none)."""
+    if kind in PARENT_IN_DATA:
+        return in_data or None
     if reported is None and kind in ALWAYS_LINKED:
         return own_index
     return reported
@@ -257,10 +265,11 @@ def parse_link(payload):
     info = attrs(top[IFLA_LINKINFO]) if IFLA_LINKINFO in top else {}
     stats = top.get(IFLA_STATS64)
     operstate = top.get(IFLA_OPERSTATE)
+    kind = text(info[IFLA_INFO_KIND]) if IFLA_INFO_KIND in info else None
     return {
         'name': text(top.get(IFLA_IFNAME, b'')),
         'index': index,
-        'kind': text(info[IFLA_INFO_KIND]) if IFLA_INFO_KIND in info else None,
+        'kind': kind,
         'admin_state': 'up' if flags & IFF_UP else 'down',
         'oper_state': OPERSTATES[operstate[0]] if operstate and operstate[0] < 7
         else 'unknown',
@@ -270,7 +279,7 @@ def parse_link(payload):
         'alias': text(top[IFLA_IFALIAS]) if IFLA_IFALIAS in top else '',
         'master_index': u32(top[IFLA_MASTER]) if IFLA_MASTER in top else 0,
         'link_index': link_index(u32(top[IFLA_LINK]) if IFLA_LINK in top else None, index,
-                                 text(info[IFLA_INFO_KIND]) if IFLA_INFO_KIND in info else None),
+                                 kind, _parent_in_data(kind, info)),
         'link_netnsid': _S32.unpack_from(top[IFLA_LINK_NETNSID])[0]
         if IFLA_LINK_NETNSID in top else None,
         'port_kind': text(info[IFLA_INFO_SLAVE_KIND]) if IFLA_INFO_SLAVE_KIND in info
@@ -278,6 +287,13 @@ def parse_link(payload):
         'counters': dict(zip(STATS64_FIELDS, struct.unpack_from('=8Q', stats)))
         if stats and len(stats) >= 64 else dict((k, 0) for k in STATS64_FIELDS),
     }
+
+
+def _parent_in_data(kind, info):
+    if kind not in PARENT_IN_DATA or IFLA_INFO_DATA not in info:
+        return None
+    found = attrs(info[IFLA_INFO_DATA]).get(PARENT_IN_DATA[kind][0])
+    return u32(found) if found else None
 
 
 def get_link(sock, index):

@@ -25,6 +25,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces imp
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.rtnl import (
     ALWAYS_LINKED,
+    PARENT_IN_DATA,
     link_index,
 )
 
@@ -152,10 +153,16 @@ def nla(msg, *path):
     return node
 
 
+def _parent_in_data(kind, info):
+    """The parent index a PARENT_IN_DATA kind reports in its own data."""
+    if kind not in PARENT_IN_DATA:
+        return None
+    return nla(info, 'IFLA_INFO_DATA', PARENT_IN_DATA[kind][1])
+
+
 def nla_dict(node):
-    """All attributes of a nested NLA as a plain dict of name -> value.
-    A nest pyroute2 has no map for (a VRF port's IFLA_INFO_SLAVE_DATA) comes
-    as undecoded hex text: nothing the collection reads."""
+    """All attributes of a nested NLA as a plain dict of name -> value
+    (empty for a kind pyroute2 cannot decode, which it gives as hex text)."""
     if node is None or not hasattr(node, 'get'):
         return {}
     return dict((name, value) for name, value in node.get('attrs', [])
@@ -238,12 +245,13 @@ class Session(object):
     def view(self, msg):
         """Read a link into a plain dict of what the collection manages."""
         info = msg.get_attr('IFLA_LINKINFO')
+        kind = nla(info, 'IFLA_INFO_KIND') if info else None
         master_index = msg.get_attr('IFLA_MASTER')
         state = {
             'name': msg.get_attr('IFLA_IFNAME'),
             'index': msg['index'],
             'netns': self.netns,
-            'kind': nla(info, 'IFLA_INFO_KIND') if info else None,
+            'kind': kind,
             'admin_state': 'up' if msg['flags'] & IFF_UP else 'down',
             'oper_state': (msg.get_attr('IFLA_OPERSTATE') or 'UNKNOWN').lower(),
             'mtu': msg.get_attr('IFLA_MTU'),
@@ -251,8 +259,8 @@ class Session(object):
             'txqueuelen': msg.get_attr('IFLA_TXQLEN'),
             'alias': msg.get_attr('IFLA_IFALIAS') or '',
             'master': self.name_of(master_index) if master_index else '',
-            'link_index': link_index(msg.get_attr('IFLA_LINK'), msg['index'],
-                                     nla(info, 'IFLA_INFO_KIND') if info else None),
+            'link_index': link_index(msg.get_attr('IFLA_LINK'), msg['index'], kind,
+                                     _parent_in_data(kind, info)),
             'link_netnsid': msg.get_attr('IFLA_LINK_NETNSID'),
             'data': nla_dict(nla(info, 'IFLA_INFO_DATA')) if info else {},
             'port_kind': nla(info, 'IFLA_INFO_SLAVE_KIND') if info else None,
