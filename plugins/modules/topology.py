@@ -297,6 +297,14 @@ options:
           - C(bond) bonds ports of its node (O(links[].ports)).
           - C(dummy) is one device in a node (M(vnet.linux.dummy)), for
             example for addresses or as a bridge or bond port.
+          - C(gre), C(gretap), C(ip6gre), C(ip6gretap) are GRE tunnels
+            (M(vnet.linux.gre) and the others), one device in a node with
+            its local and remote address, keys, ttl and tos in
+            O(links[].options). gretap and ip6gretap carry Ethernet frames
+            (bridge ports, a MAC address); gre and ip6gre carry IP packets
+            and have no MAC address. The kernel's fallback devices
+            (C(gre0), C(gretap0), C(ip6gre0), ...) in every namespace are
+            never reported, changed or pruned.
           - C(team) is a team device run by a teamd daemon (as the
             M(vnet.linux.teamd) module runs it), with O(links[].runner) and
             O(links[].ports). A change of its configuration restarts teamd,
@@ -305,16 +313,22 @@ options:
             daemons. M(vnet.linux.topology_facts) reports teams as C(team).
           - C(teamd) is the former name of C(team), still accepted with a
             deprecation warning until release 2.0.0.
+          - C(wireguard) is a WireGuard tunnel end in a node
+            (M(vnet.linux.wireguard)), its keys, port and peers in
+            O(links[].options). Its UDP socket is in that node, so the underlay
+            (for example a veth link between two sites) must reach it there.
           - C(vrf) is a VRF device (M(vnet.linux.vrf)) of its node with its
             routing table (C(table) in O(links[].options), required) and its
             ports (O(links[].ports)); routes go into its table with
             O(nodes[].routes[].vrf). A new table re-creates the VRF (the
             kernel cannot change it in place) with its ports. Two VRFs of a
             node cannot share a table.
-          - bond, team, ipvlan, ipvtap, dummy, vlan, vrf need kernel modules that
-            some kernels lack; a team needs the C(teamd) and C(teamdctl) programs.
+          - bond, team, ipvlan, ipvtap, dummy, vlan, wireguard, vrf and the GRE
+            kinds need kernel modules that some kernels lack; a team needs the
+            C(teamd) and C(teamdctl) programs.
         type: str
-        choices: [veth, dummy, macvlan, macvtap, ipvlan, ipvtap, vlan, bond, team, vrf, teamd]
+        choices: [veth, bond, dummy, gre, gretap, ip6gre, ip6gretap, ipvlan, ipvtap, macvlan,
+                  macvtap, team, vlan, vrf, wireguard, teamd]
         default: veth
       endpoints:
         description:
@@ -450,13 +464,34 @@ options:
             M(vnet.linux.macvtap) (C(bcqueuelen), C(source_macs)),
             M(vnet.linux.ipvlan) and M(vnet.linux.ipvtap) (C(flags)),
             M(vnet.linux.vlan) (C(id), C(protocol), its flags and QoS maps),
-            M(vnet.linux.vrf) (C(table)). A C(dummy) has none. Unknown names
-            are refused.
+            M(vnet.linux.gre), M(vnet.linux.gretap), M(vnet.linux.ip6gre)
+            and M(vnet.linux.ip6gretap) (C(local), C(remote), C(key),
+            C(ikey), C(okey), C(ttl), C(tos), C(pmtudisc) or C(flowlabel)
+            and C(encaplimit)), M(vnet.linux.vrf) (C(table)). A C(dummy) has
+            none. Unknown names are refused.
           - Rules that depend on the link's current state (the bond's mode
             when O(links[].mode) is omitted, its C(miimon)) are checked
             against the kernel before anything changes.
           - For a C(team) link, the options of the M(vnet.linux.teamd) module
             (for example C(link_watch), or C(runner) with runner settings).
+          - For a C(wireguard) link, the options of the
+            M(vnet.linux.wireguard) module (C(private_key_file),
+            C(generate_key), C(listen_port), C(fwmark), C(peers)), with two
+            differences. A peer may name another wireguard link of the lab,
+            C(peer) with C(node) and C(name) of it, instead of a C(public_key);
+            its public key is then derived from that link's
+            C(private_key_file) (generated earlier in the same run if need
+            be), or, when that link is described without a key file, read
+            from the kernel. A preshared key comes only from a file
+            (C(preshared_key_file)), as a literal one would be logged with the
+            task's arguments.
+          - M(vnet.linux.topology_facts) reads a wireguard link back with its
+            listen port, fwmark and peers (a peer that is a wireguard link
+            of what was read, by reference), but never a key, neither the
+            private key nor the preshared keys (secrets), nor the key
+            file (the kernel does not know it). Left out, they stay as they
+            are, so applying what was read changes nothing; to build the
+            lab elsewhere, add the key files.
         type: dict
         default: {}
       runner:
@@ -501,7 +536,8 @@ options:
         type: str
         required: true
         choices: [demo, p2p, star, star_chain, chain, ring, tree, leaf_spine,
-                  macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms]
+                  macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms, vlan_trunk,
+                  qinq]
       prefix:
         description:
           - Prefix of the node names (namespace names, at most 15 bytes in
@@ -542,6 +578,18 @@ options:
         type: int
       vms:
         description: Number of macvtaps of C(macvtap_vms) (1 to 64).
+        type: int
+      vlans:
+        description: Number of VLANs of C(vlan_trunk) (1 to 32).
+        type: int
+      hosts_per_vlan:
+        description: Hosts of each VLAN on each switch of C(vlan_trunk) (1 to 8).
+        type: int
+      customers:
+        description: Number of customers of C(qinq) (1 to 16).
+        type: int
+      service_vlan:
+        description: The service VLAN's id of C(qinq) (1 to 4094).
         type: int
       p2p_pool:
         description: IPv4 pool of the /31 point-to-point links (default 10.0.0.0/16).
@@ -653,6 +701,39 @@ EXAMPLES = r'''
           - {node: ce-blue, name: eth0, addresses: [10.0.0.2/24]}
       - {kind: vrf, node: pe, name: red, options: {table: 10}, ports: [to-red]}
       - {kind: vrf, node: pe, name: blue, options: {table: 20}, ports: [to-blue]}
+
+- name: Two sites joined by a WireGuard tunnel over a veth underlay
+  vnet.linux.topology:
+    lab: vpn
+    nodes: [{name: site1}, {name: site2}]
+    links:
+      - endpoints:
+          - {node: site1, name: wan, addresses: [192.0.2.1/24]}
+          - {node: site2, name: wan, addresses: [192.0.2.2/24]}
+      - kind: wireguard
+        node: site1
+        name: wg0
+        addresses: [10.10.0.1/24]
+        options:
+          private_key_file: /etc/vnet/vpn-site1.key
+          generate_key: true
+          listen_port: 51820
+          peers:
+            - peer: {node: site2, name: wg0}
+              endpoint: 192.0.2.2:51820
+              allowed_ips: [10.10.0.2/32]
+      - kind: wireguard
+        node: site2
+        name: wg0
+        addresses: [10.10.0.2/24]
+        options:
+          private_key_file: /etc/vnet/vpn-site2.key
+          generate_key: true
+          listen_port: 51820
+          peers:
+            - peer: {node: site1, name: wg0}
+              endpoint: 192.0.2.1:51820
+              allowed_ips: [10.10.0.1/32]
 
 - name: Converge and remove what left the description
   vnet.linux.topology:

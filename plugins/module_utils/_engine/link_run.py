@@ -22,6 +22,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
     netns_key,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import Guard
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import no_mac_text
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
@@ -89,7 +90,7 @@ def check_end(params, field, max_mtu=65535):
     """Validate the common attributes of one link end; returns clean values."""
     prefix = field + '.' if field else ''
     clean = {
-        'name': validate.interface_name(params['name'], prefix + 'name'),
+        'name': validate.own_link_name(params['name'], prefix + 'name'),
         'netns': validate.namespace_name(params['netns'], prefix + 'netns')
         if params.get('netns') is not None else None,
     }
@@ -276,6 +277,11 @@ def converge_device(run, spec):
         return
     given = dict((name, params.get(name)) for name in spec.options_by_name)
     options = spec.check(given, current=spec.current(now['data']) if now else {})
+    if spec.no_mac and params.get('mac_address') is not None:
+        raise validate.InputError(no_mac_text('mac_address', spec.kind))
+    problem = spec.identity_problem(options, parent=False) if now is None else None
+    if problem:
+        raise validate.InputError(problem)
     wanted = wanted_end(params, spec, options=options)
     created = plan_link(run.plan, run.session(wanted.netns), wanted, now, run.guard)
     run.expect(wanted)

@@ -26,7 +26,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces imp
     net_ns_target,
     netns_path,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
+    NetlinkFailure,
+    where,
+)
 
 # option name -> rtnl.link_attrs keyword
 COMMON = (
@@ -119,9 +122,19 @@ def set_link_step(session, name, what, **changes):
 
 def set_options(session, name, what, spec, options, replaces=None):
     """A kind's own settings (IFLA_INFO_DATA), encoded by pyroute2.
-    replaces: the values they replace (a map option clears what it drops)."""
-    session.call(what, 'link', 'set', index=session.index(name), kind=spec.netlink_kind,
-                 **spec.kernel_args(options, replaces=replaces))
+    replaces: the values they replace (a map option clears what it drops).
+    What the request carries is the spec's to say (spec.change_args): a GRE
+    tunnel's kernel resets every setting the request leaves out, so its
+    request carries them all, read when the step runs (also for an undo)."""
+    index = session.index(name)
+
+    def read():
+        state = session.read(name)
+        if state is None:
+            raise NetlinkFailure('link %r is missing in %s' % (name, where(session.netns)))
+        return state['data']
+    session.call(what, 'link', 'set', index=index, kind=spec.netlink_kind,
+                 **spec.change_args(options, read, replaces=replaces))
 
 
 def set_options_step(session, name, what, spec, options, replaces=None):

@@ -201,9 +201,11 @@ def differences(wanted, state, master_spec=None):
         if want is not None and state.get(option) != want:
             diff[option] = (state.get(option), want)
     if wanted.spec is not None:
+        # what the kernel has, in user units as the spec reads it (a GRE
+        # key is two attributes)
+        have = wanted.spec.current(state['data'])
         for option in wanted.spec.differences(wanted.options, state['data']):
-            diff[option.name] = (option.from_kernel(state['data'].get(option.nla)),
-                                 wanted.options[option.name])
+            diff[option.name] = (have.get(option.name), wanted.options[option.name])
     if wanted.master is not None and state['master'] != wanted.master:
         diff['master'] = (state['master'], wanted.master)
     if master_spec is not None and wanted.port_options:
@@ -275,11 +277,14 @@ def plan_link(plan, session, wanted, state, guard, master_spec=None, create=None
     if state is not None and wanted.spec is not None and state['kind'] != wanted.spec.kind:
         raise other_kind(wanted.name, wanted.netns, state, wanted.spec.kind)
     if state is not None and wanted.spec is not None:
-        changed = wanted.spec.differences(wanted.options, state['data'])
-        recreate = [o.name for o in changed if o.recreate]
-        if recreate:
-            plan_delete(plan, session, state, guard,
-                        reason='%s cannot change in place' % ', '.join(recreate))
+        # options marked recreate, or a change the spec's recreate_when names
+        reason = wanted.spec.recreate_reason(wanted.options, state['data'])
+        if reason:
+            # a re-create is not a reset: what the user left open keeps the
+            # old link's values, kind options included
+            carry_over(wanted, state)
+            wanted.options = dict(wanted.spec.current(state['data']), **wanted.options)
+            plan_delete(plan, session, state, guard, reason=reason)
             needs_create = True
     if needs_create:
         (create or _default_create)(plan, session, wanted)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.rtnl import FALLBACK_DEVICES
+
 IFNAMSIZ = 16  # kernel buffer, including the trailing NUL
 # A named namespace is a file in /run/netns: `ip netns` allows any file name
 # (NAME_MAX bytes), and container runtimes use that room (cni-<uuid>, 40 bytes).
@@ -26,6 +28,23 @@ class InputError(ValueError):
 def interface_name(value, field):
     """Kernel rules for interface names (dev_valid_name in net/core/dev.c)."""
     _name_rules(value, field, 'interface name', IFNAMSIZ - 1)
+    return value
+
+
+def own_link_name(value, field):
+    """interface_name for a link a task or lab creates, changes or deletes:
+    not a name the kernel keeps for a tunnel driver's fallback device
+    (gre0, gretap0, ip6gre0, ...), which every namespace gets once the
+    driver is loaded. The kernel ignores a delete of that device, refuses
+    to change it, and refuses any other link of that name (a link named so
+    before the driver loads makes the driver fail in that namespace)."""
+    interface_name(value, field)
+    if value in FALLBACK_DEVICES:
+        raise InputError('%s: %s is the name of the kernel\'s own %s fallback device, which '
+                         'every namespace gets once the %s driver is loaded; the kernel '
+                         'never lets it be deleted or changed and refuses another link of '
+                         'that name: choose another name'
+                         % (field, value, FALLBACK_DEVICES[value], FALLBACK_DEVICES[value]))
     return value
 
 

@@ -53,6 +53,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     IPVLAN,
     MACVLAN,
     MACVLAN_KINDS,
+    no_mac_text,
     spec_of,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
@@ -383,6 +384,8 @@ def converge(run, spec, options, tap=False):
     if spec.fixed_mac and wanted.attrs.get('mac_address'):
         raise validate.InputError('mac_address: an %s always uses its parent\'s MAC address'
                                   % spec.kind)
+    if spec.no_mac and wanted.attrs.get('mac_address'):
+        raise validate.InputError(no_mac_text('mac_address', spec.kind))
     now = run.read(wanted.netns, wanted.name, 'netns')
     if now is not None and now['kind'] != spec.kind:
         raise other_kind(wanted.name, wanted.netns, now, spec.kind)
@@ -392,6 +395,10 @@ def converge(run, spec, options, tap=False):
 
     parent = parent_of(run, wanted)
     check_parent(wanted, parent)
+    problem = spec.identity_problem(wanted.options, parent.name is not None) \
+        if now is None else None
+    if problem:
+        raise validate.InputError(problem)
     reason, moving = recreate_reason_of(run, spec, wanted, now, parent)
     if reason:
         # what the new link carries over is settled before its create step

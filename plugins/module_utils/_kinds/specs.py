@@ -21,7 +21,17 @@ spec here, a thin module and a doc fragment.
 
 from __future__ import annotations
 
+import ipaddress
+
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.nla import (
+    GRE_KEY,
+    IP6_FLOWINFO_FLOWLABEL,
+    IP6_FLOWINFO_TCLASS,
+    IP6_TNL_F_IGN_ENCAP_LIMIT,
+    IP6_TNL_F_USE_ORIG_FLOWLABEL,
+    IP6_TNL_F_USE_ORIG_TCLASS,
+)
 
 INT_MAX = 2 ** 31 - 1
 U32_MAX = 2 ** 32 - 1
@@ -81,10 +91,11 @@ SECONDS = Units('float', _centiseconds, _from_centiseconds, unit=' s')
 INT = Units('int')
 TEXT = Units('str')
 
+# 'raw': a number or a word (a GRE key, or 'none'); the option's clean() judges
 _PYTHON_TYPES = {'bool': (bool,), 'int': (int,), 'float': (int, float), 'str': (str,),
-                 'list': (list, tuple), 'dict': (dict,)}
+                 'list': (list, tuple), 'dict': (dict,), 'raw': (int, str)}
 _ARTICLES = {'int': 'an int', 'bool': 'a bool', 'float': 'a float', 'str': 'a str',
-             'list': 'a list', 'dict': 'a dict'}
+             'list': 'a list', 'dict': 'a dict', 'raw': 'an int or a str'}
 
 
 def _type_word(value):
@@ -150,7 +161,7 @@ class Option(object):
     def check(self, value, field, kind='link'):
         """The value in canonical form, or InputError naming the field."""
         if not isinstance(value, _PYTHON_TYPES[self.type]) or \
-                (isinstance(value, bool) and self.type in ('int', 'float')):
+                (isinstance(value, bool) and self.type in ('int', 'float', 'raw')):
             raise validate.InputError('%s: %r is %s; expected %s'
                                       % (field, value, _type_word(value),
                                          _ARTICLES[self.type]))
@@ -213,6 +224,8 @@ class KindSpec(object):
     again when it joins or leaves (a VRF): the kernel drops the port's IPv6
     addresses on the way (keep_addr_on_down at its default), which the
     planners put back. max_mtu: the largest MTU the kind takes.
+    no_mac: the link has no MAC address at all (an L3 tunnel: the kernel
+    reports its tunnel address as the hardware address).
 
     How a link sits on others (the engine derives every kind list from these):
     parent: 'required' (a macvlan needs a lower device), 'optional' (a
@@ -236,7 +249,7 @@ class KindSpec(object):
                  netlink_kind=None, layout=None, default_mode=None, rules=(),
                  recreate_when=None, fixed_mac=False, parent=None, parent_nla=None,
                  same_family=(), dies_with_parent=None, dies_with_underlay=False,
-                 rebuild=True, mtu_within_parent=False, ports_down=False,
+                 rebuild=True, mtu_within_parent=False, no_mac=False, ports_down=False,
                  cycles_ports=False, max_mtu=65535):
         self.kind = kind
         self.ports_down = ports_down
@@ -265,6 +278,7 @@ class KindSpec(object):
         self.rules = tuple(rules)
         self.recreate_when = recreate_when
         self.fixed_mac = fixed_mac
+        self.no_mac = no_mac
 
     @property
     def takes_ports(self):
@@ -385,6 +399,20 @@ class KindSpec(object):
             elif self.options_by_name[name].empty is not None:
                 result[name] = self.options_by_name[name].empty
         return result
+
+    def change_args(self, changes, read, replaces=None):
+        """pyroute2 keyword arguments of a request that changes these options
+        in place. read() returns the link's IFLA_INFO_DATA as it is now, for
+        kinds whose kernel resets what a change request leaves out (the GRE
+        family: TunnelSpec); other kinds send only the changes (replaces: as
+        for kernel_args)."""
+        return self.kernel_args(changes, replaces=replaces)
+
+    def identity_problem(self, values, parent, field_of=_bare):
+        """Why the kernel would refuse a new link with these options as a
+        duplicate of one it keeps itself (None: it would not). parent: an
+        underlay or parent device is named. See TunnelSpec."""
+        return None
 
     def create_args(self, values):
         """kernel_args for a create request: options asking for the value a
@@ -856,6 +884,392 @@ BOND = KindSpec(
     ],
 )
 
+# --- GRE tunnels (gre, gretap, ip6gre, ip6gretap) -----------------------------
+# One factory for the four kinds (IFLA_GRE_* attributes; maps in
+# _netlink/nla.py). What the kernel does, checked on the guest's 6.1:
+# - a change request (changelink) rebuilds the tunnel's parameters from the
+#   request alone (ipgre_netlink_parms, ip6gre_netlink_parms start from
+#   zero): an attribute left out becomes 0 (and pmtudisc on), so a change
+#   sends every setting, the unchanged ones as read (change_args; iproute2
+#   reads the link first for the same reason);
+# - a key travels as the key (be32) and the GRE_KEY bit of the flags
+#   (IFLA_GRE_IFLAGS/OFLAGS, be16); a key without the bit is kept and never
+#   used, so the two go together here, and "no key" is the bit off;
+# - every option changes in place for all four kinds, except the class of
+#   a gre's remote (none, unicast, multicast: it decides the device's
+#   POINTOPOINT/BROADCAST flags and ip_tunnel_changelink refuses to change
+#   them, EINVAL): that re-creates the tunnel;
+# - a tunnel with no local, remote, key or underlay device is the
+#   namespace's fallback device (gre0, gretap0, ip6gre0) over again: the
+#   kernel refuses it (EEXIST); ip6gretap has no fallback device;
+# - gretap and ip6gretap refuse a remote attribute of all zeros (EINVAL):
+#   no remote is sent as no attribute;
+# - nopmtudisc with a fixed ttl, and pmtudisc with ttl 0, are both taken
+#   (only the `ip tunnel` ioctl path forces DF with a ttl).
+
+TUNNEL_KINDS = ('gre', 'gretap', 'ip6gre', 'ip6gretap')
+ANY = 'any'
+NO_KEY = 'none'
+INHERIT = 'inherit'
+NO_LIMIT = 'none'
+# attributes no option manages that a change sends back as read, so that a
+# change of one option leaves them as they are
+_TUNNEL_KEPT = ('LINK', 'ENCAP_TYPE', 'ENCAP_FLAGS', 'ENCAP_SPORT', 'ENCAP_DPORT',
+                'COLLECT_METADATA', 'IGNORE_DF', 'FWMARK', 'ENCAP_LIMIT')
+RAW = Units('raw')
+
+
+def _tunnel_address(version):
+    """An address of the tunnel's family, or 'any' (none: the kernel's 0)."""
+    def clean(value, field):
+        text = str(value).strip()
+        if text == ANY:
+            return ANY
+        address = validate.ip_address(text, field)
+        found = 6 if ':' in address else 4
+        if found != version:
+            raise validate.InputError(
+                '%s: %s is an IPv%d address; this tunnel kind carries IPv%d (gre and '
+                'gretap run over IPv4, ip6gre and ip6gretap over IPv6)'
+                % (field, address, found, version))
+        if address in ('0.0.0.0', '::'):
+            return ANY
+        return address
+    return clean
+
+
+def _local_address(version):
+    address = _tunnel_address(version)
+
+    def clean(value, field):
+        result = address(value, field)
+        if result != ANY and ipaddress.ip_address(result).is_multicast:
+            raise validate.InputError('%s: %s is a multicast address; a tunnel\'s local '
+                                      'address is one of its own' % (field, result))
+        return result
+    return clean
+
+
+def _number(value, field, what):
+    """An int given as a number or as its digits (0x.. hex too)."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value.strip(), 0)
+    except ValueError:
+        raise validate.InputError('%s: %r is not %s' % (field, value, what))
+
+
+def _gre_key(value, field):
+    """0..2^32-1, as a number or in iproute2's dotted form (0.0.0.7);
+    'none': no key."""
+    if value == NO_KEY:
+        return NO_KEY
+    if isinstance(value, str) and value.count('.') == 3:
+        try:
+            return int(ipaddress.IPv4Address(value.strip()))
+        except ValueError:
+            pass
+    key = _number(value, field, 'a GRE key (0..4294967295, a dotted quad like 0.0.0.7, '
+                                'or none)')
+    return validate.int_range(key, field, 0, U32_MAX)
+
+
+def _or_word(word, low, high, even=False):
+    """A number in low..high, or the word (inherit, none)."""
+    def clean(value, field):
+        if value == word:
+            return word
+        number = _number(value, field, 'a number (%d..%d) or %s' % (low, high, word))
+        validate.int_range(number, field, low, high)
+        if even and number % 2:
+            raise validate.InputError('%s: %d is odd; the lowest bit of a tunnel\'s tos '
+                                      'means "inherit": give an even value, or inherit'
+                                      % (field, number))
+        return number
+    return clean
+
+
+def _tunnel_options(version):
+    """The options of a tunnel family; nla names the attribute each one
+    mostly lives in (TunnelSpec decodes and encodes them together)."""
+    prefix = _tunnel_prefix(version)
+    options = [
+        Option('local', prefix + 'LOCAL', TEXT, clean=_local_address(version)),
+        Option('remote', prefix + 'REMOTE', TEXT, clean=_tunnel_address(version)),
+        Option('key', prefix + 'IKEY', RAW, clean=_gre_key, no_log=False),
+        Option('ikey', prefix + 'IKEY', RAW, clean=_gre_key, no_log=False),
+        Option('okey', prefix + 'OKEY', RAW, clean=_gre_key, no_log=False),
+        Option('ttl', prefix + 'TTL', low=0, high=255),
+    ]
+    if version == 4:
+        options += [
+            Option('tos', prefix + 'TOS', RAW, clean=_or_word(INHERIT, 0, 255, even=True)),
+            Option('pmtudisc', prefix + 'PMTUDISC', FLAG),
+        ]
+    else:
+        options += [
+            Option('tos', prefix + 'FLOWINFO', RAW, clean=_or_word(INHERIT, 0, 255)),
+            Option('flowlabel', prefix + 'FLOWINFO', RAW,
+                   clean=_or_word(INHERIT, 0, IP6_FLOWINFO_FLOWLABEL)),
+            Option('encaplimit', prefix + 'ENCAP_LIMIT', RAW, clean=_or_word(NO_LIMIT, 0, 255)),
+        ]
+    return options
+
+
+def _tunnel_prefix(version):
+    return 'IFLA_GRE_' if version == 4 else 'IFLA_IP6GRE_'
+
+
+def _one_key(values, current, field_of):
+    """key is ikey and okey at once: a different ikey or okey beside it
+    contradicts it."""
+    key = values.get('key')
+    if key is None:
+        return
+    for name in ('ikey', 'okey'):
+        if values.get(name) is not None and values[name] != key:
+            raise validate.InputError('%s and %s: key sets both ikey and okey; give key '
+                                      'alone, or ikey and okey' % (field_of('key'),
+                                                                   field_of(name)))
+
+
+def _remote_class(address):
+    if address in (None, ANY):
+        return 'no remote'
+    return 'a multicast remote' if ipaddress.ip_address(address).is_multicast \
+        else 'a unicast remote'
+
+
+def _gre_recreate(current, wanted):
+    """A gre (not gretap) cannot move between no remote, a unicast and a
+    multicast remote in place (ip_tunnel_changelink: EINVAL)."""
+    new = wanted.get('remote')
+    if new is None or _remote_class(current.get('remote')) == _remote_class(new):
+        return None
+    old = current.get('remote', ANY)
+    return 'remote %s -> %s (%s -> %s)' % (old, new, _remote_class(old), _remote_class(new))
+
+
+def _article(kind):
+    return ('an ' if kind[0] in 'aeiou' else 'a ') + kind
+
+
+def no_mac_text(field, kind):
+    """The refusal of a MAC address for a kind that has none."""
+    return ('%s: %s is a layer-3 tunnel and has no MAC address (use %stap for an '
+            'Ethernet tunnel with one)' % (field, _article(kind), kind))
+
+
+class TunnelSpec(KindSpec):
+    """A GRE-family kind: options that share attributes (a key and its flag
+    bit; an ip6gre's traffic class, flow label and encapsulation limit and
+    their "inherit"/"none" flag bits) are decoded from and encoded into the
+    whole IFLA_INFO_DATA at once, and a change sends every setting (see the
+    section comment)."""
+
+    def __init__(self, kind, version, fallback=None):
+        self.version = version
+        self.prefix = _tunnel_prefix(version)
+        # the namespace's own device of this kind (None: the kind has none)
+        self.fallback = fallback
+        l2 = self.l2 = kind.endswith('tap')
+        # the underlay device travels in IFLA_GRE_LINK (the kernel reports it
+        # as IFLA_LINK too: ip_tunnel_get_iflink, ip6_tnl_get_iflink); the
+        # tunnel outlives that device but dies with the namespace it was
+        # created in (ipgre_exit_batch_rtnl, ip6gre_exit_batch_rtnl)
+        KindSpec.__init__(self, kind, _tunnel_options(version), layout='stacked',
+                          parent='optional', parent_nla=self.prefix + 'LINK',
+                          dies_with_parent=False, dies_with_underlay=True,
+                          rules=[_one_key], no_mac=not l2,
+                          recreate_when=None if l2 or version == 6 else _gre_recreate)
+        self.defaults = {'local': ANY, 'remote': ANY, 'ikey': NO_KEY, 'okey': NO_KEY,
+                         'ttl': 0, 'tos': 0}
+        if version == 4:
+            self.defaults['pmtudisc'] = True
+        else:
+            self.defaults.update(flowlabel=0, encaplimit=0)
+
+    def _attr(self, data, name, default=None):
+        value = data.get(self.prefix + name)
+        return default if value is None else value
+
+    def _kw(self, name):
+        return (self.prefix + name)[len('IFLA_'):].lower()
+
+    # -- reading ----------------------------------------------------------------
+    def current(self, data, port=False):
+        if port or not data:
+            return {}
+        values = {'local': self._address(data, 'LOCAL'), 'remote': self._address(data, 'REMOTE'),
+                  'ttl': self._attr(data, 'TTL', 0)}
+        for name, flags in (('ikey', 'IFLAGS'), ('okey', 'OFLAGS')):
+            values[name] = self._attr(data, name.upper(), 0) \
+                if self._attr(data, flags, 0) & GRE_KEY else NO_KEY
+        if self.version == 4:
+            tos = self._attr(data, 'TOS', 0)
+            values.update(tos=INHERIT if tos == 1 else tos,
+                          pmtudisc=bool(self._attr(data, 'PMTUDISC', 1)))
+            return values
+        flags, flowinfo = self._attr(data, 'FLAGS', 0), self._attr(data, 'FLOWINFO', 0)
+        values.update(
+            tos=INHERIT if flags & IP6_TNL_F_USE_ORIG_TCLASS
+            else (flowinfo & IP6_FLOWINFO_TCLASS) >> 20,
+            flowlabel=INHERIT if flags & IP6_TNL_F_USE_ORIG_FLOWLABEL
+            else flowinfo & IP6_FLOWINFO_FLOWLABEL,
+            encaplimit=NO_LIMIT if flags & IP6_TNL_F_IGN_ENCAP_LIMIT
+            else self._attr(data, 'ENCAP_LIMIT', 0))
+        return values
+
+    def _address(self, data, name):
+        value = self._attr(data, name)
+        if value in (None, '0.0.0.0', '::'):
+            return ANY
+        return str(ipaddress.ip_address(value))
+
+    @staticmethod
+    def _split_key(values):
+        """key as the ikey and okey it stands for (None: not given)."""
+        values = dict((k, v) for k, v in values.items() if v is not None)
+        key = values.pop('key', None)
+        if key is not None:
+            values.setdefault('ikey', key)
+            values.setdefault('okey', key)
+        return values
+
+    def check(self, values, current=None, field_of=_bare):
+        """KindSpec.check, with key given as the ikey and okey it sets."""
+        return self._split_key(KindSpec.check(self, values, current, field_of))
+
+    def differences(self, wanted, data, port=False):
+        if port:
+            return []
+        have = self.current(data) or dict(self.defaults)
+        wanted = self._split_key(wanted)
+        return [option for option in self.options
+                if option.name in wanted and have.get(option.name) != wanted[option.name]]
+
+    def recreate_reason(self, wanted, data):
+        if self.recreate_when is None:
+            return None
+        reason = self.recreate_when(self.current(data) or dict(self.defaults),
+                                    self._split_key(wanted))
+        return '%s cannot change in place' % reason if reason else None
+
+    def described(self, values):
+        """The options that differ from a new tunnel's, key for equal keys."""
+        result = dict((k, v) for k, v in values.items() if self.defaults.get(k) != v)
+        if result.get('ikey') is not None and result.get('ikey') == result.get('okey'):
+            result['key'] = result.pop('ikey')
+            del result['okey']
+        return result
+
+    # -- requests ---------------------------------------------------------------
+    def kernel_args(self, values, port=False, replaces=None, base=None):
+        """pyroute2 keywords for the options given; base: the data read,
+        whose flag bits no option manages are kept."""
+        if port:
+            return {}
+        values, base = self._split_key(values), base or {}
+        args = {}
+        for name in ('local', 'remote'):
+            if name not in values:
+                continue
+            if values[name] != ANY:
+                args[self._kw(name.upper())] = values[name]
+            elif name == 'local' or not self.l2:
+                args[self._kw(name.upper())] = '0.0.0.0' if self.version == 4 else '::'
+            # else: a gretap/ip6gretap refuses a zero remote (EINVAL in
+            # ipgre_tap_validate, ip6gre_tap_validate); left out, it is none
+        for name, flags in (('ikey', 'IFLAGS'), ('okey', 'OFLAGS')):
+            if name in values:
+                keyed = values[name] != NO_KEY
+                args[self._kw(flags)] = (self._attr(base, flags, 0) & ~GRE_KEY) | \
+                    (GRE_KEY if keyed else 0)
+                args[self._kw(name.upper())] = values[name] if keyed else 0
+        if 'ttl' in values:
+            args[self._kw('TTL')] = values['ttl']
+        if self.version == 4:
+            if 'tos' in values:
+                args[self._kw('TOS')] = 1 if values['tos'] == INHERIT else values['tos']
+            if 'pmtudisc' in values:
+                args[self._kw('PMTUDISC')] = _flag(values['pmtudisc'])
+        else:
+            args.update(self._ip6_args(values, base))
+        return args
+
+    def _ip6_args(self, values, base):
+        """Traffic class and flow label share FLOWINFO; they, and the
+        encapsulation limit, have an inherit/none bit in FLAGS."""
+        if not any(name in values for name in ('tos', 'flowlabel', 'encaplimit')):
+            return {}
+        flags, flowinfo = self._attr(base, 'FLAGS', 0), self._attr(base, 'FLOWINFO', 0)
+        args = {}
+        for name, bit, mask, shift in (
+                ('tos', IP6_TNL_F_USE_ORIG_TCLASS, IP6_FLOWINFO_TCLASS, 20),
+                ('flowlabel', IP6_TNL_F_USE_ORIG_FLOWLABEL, IP6_FLOWINFO_FLOWLABEL, 0)):
+            if name not in values:
+                continue
+            flowinfo &= ~mask
+            if values[name] == INHERIT:
+                flags |= bit
+            else:
+                flags &= ~bit
+                flowinfo |= values[name] << shift
+        if 'encaplimit' in values:
+            if values['encaplimit'] == NO_LIMIT:
+                flags |= IP6_TNL_F_IGN_ENCAP_LIMIT
+            else:
+                flags &= ~IP6_TNL_F_IGN_ENCAP_LIMIT
+                args[self._kw('ENCAP_LIMIT')] = values['encaplimit']
+        args.update({self._kw('FLAGS'): flags, self._kw('FLOWINFO'): flowinfo})
+        return args
+
+    def create_args(self, values):
+        return self.kernel_args(values)
+
+    def change_args(self, changes, read, replaces=None):
+        """Every setting: the changes over what the kernel has now, and the
+        attributes no option manages as they are (see the section comment)."""
+        data = read()
+        args = self.kernel_args(dict(self.current(data), **self._split_key(changes)),
+                                base=data)
+        for name in _TUNNEL_KEPT:
+            if self._attr(data, name) is not None:
+                args.setdefault(self._kw(name), self._attr(data, name))
+        return args
+
+    def identity_problem(self, values, parent, field_of=_bare):
+        """The message for a new tunnel the kernel would take for the
+        namespace's fallback device (None: fine). parent: an underlay device
+        is named."""
+        values = self._split_key(values)
+        if self.fallback is None or parent or any(
+                values.get(name, self.defaults[name]) != self.defaults[name]
+                for name in ('local', 'remote', 'ikey', 'okey')):
+            return None
+        return ('%s: %s with no local, remote, key or underlay device is what the kernel\'s '
+                'own %s device of every namespace is, and the kernel refuses a second one '
+                '(File exists): give at least one of them'
+                % (field_of('remote'), _article(self.kind), self.fallback))
+
+
+GRE = TunnelSpec('gre', 4, fallback='gre0')
+GRETAP = TunnelSpec('gretap', 4, fallback='gretap0')
+IP6GRE = TunnelSpec('ip6gre', 6, fallback='ip6gre0')
+IP6GRETAP = TunnelSpec('ip6gretap', 6)
+
+# --- wireguard ----------------------------------------------------------------
+# A wireguard link is made by rtnetlink with no IFLA_INFO_DATA: its keys,
+# listen port, fwmark and peers travel over generic netlink and are the
+# business of module_utils/_kinds/wireguard.py (as a team's are teamd's).
+
+# An undo cannot rebuild one from a reading (its keys are not link
+# attributes). It also dies with the namespace it was created in, but the
+# kernel does not report that namespace (no IFLA_LINK_NETNSID), so
+# dies_with_underlay would never be seen: it is created in its own namespace.
+WIREGUARD = KindSpec('wireguard', options=[], layout='device', rebuild=False)
+
 # --- vrf ----------------------------------------------------------------------
 # A VRF (drivers/net/vrf.c) is a master whose ports route through its own
 # table (IFLA_VRF_TABLE). The kernel refuses to change the table of a VRF
@@ -901,7 +1315,8 @@ VRF = KindSpec(
 # --- the registry -------------------------------------------------------------
 
 KINDS = dict((spec.kind, spec) for spec in (
-    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD, VRF))
+    BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD, WIREGUARD,
+    GRE, GRETAP, IP6GRE, IP6GRETAP, VRF))
 _BY_NETLINK_KIND = dict((spec.netlink_kind, spec) for spec in KINDS.values())
 # the layouts of a lab's `links` entries (bridges have their own list)
 LINK_LAYOUTS = ('pair', 'device', 'ports', 'stacked')

@@ -20,6 +20,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     list_namespaces,
@@ -166,6 +167,9 @@ def scope_of(kernel, readings, nodes, include, root_name=ROOT_NODE):
             entry['netns'] = netns
             if view['kind'] == 'team':
                 entry['teamd'] = _teamd_config(kernel, netns, name)
+            if view['kind'] == 'wireguard':
+                # keys, port and peers (never a private or preshared key)
+                entry['options'] = wireguard.view(wireguard.read_config(netns, name))
             ifaces[(node, name)] = entry
     return {'nodes': dict((e['name'], e) for e in nodes.values()), 'ifaces': ifaces}
 
@@ -245,6 +249,8 @@ def desired_scope(lab, before):
         old = before['ifaces'].get(key) or {}
         options = dict(old.get('options') or {})
         options.update(iface.options)
+        if iface.wireguard is not None:
+            options = _wireguard_after(lab, iface, options, before)
         ifaces[key] = {
             'node': iface.node, 'name': iface.name, 'kind': iface.kind,
             'mtu': iface.attrs.get('mtu', old.get('mtu')),
@@ -267,6 +273,27 @@ def desired_scope(lab, before):
         for name, entry in before['nodes'].items():
             nodes.setdefault(name, entry)
     return {'nodes': nodes, 'ifaces': ifaces}
+
+
+def _wireguard_after(lab, iface, old, before):
+    """A wireguard's settings after the run: the description over what
+    the kernel has; peers named by reference with the key of that link's
+    key file, else the key it has now."""
+    def key_file(other):
+        settings = other.wireguard
+        return wireguard.KeyFile(settings.key_file, settings.generate, other.field) \
+            if settings.key_file else None
+
+    def key_of(peer):
+        if peer.key is not None:
+            return peer.key
+        other = lab.ifaces[peer.ref]
+        if key_file(other) is not None:
+            return key_file(other).public_key()
+        return ((before['ifaces'].get(peer.ref) or {}).get('options') or {}).get('public_key')
+    target = wireguard.Target(iface.node, iface.name, iface.label(), iface.wireguard,
+                              key_file(iface), key_of)
+    return wireguard.predicted_view(target, old)
 
 
 def _desired_device(iface, old):
@@ -422,6 +449,8 @@ def _link(iface, ifaces):
         for key, value in sorted((iface.get('device') or {}).items()):
             out['device_' + key] = value
     options = dict(iface['options'])
+    if kind == 'wireguard':
+        options = wireguard.described(options, _wireguard_names(ifaces))
     if 'mode' in options:
         out['mode'] = options.pop('mode')
     if options:
@@ -429,6 +458,14 @@ def _link(iface, ifaces):
     if layout == 'ports':
         out['ports'] = _ports_of(iface, ifaces)
     return out
+
+
+def _wireguard_names(ifaces):
+    """Public key -> (node, name) of the wireguard links read: a peer that
+    is one of them is given back by reference (peer: {node, name})."""
+    return dict((iface['options']['public_key'], (iface['node'], iface['name']))
+                for iface in ifaces.values()
+                if iface['kind'] == 'wireguard' and (iface.get('options') or {}).get('public_key'))
 
 
 def _ports_of(iface, ifaces):

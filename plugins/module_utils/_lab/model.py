@@ -22,11 +22,13 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BRIDGE,
     VETH,
     link_kinds,
+    no_mac_text,
     spec_of,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl, tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC, build_config
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 
 InputError = validate.InputError
@@ -221,6 +223,7 @@ class Iface(object):
         self.port_options = {}     # a bond port: its settings in the bond
         self.impairment = None
         self.teamd_config = None   # teamd: the configuration teamd runs with
+        self.wireguard = None      # wireguard: its Settings (keys, port, peers)
         self.device = None         # macvtap/ipvtap: owner, group, mode of the device node
 
     @property
@@ -292,6 +295,7 @@ def build(params):
         _add_device(lab, bridges, link, field)
     bond_port_checks(lab)
     one_ipvlan_mode_per_parent(lab)
+    wireguard_peer_checks(lab)
     names = {}
     for node_name, name in lab.ifaces:
         names.setdefault(node_name, set()).add(name)
@@ -397,6 +401,7 @@ def _claim(lab, iface):
     if iface.name == 'lo':
         raise InputError('%s.name: lo is the loopback interface; use nodes[].loopback'
                          % iface.field)
+    validate.own_link_name(iface.name, iface.field + '.name')
     lab.ifaces[iface.key] = iface
 
 
@@ -408,6 +413,8 @@ def _common(iface, params, field):
         if iface.spec.fixed_mac:
             raise InputError('%s.mac_address: an %s always uses its parent\'s MAC address'
                              % (field, iface.kind))
+        if iface.spec.no_mac:
+            raise InputError(no_mac_text(field + '.mac_address', iface.kind))
         iface.attrs['mac_address'] = validate.mac_address(params['mac_address'],
                                                           field + '.mac_address')
     iface.addresses = validate.cidrs(params.get('addresses'), field + '.addresses')
@@ -521,8 +528,11 @@ def _add_device(lab, bridges, params, field):
         _no_ports(params, field, kind)
     if kind == 'team':
         _team(iface, params, field)
+    elif kind == 'wireguard':
+        _wireguard(iface, params, field)
     else:
         _kind_options(iface, params, field)
+    _tunnel_identity(iface)
     if kind == 'bond':
         _bond_port_settings(iface, field)
     if kind != 'team' and params.get('runner') is not None:
@@ -569,6 +579,8 @@ def kind_option_spec(kind):
     teamd module's."""
     if kind == 'team':
         return TEAMD_SPEC
+    if kind == 'wireguard':
+        return wireguard.LAB_OPTIONS
     return spec_of(kind).argument_spec()
 
 
@@ -590,6 +602,16 @@ def _kind_options(iface, params, field):
             raise InputError('%s.mode: a %s link has no mode' % (field, iface.kind))
         options['mode'] = params['mode']
     iface.options = iface.spec.check(options, field_of=iface.field_of)
+
+
+def _tunnel_identity(iface):
+    """A GRE tunnel described by nothing that tells it from the kernel's
+    fallback device of its kind (TunnelSpec.identity_problem) is refused
+    here: the kernel would refuse it half-way through the run (EEXIST)."""
+    problem = iface.spec.identity_problem(iface.options, bool(iface.parent and iface.parent[1]),
+                                          iface.field_of)
+    if problem:
+        raise InputError(problem)
 
 
 def _bond_port_settings(iface, field):
@@ -621,6 +643,32 @@ def _team(iface, params, field):
         iface.teamd_config = build_config(iface.name, teamd_params)
     except InputError as err:
         raise InputError('%s.%s' % (field, err))
+
+
+def _wireguard(iface, params, field):
+    """A wireguard link's keys, port and peers are set over generic
+    netlink (_kinds/wireguard.py): its `options` are checked by the
+    wireguard module's own rules, plus peers named by reference."""
+    if params.get('mode') is not None:
+        raise InputError('%s.mode: a wireguard link has no mode' % field)
+    options = _typed_options(params, 'wireguard', field)
+    iface.wireguard = wireguard.check_settings(
+        options, field_of=lambda name: '%s.options.%s' % (field, name), lab=True)
+
+
+def wireguard_peer_checks(lab):
+    """A peer named by reference is another wireguard link of the lab."""
+    for iface in lab.ifaces.values():
+        for peer in (iface.wireguard.peers or ()) if iface.wireguard else ():
+            if peer.ref is None:
+                continue
+            other = lab.ifaces.get(peer.ref)
+            if other is None or other.kind != 'wireguard':
+                raise InputError('%s.peer: %s in node %s is not a wireguard link of the lab'
+                                 % (peer.field, peer.ref[1], peer.ref[0]))
+            if other is iface:
+                raise InputError('%s.peer: a wireguard link cannot be its own peer'
+                                 % peer.field)
 
 
 BOND_PORT_KEYS = ('name', 'prio', 'queue_id')

@@ -587,6 +587,98 @@ def preset_macvtap_vms(builder, params):
             ('parent', 'eth0'), ('parent_node', hypervisor), ('mode', mode)]))
 
 
+def _isolated(first, second):
+    """A path that must not work (one direction is proof enough, and a
+    failing ping costs its timeout)."""
+    return {'src': first, 'dst': second, 'expect': False}
+
+
+def _reach_within(groups):
+    """Every ordered pair inside each group reaches; one host of each group
+    must not reach one of every other group."""
+    pairs = [{'src': a, 'dst': b} for group in groups for a in group for b in group if a != b]
+    for number, group in enumerate(groups):
+        pairs += [_isolated(group[0], other[0]) for other in groups[number + 1:]]
+    return pairs
+
+
+def _vlan(node, name, parent, vid, parent_node=None, protocol=None, addresses=None,
+          bridge=None):
+    link = OrderedDict([('kind', 'vlan'), ('node', node), ('name', name), ('parent', parent)])
+    if parent_node:
+        link['parent_node'] = parent_node
+    if bridge:
+        link['bridge'] = bridge
+    link['options'] = dict(id=vid, **({'protocol': protocol} if protocol else {}))
+    if addresses:
+        link['addresses'] = addresses
+    return link
+
+
+def preset_vlan_trunk(builder, params):
+    """Two switches joined by an 802.1Q trunk carrying N VLANs (ids 10, 20,
+    ...). On each switch, a bridge per VLAN joins the trunk's VLAN
+    interface and the access ports of that VLAN's hosts. Every host is in
+    one /24, so only the tags keep the VLANs apart: hosts of a VLAN reach
+    each other across the trunk, and must not reach another VLAN's."""
+    count = _int_param(params, 'vlans', 2, 1, 32)
+    hosts = _int_param(params, 'hosts_per_vlan', 1, 1, 8)
+    switches = [builder.node('sw1'), builder.node('sw2')]
+    builder.links.append({'endpoints': [builder._endpoint(switch, 'trunk')
+                                        for switch in switches]})
+    network = builder.lan_pool.take()
+    subnet = Subnet(network)
+    groups = []
+    for number in range(1, count + 1):
+        vid = 10 * number
+        group = []
+        for side, switch in enumerate(switches, start=1):
+            bridge = 'br%d-%d' % (vid, side)
+            builder.bridges.append(dict(name=bridge, node=switch, stp=False))
+            builder._bridge_ports[bridge + '@' + switch] = set()
+            builder.links.append(_vlan(switch, 'trunk.%d' % vid, 'trunk', vid, bridge=bridge))
+            for host_number in range(1, hosts + 1):
+                host = builder.node('v%dh%d%s' % (vid, host_number, 'ab'[side - 1]))
+                address = network[len(subnet.members) + 1]
+                subnet.members.append((host, str(address)))
+                builder.links.append({'endpoints': [
+                    builder._endpoint(host, builder.ifname(host), ['%s/24' % address]),
+                    builder._port(switch, bridge, host)]})
+                group.append(host)
+        groups.append(group)
+    builder.subnets.append(subnet)
+    builder.expect = _reach_within(groups)
+
+
+def preset_qinq(builder, params):
+    """A provider's 802.1ad service VLAN between two edge switches carries
+    its customers' 802.1Q VLANs (ids 10, 20, ...): each customer has a site
+    behind each edge, whose interface is a customer VLAN on the edge's
+    service VLAN (two tags on the wire). All sites are in one /24: sites of
+    a customer reach each other, and must not reach another customer's."""
+    count = _int_param(params, 'customers', 2, 1, 16)
+    service = _int_param(params, 'service_vlan', 100, 1, 4094)
+    edges = [builder.node('pe1'), builder.node('pe2')]
+    builder.links.append({'endpoints': [builder._endpoint(edge, 'core') for edge in edges]})
+    for edge in edges:
+        builder.links.append(_vlan(edge, 'svc', 'core', service, protocol='802.1ad'))
+    network = builder.lan_pool.take()
+    subnet = Subnet(network)
+    groups = []
+    for number in range(1, count + 1):
+        group = []
+        for side, edge in enumerate(edges):
+            site = builder.node('c%d%s' % (number, 'ab'[side]))
+            address = network[len(subnet.members) + 1]
+            subnet.members.append((site, str(address)))
+            builder.links.append(_vlan(site, 'eth0', 'svc', 10 * number, parent_node=edge,
+                                       addresses=['%s/24' % address]))
+            group.append(site)
+        groups.append(group)
+    builder.subnets.append(subnet)
+    builder.expect = _reach_within(groups)
+
+
 PRESETS = OrderedDict([
     ('demo', preset_demo),
     ('p2p', preset_p2p),
@@ -601,6 +693,8 @@ PRESETS = OrderedDict([
     ('bond_host', preset_bond_host),
     ('team_host', preset_team_host),
     ('macvtap_vms', preset_macvtap_vms),
+    ('vlan_trunk', preset_vlan_trunk),
+    ('qinq', preset_qinq),
 ])
 # what each preset needs from the kernel beyond netns, veth and bridge
 PRESET_KINDS = {
@@ -609,6 +703,8 @@ PRESET_KINDS = {
     'bond_host': ['bond'],
     'team_host': ['team'],
     'macvtap_vms': ['macvtap'],
+    'vlan_trunk': ['vlan'],
+    'qinq': ['vlan'],
 }
 
 
@@ -617,7 +713,8 @@ PRESET_KINDS = {
 SHORT_PREFIX = {
     'demo': '', 'p2p': 'p2p-', 'star': 'star-', 'star_chain': 'sc-', 'chain': 'chain-', 'ring': 'ring-',
     'tree': 'tree-', 'leaf_spine': 'ls-', 'macvlan_lan': 'mvl-', 'ipvlan_lan': 'ivl-',
-    'bond_host': 'bond-', 'team_host': 'team-', 'macvtap_vms': 'mvt-',
+    'bond_host': 'bond-', 'team_host': 'team-', 'macvtap_vms': 'mvt-', 'vlan_trunk': 'vt-',
+    'qinq': 'qq-',
 }
 
 

@@ -198,6 +198,8 @@ def read_namespace(kernel, netns, sysctl_keys=(), routes=True, qdiscs=False, add
     addresses = session.raw('reading addresses', rtnl.addresses) if addresses else {}
     links = {}
     for raw, link in zip(raws, parsed):
+        if rtnl.fallback_device(link):
+            continue  # the kernel's own (rtnl.FALLBACK_DEVICES): no lab's, never touched
         view = link_view(link, raw, netns, names, addresses.get(link['index'], []))
         links[view['name']] = view
     session._indexes = dict((name, index) for index, name in names.items())

@@ -46,6 +46,32 @@ def link_index(reported, own_index, kind, in_data=None):
     return reported
 
 
+# The devices a tunnel driver gives every namespace (its "fallback" device:
+# ip_tunnel_init_net, ip6gre_init_net, ...) as soon as its module is
+# loaded: name -> kind. They belong to the kernel: the kernel neither
+# deletes them (a delete request is silently ignored) nor changes them
+# (EINVAL), and every other link of that name is refused (EEXIST). They are
+# never a lab's, never reported as one, never touched.
+FALLBACK_DEVICES = {'gre0': 'gre', 'gretap0': 'gretap', 'erspan0': 'erspan',
+                    'ip6gre0': 'ip6gre', 'ip6tnl0': 'ip6tnl', 'sit0': 'sit', 'tunl0': 'ipip',
+                    'ip_vti0': 'vti', 'ip6_vti0': 'vti6'}
+
+
+def fallback_device(view):
+    """True for a namespace's fallback tunnel device (a link reading with
+    name and kind)."""
+    kind = view.get('kind')
+    return kind is not None and FALLBACK_DEVICES.get(view.get('name')) == kind
+
+
+def hardware_address(payload):
+    """A MAC address as text; None for a hardware address that is no MAC
+    (an L3 tunnel reports its local IPv4 or IPv6 address there)."""
+    return mac(payload) if payload is not None and len(payload) == ETH_ALEN else None
+
+
+ETH_ALEN = 6
+NLA_HEADER = 4  # struct nlattr: length, type
 NETLINK_ROUTE = 0
 SOL_NETLINK = 270
 NETLINK_CAP_ACK = 10
@@ -274,7 +300,7 @@ def parse_link(payload):
         'oper_state': OPERSTATES[operstate[0]] if operstate and operstate[0] < 7
         else 'unknown',
         'mtu': u32(top[IFLA_MTU]) if IFLA_MTU in top else None,
-        'mac_address': mac(top[IFLA_ADDRESS]) if IFLA_ADDRESS in top else None,
+        'mac_address': hardware_address(top.get(IFLA_ADDRESS)),
         'txqueuelen': u32(top[IFLA_TXQLEN]) if IFLA_TXQLEN in top else None,
         'alias': text(top[IFLA_IFALIAS]) if IFLA_IFALIAS in top else '',
         'master_index': u32(top[IFLA_MASTER]) if IFLA_MASTER in top else 0,

@@ -25,6 +25,9 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces imp
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.rtnl import (
     ALWAYS_LINKED,
+    ETH_ALEN,
+    NLA_HEADER,
+    fallback_device,
     PARENT_IN_DATA,
     link_index,
 )
@@ -169,6 +172,18 @@ def nla_dict(node):
                 if name != 'UNKNOWN')
 
 
+def _mac_only(msg):
+    """The hardware address if it is a MAC (six octets), else None: an L3
+    tunnel reports its local address there (rtnl.hardware_address), which
+    pyroute2 decodes as six octets all the same (reading past its end)."""
+    address = msg.get_attr('IFLA_ADDRESS')
+    if address is None:
+        return None
+    header = msg.nla('IFLA_ADDRESS').get('header') or {}
+    size = header.get('length', NLA_HEADER + ETH_ALEN) - NLA_HEADER
+    return address if size == ETH_ALEN else None
+
+
 class Session(object):
     """One netlink socket inside one namespace (None: the root namespace).
 
@@ -255,7 +270,7 @@ class Session(object):
             'admin_state': 'up' if msg['flags'] & IFF_UP else 'down',
             'oper_state': (msg.get_attr('IFLA_OPERSTATE') or 'UNKNOWN').lower(),
             'mtu': msg.get_attr('IFLA_MTU'),
-            'mac_address': msg.get_attr('IFLA_ADDRESS'),
+            'mac_address': _mac_only(msg),
             'txqueuelen': msg.get_attr('IFLA_TXQLEN'),
             'alias': msg.get_attr('IFLA_IFALIAS') or '',
             'master': self.name_of(master_index) if master_index else '',
@@ -311,7 +326,15 @@ class Session(object):
         return [self.view(msg) for msg in self.dump('link')]
 
     def link_names(self):
-        return [msg.get_attr('IFLA_IFNAME') for msg in self.dump('link')]
+        """Names of the namespace's links, the kernel's fallback tunnel
+        devices left out (rtnl.FALLBACK_DEVICES)."""
+        names = []
+        for msg in self.dump('link'):
+            view = {'name': msg.get_attr('IFLA_IFNAME'),
+                    'kind': nla(msg.get_attr('IFLA_LINKINFO'), 'IFLA_INFO_KIND')}
+            if not fallback_device(view):
+                names.append(view['name'])
+        return names
 
     def nsid_of(self, netns):
         """The id this namespace gives another one (None: not known here)."""

@@ -307,6 +307,38 @@ def test_macvtap_passthru_allows_one_vm():
     assert len(lab_preset({'vms': 3}, 'macvtap_vms')['links']) == 4
 
 
+@pytest.mark.parametrize('name,params,groups', [
+    ('vlan_trunk', {'vlans': 3, 'hosts_per_vlan': 2}, 3),
+    ('qinq', {'customers': 4}, 4),
+])
+def test_isolation_presets_share_one_subnet_and_expect_isolation(name, params, groups):
+    """Only the tags keep the groups apart: every host is in one /24, the
+    groups reach within, and one path between each two groups is expected
+    to fail."""
+    topology = lab_preset(dict(params, lab='t'), name)
+    networks = set(str(ipaddress.ip_interface(cidr).network)
+                   for _node, _name, cidrs in interfaces(topology) for cidr in cidrs)
+    assert len(networks) == 1
+    isolated = [pair for pair in topology['expect'] if pair.get('expect') is False]
+    assert len(isolated) == groups * (groups - 1) // 2
+    reached = [pair for pair in topology['expect'] if pair.get('expect', True)]
+    assert reached and all(pair['src'] != pair['dst'] for pair in reached)
+
+
+def test_vlan_presets_stack_as_described():
+    trunk = lab_preset({'lab': 'vt', 'vlans': 2}, 'vlan_trunk')
+    vlans = [(l['node'], l['name'], l['options']['id'], l['bridge'])
+             for l in trunk['links'] if l.get('kind') == 'vlan']
+    assert vlans == [('vt-sw1', 'trunk.10', 10, 'br10-1'), ('vt-sw2', 'trunk.10', 10, 'br10-2'),
+                     ('vt-sw1', 'trunk.20', 20, 'br20-1'), ('vt-sw2', 'trunk.20', 20, 'br20-2')]
+    qinq = lab_preset({'lab': 'q', 'service_vlan': 300}, 'qinq')
+    tags = [(l['node'], l['parent'], l.get('parent_node'), l['options'])
+            for l in qinq['links'] if l.get('kind') == 'vlan']
+    assert tags[:2] == [('q-pe1', 'core', None, {'id': 300, 'protocol': '802.1ad'}),
+                        ('q-pe2', 'core', None, {'id': 300, 'protocol': '802.1ad'})]
+    assert tags[2:4] == [('q-c1a', 'svc', 'q-pe1', {'id': 10}), ('q-c1b', 'svc', 'q-pe2', {'id': 10})]
+
+
 def test_impairment_is_put_on_every_veth_endpoint():
     topology = lab_preset({'routers': 3, 'impairment': {'delay': '10ms', 'loss': '1%'}}, 'chain')
     ends = [e for l in topology['links'] for e in l['endpoints']]

@@ -1,0 +1,105 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: ip6gre
+short_description: Manage ip6gre tunnels in any network namespace
+description:
+  - Creates, changes and deletes a GRE tunnel over IPv6 (layer 3, it carries IP packets and has no MAC address).
+  - Every setting given is compared with what the kernel reports and only
+    what differs is changed. Settings that are omitted are left as they are.
+version_added: 1.1.0
+author:
+  - vnet.linux developers (@vnet-linux)
+extends_documentation_fragment:
+  - vnet.linux.link
+  - vnet.linux.link.ATTRIBUTES
+  - vnet.linux.gre
+  - vnet.linux.gre.UNDERLAY
+  - vnet.linux.gre.IPV6
+  - vnet.linux.safety
+options:
+  mac_address:
+    description:
+      - Not settable; an ip6gre has no MAC address (the module fails if it is
+        given). Use M(vnet.linux.ip6gretap) for an Ethernet tunnel.
+    type: str
+seealso:
+  - module: vnet.linux.ip6gretap
+  - module: vnet.linux.topology
+'''
+
+EXAMPLES = r'''
+- name: A keyed tunnel from site1 to site2
+  vnet.linux.ip6gre:
+    name: tun0
+    netns: site1
+    local: fd00::1
+    remote: fd00::2
+    key: 42
+    ttl: 64
+    tos: inherit
+    flowlabel: inherit
+    encaplimit: none
+
+- name: Addresses inside the tunnel
+  vnet.linux.ip6gre:
+    name: tun0
+    netns: site1
+    local: fd00::1
+    remote: fd00::2
+    addresses: [192.168.100.1/30]
+    admin_state: up
+
+- name: Remove it
+  vnet.linux.ip6gre:
+    name: tun0
+    netns: site1
+    state: absent
+'''
+
+RETURN = r'''
+actions:
+  description: The steps the run made (in check mode, would make), in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create ip6gre tun0 in namespace 'site1' with ikey=42, local=fd00::1, okey=42, remote=fd00::2"]
+link:
+  description: The tunnel as the kernel reports it after the run (empty when absent).
+  returned: always
+  type: dict
+  sample:
+    name: tun0
+    netns: site1
+    kind: ip6gre
+    admin_state: up
+    mtu: 1476
+    addresses: []
+    options: {local: 'fd00::1', remote: 'fd00::2', ikey: 42, okey: 42, ttl: 64, tos: inherit, flowlabel: inherit, encaplimit: none}
+'''
+
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IP6GRE
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
+    LinkRun,
+    link_argument_spec,
+)
+
+
+def main():
+    module = StrictModule(
+        argument_spec=link_argument_spec(IP6GRE.argument_spec(), **lower.PARENT_OPTIONS),
+        supports_check_mode=True,
+    )
+    LinkRun(module).run(lambda run: lower.converge(run, IP6GRE,
+                                                   lower.kind_settings(IP6GRE, module.params)))
+
+
+if __name__ == '__main__':
+    main()
