@@ -216,6 +216,33 @@ def address_step(session, name, what, command, cidr, gone_ok=False):
     return lambda: address(session, name, what, command, cidr, gone_ok)
 
 
+def ipv6_addresses(addresses):
+    """The IPv6 ones of a link's addresses (CIDRs): those the kernel drops
+    when the link goes down."""
+    return [cidr for cidr in addresses if ':' in cidr]
+
+
+def put_back_addresses(session, name, what, addresses):
+    """Add those of `addresses` (as read before) that the link lost."""
+    have = session.addresses(session.index(name))
+    for cidr in addresses:
+        if cidr not in have:
+            address(session, name, what, 'add', cidr)
+
+
+def keeping_addresses(session, name, what, addresses, body):
+    """A step body that runs `body` (None: nothing), then puts back those of
+    `addresses` the link lost meanwhile (a VRF cycles a port it takes or
+    releases, and the kernel drops its IPv6 addresses on the way down)."""
+    if body is None:
+        return None
+
+    def run():
+        body()
+        put_back_addresses(session, name, what, addresses)
+    return run
+
+
 def address_steps(add, session, name, label, wanted, have, purge=False, keep=(),
                   guard=None, state=None):
     """The steps that bring a link's addresses from `have` to `wanted`, through

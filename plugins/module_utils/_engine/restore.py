@@ -91,7 +91,7 @@ def _read(session, name):
     other = _other_end(session, state)
     spec = _spec(state)
     ports = [link for link in session.links() if link['master'] == name] \
-        if spec is not None and spec.layout in ('bridge', 'ports') else []
+        if spec is not None and spec.takes_ports else []
     return {'link': state, 'other': other, 'ports': ports}
 
 
@@ -219,7 +219,10 @@ def _reattach(session, port, master, master_state):
     """A port the deleted master released: back under it, as it was."""
     label = '%s in %s' % (port['name'], where(session.netns))
     index = session.index(port['name'])
-    if port['admin_state'] == 'up':
+    master_spec = _spec(master_state)
+    down_first = port['admin_state'] == 'up' and master_spec is not None and \
+        master_spec.ports_down
+    if down_first:
         # a bond takes only ports that are down
         session.call('taking %s down to re-attach it' % label, 'link', 'set', index=index,
                      state='down')
@@ -235,5 +238,9 @@ def _reattach(session, port, master, master_state):
     if settings:
         link_steps.port_settings(session, port['name'], 'changing port settings of %s' % label,
                                  master_spec, settings)
-    if port['admin_state'] == 'up':
+    if down_first:
         session.call('bringing %s up again' % label, 'link', 'set', index=index, state='up')
+    # the addresses it lost on the way (a VRF cycles a port it takes or
+    # releases: the kernel drops IPv6 addresses on the way down)
+    link_steps.put_back_addresses(session, port['name'], 'restoring the addresses of '
+                                  + label, port['addresses'])
