@@ -160,8 +160,12 @@ options:
         default: []
       routes:
         description:
-          - Static routes of the node (main table). They are marked with the
-            route protocol number 118, so O(prune) can tell them apart.
+          - Static routes of the node, in its main table unless
+            O(nodes[].routes[].vrf) or O(nodes[].routes[].table) says
+            otherwise. They are marked with the route protocol number 118, so
+            O(prune) can tell them apart. A route is known by its
+            destination, metric and table; the same destination can have a
+            route in each VRF.
         type: list
         elements: dict
         default: []
@@ -181,6 +185,24 @@ options:
             type: str
           metric:
             description: Route metric (priority).
+            type: int
+          vrf:
+            description:
+              - A C(vrf) link of the node (O(links[])) whose table the route
+                goes into; its gateway is looked up in that table. Excludes
+                O(nodes[].routes[].table).
+              - M(vnet.linux.topology_facts) names a route's table this way
+                when one VRF of the node has that table.
+              - The kernel's own policy rule for VRFs (C(l3mdev), added with
+                a namespace's first VRF) sends a VRF port's traffic to the
+                VRF's table; no rule needs to be described.
+            type: str
+          table:
+            description:
+              - Routing table id of the route (1 to 4294967295; C(254) is the
+                main table, the default; C(255), the kernel's local table, is
+                refused). For tables that are no VRF's (policy routing).
+                Excludes O(nodes[].routes[].vrf).
             type: int
   bridges:
     description:
@@ -302,12 +324,18 @@ options:
             (M(vnet.linux.wireguard)), its keys, port and peers in
             O(links[].options). Its UDP socket is in that node, so the underlay
             (for example a veth link between two sites) must reach it there.
-          - bond, team, ipvlan, ipvtap, dummy, vlan, wireguard, vxlan, geneve and the
-            GRE kinds need kernel modules that some kernels lack; a team needs the
+          - C(vrf) is a VRF device (M(vnet.linux.vrf)) of its node with its
+            routing table (C(table) in O(links[].options), required) and its
+            ports (O(links[].ports)); routes go into its table with
+            O(nodes[].routes[].vrf). A new table re-creates the VRF (the
+            kernel cannot change it in place) with its ports. Two VRFs of a
+            node cannot share a table.
+          - bond, team, ipvlan, ipvtap, dummy, vlan, wireguard, vrf, vxlan, geneve
+            and the GRE kinds need kernel modules that some kernels lack; a team needs the
             C(teamd) and C(teamdctl) programs.
         type: str
         choices: [veth, bond, dummy, geneve, gre, gretap, ip6gre, ip6gretap, ipvlan, ipvtap,
-                  macvlan, macvtap, team, vlan, vxlan, wireguard, teamd]
+                  macvlan, macvtap, team, vlan, vrf, vxlan, wireguard, teamd]
         default: veth
       endpoints:
         description:
@@ -429,8 +457,8 @@ options:
         type: str
       ports:
         description:
-          - Ports of a bond or team, interfaces of its node (for example veth
-            ends), by name. Other kinds cannot take ports and refuse the
+          - Ports of a bond, team or vrf, interfaces of its node (for example
+            veth ends), by name. Other kinds cannot take ports and refuse the
             option (bridge ports are endpoints with O(links[].endpoints[].bridge)).
           - A bond's port may instead be a dict with C(name) and its port
             settings C(prio) (priority for the choice of the active port, in
@@ -455,7 +483,8 @@ options:
             C(ikey), C(okey), C(ttl), C(tos), C(pmtudisc) or C(flowlabel)
             and C(encaplimit)), M(vnet.linux.vxlan) (for example C(vni),
             C(local), C(dstport), C(fdb)) and M(vnet.linux.geneve) (C(vni),
-            C(remote), ...). A C(dummy) has none. Unknown names are refused.
+            C(remote), ...), M(vnet.linux.vrf) (C(table)). A C(dummy) has
+            none. Unknown names are refused.
           - Rules that depend on the link's current state (the bond's mode
             when O(links[].mode) is omitted, its C(miimon)) are checked
             against the kernel before anything changes.
@@ -666,6 +695,28 @@ EXAMPLES = r'''
           - {node: host1, name: eth1-peer}
       - {kind: macvlan, node: n1, name: mv0, parent: eth1, parent_node: host1,
          mode: bridge, addresses: [192.0.2.10/24]}
+
+- name: Two VRFs with overlapping addresses on one router, each with its own routes
+  vnet.linux.topology:
+    lab: vrfs
+    nodes:
+      - name: pe
+        routes:
+          - {dst: 192.168.0.0/16, via: 10.0.0.2, vrf: red}
+          - {dst: 192.168.0.0/16, via: 10.0.0.2, vrf: blue}
+      - name: ce-red
+        routes: [{dst: default, via: 10.0.0.1}]
+      - name: ce-blue
+        routes: [{dst: default, via: 10.0.0.1}]
+    links:
+      - endpoints:
+          - {node: pe, name: to-red, addresses: [10.0.0.1/24]}
+          - {node: ce-red, name: eth0, addresses: [10.0.0.2/24]}
+      - endpoints:
+          - {node: pe, name: to-blue, addresses: [10.0.0.1/24]}
+          - {node: ce-blue, name: eth0, addresses: [10.0.0.2/24]}
+      - {kind: vrf, node: pe, name: red, options: {table: 10}, ports: [to-red]}
+      - {kind: vrf, node: pe, name: blue, options: {table: 20}, ports: [to-blue]}
 
 - name: Two sites joined by a WireGuard tunnel over a veth underlay
   vnet.linux.topology:

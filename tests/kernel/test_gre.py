@@ -251,3 +251,56 @@ def test_a_lab_with_tunnels_round_trip_and_absent(fallbacks_everywhere, lab):
     assert set(FALLBACK) <= set(names(a))  # a re-run and prune left them
     gone = lab.run(state='absent')
     assert gone['changed'] and lab.namespaces() == []
+
+
+@GUEST
+def test_a_tunnel_with_its_underlay_in_another_namespace(namespaces, lab):
+    """A gre created in its underlay namespace (link_netns without link)
+    and placed into its own: its packets are routed in the underlay
+    namespace, a second run finds it where it is, another underlay
+    re-creates it, and deleting the underlay namespace (which the kernel
+    does with every tunnel created there) is refused as collateral unless
+    the task allows it. The topology does the same with parent_node alone."""
+    ua, ub, node = namespaces(3)
+    underlay(ua, ub)
+    args = {'name': 'g9', 'netns': node, 'link_netns': ua, 'local': '10.9.0.1',
+            'remote': '10.9.0.2', 'addresses': ['192.168.70.1/30'], 'admin_state': 'up'}
+    made = apply_exactly('gre', args)
+    assert made['actions'][0].startswith(
+        "create gre g9 in namespace '%s' on underlay namespace '%s'" % (node, ua)), made
+    assert made['link']['link_netns'] == ua and made['link']['link'] is None
+    apply_exactly('gre', {'name': 'g9', 'netns': ub, 'local': '10.9.0.2', 'remote': '10.9.0.1',
+                          'addresses': ['192.168.70.2/30'], 'admin_state': 'up'})
+    assert ping(node, '192.168.70.2')
+    assert 'g9' not in names(ua)
+
+    refused('netns', {'name': ua, 'state': 'absent'}, 'g9')
+    assert 'g9' in names(node)
+
+    # the tunnel over another underlay namespace (with a key: ub's own g9
+    # has these addresses without one): re-created there
+    over_ub = dict(args, link_netns=ub, local='10.9.0.2', remote='10.9.0.1', key=3)
+    moved = run_module('gre', over_ub)
+    assert not moved.get('failed'), moved
+    assert any('its underlay is not' in action for action in moved['actions']), moved
+    assert run_module('gre', over_ub)['changed'] is False
+    assert ip(node, 'link', 'show', 'g9')[0].get('link_netnsid') is not None
+
+    # a lab: the tunnel of node c made in node u, where its underlay is
+    u, c = lab.n('u'), lab.n('c')
+    description = dict(
+        nodes=[{'name': u}, {'name': c}],
+        links=[{'kind': 'dummy', 'node': u, 'name': 'lo1', 'addresses': ['10.99.0.1/32']},
+               {'kind': 'gre', 'node': c, 'name': 'gt', 'parent_node': u,
+                'options': {'local': '10.99.0.1', 'remote': '10.99.0.2'}}])
+    first = lab.run(**description)
+    assert not first.get('failed'), first.get('msg')
+    assert any(action.startswith('create gre gt in node %s' % c) and
+               action.endswith('over underlay node %s' % u)
+               for action in first['actions']), first['actions']
+    assert lab.run(**description)['changed'] is False
+    facts = lab.facts()
+    tunnel_entry = [link for link in facts['links'] if link.get('kind') == 'gre'][0]
+    assert tunnel_entry.get('parent_node') == u and 'parent' not in tunnel_entry
+    assert lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
+                   links=facts['links'])['changed'] is False

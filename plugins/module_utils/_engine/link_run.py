@@ -86,7 +86,7 @@ def link_argument_spec(*kind_specs, **extra):
     return spec
 
 
-def check_end(params, field):
+def check_end(params, field, max_mtu=65535):
     """Validate the common attributes of one link end; returns clean values."""
     prefix = field + '.' if field else ''
     clean = {
@@ -95,7 +95,7 @@ def check_end(params, field):
         if params.get('netns') is not None else None,
     }
     if params.get('mtu') is not None:
-        validate.int_range(params['mtu'], prefix + 'mtu', 68, 65535)
+        validate.int_range(params['mtu'], prefix + 'mtu', 68, max_mtu)
     if params.get('txqueuelen') is not None:
         validate.int_range(params['txqueuelen'], prefix + 'txqueuelen', 0, 2 ** 32 - 1)
     if params.get('mac_address') is not None:
@@ -113,7 +113,7 @@ def check_end(params, field):
 
 def wanted_end(params, spec, field='', options=None, port_options=None, master_spec=None):
     """A Wanted for one link end from validated module parameters."""
-    clean = check_end(params, field)
+    clean = check_end(params, field, getattr(spec, 'max_mtu', 65535))
     attrs = {
         'mtu': params.get('mtu'),
         'mac_address': clean.get('mac_address'),

@@ -69,18 +69,49 @@ def create_link(session, name, spec, what, options=None, attrs=None, parent=None
     args = spec.create_args(options or {})
     args.update(_create_kwargs(attrs))
     args.update(extra or {})
-    sender, fd = session, None
+    sender = session
     if parent is not None:
         sender, parent_name = parent
         if parent_name is not None:
             args[spec.parent_kwarg()] = sender.index(parent_name)
-        if sender.netns != session.netns:
-            args['net_ns_fd'], fd = net_ns_target(session.netns)
+    send_create(sender, session, spec, what, dict(args, ifname=name, kind=spec.netlink_kind))
+
+
+def send_create(sender, session, spec, what, args):
+    """Send a create request (pyroute2 keywords) from sender's namespace
+    for a link that ends up in session's. The request places it there
+    itself (IFLA_NET_NS_FD), except for kinds placed by a move after the
+    create (spec.placed_by_move: a GRE tunnel created straight into
+    another namespace takes that one as its underlay on kernels before
+    6.14); a move that fails deletes what the create made."""
+    elsewhere = sender.netns != session.netns
+    fd = None
+    if elsewhere and not spec.placed_by_move:
+        args['net_ns_fd'], fd = net_ns_target(session.netns)
     try:
-        sender.call(what, 'link', 'add', ifname=name, kind=spec.netlink_kind, **args)
+        sender.call(what, 'link', 'add', **args)
     finally:
         if fd is not None:
             os.close(fd)
+    if elsewhere and spec.placed_by_move:
+        _move_created(sender, session, args['ifname'], what)
+
+
+def _move_created(sender, session, name, what):
+    index = sender.index(name)
+    target, fd = net_ns_target(session.netns)
+    try:
+        sender.call('%s (moving it into %s)' % (what, where(session.netns)), 'link', 'set',
+                    index=index, net_ns_fd=target)
+    except NetlinkFailure:
+        sender.call('%s (deleting it again)' % what, 'link', 'del', index=index)
+        raise
+    finally:
+        if fd is not None:
+            os.close(fd)
+        forget = getattr(sender, 'forget', None)
+        if forget is not None:
+            forget(name)
 
 
 def create_veth(session, name, peer, peer_netns, what, attrs=None, peer_attrs=None,
@@ -183,6 +214,33 @@ def address(session, name, what, command, cidr, gone_ok=False):
 
 def address_step(session, name, what, command, cidr, gone_ok=False):
     return lambda: address(session, name, what, command, cidr, gone_ok)
+
+
+def ipv6_addresses(addresses):
+    """The IPv6 ones of a link's addresses (CIDRs): those the kernel drops
+    when the link goes down."""
+    return [cidr for cidr in addresses if ':' in cidr]
+
+
+def put_back_addresses(session, name, what, addresses):
+    """Add those of `addresses` (as read before) that the link lost."""
+    have = session.addresses(session.index(name))
+    for cidr in addresses:
+        if cidr not in have:
+            address(session, name, what, 'add', cidr)
+
+
+def keeping_addresses(session, name, what, addresses, body):
+    """A step body that runs `body` (None: nothing), then puts back those of
+    `addresses` the link lost meanwhile (a VRF cycles a port it takes or
+    releases, and the kernel drops its IPv6 addresses on the way down)."""
+    if body is None:
+        return None
+
+    def run():
+        body()
+        put_back_addresses(session, name, what, addresses)
+    return run
 
 
 def address_steps(add, session, name, label, wanted, have, purge=False, keep=(),

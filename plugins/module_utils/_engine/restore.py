@@ -92,7 +92,7 @@ def _read(session, name):
     other = _other_end(session, state)
     spec = _spec(state)
     ports = [link for link in session.links() if link['master'] == name] \
-        if spec is not None and spec.layout in ('bridge', 'ports') else []
+        if spec is not None and spec.takes_ports else []
     return {'link': state, 'other': other, 'ports': ports}
 
 
@@ -154,20 +154,20 @@ def _create(session, state, other):
     if spec is not None and kind != 'veth':
         args.update(spec.kernel_args(_sendable(kind, spec, state['data'])))
     text = 'restoring %s %s in %s' % (kind, state['name'], where(session.netns))
-    sender, fd = session, None
+    if _placed(state) and other is not None:
+        # made from its parent's (or underlay) namespace, as on creation
+        if other['name'] is not None:
+            args[spec.parent_kwarg()] = other['session'].index(other['name'])
+        link_steps.send_create(other['session'], session, spec, text, args)
+        return
+    fd = None
     if kind == 'veth' and other is not None:
         peer = dict(_attrs(other['state']), ifname=other['name'])
         if other['netns'] != session.netns:
             peer['net_ns_fd'], fd = net_ns_target(other['netns'])
         args['peer'] = peer
-    elif _placed(state) and other is not None:
-        sender = other['session']
-        if other['name'] is not None:
-            args[spec.parent_kwarg()] = sender.index(other['name'])
-        if other['netns'] != session.netns:
-            args['net_ns_fd'], fd = net_ns_target(session.netns)
     try:
-        sender.call(text, 'link', 'add', **args)
+        session.call(text, 'link', 'add', **args)
     finally:
         if fd is not None:
             os.close(fd)
@@ -227,7 +227,10 @@ def _reattach(session, port, master, master_state):
     """A port the deleted master released: back under it, as it was."""
     label = '%s in %s' % (port['name'], where(session.netns))
     index = session.index(port['name'])
-    if port['admin_state'] == 'up':
+    master_spec = _spec(master_state)
+    down_first = port['admin_state'] == 'up' and master_spec is not None and \
+        master_spec.ports_down
+    if down_first:
         # a bond takes only ports that are down
         session.call('taking %s down to re-attach it' % label, 'link', 'set', index=index,
                      state='down')
@@ -243,5 +246,9 @@ def _reattach(session, port, master, master_state):
     if settings:
         link_steps.port_settings(session, port['name'], 'changing port settings of %s' % label,
                                  master_spec, settings)
-    if port['admin_state'] == 'up':
+    if down_first:
         session.call('bringing %s up again' % label, 'link', 'set', index=index, state='up')
+    # the addresses it lost on the way (a VRF cycles a port it takes or
+    # releases: the kernel drops IPv6 addresses on the way down)
+    link_steps.put_back_addresses(session, port['name'], 'restoring the addresses of '
+                                  + label, port['addresses'])

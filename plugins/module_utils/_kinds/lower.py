@@ -197,7 +197,9 @@ def sits_on(view, parent_index, parent_elsewhere, nsid):
         # ipvtap has no get_link_net on some kernels (6.1): it never reports
         # where its parent lives, so the parent's index is all there is
         return True
-    return view['link_netnsid'] == nsid()
+    # None: the link names no other namespace, or this one has no id for
+    # the parent's yet (then the link cannot name it either)
+    return view['link_netnsid'] is not None and view['link_netnsid'] == nsid()
 
 
 def on_parent(run, state, parent):

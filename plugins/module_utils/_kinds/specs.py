@@ -231,6 +231,12 @@ class KindSpec(object):
     link, None when not read yet). recreate_when(current, wanted) names a
     change the kernel cannot make in place that no single option explains.
     fixed_mac: the kernel gives the link its parent's MAC address.
+    ports_down: a master whose driver takes only ports that are down
+    (EPERM otherwise) and closes the ports it releases (a bond).
+    cycles_ports: a master whose driver takes a port that is up down and up
+    again when it joins or leaves (a VRF): the kernel drops the port's IPv6
+    addresses on the way (keep_addr_on_down at its default), which the
+    planners put back. max_mtu: the largest MTU the kind takes.
     idle(values) names options a reading reports that the link does not use
     (a vxlan's VNI in external mode): a description read back leaves them
     out, and a re-create does not carry them over (see carried, and keep).
@@ -252,7 +258,10 @@ class KindSpec(object):
     rebuild: the undo of a delete can rebuild it from a reading (False for a
     team: teamd owns it). device_options: options the kernel takes only
     with a parent device (a vxlan's multicast group). mtu_within_parent: the kernel refuses an MTU above
-    the parent's (EINVAL or ERANGE, with no word of why).
+    the parent's (EINVAL or ERANGE, with no word of why). placed_by_move: a
+    link made for another namespace is created in its parent's (underlay)
+    namespace and then moved, not created straight into its own: the kernel
+    would take that one as its underlay (ip tunnels before 6.14).
     """
 
     def __init__(self, kind, options, nla_prefix='IFLA_', port_options=(),
@@ -260,9 +269,13 @@ class KindSpec(object):
                  netlink_kind=None, layout=None, default_mode=None, rules=(),
                  recreate_when=None, fixed_mac=False, parent=None, parent_nla=None,
                  same_family=(), dies_with_parent=None, dies_with_underlay=False,
-                 rebuild=True, mtu_within_parent=False, idle=None, keep=None,
-                 device_options=(), no_mac=False):
+                 rebuild=True, mtu_within_parent=False, placed_by_move=False, no_mac=False,
+                 ports_down=False, cycles_ports=False, max_mtu=65535,
+                 idle=None, keep=None, device_options=()):
         self.kind = kind
+        self.ports_down = ports_down
+        self.cycles_ports = cycles_ports
+        self.max_mtu = max_mtu
         self.netlink_kind = netlink_kind or kind
         self.layout = layout
         self.parent = parent or ('required' if layout == 'stacked' else None)
@@ -273,6 +286,7 @@ class KindSpec(object):
         self.dies_with_underlay = dies_with_underlay
         self.rebuild = rebuild
         self.mtu_within_parent = mtu_within_parent
+        self.placed_by_move = placed_by_move
         # set for masters whose port settings travel as IFLA_INFO_SLAVE_DATA
         # (bond); None: bridge ports (IFLA_PROTINFO)
         self.port_slave_kind = port_slave_kind
@@ -304,6 +318,11 @@ class KindSpec(object):
     def tables(self):
         """The options that are entries kept beside the link (TableOption)."""
         return [option for option in self.options if option.table]
+
+    @property
+    def takes_ports(self):
+        """A master: its ports are its own links' (a lab lists them)."""
+        return self.layout in ('bridge', 'ports')
 
     # -- argument specs and input checks ---------------------------------
     def argument_spec(self, port=False):
@@ -876,6 +895,7 @@ def _no_arp(name, nla, units=None, **rules):
 BOND = KindSpec(
     'bond',
     layout='ports',
+    ports_down=True,
     default_mode='balance-rr',
     rules=[_monitors_exclude, _one_peer_notify_count, _delays_fit_miimon],
     options=[
@@ -1124,6 +1144,7 @@ class TunnelSpec(KindSpec):
         KindSpec.__init__(self, kind, _tunnel_options(version), layout='stacked',
                           parent='optional', parent_nla=self.prefix + 'LINK',
                           dies_with_parent=False, dies_with_underlay=True,
+                          placed_by_move=True,
                           rules=[_one_key], no_mac=not l2,
                           recreate_when=None if l2 or version == 6 else _gre_recreate)
         self.defaults = {'local': ANY, 'remote': ANY, 'ikey': NO_KEY, 'okey': NO_KEY,
@@ -1312,6 +1333,48 @@ IP6GRETAP = TunnelSpec('ip6gretap', 6)
 # kernel does not report that namespace (no IFLA_LINK_NETNSID), so
 # dies_with_underlay would never be seen: it is created in its own namespace.
 WIREGUARD = KindSpec('wireguard', options=[], layout='device', rebuild=False)
+
+# --- vrf ----------------------------------------------------------------------
+# A VRF (drivers/net/vrf.c) is a master whose ports route through its own
+# table (IFLA_VRF_TABLE). The kernel refuses to change the table of a VRF
+# (EOPNOTSUPP, checked on 6.1): a new table means a new VRF, whose undo
+# (_engine/restore.py) brings the old one back with its ports. Ports join
+# while up (the kernel cycles them itself) and have no settings of their own
+# (IFLA_VRF_PORT_TABLE only reports the table). The kernel adds its l3mdev
+# policy rule (priority 1000) when a namespace gets its first VRF.
+
+# table ids that are no VRF's: 0 is "unspecified" (the kernel refuses it);
+# the kernel takes the others, but they are the tables every namespace
+# routes through anyway, so a VRF on them would not be separate
+RESERVED_TABLES = {0: 'unspec', 253: 'default', 254: 'main', 255: 'local'}
+
+
+def _vrf_table(value, field):
+    if value in RESERVED_TABLES:
+        raise validate.InputError('%s: %d is the %s table, which is no VRF table; choose '
+                                  '1-252 or 256-%d' % (field, value, RESERVED_TABLES[value],
+                                                       U32_MAX))
+    return value
+
+
+def _vrf_table_given(values, current, field_of):
+    """The kernel makes no VRF without a table (EINVAL)."""
+    if current == {} and values.get('table') is None:
+        raise validate.InputError('%s: required to create a vrf (its routing table id)'
+                                  % field_of('table'))
+
+
+VRF = KindSpec(
+    'vrf',
+    layout='ports',
+    cycles_ports=True,
+    # IP6_MAX_MTU: what a new VRF gets (64 KiB plus the IPv6 header)
+    max_mtu=65575,
+    rules=[_vrf_table_given],
+    options=[
+        Option('table', 'IFLA_VRF_TABLE', low=0, high=U32_MAX, recreate=True, clean=_vrf_table),
+    ],
+)
 
 # --- overlay tunnels: vxlan, geneve --------------------------------------------
 # What the kernel changes in place was measured on this project's two
@@ -1771,7 +1834,7 @@ GENEVE = KindSpec(
 
 KINDS = dict((spec.kind, spec) for spec in (
     BRIDGE, VETH, DUMMY, MACVLAN, MACVTAP, IPVLAN, IPVTAP, VLAN, BOND, TEAMD, WIREGUARD,
-    GRE, GRETAP, IP6GRE, IP6GRETAP, VXLAN, GENEVE))
+    GRE, GRETAP, IP6GRE, IP6GRETAP, VRF, VXLAN, GENEVE))
 _BY_NETLINK_KIND = dict((spec.netlink_kind, spec) for spec in KINDS.values())
 # the layouts of a lab's `links` entries (bridges have their own list)
 LINK_LAYOUTS = ('pair', 'device', 'ports', 'stacked')

@@ -28,7 +28,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX, lab_name
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.netem import user_view
-from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import route_view
+from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
+    route_view,
+    vrf_names,
+)
 
 # kinds a lab describes (as the kernel names them), from the kind specs
 MODELLED_KINDS = tuple(sorted(spec.netlink_kind for spec in KINDS.values() if spec.layout))
@@ -130,7 +133,8 @@ def node_name_of(netns, root_name=ROOT_NODE):
 
 def _node_entry(name, netns, reading, external=False, sysctl_values=None, all_routes=True):
     lo = reading['links'].get('lo', {})
-    routes = [route_view(r) for r in reading['routes']]
+    tables = vrf_names(reading)
+    routes = [route_view(r, tables) for r in reading['routes']]
     for route in routes:
         if route.get('metric') == 1024 and ':' in route.get('via', route['dst']):
             del route['metric']  # the kernel's default for IPv6
@@ -309,12 +313,14 @@ def _desired_device(iface, old):
 def _routes_with_dev(node, old):
     """Routes as described; where only a gateway is given, the interface
     the kernel chose for it is shown as it will read back."""
-    chosen = dict(((r['dst'], r.get('via')), r.get('dev')) for r in (old or {}).get('routes', []))
+    def key(view):
+        return (view['dst'], view.get('via'), view.get('vrf'), view.get('table'))
+    chosen = dict((key(r), r.get('dev')) for r in (old or {}).get('routes', []))
     result = []
     for route in node.routes:
         view = route.describe()
-        if 'dev' not in view and chosen.get((view['dst'], view.get('via'))):
-            view['dev'] = chosen[(view['dst'], view.get('via'))]
+        if 'dev' not in view and chosen.get(key(view)):
+            view['dev'] = chosen[key(view)]
         result.append(view)
     return result
 

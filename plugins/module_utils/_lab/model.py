@@ -26,7 +26,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     spec_of,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl, tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC, build_config
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
@@ -74,7 +74,12 @@ ROUTE_OPTIONS = dict(
     via=dict(type='str'),
     dev=dict(type='str'),
     metric=dict(type='int'),
+    table=dict(type='int'),
+    vrf=dict(type='str'),
 )
+# the kernel's tables a route can name: main is where a route without a
+# table goes; local is the kernel's own (addresses of the namespace)
+RT_TABLE_MAIN, RT_TABLE_LOCAL = rtnl.RT_TABLE_MAIN, rtnl.RT_TABLE_LOCAL
 
 NODE_OPTIONS = dict(
     name=dict(type='str', required=True),
@@ -152,12 +157,14 @@ class Node(object):
 
 
 class Route(object):
-    def __init__(self, dst, via, dev, metric, field):
+    def __init__(self, dst, via, dev, metric, field, table=None, vrf=None):
         self.dst = dst              # canonical network, or 'default' / 'default6'
         self.via = via
         self.dev = dev
         self.metric = metric
         self.field = field
+        self.table = table          # None: the main table
+        self.vrf = vrf              # the VRF of the node whose table it is (or None)
 
     @property
     def family(self):
@@ -168,7 +175,8 @@ class Route(object):
     @property
     def key(self):
         # the kernel gives IPv6 routes metric 1024 when none is asked for
-        return (self.family, self.prefix, self.metric or (1024 if self.family == 10 else 0))
+        return (self.family, self.prefix, self.metric or (1024 if self.family == 10 else 0),
+                self.table or RT_TABLE_MAIN)
 
     @property
     def prefix(self):
@@ -186,6 +194,10 @@ class Route(object):
             out['dev'] = self.dev
         if self.metric:
             out['metric'] = self.metric
+        if self.vrf:
+            out['vrf'] = self.vrf
+        elif self.table:
+            out['table'] = self.table
         return out
 
 
@@ -288,6 +300,7 @@ def build(params):
     for node_name, name in lab.ifaces:
         names.setdefault(node_name, set()).add(name)
     for node in lab.nodes.values():
+        _resolve_vrfs(lab, node)
         _check_routes(node, names.get(node.name, set()))
     return lab
 
@@ -326,11 +339,6 @@ def _add_node(lab, params, field):
     routes = []
     for pos, route in enumerate(params.get('routes') or []):
         routes.append(_route(route, '%s.routes[%d]' % (field, pos)))
-    keys = [r.key for r in routes]
-    for pos, key in enumerate(keys):
-        if key in keys[:pos]:
-            raise InputError('%s.routes[%d].dst: %s is listed twice'
-                             % (field, pos, routes[pos].dst))
     lab.nodes[name] = Node(name, None if root else name, bool(params.get('external')) or root,
                            sysctls, loopback, routes, field)
 
@@ -354,7 +362,27 @@ def _route(params, field):
             raise InputError('%s.via: %s and %s are of different IP versions'
                              % (field, via, dst))
     metric = validate.int_range(params.get('metric'), field + '.metric', 0, 2 ** 32 - 1)
-    return Route(dst, via, dev, metric, field)
+    table = _route_table(params, field)
+    return Route(dst, via, dev, metric, field, table=table, vrf=params.get('vrf'))
+
+
+def _route_table(params, field):
+    """The table a route names (None: main). A VRF's table is found once
+    the node's links are known (_resolve_vrfs)."""
+    table = params.get('table')
+    if params.get('vrf') is not None:
+        if table is not None:
+            raise InputError('%s: give table or vrf, not both (a vrf names its table)' % field)
+        validate.interface_name(params['vrf'], field + '.vrf')
+    if table is None:
+        return None
+    if isinstance(table, bool) or not isinstance(table, int):
+        raise InputError('%s.table: %r is not an integer' % (field, table))
+    validate.int_range(table, field + '.table', 1, 2 ** 32 - 1)
+    if table == RT_TABLE_LOCAL:
+        raise InputError('%s.table: 255 is the local table, which is the kernel\'s own'
+                         % field)
+    return None if table == RT_TABLE_MAIN else table
 
 
 def _node(lab, name, field, what='node'):
@@ -379,7 +407,8 @@ def _claim(lab, iface):
 
 def _common(iface, params, field):
     if params.get('mtu') is not None:
-        iface.attrs['mtu'] = validate.int_range(params['mtu'], field + '.mtu', 68, 65535)
+        iface.attrs['mtu'] = validate.int_range(params['mtu'], field + '.mtu', 68,
+                                                iface.spec.max_mtu)
     if params.get('mac_address') is not None:
         if iface.spec.fixed_mac:
             raise InputError('%s.mac_address: an %s always uses its parent\'s MAC address'
@@ -466,9 +495,10 @@ def _no_ports(params, field, kind):
     """Only masters take ports; the kernel would refuse the rest while
     applying (EOPNOTSUPP), so say it here, before anything changes."""
     if params.get('ports'):
-        raise InputError('%s.ports: a %s cannot take ports (only bond and teamd links can; '
-                         'a bridge takes its ports through their bridge: field)'
-                         % (field, kind))
+        masters = [k for k in LINK_KINDS if spec_of(k).layout == 'ports']
+        raise InputError('%s.ports: a %s cannot take ports (only %s links can; a bridge '
+                         'takes its ports through their bridge: field)'
+                         % (field, kind, ', '.join(masters)))
 
 
 def _add_device(lab, bridges, params, field):
@@ -679,6 +709,46 @@ def _check_routes(node, names):
         if route.dev and route.dev not in names and route.dev != 'lo' and not node.external:
             raise InputError('%s.dev: %s is not an interface of node %s'
                              % (route.field, route.dev, node.name))
+    keys = [r.key for r in node.routes]
+    for pos, key in enumerate(keys):
+        if key in keys[:pos]:
+            raise InputError('%s.dst: %s is listed twice%s'
+                             % (node.routes[pos].field, node.routes[pos].dst,
+                                ' in table %d' % key[3] if key[3] != RT_TABLE_MAIN else ''))
+
+
+def vrf_tables(lab, node_name):
+    """table -> VRF name, for the VRFs of a node that give a table."""
+    tables = {}
+    for iface in lab.ifaces.values():
+        if iface.node == node_name and iface.kind == 'vrf' and iface.options.get('table'):
+            tables.setdefault(iface.options['table'], []).append(iface.name)
+    return tables
+
+
+def _resolve_vrfs(lab, node):
+    """A route's vrf names a VRF link of its node: its table. A table that
+    is the table of one VRF of the node is described by that VRF (the way
+    the facts read it back). Two VRFs of a node on one table would route
+    through each other's ports: refused."""
+    tables = vrf_tables(lab, node.name)
+    for table, names in sorted(tables.items()):
+        if len(names) > 1:
+            raise InputError('node %s: vrf links %s share table %d; each VRF needs a table '
+                             'of its own' % (node.name, ' and '.join(names), table))
+    by_name = dict((names[0], table) for table, names in tables.items())
+    for route in node.routes:
+        if route.vrf is not None:
+            iface = lab.ifaces.get((node.name, route.vrf))
+            if iface is None or iface.kind != 'vrf':
+                raise InputError('%s.vrf: %s is not a vrf link of node %s'
+                                 % (route.field, route.vrf, node.name))
+            if route.vrf not in by_name:
+                raise InputError('%s.vrf: vrf %s gives no options.table'
+                                 % (route.field, route.vrf))
+            route.table = by_name[route.vrf]
+        elif route.table in tables:
+            route.vrf = tables[route.table][0]
 
 
 def one_ipvlan_mode_per_parent(lab):
@@ -702,7 +772,8 @@ def one_ipvlan_mode_per_parent(lab):
 
 
 def bond_port_checks(lab):
-    """Bond ports must be lab interfaces of the bond's node."""
+    """The ports of a master (a bond, a team, a vrf) must be lab interfaces
+    of its node, each a port of one master."""
     for iface in lab.ifaces.values():
         for pos, port in enumerate(iface.ports):
             key = (iface.node, port)

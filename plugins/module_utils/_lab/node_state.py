@@ -12,7 +12,10 @@ from __future__ import annotations
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import EngineError
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import undone_with_its_object
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import ROUTE_PROTOCOL
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
+    ROUTE_PROTOCOL,
+    route_entry,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import write_sysctl
 
 
@@ -20,8 +23,8 @@ def plan_routes(planner, node):
     """Routes of one node: add or replace what differs; with prune, delete
     the routes this module added that are no longer described."""
     ns = planner.current.get(node.netns)
-    have = dict(((r['family'], r['prefix'], r['metric']), r)
-                for r in (ns['routes'] if ns else []))
+    have = dict((route_key(r), r) for r in (ns['routes'] if ns else []))
+    tables = vrf_names(ns)
     session = planner.session(node.name)
     wanted_keys = set()
     for route in node.routes:
@@ -43,7 +46,7 @@ def plan_routes(planner, node):
             planner.report.added.append(ref)
             undo = _route(session, 'del', route.key, None, None)
         else:
-            planner.record_change(ref, 'route', route_text(route_view(now)),
+            planner.record_change(ref, 'route', route_text(route_view(now, tables)),
                                   route_text(route.describe()))
             undo = _route(session, 'replace', route.key, now['via'], now['dev'])
         planner.add('route', text,
@@ -53,23 +56,47 @@ def plan_routes(planner, node):
     for key, now in sorted(have.items(), key=lambda item: str(item[0])):
         if key in wanted_keys or now['proto'] != ROUTE_PROTOCOL:
             continue
-        text = 'delete route %s in node %s' % (route_text(route_view(now)), node.name)
+        text = 'delete route %s in node %s' % (route_text(route_view(now, tables)), node.name)
         planner.report.removed.append({'type': 'route', 'node': node.name,
                                        'dst': route_view(now)['dst']})
-        # removals first: a described route may replace one to the same place
-        planner.steps['route'].insert(0, (text, _route(session, 'del', key, None, None),
+        # removals first: a described route may replace one to the same place.
+        # The kernel may have flushed it already: routes through a port go
+        # when a VRF re-created by this run cycles the port.
+        planner.steps['route'].insert(0, (text, _route(session, 'del', key, None, None,
+                                                       gone_ok=True),
                                           _route(session, 'add', key, now['via'],
                                                  now['dev'])))
 
 
-def _route(session, command, key, via, dev):
-    family, (network, length), metric = key
+def route_key(route):
+    """A route as read, keyed as model.Route.key: family, prefix, metric,
+    table."""
+    return (route['family'], route['prefix'], route['metric'], route['table'])
+
+
+def vrf_names(reading):
+    """table -> name of the one VRF of a namespace reading on that table
+    (a table two VRFs share is named by number)."""
+    found = {}
+    for view in (reading['links'].values() if reading else ()):
+        table = view['data'].get('IFLA_VRF_TABLE') if view['kind'] == 'vrf' else None
+        if table:
+            found.setdefault(table, []).append(view['name'])
+    return dict((table, names[0]) for table, names in found.items() if len(names) == 1)
+
+
+def _route(session, command, key, via, dev, gone_ok=False):
+    family, (network, length), metric, table = key
+    where = ' in table %d' % table if table != rtnl.RT_TABLE_MAIN else ''
 
     def run():
-        session.raw('%s route %s/%d' % (command, network, length), rtnl.route, command,
-                    family, network, length, gateway=via,
+        if gone_ok and not any(route_key(route_entry(route, {})) == key for route in
+                               session.raw('reading routes', rtnl.routes, family)):
+            return
+        session.raw('%s route %s/%d%s' % (command, network, length, where), rtnl.route,
+                    command, family, network, length, gateway=via,
                     oif=session.index(dev) if dev else None, metric=metric,
-                    proto=ROUTE_PROTOCOL)
+                    proto=ROUTE_PROTOCOL, table=table)
     return run
 
 
@@ -111,8 +138,10 @@ def _sysctl(planner, node, path, value, key):
     return run
 
 
-def route_view(route):
-    """A route as read, in the description's terms (dst, via, dev, metric)."""
+def route_view(route, tables=None):
+    """A route as read, in the description's terms (dst, via, dev, metric,
+    and outside the main table the VRF whose table it is (tables: table ->
+    VRF name, see vrf_names) or the table)."""
     network, length = route['prefix']
     dst = 'default' if length == 0 else '%s/%d' % (network, length)
     out = {'dst': dst}
@@ -122,6 +151,12 @@ def route_view(route):
         out['dev'] = route['dev']
     if route['metric']:
         out['metric'] = route['metric']
+    table = route.get('table', rtnl.RT_TABLE_MAIN)
+    if table != rtnl.RT_TABLE_MAIN:
+        if (tables or {}).get(table):
+            out['vrf'] = tables[table]
+        else:
+            out['table'] = table
     return out
 
 
@@ -133,4 +168,8 @@ def route_text(view):
         text += ' dev %s' % view['dev']
     if view.get('metric'):
         text += ' metric %s' % view['metric']
+    if view.get('vrf'):
+        text += ' vrf %s' % view['vrf']
+    elif view.get('table'):
+        text += ' table %s' % view['table']
     return text

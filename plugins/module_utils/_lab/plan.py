@@ -52,7 +52,11 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import BOND, BRIDGE
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
+    BOND,
+    BRIDGE,
+    by_netlink_kind,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon, TeamSteps
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
@@ -510,8 +514,11 @@ class Planner(object):
         if iface.master and now['master'] == iface.master and \
                 (iface.node, iface.master) in self.fresh:
             # its master is re-created: deleting the old one released this
-            # port, took it down and dropped its port settings
-            now = dict(now, master='', admin_state='down', port_kind=None, port_data={})
+            # port and dropped its port settings; a bond took it down too
+            released = dict(now, master='', port_kind=None, port_data={})
+            if self.lab.ifaces[(iface.node, iface.master)].spec.ports_down:
+                released['admin_state'] = 'down'
+            now = released
         self.plan_change(iface, now)
 
     def plan_create(self, iface):
@@ -630,8 +637,16 @@ class Planner(object):
                               old_bond=self._kind_now(iface.node, now['master']) == 'bond')
         self.plan_port_options(iface, None if 'master' in diff else now)
         purge = wanted.purge_addresses
+        have = now['addresses']
+        if 'master' in diff and now['admin_state'] == 'up' and \
+                (self._cycles_ports(iface.node, wanted.master) or
+                 self._cycles_ports(iface.node, now['master'])):
+            # the master cycles the port as it takes or releases it: its
+            # IPv6 addresses are gone by the address phase, so added again
+            lost = link_steps.ipv6_addresses(have)
+            have = [cidr for cidr in have if cidr not in lost]
         self.plan_addresses(iface.node, iface.name, iface.label(), iface.addresses,
-                            now['addresses'], purge=purge)
+                            have, purge=purge)
         if 'master' in diff and now['master'] and \
                 self._kind_now(iface.node, now['master']) == 'bond':
             # the kernel closes a port it releases from a bond (and a bond
@@ -646,6 +661,13 @@ class Planner(object):
     def _is_bond(self, node_name, name):
         iface = self.lab.ifaces.get((node_name, name)) if name else None
         return iface is not None and iface.kind == 'bond'
+
+    def _cycles_ports(self, node_name, name):
+        """Does this master (described or read) cycle its ports (a VRF)?"""
+        iface = self.lab.ifaces.get((node_name, name)) if name else None
+        kind = iface.kind if iface is not None else self._kind_now(node_name, name)
+        spec = by_netlink_kind(kind) if kind else None
+        return spec is not None and spec.cycles_ports
 
     def _kind_now(self, node_name, name):
         ns = self.reading(node_name)

@@ -37,7 +37,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     where,
 )
 
-RT_TABLE_MAIN = 254
 RTN_UNICAST = 1
 # routes the kernel makes itself (kernel, redirect, router advertisement)
 KERNEL_PROTOCOLS = (1, 2, 9)
@@ -236,25 +235,32 @@ COUNTERS = rtnl.STATS64_FIELDS
 
 
 def _routes(session, names):
-    """Unicast routes of the main table that someone added (not the kernel's
-    own connected and link-local routes)."""
+    """Unicast routes that someone added (not the kernel's own connected and
+    link-local routes), of every table but the kernel's local one: the main
+    table and those of VRFs or policy routing (one dump has them all)."""
     result = []
     for family in (2, 10):
         for route in session.raw('reading routes', rtnl.routes, family):
-            if route['table'] != RT_TABLE_MAIN or route['type'] != RTN_UNICAST:
+            if route['table'] == rtnl.RT_TABLE_LOCAL or route['type'] != RTN_UNICAST:
                 continue
             if route['proto'] in KERNEL_PROTOCOLS:
                 continue
-            result.append({
-                'family': family,
-                'prefix': (route['dst'] or ('::' if family == 10 else '0.0.0.0'),
-                           route['dst_len']),
-                'via': route['gateway'],
-                'dev': names.get(route['oif']) if route['oif'] else None,
-                'metric': route['priority'],
-                'proto': route['proto'],
-            })
+            result.append(route_entry(route, names))
     return result
+
+
+def route_entry(route, names):
+    """A dumped route (rtnl.routes) as a lab reading gives it."""
+    family = route['family']
+    return {
+        'family': family,
+        'prefix': (route['dst'] or ('::' if family == 10 else '0.0.0.0'), route['dst_len']),
+        'via': route['gateway'],
+        'dev': names.get(route['oif']) if route['oif'] else None,
+        'metric': route['priority'],
+        'proto': route['proto'],
+        'table': route['table'],
+    }
 
 
 def read_sysctls(kernel, netns, keys):

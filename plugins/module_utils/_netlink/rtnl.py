@@ -117,6 +117,7 @@ NUD_NOARP, NUD_PERMANENT = 0x40, 0x80
 ZERO_MAC = '00:00:00:00:00:00'
 IFF_UP = 0x1
 RT_TABLE_MAIN = 254
+RT_TABLE_LOCAL = 255
 RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_NOWHERE = 0, 253, 255
 RTN_UNICAST = 1
 OPERSTATES = ('unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up')

@@ -67,7 +67,7 @@ def test_option_names_unique(spec):
 # --- one spec, one doc fragment -------------------------------------------------
 
 FRAGMENT_OF = {'bridge': 'bridge', 'bond': 'bond', 'macvlan': 'macvlan', 'macvtap': 'macvlan',
-               'ipvlan': 'ipvlan', 'ipvtap': 'ipvlan', 'dummy': 'dummy'}
+               'ipvlan': 'ipvlan', 'ipvtap': 'ipvlan', 'dummy': 'dummy', 'vrf': 'vrf'}
 
 
 def fragment_options(name):

@@ -105,7 +105,7 @@ def test_addresses_routes_and_sysctls():
     model = lab(nodes=[{'name': 'a', 'routes': [{'dst': 'default', 'via': 'fe80::1'},
                                                 {'dst': 'default', 'via': '10.0.0.1'}]}])
     assert [r.family for r in model.nodes['a'].routes] == [10, 2]
-    assert model.nodes['a'].routes[0].key == (10, ('::', 0), 1024)
+    assert model.nodes['a'].routes[0].key == (10, ('::', 0), 1024, 254)
 
 
 def test_stacked_and_bond_rules():
