@@ -77,22 +77,12 @@ link:
     options: {local: 10.0.0.1, remote: 10.0.0.2, ikey: 42, okey: 42, ttl: 64, tos: inherit, pmtudisc: true}
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import GRETAP
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    link_argument_spec,
-)
 
 
 def main():
-    module = StrictModule(
-        argument_spec=link_argument_spec(GRETAP.argument_spec(), **lower.PARENT_OPTIONS),
-        supports_check_mode=True,
-    )
-    LinkRun(module).run(lambda run: lower.converge(run, GRETAP,
-                                                   lower.kind_settings(GRETAP, module.params)))
+    lower.run_module(GRETAP)
 
 
 if __name__ == '__main__':

@@ -83,22 +83,12 @@ link:
     options: {local: 'fd00::1', remote: 'fd00::2', ikey: 42, okey: 42, ttl: 64, tos: inherit, flowlabel: inherit, encaplimit: none}
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IP6GRE
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    link_argument_spec,
-)
 
 
 def main():
-    module = StrictModule(
-        argument_spec=link_argument_spec(IP6GRE.argument_spec(), **lower.PARENT_OPTIONS),
-        supports_check_mode=True,
-    )
-    LinkRun(module).run(lambda run: lower.converge(run, IP6GRE,
-                                                   lower.kind_settings(IP6GRE, module.params)))
+    lower.run_module(IP6GRE)
 
 
 if __name__ == '__main__':

@@ -84,25 +84,12 @@ link:
     link_netns: null
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IPVLAN
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    link_argument_spec,
-)
-
-
-def converge(run):
-    lower.converge(run, IPVLAN, lower.ipvlan_settings(run.module.params))
 
 
 def main():
-    module = StrictModule(
-        argument_spec=link_argument_spec(**dict(lower.PARENT_OPTIONS, **lower.IPVLAN_OPTIONS)),
-        supports_check_mode=True,
-    )
-    LinkRun(module).run(converge)
+    lower.run_module(IPVLAN)
 
 
 if __name__ == '__main__':

@@ -100,26 +100,12 @@ device:
   sample: {path: /run/vnet-linux/tap/netns/node1/ipvt0, owner: 0, group: 993, mode: "0660", device: "245:1"}
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import IPVTAP
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    link_argument_spec,
-)
-
-
-def converge(run):
-    lower.converge(run, IPVTAP, lower.ipvlan_settings(run.module.params), tap=True)
 
 
 def main():
-    module = StrictModule(
-        argument_spec=link_argument_spec(**dict(lower.PARENT_OPTIONS, **dict(
-            lower.IPVLAN_OPTIONS, **lower.TAP_OPTIONS))),
-        supports_check_mode=True,
-    )
-    LinkRun(module).run(converge)
+    lower.run_module(IPVTAP, tap=True)
 
 
 if __name__ == '__main__':

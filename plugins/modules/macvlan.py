@@ -96,26 +96,12 @@ link:
     link_netns: null
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import MACVLAN
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    link_argument_spec,
-)
-
-
-def converge(run):
-    options = lower.macvlan_settings(run.module.params)
-    lower.converge(run, MACVLAN, options)
 
 
 def main():
-    module = StrictModule(
-        argument_spec=link_argument_spec(**dict(lower.PARENT_OPTIONS, **lower.MACVLAN_OPTIONS)),
-        supports_check_mode=True,
-    )
-    LinkRun(module).run(converge)
+    lower.run_module(MACVLAN)
 
 
 if __name__ == '__main__':

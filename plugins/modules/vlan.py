@@ -100,22 +100,12 @@ link:
     link_netns: node1
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import VLAN
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    link_argument_spec,
-)
 
 
 def main():
-    module = StrictModule(
-        argument_spec=link_argument_spec(VLAN.argument_spec(), **lower.PARENT_OPTIONS),
-        supports_check_mode=True,
-    )
-    LinkRun(module).run(lambda run: lower.converge(run, VLAN,
-                                                   lower.kind_settings(VLAN, module.params)))
+    lower.run_module(VLAN)
 
 
 if __name__ == '__main__':

@@ -127,23 +127,12 @@ link:
     link_netns: vtep1
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    link_argument_spec,
-)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import VXLAN
 
 
 def main():
-    module = StrictModule(
-        argument_spec=link_argument_spec(VXLAN.argument_spec(), **lower.PARENT_OPTIONS),
-        mutually_exclusive=[('remote', 'group')],
-        supports_check_mode=True,
-    )
-    LinkRun(module).run(lambda run: lower.converge(run, VXLAN,
-                                                   lower.kind_settings(VXLAN, module.params)))
+    lower.run_module(VXLAN)
 
 
 if __name__ == '__main__':

@@ -209,7 +209,7 @@ def test_drift_behind_the_modules_back_is_repaired(namespaces):
     ({'dstport': 0}, 'dstport: 0 is out of range'),
     ({'srcport': [3000, 2000]}, 'srcport: the low port 3000 is above the high port 2000'),
     ({'srcport': [1000]}, 'srcport: give two ports'),
-    ({'remote': '10.0.0.2', 'group': '239.1.1.1'}, 'parameters are mutually exclusive: remote|group'),
+    ({'remote': '10.0.0.2', 'group': '239.1.1.1'}, 'remote and group exclude each other'),
     ({'group': '10.0.0.2'}, 'group: 10.0.0.2 is not a multicast address'),
     ({'remote': '239.1.1.1'}, 'remote: 239.1.1.1 is a multicast address'),
     ({'local': '239.1.1.1'}, 'local: 239.1.1.1 is a multicast address'),

@@ -49,10 +49,13 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     predicted,
     public,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import wanted_end
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
+    LinkRun,
+    link_argument_spec,
+    wanted_end,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
-    IPVLAN,
-    MACVLAN,
     MACVLAN_KINDS,
     no_mac_text,
     spec_of,
@@ -598,8 +601,15 @@ class TapNode(object):
 
 # --- kind-specific settings -----------------------------------------------
 
-MACVLAN_OPTIONS = MACVLAN.argument_spec()
-IPVLAN_OPTIONS = IPVLAN.argument_spec()
+def run_module(spec, tap=False):
+    """The whole of a module of a stacked kind (macvlan, vlan, the GRE
+    family, ...): the common link options, the parent's, the kind's own (and
+    a tap's device node options), checked and converged here."""
+    extra = dict(PARENT_OPTIONS, **(TAP_OPTIONS if tap else {}))
+    module = StrictModule(argument_spec=link_argument_spec(spec.argument_spec(), **extra),
+                          supports_check_mode=True)
+    LinkRun(module).run(lambda run: converge(run, spec, kind_settings(spec, module.params),
+                                             tap=tap))
 
 
 def kind_settings(spec, params):
@@ -609,11 +619,3 @@ def kind_settings(spec, params):
     vlan its id, a flow label an IPv6 tunnel)."""
     values = dict((name, params.get(name)) for name in spec.options_by_name)
     return spec.check(values, current=None)
-
-
-def macvlan_settings(params):
-    return kind_settings(MACVLAN, params)
-
-
-def ipvlan_settings(params):
-    return kind_settings(IPVLAN, params)

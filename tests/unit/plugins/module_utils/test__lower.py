@@ -103,17 +103,17 @@ def test_passthru_switch_needs_recreate(old, new, recreate):
 
 
 def test_macvlan_settings():
-    clean = _lower.macvlan_settings({'mode': 'source', 'bcqueuelen': 10,
-                                     'source_macs': ['02-00-00-00-00-AA']})
+    clean = _lower.kind_settings(_kinds.MACVLAN, {'mode': 'source', 'bcqueuelen': 10,
+                                                  'source_macs': ['02-00-00-00-00-AA']})
     assert clean == {'mode': 'source', 'bcqueuelen': 10, 'source_macs': ['02:00:00:00:00:aa']}
     # the mode is judged with the kernel's state (converge checks again): a
     # new macvlan runs vepa, an existing one the mode it has
-    given = _lower.macvlan_settings({'mode': None, 'source_macs': []})
+    given = _lower.kind_settings(_kinds.MACVLAN, {'mode': None, 'source_macs': []})
     with pytest.raises(InputError, match='only used in mode source'):
         _kinds.MACVLAN.check(given, current={})
     assert _kinds.MACVLAN.check(given, current={'mode': 'source'})['source_macs'] == []
     with pytest.raises(InputError, match='listed twice'):
-        _lower.macvlan_settings({'mode': 'source', 'source_macs': ['02:00:00:00:00:01'] * 2})
+        _lower.kind_settings(_kinds.MACVLAN, {'mode': 'source', 'source_macs': ['02:00:00:00:00:01'] * 2})
 
 
 def test_tap_node_paths_cannot_clash():
