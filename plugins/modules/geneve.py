@@ -25,7 +25,7 @@ description:
     cannot be given an underlay namespace of its own - the kernel does not
     report where a geneve's socket lives, so it could not be compared.
   - Needs a kernel with geneve (C(CONFIG_GENEVE)).
-version_added: 1.1.0
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:

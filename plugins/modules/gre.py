@@ -12,7 +12,7 @@ description:
   - Creates, changes and deletes an IPv4 GRE tunnel (layer 3, it carries IP packets and has no MAC address).
   - Every setting given is compared with what the kernel reports and only
     what differs is changed. Settings that are omitted are left as they are.
-version_added: 1.1.0
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:

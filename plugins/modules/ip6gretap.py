@@ -12,7 +12,7 @@ description:
   - Creates, changes and deletes a GRE tunnel over IPv6 that carries Ethernet frames (layer 2, it can be a bridge port and has a MAC address).
   - Every setting given is compared with what the kernel reports and only
     what differs is changed. Settings that are omitted are left as they are.
-version_added: 1.1.0
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:

@@ -553,7 +553,7 @@ options:
         required: true
         choices: [demo, p2p, star, star_chain, chain, ring, tree, leaf_spine,
                   macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms, vlan_trunk,
-                  qinq]
+                  qinq, vxlan_overlay]
       prefix:
         description:
           - Prefix of the node names (namespace names, at most 15 bytes in
@@ -606,6 +606,12 @@ options:
         type: int
       service_vlan:
         description: The service VLAN's id of C(qinq) (1 to 4094).
+        type: int
+      segments:
+        description: Number of segments of C(vxlan_overlay) (1 to 16).
+        type: int
+      hosts_per_segment:
+        description: Hosts of each segment behind each VTEP of C(vxlan_overlay) (1 to 8).
         type: int
       p2p_pool:
         description: IPv4 pool of the /31 point-to-point links (default 10.0.0.0/16).

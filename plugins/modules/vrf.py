@@ -20,7 +20,7 @@ description:
     VRF releases its ports; it never deletes them.
   - Routes of the VRF's table are added with M(vnet.linux.topology) (a
     route's C(vrf) or C(table)) or C(ip route add ... vrf NAME).
-version_added: 1.1.0
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:

@@ -27,7 +27,7 @@ description:
     underlay cannot change in place (another one re-creates the vxlan), and
     the kernel deletes the vxlan with its underlay device or namespace.
   - Needs a kernel with vxlan (C(CONFIG_VXLAN)).
-version_added: 1.1.0
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:

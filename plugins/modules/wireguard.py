@@ -24,7 +24,7 @@ description:
     packets must be reachable from that namespace.
   - A failure half-way undoes what the run changed (a generated key file
     is removed again). A deleted interface cannot be restored by an undo.
-version_added: 1.1.0
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:

@@ -436,7 +436,7 @@ def test_a_vxlan_over_an_underlay_in_another_namespace(namespaces):
     moved = apply_exactly(dict(args, link=None, link_netns=node_b, local=None,
                                fdb=None, addresses=None))
     assert moved['actions'][0] == (
-        "delete vxlan vx0 in namespace '%s' (its underlay is not underlay namespace '%s'; "
+        "delete vxlan vx0 in namespace '%s' (its underlay is not namespace '%s'; "
         "the kernel cannot change that in place)" % (node_b, node_b))
     assert (moved['link']['link'], moved['link']['link_netns']) == (None, node_b)
     assert moved['link']['addresses'] == ['10.42.0.1/24']

@@ -377,7 +377,8 @@ def recreate_reason_of(run, spec, wanted, now, parent):
         # a tunnel goes first: its VNI and port are unique among the tunnels
         # of its underlay namespace (the kernel refuses a second one there)
         return ('its %s is not %s; the kernel cannot change that in place'
-                % ('parent' if parent.name else 'underlay', parent.label)), \
+                % (('parent', parent.label) if parent.name else
+                   ('underlay', where(parent.netns)))), \
             spec.parent == 'required'
     return spec.recreate_reason(wanted.options, now['data']), False
 

@@ -36,6 +36,8 @@ GENERATE_OPTIONS = dict(
     hosts_per_vlan=dict(type='int'),
     customers=dict(type='int'),
     service_vlan=dict(type='int'),
+    segments=dict(type='int'),
+    hosts_per_segment=dict(type='int'),
     p2p_pool=dict(type='str'),
     lan_pool=dict(type='str'),
     loopback_pool=dict(type='str'),

@@ -679,6 +679,49 @@ def preset_qinq(builder, params):
     builder.expect = _reach_within(groups)
 
 
+FLOOD_MAC = '00:00:00:00:00:00'
+
+
+def preset_vxlan_overlay(builder, params):
+    """Two VTEPs joined by a routed underlay (vtep1 - core - vtep2, /31s and
+    static routes) carry N layer 2 segments (VNIs 100, 200, ...). On each
+    VTEP a segment is a bridge with a vxlan port (unicast: a static flood
+    entry names the other VTEP, no multicast) and the access ports of the
+    segment's hosts. Every host is in one /24, so only the VNIs keep the
+    segments apart: a segment's hosts reach each other across the
+    underlay, and must not reach another segment's."""
+    count = _int_param(params, 'segments', 2, 1, 16)
+    hosts = _int_param(params, 'hosts_per_segment', 1, 1, 8)
+    vteps = [builder.node('vtep1', router=True), builder.node('vtep2', router=True)]
+    core = builder.node('core', router=True)
+    underlay = [builder.point_to_point(vtep, core).address_of(vtep) for vtep in vteps]
+    builder.route_all()
+    network = builder.lan_pool.take()
+    subnet = Subnet(network)
+    groups = []
+    for number in range(1, count + 1):
+        vni = 100 * number
+        group = []
+        for side, vtep in enumerate(vteps):
+            bridge = 'bs%d-%d' % (vni, side + 1)
+            builder.bridges.append(dict(name=bridge, node=vtep, stp=False))
+            builder._bridge_ports[bridge + '@' + vtep] = set()
+            builder.links.append(OrderedDict([
+                ('kind', 'vxlan'), ('node', vtep), ('name', 'vx%d' % vni), ('bridge', bridge),
+                ('options', {'vni': vni, 'local': underlay[side], 'dstport': 4789,
+                             'fdb': [{'mac': FLOOD_MAC, 'dst': underlay[1 - side]}]})]))
+            for host_number in range(1, hosts + 1):
+                host = builder.node('s%dh%d%s' % (number, host_number, 'ab'[side]))
+                address = network[len(subnet.members) + 1]
+                subnet.members.append((host, str(address)))
+                builder.links.append({'endpoints': [
+                    builder._endpoint(host, builder.ifname(host), ['%s/24' % address]),
+                    builder._port(vtep, bridge, host)]})
+                group.append(host)
+        groups.append(group)
+    builder.expect = _reach_within(groups)
+
+
 PRESETS = OrderedDict([
     ('demo', preset_demo),
     ('p2p', preset_p2p),
@@ -695,6 +738,7 @@ PRESETS = OrderedDict([
     ('macvtap_vms', preset_macvtap_vms),
     ('vlan_trunk', preset_vlan_trunk),
     ('qinq', preset_qinq),
+    ('vxlan_overlay', preset_vxlan_overlay),
 ])
 # what each preset needs from the kernel beyond netns, veth and bridge
 PRESET_KINDS = {
@@ -705,6 +749,7 @@ PRESET_KINDS = {
     'macvtap_vms': ['macvtap'],
     'vlan_trunk': ['vlan'],
     'qinq': ['vlan'],
+    'vxlan_overlay': ['vxlan'],
 }
 
 
@@ -714,7 +759,7 @@ SHORT_PREFIX = {
     'demo': '', 'p2p': 'p2p-', 'star': 'star-', 'star_chain': 'sc-', 'chain': 'chain-', 'ring': 'ring-',
     'tree': 'tree-', 'leaf_spine': 'ls-', 'macvlan_lan': 'mvl-', 'ipvlan_lan': 'ivl-',
     'bond_host': 'bond-', 'team_host': 'team-', 'macvtap_vms': 'mvt-', 'vlan_trunk': 'vt-',
-    'qinq': 'qq-',
+    'qinq': 'qq-', 'vxlan_overlay': 'vx-',
 }
 
 
