@@ -38,6 +38,7 @@ HOST_PRESETS = [
     ('demo', {}),
 ]
 
+
 def ids(cases):
     return ['%s-%s' % (p, '-'.join(str(v) for v in a.values()) or 'defaults') for p, a in cases]
 
