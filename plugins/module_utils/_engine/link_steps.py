@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import zlib
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
@@ -85,24 +86,36 @@ def send_create(sender, session, spec, what, args):
     another namespace takes that one as its underlay on kernels before
     6.14); a move that fails deletes what the create made."""
     elsewhere = sender.netns != session.netns
+    moved = elsewhere and spec.placed_by_move
+    name = args['ifname']
+    if moved:
+        # made under a name of its own in the underlay namespace, where the
+        # link's own name may be taken (by the tunnel's other end, say)
+        args = dict(args, ifname=transit_name(name))
     fd = None
-    if elsewhere and not spec.placed_by_move:
+    if elsewhere and not moved:
         args['net_ns_fd'], fd = net_ns_target(session.netns)
     try:
         sender.call(what, 'link', 'add', **args)
     finally:
         if fd is not None:
             os.close(fd)
-    if elsewhere and spec.placed_by_move:
-        _move_created(sender, session, args['ifname'], what)
+    if moved:
+        _move_created(sender, session, args['ifname'], name, what)
 
 
-def _move_created(sender, session, name, what):
-    index = sender.index(name)
+def transit_name(name):
+    """The name a link placed by a move has in the namespace it is made in."""
+    return 'vnm%08x' % (zlib.crc32(name.encode('utf-8')) & 0xFFFFFFFF)
+
+
+def _move_created(sender, session, transit, name, what):
+    """Into its own namespace under its own name, in one request."""
+    index = sender.index(transit)
     target, fd = net_ns_target(session.netns)
     try:
         sender.call('%s (moving it into %s)' % (what, where(session.netns)), 'link', 'set',
-                    index=index, net_ns_fd=target)
+                    index=index, net_ns_fd=target, ifname=name)
     except NetlinkFailure:
         sender.call('%s (deleting it again)' % what, 'link', 'del', index=index)
         raise
@@ -111,7 +124,7 @@ def _move_created(sender, session, name, what):
             os.close(fd)
         forget = getattr(sender, 'forget', None)
         if forget is not None:
-            forget(name)
+            forget(transit)
 
 
 def create_veth(session, name, peer, peer_netns, what, attrs=None, peer_attrs=None,

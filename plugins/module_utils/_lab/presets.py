@@ -638,7 +638,7 @@ def preset_vlan_trunk(builder, params):
             builder._bridge_ports[bridge + '@' + switch] = set()
             builder.links.append(_vlan(switch, 'trunk.%d' % vid, 'trunk', vid, bridge=bridge))
             for host_number in range(1, hosts + 1):
-                host = builder.node('v%dh%d%s' % (vid, host_number, 'ab'[side - 1]))
+                host = builder.node('h%d%s%d' % (vid, 'ab'[side - 1], host_number))
                 address = network[len(subnet.members) + 1]
                 subnet.members.append((host, str(address)))
                 builder.links.append({'endpoints': [
