@@ -78,19 +78,12 @@ link:
     options: {}
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    converge_device,
-    link_argument_spec,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import run_device_module
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import DUMMY
 
 
 def main():
-    module = StrictModule(argument_spec=link_argument_spec(DUMMY.argument_spec()),
-                          supports_check_mode=True)
-    LinkRun(module).run(lambda run: converge_device(run, DUMMY))
+    run_device_module(DUMMY)
 
 
 if __name__ == '__main__':

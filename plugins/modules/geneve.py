@@ -83,21 +83,12 @@ link:
     options: {vni: 5000, remote: 192.0.2.2, dstport: 6081, ttl: 64, tos: 0, df: unset}
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
-    LinkRun,
-    converge_device,
-    link_argument_spec,
-)
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import run_device_module
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import GENEVE
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla
 
 
 def main():
-    module = StrictModule(argument_spec=link_argument_spec(GENEVE.argument_spec()),
-                          supports_check_mode=True)
-    nla.register()  # the attribute maps pyroute2 gets wrong (geneve's df)
-    LinkRun(module).run(lambda run: converge_device(run, GENEVE))
+    run_device_module(GENEVE)
 
 
 if __name__ == '__main__':

@@ -22,7 +22,9 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
     netns_key,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import Guard
+from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import no_mac_text
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
@@ -262,6 +264,7 @@ def converge_device(run, spec):
     parent or ports (layout 'device' in the kind specs, like dummy): its
     options come from the spec and are checked by it, against the kernel's
     state; the engine plans, applies and verifies the rest."""
+    nla.register()  # attribute maps pyroute2 lacks or gets wrong (idempotent)
     params = run.module.params
     probe = wanted_end(params, spec)
     now = run.read(probe.netns, probe.name, 'netns')
@@ -290,5 +293,13 @@ def converge_device(run, spec):
                lambda: {'link': public(run.session(wanted.netns).read(wanted.name), spec)})
 
 
-__all__ = ['LinkRun', 'converge_device', 'link_argument_spec', 'wanted_end', 'check_end', 'public',
-           'predicted', 'END_OPTIONS', 'LINK_OPTIONS']
+def run_device_module(spec):
+    """The whole of a module of a plain device kind (dummy, geneve): the
+    common link options and the kind's own, converged by converge_device."""
+    module = StrictModule(argument_spec=link_argument_spec(spec.argument_spec()),
+                          supports_check_mode=True)
+    LinkRun(module).run(lambda run: converge_device(run, spec))
+
+
+__all__ = ['LinkRun', 'converge_device', 'run_device_module', 'link_argument_spec', 'wanted_end',
+           'check_end', 'public', 'predicted', 'END_OPTIONS', 'LINK_OPTIONS']
