@@ -553,7 +553,7 @@ options:
         required: true
         choices: [demo, p2p, star, star_chain, chain, ring, tree, leaf_spine,
                   macvlan_lan, ipvlan_lan, bond_host, team_host, macvtap_vms, vlan_trunk,
-                  qinq, vxlan_overlay]
+                  qinq, vxlan_overlay, vrf_router, wireguard_sites]
       prefix:
         description:
           - Prefix of the node names (namespace names, at most 15 bytes in
@@ -613,6 +613,19 @@ options:
       hosts_per_segment:
         description: Hosts of each segment behind each VTEP of C(vxlan_overlay) (1 to 8).
         type: int
+      vrfs:
+        description: Number of VRFs of C(vrf_router) (1 to 8).
+        type: int
+      hosts_per_site:
+        description: Hosts of each site of C(wireguard_sites) (1 to 8).
+        type: int
+      key_dir:
+        description:
+          - Directory on the managed host of the private keys C(wireguard_sites) generates
+            (C(<node>-wg0.key), mode 0600), default C(/run).
+          - Keys in C(/run) go at reboot, with the lab's namespaces; they are kept when the
+            lab is removed.
+        type: path
       p2p_pool:
         description: IPv4 pool of the /31 point-to-point links (default 10.0.0.0/16).
         type: str
