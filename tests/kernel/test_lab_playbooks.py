@@ -199,7 +199,7 @@ def test_survey_minimum_is_what_every_preset_it_names_accepts():
         return True
 
     questions = list(survey_number_questions())
-    assert {'nodes', 'routers'} <= {variable for variable, _, _ in questions}
+    assert {'nodes', 'routers'} <= {question[0] for question in questions}
     for variable, low, presets in questions:
         assert set(presets) <= set(PRESETS), presets
         assert all(accepts(p, variable, low) for p in presets), (variable, low)
