@@ -94,7 +94,10 @@ class Settings(object):
             raise SpreadError('spread.hosts: the underlay addresses mix IPv4 and IPv6; a '
                               'tunnel has one address family, so give all hosts one')
         self.family = families[0]
-        self.this_host = _a_host(self, spread.get('this_host'), 'spread.this_host')
+        # the placement does not need it (the filters may go without)
+        self.this_host = spread.get('this_host')
+        if self.this_host is not None:
+            _a_host(self, self.this_host, 'spread.this_host')
         self.placement = spread.get('placement') or 'none'
         if self.placement not in PLACEMENTS:
             raise SpreadError('spread.placement: %r is not one of %s'
@@ -282,6 +285,10 @@ def _compact(hosts, desc, free, weights, where):
             for name in unplaced:
                 where[name] = host
             break
+        # an even share of what is left, so that rounding does not pile up
+        # on the last host
+        target = (sum(loads[h] for h in hosts[index:]) +
+                  sum(weights[n] for n in unplaced)) / float(len(hosts) - index)
         region = _Region(graph, unplaced)
         for name in [n for n, h in where.items() if h == host]:
             region.take(name)
@@ -576,8 +583,10 @@ def share_with_origin(params, host=None):
         _no_hosts(params)
         return params, {}
     result = plan(params)
-    host = result.settings.this_host if host is None else \
-        _a_host(result.settings, host, 'host')
+    if host is None:
+        host = _a_host(result.settings, result.settings.this_host, 'spread.this_host')
+    else:
+        host = _a_host(result.settings, host, 'host')
     return Share(result, host).build(params)
 
 
