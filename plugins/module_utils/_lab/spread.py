@@ -478,8 +478,8 @@ def _tunnels_possible(result):
 
 
 def _link_key(desc, pos):
-    ends = [(node, ep['name']) for (node, _b), ep in zip(desc.ends[pos],
-                                                          desc.links[pos]['endpoints'])]
+    endpoints = desc.links[pos]['endpoints']
+    ends = [(node, ep['name']) for (node, _b), ep in zip(desc.ends[pos], endpoints)]
     return 'link\0' + '\0'.join('%s\0%s' % end for end in sorted(ends))
 
 
