@@ -182,7 +182,10 @@ class Description(object):
         self.links = list(params.get('links') or [])
         self.node_names = {}
         for pos, node in enumerate(self.nodes):
-            self.node_names.setdefault(node.get('name'), pos)
+            if node.get('name') in self.node_names:
+                raise SpreadError('nodes[%d].name: node %r is listed twice'
+                                  % (pos, node.get('name')))
+            self.node_names[node.get('name')] = pos
         self.bridges_by_name = {}
         for pos, bridge in enumerate(self.bridges):
             self._node(bridge.get('node'), 'bridges[%d].node' % pos)
@@ -279,7 +282,7 @@ def _compact(hosts, desc, free, weights, where):
     target = (sum(loads.values()) + sum(weights[n] for n in free)) / float(len(hosts))
     groups, weights = _stubs_merged(graph, free, weights, target)
     unplaced = set(groups)
-    seeds = sorted(groups, key=lambda n: (sum(graph[n].values()), n))
+    seeds = _Seeds(sorted(groups, key=lambda n: (sum(graph[n].values()), n)), unplaced)
     for index, host in enumerate(hosts):
         if index == len(hosts) - 1:
             for name in unplaced:
@@ -293,7 +296,7 @@ def _compact(hosts, desc, free, weights, where):
         for name in [n for n, h in where.items() if h == host]:
             region.take(name)
         while unplaced:
-            name = region.best() or next(n for n in seeds if n in unplaced)
+            name = region.best() or seeds.next()
             if loads[host] and loads[host] + weights[name] / 2.0 > target:
                 break  # past the middle of the node: the next host takes it
             region.take(name)
@@ -325,6 +328,20 @@ def _stubs_merged(graph, free, weights, target):
         if len(graph[other]) == 1:
             queue.append(other)
     return groups, weights
+
+
+class _Seeds(object):
+    """The first unplaced node of a fixed order (each node passed once)."""
+
+    def __init__(self, order, unplaced):
+        self.order = order
+        self.unplaced = unplaced
+        self.at = 0
+
+    def next(self):
+        while self.order[self.at] not in self.unplaced:
+            self.at += 1
+        return self.order[self.at]
 
 
 class _Region(object):
@@ -384,9 +401,6 @@ class Plan(object):
         self.lans = {}              # bridge position -> sorted hosts with the LAN
         self.moved = {}             # (switch node, ifname) -> host of a LAN port built away
         self.vnis = {}              # ('link', pos) or ('lan', bridge pos) -> VNI
-
-    def host_of_link(self, pos):
-        return self.link_host.get(pos)
 
 
 def plan(params):

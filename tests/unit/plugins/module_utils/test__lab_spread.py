@@ -164,6 +164,12 @@ def test_compact_cuts_a_chain_in_as_many_runs_as_hosts():
         assert links_crossing(balanced) > 10 * (count - 1)
 
 
+def test_compact_spreads_nodes_without_links_evenly():
+    description = {'lab': 'i', 'nodes': [{'name': 'n%d' % i} for i in range(1000)]}
+    totals = loads(spread.plan(with_spread(description, 7, placement='compact')))
+    assert max(totals.values()) - min(totals.values()) <= 1, totals
+
+
 def test_compact_keeps_each_lan_of_a_leaf_spine_on_one_host():
     description = fabric(4, 40, 6)      # 324 nodes
     compact = spread.plan(with_spread(description, 4, placement='compact'))
@@ -442,6 +448,8 @@ REFUSED = [
         {'kind': 'dummy', 'node': 'sw', 'name': 'vx%d' % spread.plan(d).vnis[('lan', 0)]}),
      r'^links\[3\]\.name: vx\d+ in node sw is the name of the tunnel port of the spread LAN '
      r'of bridges\[0\]; rename it'),
+    ('node twice', lambda d: d['nodes'].append({'name': 'r1', 'host': 'h1'}),
+     r"^nodes\[5\]\.name: node 'r1' is listed twice"),
     ('unknown node', lambda d: d['links'][0]['endpoints'][0].update(node='zz'),
      r"^links\[0\]\.endpoints\[0\]\.node: unknown node 'zz'"),
 ]
