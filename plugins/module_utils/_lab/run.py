@@ -392,7 +392,7 @@ def run_topology(module):
     module.exit_json(**result)
 
 
-def run_facts(module):
+def run_info(module):
     if not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'),
                          exception=str(PYROUTE2_IMPORT_ERROR))
@@ -409,4 +409,4 @@ def run_facts(module):
     module.exit_json(**result)
 
 
-__all__ = ['run_topology', 'run_facts', 'TOPOLOGY_SPEC']
+__all__ = ['run_topology', 'run_info', 'TOPOLOGY_SPEC']
