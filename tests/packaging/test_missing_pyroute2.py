@@ -1,4 +1,5 @@
-"""Every module that needs pyroute2 fails with Ansible's standard message without it.
+"""Every module that needs pyroute2 fails with Ansible's standard message without it,
+naming the version needed and the role that installs it.
 
 "Needs" is what the module's documentation says in `requirements` (a module
 such as reachability, which talks to the kernel without pyroute2, is skipped).
@@ -22,7 +23,7 @@ MODULES_DIR = os.path.join(ROOT, 'plugins', 'modules')
 MODULES = sorted(f[:-3] for f in os.listdir(MODULES_DIR) if f.endswith('.py') and not f.startswith('_'))
 BLOCKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'block_pyroute2')
 DUMMY = {'str': 'vnetmissing0', 'int': 1, 'bool': False, 'list': [], 'dict': {}, 'path': '/nonexistent', 'raw': 'x'}
-MESSAGE = 'Failed to import the required Python library (pyroute2)'
+MESSAGE = 'Failed to import the required Python library (pyroute2 >= 0.9.1)'
 
 
 @pytest.fixture(scope='module')
@@ -71,4 +72,5 @@ def test_missing_pyroute2_message(module, ansible_env, all_docs):
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output
     assert MESSAGE in output, output
+    assert 'vnet.linux.prereqs' in output, output
     assert 'Traceback' not in output, output

@@ -19,8 +19,6 @@ import os
 import resource
 import time
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
@@ -34,9 +32,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
     lab_key,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, Plan
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.requirement import require_pyroute2
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
-    HAS_PYROUTE2,
-    PYROUTE2_IMPORT_ERROR,
     NetlinkFailure,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import expanded
@@ -362,9 +359,7 @@ def remove_lab(module, kernel, lab, timer):
 
 def run_topology(module):
     """The whole module run; everything it reports goes through exit_json."""
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'),
-                         exception=str(PYROUTE2_IMPORT_ERROR))
+    require_pyroute2(module)
     _nla.register()  # attribute maps pyroute2 lacks (idempotent)
     timer = Timer()
     locks = HostLocks({'task': 'vnet.linux.topology lab %s' % module.params.get('lab')},
@@ -393,9 +388,7 @@ def run_topology(module):
 
 
 def run_info(module):
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'),
-                         exception=str(PYROUTE2_IMPORT_ERROR))
+    require_pyroute2(module)
     _nla.register()
     timer = Timer()
     try:
