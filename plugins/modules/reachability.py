@@ -23,6 +23,8 @@ description:
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
+extends_documentation_fragment:
+  - vnet.linux.attributes
 attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
