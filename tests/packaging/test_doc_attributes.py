@@ -9,8 +9,7 @@ import os
 import pytest
 import yaml
 
-from conftest import ROOT
-from test_missing_pyroute2 import MODULES, all_docs, module_doc  # noqa: F401 (a fixture)
+from conftest import MODULES, ROOT, module_doc
 
 with open(os.path.join(ROOT, 'meta', 'runtime.yml')) as handle:
     LINKS_GROUP = set(yaml.safe_load(handle)['action_groups']['links'])
@@ -19,7 +18,7 @@ NOT_YET = {'lab_files'}
 
 
 @pytest.mark.parametrize('module', MODULES)
-def test_platform_attribute(module, ansible_env, all_docs):  # noqa: F811
+def test_platform_attribute(module, ansible_env, all_docs):
     if module in NOT_YET:
         pytest.skip('%s is being reworked elsewhere' % module)
     platform = module_doc(module, ansible_env, all_docs)['attributes']['platform']
@@ -28,7 +27,7 @@ def test_platform_attribute(module, ansible_env, all_docs):  # noqa: F811
 
 
 @pytest.mark.parametrize('module', MODULES)
-def test_action_group_attribute_matches_meta_runtime(module, ansible_env, all_docs):  # noqa: F811
+def test_action_group_attribute_matches_meta_runtime(module, ansible_env, all_docs):
     attributes = module_doc(module, ansible_env, all_docs).get('attributes') or {}
     if module in LINKS_GROUP:
         assert attributes['action_group']['membership'] == ['vnet.linux.links']

@@ -18,8 +18,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run, tool, unique
-from test_missing_pyroute2 import DUMMY, MODULES, all_docs, module_doc  # noqa: F401 (a fixture)
+from conftest import DUMMY, MODULES, ROOT, module_doc, run, tool, unique
 
 OLD_VERSION = '0.7.2'
 OLD_DIR = os.path.join(ROOT, 'tests', 'output', 'pyroute2-%s' % OLD_VERSION)
@@ -79,8 +78,8 @@ def creating_args(module, doc, netns, new_netns):
 
 
 @pytest.mark.parametrize('module', MODULES)
-def test_old_pyroute2_is_refused_before_any_change(module, ansible_env, all_docs,  # noqa: F811
-                                                    old_pyroute2, test_netns):
+def test_old_pyroute2_is_refused_before_any_change(module, ansible_env, all_docs, old_pyroute2,
+                                                   test_netns):
     doc = module_doc(module, ansible_env, all_docs)
     if not any('pyroute2' in req for req in doc.get('requirements') or []):
         pytest.skip('vnet.linux.%s does not list pyroute2 in its requirements' % module)
