@@ -7,10 +7,17 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
 
-    # Every module: where it runs.
+    # Every module: where it runs, and what the attributes every module
+    # declares mean (each module gives its own support and details).
     DOCUMENTATION = r'''
 options: {}
 attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+  idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
   platform:
     description: Target OS/families that can be operated against.
     support: N/A

@@ -43,18 +43,15 @@ extends_documentation_fragment:
   - vnet.linux.safety
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - The prediction is the full plan (RV(actions) and RV(plan)); a real run
         from the same state makes exactly these steps.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - Before and after are keyed by node and by C(node/interface).
   idempotent:
-    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
 requirements:
   - pyroute2 >= 0.9.1 (on the managed host)
