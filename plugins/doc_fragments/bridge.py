@@ -41,7 +41,7 @@ options:
       - V(false) is what a kernel without VLAN filtering does, so it succeeds
         there (no request is sent, since such a kernel refuses the setting even
         to turn filtering off), and a bridge saved by
-        M(vnet.linux.topology_facts) can be built again on the same kernel.
+        M(vnet.linux.topology_info) can be built again on the same kernel.
     type: bool
   vlan_protocol:
     description: VLAN protocol the bridge filters on.

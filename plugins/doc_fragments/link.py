@@ -87,11 +87,11 @@ options:
     default: false
 '''
 
-    # Attributes of every module of the collection.
+    # Support of the attributes in the link modules and netns (what each
+    # attribute means is in vnet.linux.attributes, which they extend too).
     ATTRIBUTES = r'''
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - The prediction lists the exact steps a real run makes (RV(actions)).
@@ -103,10 +103,8 @@ attributes:
         creation again; describe each link in one task (or use
         M(vnet.linux.topology)) for an exact whole-play prediction.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
   idempotent:
-    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
 requirements:
   - pyroute2 >= 0.9.1 (on the managed host)

@@ -23,6 +23,7 @@ version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
+  - vnet.linux.attributes
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.safety
 options:

@@ -23,16 +23,15 @@ description:
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
+extends_documentation_fragment:
+  - vnet.linux.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: Only sends traffic; it runs the same in check mode.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
-    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
     details: Changes nothing; always reports C(changed=false).
 options:

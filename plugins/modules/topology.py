@@ -39,21 +39,19 @@ version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
+  - vnet.linux.attributes
   - vnet.linux.safety
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details:
       - The prediction is the full plan (RV(actions) and RV(plan)); a real run
         from the same state makes exactly these steps.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details:
       - Before and after are keyed by node and by C(node/interface).
   idempotent:
-    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
 requirements:
   - pyroute2 >= 0.9.1 (on the managed host)
@@ -191,7 +189,7 @@ options:
               - A C(vrf) link of the node (O(links[])) whose table the route
                 goes into; its gateway is looked up in that table. Excludes
                 O(nodes[].routes[].table).
-              - M(vnet.linux.topology_facts) names a route's table this way
+              - M(vnet.linux.topology_info) names a route's table this way
                 when one VRF of the node has that table.
               - The kernel's own policy rule for VRFs (C(l3mdev), added with
                 a namespace's first VRF) sends a VRF port's traffic to the
@@ -332,7 +330,7 @@ options:
             O(links[].ports). A change of its configuration restarts teamd,
             which re-creates the device; if that fails, the old team is
             brought back. O(state=absent) and O(prune) stop the lab's teamd
-            daemons. M(vnet.linux.topology_facts) reports teams as C(team).
+            daemons. M(vnet.linux.topology_info) reports teams as C(team).
           - C(teamd) is the former name of C(team), still accepted with a
             deprecation warning until release 2.0.0.
           - C(wireguard) is a WireGuard tunnel end in a node
@@ -516,7 +514,7 @@ options:
             from the kernel. A preshared key comes only from a file
             (C(preshared_key_file)), as a literal one would be logged with the
             task's arguments.
-          - M(vnet.linux.topology_facts) reads a wireguard link back with its
+          - M(vnet.linux.topology_info) reads a wireguard link back with its
             listen port, fwmark and peers (a peer that is a wireguard link
             of what was read, by reference), but never a key, neither the
             private key nor the preshared keys (secrets), nor the key
@@ -776,7 +774,7 @@ notes:
     with O(prune)), so removing the last impairment of a node needs O(prune=true)
     or an explicit run with the impairment still described elsewhere in that node.
 seealso:
-  - module: vnet.linux.topology_facts
+  - module: vnet.linux.topology_info
   - module: vnet.linux.netns
   - module: vnet.linux.veth
   - module: vnet.linux.bridge

@@ -27,6 +27,8 @@ version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 extends_documentation_fragment:
+  - vnet.linux.attributes
+  - vnet.linux.attributes.LINKS_GROUP
   - vnet.linux.link
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.safety

@@ -63,8 +63,8 @@ class Lab(object):
         args = dict(description, lab=self.name)
         return run_module('topology', args, check=check, diff=diff)
 
-    def facts(self, lab=True):
-        return run_module('topology_facts', {'lab': self.name} if lab else {})
+    def info(self, lab=True):
+        return run_module('topology_info', {'lab': self.name} if lab else {})
 
     def namespaces(self):
         return [n for n in pyroute2_netns.listnetns() if n.startswith(self.prefix)]

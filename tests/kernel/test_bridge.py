@@ -240,8 +240,8 @@ def test_vlan_filtering_off_is_what_a_kernel_without_it_does(namespaces):
     assert again['changed'] is False and again['actions'] == [], again
 
 
-def test_topology_facts_of_bridges_rebuild_the_lab(lab_name):
-    """What topology_facts reads (vlan_filtering included, whatever the
+def test_topology_info_of_bridges_rebuild_the_lab(lab_name):
+    """What topology_info reads (vlan_filtering included, whatever the
     kernel) builds the same lab again from nothing, and applies to it with
     no change."""
     sw, host = lab_name + 's', lab_name + 'h'
@@ -252,7 +252,7 @@ def test_topology_facts_of_bridges_rebuild_the_lab(lab_name):
         'links': [{'endpoints': [{'node': host, 'name': 'eth0', 'addresses': ['10.77.0.2/24']},
                                  {'bridge': 'br0', 'name': 'p-h'}]}]})
     assert not built.get('failed'), built
-    facts = run_module('topology_facts', {'lab': lab_name})
+    facts = run_module('topology_info', {'lab': lab_name})
     assert not facts.get('failed'), facts
     assert all('vlan_filtering' in bridge for bridge in facts['bridges']), facts['bridges']
     saved = dict(lab=lab_name, nodes=facts['nodes'], bridges=facts['bridges'],

@@ -140,7 +140,7 @@ def test_topology_dummies_as_bridge_and_bond_ports_and_the_facts_round_trip(lab)
         ('dummy', '02:00:00:00:0d:09', 'vnet:' + lab.name)
     assert lab.run(**description)['changed'] is False
 
-    facts = lab.facts()
+    facts = lab.info()
     dummies = sorted((entry['name'], entry.get('bridge')) for entry in facts['links']
                      if entry.get('kind') == 'dummy')
     assert dummies == [('d0', 'br0'), ('d1', None), ('d2', None), ('svc', None)]

@@ -128,7 +128,7 @@ def test_topology_geneve_traffic_rerun_facts_round_trip_and_absent(lab):
     assert result.returncode == 0, result.stdout
     assert lab.run(**description)['changed'] is False
 
-    facts = lab.facts()
+    facts = lab.info()
     geneves = dict((entry['node'], entry) for entry in facts['links']
                    if entry.get('kind') == 'geneve')
     assert (geneves[a]['options']['vni'], geneves[a]['options']['remote'],

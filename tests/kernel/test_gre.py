@@ -229,7 +229,7 @@ def test_a_lab_with_tunnels_round_trip_and_absent(fallbacks_everywhere, lab):
     assert tunnel(a, 'gre1')['ikey'] == '0.0.0.11'
     assert ip(a, 'link', 'show', 'gt1')[0]['master'] == 'br0'
 
-    facts = lab.facts()
+    facts = lab.info()
     assert not facts.get('failed'), facts
     assert facts['other_links'] == []
     links = [link for link in facts['links'] if link.get('kind') == 'gre']
@@ -238,7 +238,7 @@ def test_a_lab_with_tunnels_round_trip_and_absent(fallbacks_everywhere, lab):
     applied = lab.run(**replay)
     assert applied['changed'] is False, (applied.get('msg'), applied.get('actions'), facts)
     # read without a lab filter: the lab's namespaces show no fallback device
-    host = lab.facts(lab=False)
+    host = lab.info(lab=False)
     ours = [entry for entry in host['links'] + host['other_links']
             if entry.get('node') in (a, b)]
     assert ours and not [e for e in ours if e.get('name') in FALLBACK]
@@ -299,7 +299,7 @@ def test_a_tunnel_with_its_underlay_in_another_namespace(namespaces, lab):
                action.endswith('over underlay node %s' % u)
                for action in first['actions']), first['actions']
     assert lab.run(**description)['changed'] is False
-    facts = lab.facts()
+    facts = lab.info()
     tunnel_entry = [link for link in facts['links'] if link.get('kind') == 'gre'][0]
     assert tunnel_entry.get('parent_node') == u and 'parent' not in tunnel_entry
     assert lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],

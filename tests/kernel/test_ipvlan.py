@@ -242,7 +242,7 @@ def test_topology_ipvtap_beside_an_ipvlan_with_its_device_node(lab):
     info = os.stat(path)
     assert ('%d:%d' % (os.major(info.st_rdev), os.minor(info.st_rdev)),
             stat.S_IMODE(info.st_mode)) == (number, 0o660)
-    facts = run_module('topology_facts', {'lab': lab.name})
+    facts = run_module('topology_info', {'lab': lab.name})
     tap = [link for link in facts['links'] if link.get('name') == 'ipvt0'][0]
     assert (tap['parent'], tap['parent_node']) == ('e0', host)
     assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False

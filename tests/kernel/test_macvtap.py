@@ -228,7 +228,7 @@ def test_topology_macvtap_device_node(lab):
     assert result['diff']['before'] != result['diff']['after']
     assert node(path)[1:] == (0, 12, 0o640)
 
-    facts = run_module('topology_facts', {'lab': lab.name})
+    facts = run_module('topology_info', {'lab': lab.name})
     assert 'links' in facts, facts
     tap = [link for link in facts['links'] if link.get('name') == 'mvt0'][0]
     assert (tap['device_owner'], tap['device_group'], tap['device_mode']) == ('0', '12', '0640')

@@ -129,11 +129,11 @@ def test_a_boolean_sysctl_value_is_refused(namespaces):
 # --- long namespace names ---------------------------------------------------
 
 def read_facts(lab, tries=3):
-    """topology_facts reads every namespace of the host; it fails when
+    """topology_info reads every namespace of the host; it fails when
     another process's namespace vanishes while it reads (other test runs on
     this machine do that; a known race, reported), so it gets a few tries."""
     for _attempt in range(tries):
-        facts = run_module('topology_facts', {'lab': lab})
+        facts = run_module('topology_info', {'lab': lab})
         if not facts.get('failed'):
             return facts
     return facts

@@ -644,7 +644,7 @@ def test_topology_failed_team_restart_brings_the_old_team_back(topo, tmp_path, m
     failing_teamd(tmp_path, monkeypatch, fail_on=2)
     first = run_module('topology', team_lab(lab_name, host, peer))
     assert first['changed'] and not first.get('failed'), first
-    facts = run_module('topology_facts', {'lab': lab_name})
+    facts = run_module('topology_info', {'lab': lab_name})
     team = [link for link in facts['links'] if link.get('name') == 'team0']
     assert team and team[0]['kind'] == 'team', facts['links']
     conf = os.path.join(runtime_dir(host), 'team0.conf')

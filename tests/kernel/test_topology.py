@@ -1,4 +1,4 @@
-"""vnet.linux.topology and topology_facts on the machine's kernel.
+"""vnet.linux.topology and topology_info on the machine's kernel.
 
 Every test builds its lab in namespaces whose names start with a prefix
 unique to the test run and the test; the `lab` fixture removes the lab with
@@ -204,7 +204,7 @@ def test_absent_leaves_no_namespace_and_no_link(lab, namespaces):
 def test_facts_round_trip_and_counters(lab):
     lab.run(**routed_lab(lab))
     assert ping(lab.n('h1'), '10.2.0.12')
-    facts = lab.facts()
+    facts = lab.info()
     assert sorted(n['name'] for n in facts['nodes']) == sorted(lab.namespaces())
     assert [b['name'] for b in facts['bridges']] == ['br0']
     assert len(facts['links']) == 4 and facts['other_links'] == []
@@ -218,7 +218,7 @@ def test_facts_round_trip_and_counters(lab):
     applied = lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
                       links=facts['links'])
     assert applied['changed'] is False, applied['actions']
-    everything = lab.facts(lab=False)
+    everything = lab.info(lab=False)
     ours = [n for n in everything['nodes'] if n['name'].startswith(lab.prefix)]
     assert len(ours) == 5
 
@@ -291,7 +291,7 @@ def test_macvlan_and_macvtap_on_a_lab_link(lab):
     description['links'][1]['mode'] = 'private'
     changed = lab.run(**description)
     assert changed['actions'] == ['set mode=private on macvlan mv0 in node %s' % n1]
-    facts = lab.facts()
+    facts = lab.info()
     assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False
     description['links'][1]['parent_node'] = n2
     description['links'][1]['parent'] = 'up0'
@@ -322,7 +322,7 @@ def test_bond_team_ipvlan_and_impairment(lab):
     assert made.get('failed') is None, made.get('msg')
     assert ip(h, 'link', 'show', 'eth0')[0]['master'] == 'bond0'
     assert lab.run(**description)['changed'] is False
-    facts = lab.facts()
+    facts = lab.info()
     applied = lab.run(nodes=facts['nodes'], links=facts['links'])
     assert applied.get('changed') is False, (applied.get('msg'), applied.get('actions'), facts)
     qdisc = subprocess.check_output(['tc', '-n', h, 'qdisc', 'show', 'dev', 'slow'])
@@ -458,7 +458,7 @@ def test_bond_port_prio_and_queue_id(lab):
     assert made['actions'] == predicted['actions']
     assert (slave_data(h, 'eth0')['prio'], slave_data(h, 'eth0')['queue_id']) == (5, 1)
     assert lab.run(**description)['changed'] is False
-    facts = lab.facts()
+    facts = lab.info()
     bond = [link for link in facts['links'] if link.get('kind') == 'bond'][0]
     assert bond['ports'] == [{'name': 'eth0', 'prio': 5, 'queue_id': 1}, 'eth1']
     assert lab.run(nodes=facts['nodes'], links=facts['links'])['changed'] is False

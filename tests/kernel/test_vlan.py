@@ -155,7 +155,7 @@ def test_vlan_lab_round_trip(lab):
     ping(a, '10.82.10.2')
     ping(c, '10.82.20.2')
     ping(a, '10.82.20.2', expect=False)   # another VLAN: not reachable
-    facts = lab.facts()
+    facts = lab.info()
     vlans = sorted((link['node'], link['name'], link['options']['id'], link.get('parent_node'))
                    for link in facts['links'] if link.get('kind') == 'vlan')
     assert vlans == sorted([(a, 'tr.10', 10, a), (b, 'tr.10', 10, b), (c, 'v20', 20, a),

@@ -287,7 +287,7 @@ def test_topology_two_vrfs_on_one_router_with_routes_in_their_tables(lab):
     again = lab.run(**description)
     assert again['changed'] is False, again['actions']
 
-    facts = lab.facts()
+    facts = lab.info()
     vrfs = sorted((e['name'], e['options'], e['ports']) for e in facts['links']
                   if e.get('kind') == 'vrf')
     assert vrfs == [('blue', {'table': 20}, ['to-blue']), ('red', {'table': 10}, ['to-red'])]

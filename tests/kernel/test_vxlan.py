@@ -343,7 +343,7 @@ def test_topology_overlay_traffic_rerun_facts_round_trip_and_absent(lab):
     changes = [entry for entry in repaired['plan']['changed'] if entry['name'] == 'vx100']
     assert list(changes[0]['changes']) == ['fdb'], changes
 
-    facts = lab.facts()
+    facts = lab.info()
     vxlans = dict((entry['node'], entry) for entry in facts['links']
                   if entry.get('kind') == 'vxlan')
     assert vxlans[a]['options']['fdb'] == [{'mac': '00:00:00:00:00:00', 'dst': '192.0.2.2'},
@@ -516,7 +516,7 @@ def test_topology_vxlan_over_an_underlay_node(lab):
     assert result.returncode == 0, result.stdout
     assert lab.run(**description)['changed'] is False
 
-    facts = lab.facts()
+    facts = lab.info()
     vxlans = dict((entry['node'], entry) for entry in facts['links']
                   if entry.get('kind') == 'vxlan')
     assert (vxlans[b].get('parent'), vxlans[b].get('parent_node')) == ('u0', a)

@@ -213,7 +213,7 @@ def test_topology_two_sites_by_reference_and_the_facts_round_trip(lab, tmp_path)
     assert pings(s1, '10.10.0.2')
     assert lab.run(**description)['changed'] is False
 
-    facts = lab.facts()
+    facts = lab.info()
     secret_free(facts, *privates)
     tunnels = sorted((entry['node'], entry['options']) for entry in facts['links']
                      if entry.get('kind') == 'wireguard')

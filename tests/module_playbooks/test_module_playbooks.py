@@ -2,7 +2,8 @@
 
 For every module: --check on fresh namespaces predicts exactly the actions
 the real run then makes; the first run changes, the second reports
-changed=0; state=absent leaves nothing behind.
+changed=0; state=absent leaves nothing behind. And module_defaults for the
+action group vnet.linux.links reach the link modules.
 """
 
 import glob
@@ -69,6 +70,12 @@ def namespaces_with(prefix):
         if os.path.isdir('/run/netns') else []
 
 
+def links_in(netns):
+    out = subprocess.run(['ip', '-n', netns, '-j', 'link', 'show'], capture_output=True,
+                         text=True, check=True).stdout
+    return dict((link['ifname'], link) for link in json.loads(out))
+
+
 @pytest.mark.parametrize('module', ['netns', 'veth', 'bridge'])
 def test_module_playbook(installed_collection, tmp_path, module):
     prefix = 'pb%d%s' % (os.getpid() % 10000, module[:2])
@@ -85,6 +92,27 @@ def test_module_playbook(installed_collection, tmp_path, module):
         changed_again, _again = playbook(installed_collection, module, prefix, results)
         assert changed_again == 0
         playbook(installed_collection, module, prefix, results, state='absent')
+        assert namespaces_with(prefix) == []
+    finally:
+        for name in namespaces_with(prefix):
+            subprocess.call(['ip', 'netns', 'del', name])
+
+
+def test_module_defaults_of_the_links_group(installed_collection, tmp_path):
+    """module_defaults: group/vnet.linux.links gives netns and mtu to the
+    bridge and veth tasks, which name neither (group_defaults.yml)."""
+    prefix = 'pb%dgd' % (os.getpid() % 10000)
+    results = str(tmp_path / 'results.json')
+    try:
+        changed, made = playbook(installed_collection, 'group_defaults', prefix, results)
+        assert changed > 0
+        assert made['bridge']['link']['netns'] == made['veth']['link']['netns'] == prefix + 'a'
+        links = links_in(prefix + 'a')
+        assert links[prefix + 'br']['mtu'] == links[prefix + 'v']['mtu'] == 1400, links
+        assert links[prefix + 'v']['master'] == prefix + 'br', links
+        changed_again, _again = playbook(installed_collection, 'group_defaults', prefix, results)
+        assert changed_again == 0
+        playbook(installed_collection, 'group_defaults', prefix, results, state='absent')
         assert namespaces_with(prefix) == []
     finally:
         for name in namespaces_with(prefix):

@@ -4,6 +4,7 @@ These tests run the collection the way users do: through ansible-playbook,
 ansible, ansible-galaxy and ansible-runner, never by importing it.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -14,6 +15,10 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
+MODULES_DIR = os.path.join(ROOT, 'plugins', 'modules')
+MODULES = sorted(f[:-3] for f in os.listdir(MODULES_DIR) if f.endswith('.py') and not f.startswith('_'))
+# a value of each option type, for a module's required options
+DUMMY = {'str': 'vnetmissing0', 'int': 1, 'bool': False, 'list': [], 'dict': {}, 'path': '/nonexistent', 'raw': 'x'}
 
 
 def tool(name):
@@ -72,3 +77,21 @@ def run(argv, env, **kwargs):
 def needs_root():
     if os.geteuid() != 0:
         pytest.skip('needs root (network namespaces)')
+
+
+@pytest.fixture(scope='module')
+def all_docs(ansible_env_module):
+    """Every module's documentation in one ansible-doc call ({} if one does not parse)."""
+    proc = run([tool('ansible-doc'), '--json', '-t', 'module'] + ['vnet.linux.' + m for m in MODULES],
+               ansible_env_module)
+    return json.loads(proc.stdout) if proc.returncode == 0 else {}
+
+
+def module_doc(module, env, all_docs):
+    """The module's documentation as ansible-doc merges it (with doc fragments)."""
+    name = 'vnet.linux.' + module
+    if name not in all_docs:  # one broken module must not hide the others: ask for it alone
+        proc = run([tool('ansible-doc'), '--json', '-t', 'module', name], env)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)[name]['doc']
+    return all_docs[name]['doc']

@@ -1,4 +1,5 @@
-"""Every module that needs pyroute2 fails with Ansible's standard message without it.
+"""Every module that needs pyroute2 fails with Ansible's standard message without it,
+naming the version needed and the role that installs it.
 
 "Needs" is what the module's documentation says in `requirements` (a module
 such as reachability, which talks to the kernel without pyroute2, is skipped).
@@ -16,31 +17,10 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run, tool
+from conftest import DUMMY, MODULES, module_doc, run, tool
 
-MODULES_DIR = os.path.join(ROOT, 'plugins', 'modules')
-MODULES = sorted(f[:-3] for f in os.listdir(MODULES_DIR) if f.endswith('.py') and not f.startswith('_'))
 BLOCKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'block_pyroute2')
-DUMMY = {'str': 'vnetmissing0', 'int': 1, 'bool': False, 'list': [], 'dict': {}, 'path': '/nonexistent', 'raw': 'x'}
-MESSAGE = 'Failed to import the required Python library (pyroute2)'
-
-
-@pytest.fixture(scope='module')
-def all_docs(ansible_env_module):
-    """Every module's documentation in one ansible-doc call ({} if one does not parse)."""
-    proc = run([tool('ansible-doc'), '--json', '-t', 'module'] + ['vnet.linux.' + m for m in MODULES],
-               ansible_env_module)
-    return json.loads(proc.stdout) if proc.returncode == 0 else {}
-
-
-def module_doc(module, env, all_docs):
-    """The module's documentation as ansible-doc merges it (with doc fragments)."""
-    name = 'vnet.linux.' + module
-    if name not in all_docs:  # one broken module must not hide the others: ask for it alone
-        proc = run([tool('ansible-doc'), '--json', '-t', 'module', name], env)
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout)[name]['doc']
-    return all_docs[name]['doc']
+MESSAGE = 'Failed to import the required Python library (pyroute2 >= 0.9.1)'
 
 
 def minimal_args(doc):
@@ -71,4 +51,5 @@ def test_missing_pyroute2_message(module, ansible_env, all_docs):
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0, output
     assert MESSAGE in output, output
+    assert 'vnet.linux.prereqs' in output, output
     assert 'Traceback' not in output, output

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
     DEFAULT_TIMEOUT,
@@ -37,9 +35,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     public,
     verify,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.requirement import require_pyroute2
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
-    HAS_PYROUTE2,
-    PYROUTE2_IMPORT_ERROR,
     NetlinkFailure,
     list_namespaces,
     namespace_exists,
@@ -134,9 +131,7 @@ class LinkRun(object):
 
     def __init__(self, module):
         self.module = module
-        if not HAS_PYROUTE2:
-            module.fail_json(msg=missing_required_lib('pyroute2'),
-                             exception=str(PYROUTE2_IMPORT_ERROR))
+        require_pyroute2(module)
         self.sessions = SessionPool(cache_indexes=False)
         self.plan = Plan()
         params = module.params

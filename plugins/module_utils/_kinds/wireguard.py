@@ -889,7 +889,7 @@ def predicted_view(target, current):
 
 
 def described(config_view, key_names=None):
-    """A reading's view as a lab describes it (topology_facts): settings and
+    """A reading's view as a lab describes it (topology_info): settings and
     peers, never a key file (the kernel does not know where its key came
     from: left out, the key stays as it is) nor a preshared key (a secret:
     left out, it stays as it is). key_names maps public keys of the lab's

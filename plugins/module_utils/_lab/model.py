@@ -47,7 +47,7 @@ _CREATION_ORDER = {'device': 0, 'ports': 1, 'stacked': 2}
 kind_spec = spec_of
 # Former names of kinds, still accepted (with a deprecation warning): a team
 # was `teamd` (its daemon's name) in release 1.0; it is `team` as for the
-# kernel, `ip link` and topology_facts.
+# kernel, `ip link` and topology_info.
 KIND_ALIASES = {'teamd': ('team', '2.0.0')}
 
 

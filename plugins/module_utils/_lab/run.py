@@ -19,8 +19,6 @@ import os
 import resource
 import time
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla as _nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
@@ -34,9 +32,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.lock import (
     lab_key,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError, Plan
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.requirement import require_pyroute2
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
-    HAS_PYROUTE2,
-    PYROUTE2_IMPORT_ERROR,
     NetlinkFailure,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import expanded
@@ -380,9 +377,7 @@ def build_lab(params):
 
 def run_topology(module):
     """The whole module run; everything it reports goes through exit_json."""
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'),
-                         exception=str(PYROUTE2_IMPORT_ERROR))
+    require_pyroute2(module)
     _nla.register()  # attribute maps pyroute2 lacks (idempotent)
     timer = Timer()
     locks = HostLocks({'task': 'vnet.linux.topology lab %s' % module.params.get('lab')},
@@ -410,10 +405,8 @@ def run_topology(module):
     module.exit_json(**result)
 
 
-def run_facts(module):
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'),
-                         exception=str(PYROUTE2_IMPORT_ERROR))
+def run_info(module):
+    require_pyroute2(module)
     _nla.register()
     timer = Timer()
     try:
@@ -427,4 +420,4 @@ def run_facts(module):
     module.exit_json(**result)
 
 
-__all__ = ['run_topology', 'run_facts', 'TOPOLOGY_SPEC']
+__all__ = ['run_topology', 'run_info', 'TOPOLOGY_SPEC']

@@ -137,7 +137,7 @@ def test_registry_lookups():
 
 
 def test_a_reading_is_described_so_that_it_applies_again():
-    """topology_facts renders kind options with described(): a bond in
+    """topology_info renders kind options with described(): a bond in
     active-backup reports LACP and hash defaults the kernel would refuse to
     be given in that mode, and the zero MAC for an unset actor system."""
     read = {'mode': 'active-backup', 'miimon': 100, 'lacp_rate': 'slow',

@@ -131,7 +131,7 @@ def test_a_geneve_changing_family_leaves_the_old_familys_checksum_behind():
 
 
 def test_a_reading_described_applies_again():
-    """topology_facts: external drops the VNI it reports, unset values are
+    """topology_info: external drops the VNI it reports, unset values are
     left out, the rest is what the rules take back."""
     data = {'IFLA_VXLAN_ID': 0, 'IFLA_VXLAN_COLLECT_METADATA': 1, 'IFLA_VXLAN_LABEL': 0,
             'IFLA_VXLAN_PORT_RANGE': {'low': 0, 'high': 0}, 'IFLA_VXLAN_PORT': 4789,

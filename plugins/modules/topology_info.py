@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r'''
-module: topology_facts
+module: topology_info
 short_description: Read a host's namespaces and links back as a topology description
 description:
   - Reads the host's named network namespaces and their links and returns
@@ -17,19 +17,21 @@ description:
     carrying its ownership mark C(vnet:<lab>)). Links it put in other
     namespaces come with them, under external nodes.
   - Returns each link's counters (packets, bytes, drops and errors).
-version_added: 1.0.0
+  - It returns its results for C(register), not as C(ansible_facts). Up to
+    version 1.1.0 it was called C(vnet.linux.topology_facts); that name
+    still works until 2.0.0, with a deprecation warning.
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
+extends_documentation_fragment:
+  - vnet.linux.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
     details: It only reads.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   idempotent:
-    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
 requirements:
   - pyroute2 >= 0.9.1 (on the managed host)
@@ -50,7 +52,7 @@ seealso:
 
 EXAMPLES = r'''
 - name: Read the lab back
-  vnet.linux.topology_facts:
+  vnet.linux.topology_info:
     lab: demo
   register: demo
 
@@ -108,13 +110,13 @@ counters:
 '''
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
-from ansible_collections.vnet.linux.plugins.module_utils._lab.run import run_facts
+from ansible_collections.vnet.linux.plugins.module_utils._lab.run import run_info
 
 
 def main():
     module = StrictModule(argument_spec=dict(lab=dict(type='str')),
                           supports_check_mode=True)
-    run_facts(module)
+    run_info(module)
 
 
 if __name__ == '__main__':
