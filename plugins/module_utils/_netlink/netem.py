@@ -253,6 +253,12 @@ def setter(session, name, impairment, text, handle=ROOT_HANDLE):
             except NetlinkFailure:
                 pass  # already gone: the kernel's default qdisc is back
             return
-        session.call(text, 'tc', 'replace', kind='netem', index=index, handle=handle,
-                     **args(impairment))
+        try:
+            session.call(text, 'tc', 'replace', kind='netem', index=index, handle=handle,
+                         **args(impairment))
+        except NetlinkFailure as err:
+            if 'kind is unknown' not in str(err):
+                raise
+            raise NetlinkFailure('%s; this kernel has no netem qdisc (sch_netem: built into '
+                                 'it, or a module to load)' % err)
     return run

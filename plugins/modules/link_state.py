@@ -1,0 +1,31 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) vnet.linux contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: link_state
+short_description: Take a link down, bring it up, or flap it, in any network namespace
+description: []
+version_added: 1.3.0
+author:
+  - vnet.linux developers (@vnet-linux)
+'''
+
+EXAMPLES = r'''
+'''
+
+RETURN = r'''
+'''
+
+from ansible_collections.vnet.linux.plugins.module_utils._engine.runtime import run_link_state_module
+
+
+def main():
+    run_link_state_module()
+
+
+if __name__ == '__main__':
+    main()
