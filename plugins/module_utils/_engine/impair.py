@@ -176,10 +176,15 @@ def ingress_complete(state, name):
 # --- step bodies ---------------------------------------------------------------
 
 def _create_ifb(session, name, text):
+    """One step: an ifb that is not marked and up yet is not left behind."""
     def run():
         session.call(text, 'link', 'add', ifname=ifb_name(name), kind='ifb')
-        session.call(text, 'link', 'set', index=session.index(ifb_name(name)),
-                     ifalias=ifb_mark(name), state='up')
+        index = session.index(ifb_name(name))
+        try:
+            session.call(text, 'link', 'set', index=index, ifalias=ifb_mark(name), state='up')
+        except NetlinkFailure:
+            session.ipr.link('del', index=index)  # the step's own half: not a request to count
+            raise
     return run
 
 
@@ -257,27 +262,28 @@ class Impairment(object):
         self.label = '%s in %s' % (name, where(netns))
 
     def refuse_foreign(self, state):
-        """Before any step: what is not ours stays, unless forced."""
+        """Before any step: what is not ours stays; a foreign qdisc may be
+        replaced when forced, a link of another is never taken."""
+        wanted = [d for d, impairment in self.want.items() if impairment]
+        if 'ingress' in wanted and state['ifb'] is not None and \
+                not ifb_is_ours(state, self.name):
+            raise EngineError(
+                'direction ingress: %s exists in %s and is not the ifb of %s (its alias is '
+                '%r); it is left alone. Rename or delete it.'
+                % (state['ifb']['name'], where(self.netns), self.name, state['ifb']['alias']))
         if self.force:
             return
-        wanted = [d for d, impairment in self.want.items() if impairment]
         if 'egress' in wanted and foreign_root(state['root']):
             raise EngineError(
                 'direction egress: %s has a root qdisc this module did not make (%s); it is '
                 'left alone. Remove it, or set force: true to replace it with the impairment.'
                 % (self.label, describe_qdisc(state['root'])))
-        if 'ingress' in wanted:
-            if state['ifb'] is not None and not ifb_is_ours(state, self.name):
-                raise EngineError(
-                    'direction ingress: %s exists in %s and is not the ifb of %s (its alias is '
-                    '%r); it is left alone. Rename or delete it.'
-                    % (state['ifb']['name'], where(self.netns), self.name, state['ifb']['alias']))
-            if state['ingress_qdisc'] is not None and (
-                    state['ingress_qdisc']['kind'] != 'ingress' or foreign_filters(state)):
-                raise EngineError(
-                    'direction ingress: %s has an ingress qdisc (%s) with filters this module '
-                    'did not make; it is left alone. Remove it, or set force: true to replace it.'
-                    % (self.label, describe_qdisc(state['ingress_qdisc'])))
+        if 'ingress' in wanted and state['ingress_qdisc'] is not None and (
+                state['ingress_qdisc']['kind'] != 'ingress' or foreign_filters(state)):
+            raise EngineError(
+                'direction ingress: %s has an ingress qdisc (%s) with filters this module '
+                'did not make; it is left alone. Remove it, or set force: true to replace it.'
+                % (self.label, describe_qdisc(state['ingress_qdisc'])))
 
     def plan_all(self, state):
         link = dict(state['link'], netns=self.netns)
