@@ -296,6 +296,12 @@ def test_every_setting_both_directions_idempotent_through_kernel_rounding(pair):
     row, = query['interfaces']
     assert row['egress'] == row['ingress'] == made['impairment']['egress']
     assert 'reorder 10%' in tc(a, 'qdisc', 'show', 'dev', 'va')
+    # a change in place: what it leaves out is gone (the kernel would keep
+    # a correlation or a reordering that the request does not reset)
+    fewer = apply_exactly({'name': 'va', 'netns': a, 'direction': 'both', 'loss': '1%'})
+    assert fewer['impairment'] == {'egress': {'loss': '1%'}, 'ingress': {'loss': '1%'}}
+    shown = tc(a, 'qdisc', 'show', 'dev', 'va')
+    assert 'reorder' not in shown and 'corrupt' not in shown and 'rate' not in shown, shown
 
 
 @GUEST

@@ -39,7 +39,7 @@ TC_H_INGRESS = 0xFFFFFFF1
 INGRESS_HANDLE = 0xFFFF0000   # "ffff:"
 FILTER_PRIO = 1               # first: the redirect sees every packet
 ETH_P_ALL = 3
-IFB_MARK = 'vnet.linux impairment: ingress of '
+IFB_MARK = 'vnet.linux ingress impairment of '
 IFNAMSIZ = 15
 IMPAIR = 'impair'
 

@@ -5,10 +5,13 @@
 
 An impairment is a dict in canonical units (times in microseconds,
 percentages as floats, rates in bits per second, counts as integers) with
-only the settings in use. `parse` makes one from what users write, `args`
-turns it into a netem request, `from_options` reads one back from the
-kernel, and `rounded` is what the kernel will report for a wanted one (its
-ticks and 32-bit fractions round), so that runs compare equal values.
+only the settings in use. `parse` makes one from what users write,
+`encode` turns it into the options of a netem request (every attribute,
+zeros too, so that a change in place resets what it leaves out; pyroute2's
+netem encoder leaves zero attributes out and sends rates as floats),
+`from_options` reads one back from the kernel, and `rounded` is what the
+kernel will report for a wanted one (its ticks and 32-bit fractions
+round), so that runs compare equal values.
 
 The kernel needs sch_netem (Debian's kernel has it as a module; some
 minimal kernels lack it, and the run then fails with the kernel's "not
@@ -18,8 +21,10 @@ supported").
 from __future__ import annotations
 
 import re
+import struct
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure, nla
 
 U32_MAX = 2 ** 32 - 1
@@ -49,14 +54,6 @@ NEEDS = (
 )
 # the kernel keeps times in 32-bit ticks and a rate in 32-bit bytes/s
 MAX_RATE = U32_MAX * 8
-# our name -> pyroute2's keyword (sched_netem.get_parameters)
-KEYWORDS = {
-    'delay_correlation': 'delay_corr', 'loss_correlation': 'loss_corr',
-    'duplicate_correlation': 'dup_corr', 'reorder': 'prob_reorder',
-    'reorder_correlation': 'corr_reorder', 'reorder_gap': 'gap', 'corrupt': 'prob_corrupt',
-    'corrupt_correlation': 'corr_corrupt',
-}
-
 _TIME = re.compile(r'^(\d+(?:\.\d+)?)(us|ms|s)$')
 _RATE = re.compile(r'^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit)$')
 _PERCENT = re.compile(r'^(\d+(?:\.\d+)?)%$')
@@ -122,26 +119,68 @@ def _parse_one(key, value, name):
 
 # --- the kernel's side ---------------------------------------------------------
 
-def args(impairment):
-    """The keyword arguments of a netem request (pyroute2's tc)."""
-    out = {}
-    for key, value in impairment.items():
-        if key == 'rate':
-            out['rate'] = '%dbit' % value
-        else:
-            out[KEYWORDS.get(key, key)] = value
-    return out
+def kernel_values(impairment):
+    """The netem option struct (fields) and nested attributes (name ->
+    struct) that ask the kernel for this impairment, as integers. Every
+    attribute is given, zeros included: the kernel keeps the old value of
+    an attribute a change leaves out (a correlation, a reordering)."""
+    tick = _tick_in_usec()
+
+    def fraction(key):
+        return int(U32_MAX * impairment.get(key, 0) / 100)
+    reorder = fraction('reorder')
+    fields = {
+        'delay': int(impairment.get('delay', 0) * tick),
+        'limit': impairment.get('limit', DEFAULT_LIMIT),
+        'loss': fraction('loss'),
+        # as tc: reordering without a gap reorders every packet it picks
+        'gap': impairment.get('reorder_gap', 1 if reorder else 0),
+        'duplicate': fraction('duplicate'),
+        'jitter': int(impairment.get('jitter', 0) * tick),
+    }
+    attrs = {
+        'TCA_NETEM_CORR': {'delay_corr': fraction('delay_correlation'),
+                           'loss_corr': fraction('loss_correlation'),
+                           'dup_corr': fraction('duplicate_correlation')},
+        'TCA_NETEM_REORDER': {'prob_reorder': reorder,
+                              'corr_reorder': fraction('reorder_correlation')},
+        'TCA_NETEM_CORRUPT': {'prob_corrupt': fraction('corrupt'),
+                              'corr_corrupt': fraction('corrupt_correlation')},
+        'TCA_NETEM_RATE': {'rate': impairment.get('rate', 0) // 8},
+    }
+    return fields, attrs
+
+
+# struct tc_netem_qopt and the nested attributes (include/uapi/linux/pkt_sched.h)
+_QOPT = struct.Struct('=IIIIII')
+_NESTED = (
+    (1, 'TCA_NETEM_CORR', struct.Struct('=III'), ('delay_corr', 'loss_corr', 'dup_corr')),
+    (3, 'TCA_NETEM_REORDER', struct.Struct('=II'), ('prob_reorder', 'corr_reorder')),
+    (4, 'TCA_NETEM_CORRUPT', struct.Struct('=II'), ('prob_corrupt', 'corr_corrupt')),
+    # rate, packet_overhead, cell_size, cell_overhead
+    (6, 'TCA_NETEM_RATE', struct.Struct('=IiIi'), ('rate',)),
+)
+
+
+def encode(impairment):
+    """TCA_OPTIONS of a netem qdisc: the option struct, then the attributes."""
+    fields, attrs = kernel_values(impairment)
+    payload = _QOPT.pack(fields['delay'], fields['limit'], fields['loss'], fields['gap'],
+                         fields['duplicate'], fields['jitter'])
+    for number, name, layout, keys in _NESTED:
+        values = [attrs[name].get(key, 0) for key in keys]
+        values += [0] * (layout.size // 4 - len(values))  # overheads and cell size: none
+        payload += rtnl.attr(number, layout.pack(*values))
+    return payload
 
 
 def rounded(impairment):
-    """What the kernel reports after being given this impairment: the
-    request's own encoding (ticks, 32-bit fractions, bytes/s, the gap tc
-    and pyroute2 add to a reorder) decoded as a reading is."""
+    """What the kernel reports after being given this impairment (ticks,
+    32-bit fractions, bytes/s, the default gap of a reordering)."""
     if not impairment:
         return {}
-    from pyroute2.netlink.rtnl.tcmsg import sched_netem
-    opts = sched_netem.get_parameters(args(impairment))
-    return _decode(opts, dict((name, value) for name, value in opts['attrs']))
+    fields, attrs = kernel_values(impairment)
+    return _decode(fields, attrs)
 
 
 def from_options(opts):
@@ -254,8 +293,7 @@ def setter(session, name, impairment, text, handle=ROOT_HANDLE):
                 pass  # already gone: the kernel's default qdisc is back
             return
         try:
-            session.call(text, 'tc', 'replace', kind='netem', index=index, handle=handle,
-                         **args(impairment))
+            session.raw(text, rtnl.qdisc, index, handle, TC_H_ROOT, 'netem', encode(impairment))
         except NetlinkFailure as err:
             if 'kind is unknown' not in str(err):
                 raise
