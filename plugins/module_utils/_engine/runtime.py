@@ -99,9 +99,8 @@ def converge_impairment(run):
     identity = {'name': name, 'netns': netns, 'ifb': impair.ifb_name(name)}
     before.update(identity)
     after.update(identity)
-    run.finish(before, after,
-               lambda: dict(identity, impairment=impair.view(impair.read_interface(session, name),
-                                                              name)))
+    run.finish(before, after, lambda: dict(
+        identity, impairment=impair.view(impair.read_interface(session, name), name)))
 
 
 def query(run):

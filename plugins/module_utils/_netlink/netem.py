@@ -83,8 +83,8 @@ def parse(params, field, settings=SETTINGS):
         result[key] = _parse_one(key, value, '%s.%s' % (field, key) if field else key)
     for setting, needed in NEEDS:
         if setting in result and needed not in result:
-            raise InputError('%s: needs a %s as well' % ('%s.%s' % (field, setting) if field else setting,
-                                                            needed))
+            name = '%s.%s' % (field, setting) if field else setting
+            raise InputError('%s: needs a %s as well' % (name, needed))
     return result or None
 
 
