@@ -262,7 +262,10 @@ def _user_value(key, value):
     if key in PERCENTS:
         return '%s%%' % _num(value)
     if key == 'rate':
-        return '%sbit' % value
+        # in the largest unit that writes it whole: 100mbit, 1500kbit, 1001bit
+        unit = next(unit for unit in ('gbit', 'mbit', 'kbit', 'bit')
+                    if value % _RATE_SCALE[unit] == 0)
+        return '%d%s' % (value // _RATE_SCALE[unit], unit)
     return value
 
 

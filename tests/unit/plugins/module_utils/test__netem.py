@@ -75,10 +75,14 @@ def test_rounding_of_odd_values():
 
 
 def test_user_view_and_describe():
-    wanted = {'delay': 100000, 'loss': 2.5, 'rate': 1000000, 'reorder_gap': 3}
-    assert netem.user_view(wanted) == {'delay': '100ms', 'loss': '2.5%', 'rate': '1000000bit',
+    wanted = {'delay': 100000, 'loss': 2.5, 'rate': 1000000, 'reorder': 5.0, 'reorder_gap': 3}
+    assert netem.user_view(wanted) == {'delay': '100ms', 'loss': '2.5%', 'rate': '1mbit', 'reorder': '5%',
                                        'reorder_gap': 3}
-    assert netem.describe(wanted) == 'delay=100ms, loss=2.5%, reorder_gap=3, rate=1000000bit'
+    assert netem.describe(wanted) == 'delay=100ms, loss=2.5%, reorder=5%, reorder_gap=3, rate=1mbit'
+    assert [netem.user_view({'rate': rate})['rate'] for rate in (10 ** 9, 1500000, 1001)] == \
+        ['1gbit', '1500kbit', '1001bit']
+    # what is shown parses back to the same value
+    assert netem.parse(netem.user_view(wanted), 'f') == wanted
 
 
 def test_ifb_names_fit_and_differ():
