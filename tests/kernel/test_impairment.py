@@ -147,8 +147,8 @@ def test_foreign_root_qdisc_refused_unless_forced(pair):
     forced = run_module('impairment', {'name': 'va', 'netns': a, 'delay': '10ms',
                                        'force': True}, check=True)
     assert forced['actions'] == [
-        "set impairment (egress) delay=10ms on va in namespace '%s' (replacing the foreign "
-        "root qdisc tbf 5:)" % a]
+        "delete the foreign root qdisc tbf 5: of va in namespace '%s' (force)" % a,
+        "set impairment (egress) delay=10ms on va in namespace '%s'" % a]
     # clearing never touches what is not an impairment
     cleared = run_module('impairment', {'name': 'va', 'netns': a, 'state': 'absent'})
     assert cleared['changed'] is False and plumbing(a) == before
@@ -307,11 +307,13 @@ def test_every_setting_both_directions_idempotent_through_kernel_rounding(pair):
 @GUEST
 def test_foreign_root_replaced_when_forced(pair):
     a, _b = pair
-    subprocess.check_call(['tc', '-n', a, 'qdisc', 'add', 'dev', 'va', 'root', 'handle', '5:',
+    # handle 1: is the one the module gives its netem: the foreign one goes first
+    subprocess.check_call(['tc', '-n', a, 'qdisc', 'add', 'dev', 'va', 'root', 'handle', '1:',
                            'tbf', 'rate', '1mbit', 'burst', '32kbit', 'latency', '400ms'])
     forced = run_module('impairment', {'name': 'va', 'netns': a, 'delay': '10ms',
                                        'force': True})
-    assert forced['changed'] and 'tbf' not in tc(a, 'qdisc', 'show', 'dev', 'va')
+    assert forced['changed'] and not forced.get('failed'), forced
+    assert 'tbf' not in tc(a, 'qdisc', 'show', 'dev', 'va')
     run_module('impairment', {'name': 'va', 'netns': a, 'state': 'absent'})
     assert tc(a, 'qdisc', 'show', 'dev', 'va').startswith('qdisc noqueue 0:')
 

@@ -69,8 +69,7 @@ def _mirred_targets(node):
             found.extend(_mirred_targets(item))
         return found
     if hasattr(node, 'get'):
-        attrs = node.get('attrs') if hasattr(node, 'get') else None
-        for name, value in attrs or []:
+        for name, value in node.get('attrs') or []:
             if name == 'TCA_MIRRED_PARMS':
                 found.append(value.get('ifindex'))
             else:
@@ -302,8 +301,10 @@ class Impairment(object):
     def plan_egress(self, state, want):
         root = state['root']
         have = impairment_of(state, 'egress', self.name)
-        undo_body = netem.setter(self.session, self.name, have, 'restoring the impairment',
-                                 handle=root['handle'] if have else netem.ROOT_HANDLE)
+        # a netem there is changed in place, under its own handle
+        handle = root['handle'] if have else netem.ROOT_HANDLE
+        undo_body = netem.setter(self.session, self.name, have or None,
+                                 'restoring the impairment', handle=handle)
         if not want:
             if have:
                 text = 'remove impairment (egress) from %s' % self.label
@@ -311,11 +312,15 @@ class Impairment(object):
             return
         if have == netem.rounded(want):
             return
-        text = 'set impairment (egress) %s on %s' % (netem.describe(want), self.label)
         if foreign_root(root):
-            text += ' (replacing the foreign root qdisc %s)' % describe_qdisc(root)
-            undo_body = None  # what it held is not ours to rebuild
-        self.plan.add(text, netem.setter(self.session, self.name, want, text), undo_body)
+            # deleted first: a replace could meet a qdisc of the foreign tree
+            # under the handle it asks for
+            text = 'delete the foreign root qdisc %s of %s (force)' % (
+                describe_qdisc(root), self.label)
+            self.plan.add(text, _delete_root(self.session, self.name, root, text))
+        text = 'set impairment (egress) %s on %s' % (netem.describe(want), self.label)
+        self.plan.add(text, netem.setter(self.session, self.name, want, text, handle=handle),
+                      undo_body)
 
     # -- ingress -----------------------------------------------------------------
     def plan_ingress(self, state, want):
@@ -339,9 +344,10 @@ class Impairment(object):
         if have != netem.rounded(want):
             text = 'set impairment (ingress) %s on %s, through %s' % (
                 netem.describe(want), self.label, ifb)
+            handle = root['handle'] if have else netem.ROOT_HANDLE
             undo = undone_with_its_object if created else netem.setter(
-                self.session, ifb, have, text, handle=root['handle'] if have else netem.ROOT_HANDLE)
-            self.plan.add(text, netem.setter(self.session, ifb, want, text), undo)
+                self.session, ifb, have or None, text, handle=handle)
+            self.plan.add(text, netem.setter(self.session, ifb, want, text, handle=handle), undo)
 
     def plan_redirect(self, state, ifb_created):
         qdisc = state['ingress_qdisc']
