@@ -1,7 +1,9 @@
-"""The lab role's run-time actions (impair, flap, status) as a playbook
-runs them, on a two-node lab with a unique name, removed also on failure.
-The machine's kernel has no netem: impair runs in check mode here (its real
-runs are the module's, tests/kernel/test_impairment.py, in the guest lane)."""
+"""The lab role's run-time actions (impair, flap, status) through the
+playbooks lab_impair.yml, lab_flap.yml and lab_status.yml, with -e extra
+vars as an AWX survey sends them, on a two-node lab with a unique name,
+removed also on failure. The machine's kernel has no netem: impair runs in
+check mode here (its real runs are the module's, tests/kernel/test_impairment.py,
+in the guest lane)."""
 
 import json
 import os
@@ -13,17 +15,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 'playbooks'))
 import lab_runner  # noqa: E402
 
-PLAY = """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - ansible.builtin.include_role:
-        name: vnet.linux.lab
-      vars:
-        lab_write_files: false
-        lab_verify: false
-"""
-
 
 @pytest.fixture
 def lab(tmp_path):
@@ -33,42 +24,46 @@ def lab(tmp_path):
         lab_runner.tear_down(name, name, str(tmp_path))
 
 
-def role(tmp_path, check=False, **extra_vars):
-    playbook = tmp_path / 'play.yml'
-    playbook.write_text(PLAY)
-    result = lab_runner.run_playbook(str(playbook), str(tmp_path), extra_vars=extra_vars,
-                                     check=check)
-    assert result.returncode == 0, result.stdout[-5000:]
-    return result.stdout
+def compact(value):
+    return json.dumps(value, separators=(',', ':'))  # -e key=value splits at spaces
 
 
-def test_status_flap_and_impair_in_check_mode(lab, tmp_path):
+def playbook(name, tmp_path, *pairs, check=False, ok=True):
+    args = []
+    for pair in pairs:
+        args += ['-e', pair]
+    result = lab_runner.run_playbook(os.path.join(lab_runner.PLAYBOOKS, name), str(tmp_path),
+                                     args=args, check=check)
+    if ok:
+        assert result.returncode == 0, result.stdout[-5000:]
+    return result
+
+
+def test_status_flap_and_impair(lab, tmp_path):
     a, b = lab + 'a', lab + 'b'
-    topology = {'lab': lab, 'nodes': [{'name': a}, {'name': b}],
-                'links': [{'endpoints': [{'node': a, 'name': 'e1', 'addresses': ['10.93.0.1/24']},
-                                         {'node': b, 'name': 'e2',
-                                          'addresses': ['10.93.0.2/24']}]}]}
-    role(tmp_path, lab_topology=topology)
-    out = role(tmp_path, lab_topology=topology, lab_action='status')
-    assert 'node' in out and 'interface' in out and 'ingress' in out
+    topology = 'topology=' + compact({
+        'lab': lab, 'nodes': [{'name': a}, {'name': b}],
+        'links': [{'endpoints': [{'node': a, 'name': 'e1', 'addresses': ['10.93.0.1/24']},
+                                 {'node': b, 'name': 'e2', 'addresses': ['10.93.0.2/24']}]}]})
+    playbook('lab_up.yml', tmp_path, topology, 'add_hosts=false',
+             'output_dir=%s' % (tmp_path / 'out'))
+    out = playbook('lab_status.yml', tmp_path, topology).stdout
+    assert 'interface' in out and 'ingress' in out
     assert any(a in line and 'e1' in line and ' up ' in line for line in out.splitlines())
 
-    flaps = json.dumps([{'node': a, 'interface': 'e1', 'count': 2, 'down_time': 0.2,
-                         'up_time': 0.2}])
-    checked = role(tmp_path, check=True, lab_topology=topology, lab_action='flap',
-                   lab_flaps=flaps)
+    flap = (topology, 'node=' + a, 'interface=e1', 'count=2', 'down_time=0.2', 'up_time=0.2')
+    checked = playbook('lab_flap.yml', tmp_path, *flap, check=True).stdout
     assert "take e1 in namespace '%s' (flap 2 of 2) down for 0.2s" % a in checked
-    out = role(tmp_path, lab_topology=topology, lab_action='flap', lab_flaps=flaps)
-    assert 'changed: [localhost]' in out and "(flap 2 of 2) up" in out
+    out = playbook('lab_flap.yml', tmp_path, *flap).stdout
+    assert 'changed: [localhost]' in out and '(flap 2 of 2) up' in out
 
-    impairments = [{'node': a, 'interface': 'e1', 'direction': 'both', 'delay': '50ms'},
-                   {'node': b, 'interface': 'e2', 'state': 'absent'}]
-    out = role(tmp_path, check=True, lab_topology=topology, lab_action='impair',
-               lab_impairments=impairments)
+    impairments = 'impairments=' + compact([
+        {'node': a, 'interface': 'e1', 'direction': 'both', 'delay': '50ms'},
+        {'node': b, 'interface': 'e2', 'state': 'absent'}])
+    out = playbook('lab_impair.yml', tmp_path, topology, impairments, check=True).stdout
     assert "set impairment (egress) delay=50ms on e1 in namespace '%s'" % a in out
     assert "create ifb ifb-e1 in namespace '%s'" % a in out
 
-    wrong = lab_runner.run_playbook(str(tmp_path / 'play.yml'), str(tmp_path), extra_vars={
-        'lab_topology': topology, 'lab_action': 'flap',
-        'lab_flaps': [{'node': 'nowhere', 'interface': 'e1'}]})
+    wrong = playbook('lab_flap.yml', tmp_path, topology, 'node=nowhere', 'interface=e1',
+                     ok=False)
     assert wrong.returncode != 0 and 'lab_flaps[0]: needs node' in wrong.stdout
