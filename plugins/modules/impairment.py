@@ -154,14 +154,14 @@ options:
     type: int
     default: 300
 notes:
+  - The role P(vnet.linux.lab#role) runs this module over a lab's nodes
+    (O(vnet.linux.lab#role:main:lab_action=impair) and O(vnet.linux.lab#role:main:lab_action=status)).
   - Not in the action group C(vnet.linux.links) - that group's defaults (a
     link's C(mtu), C(admin_state), C(addresses)) are options this module
     does not take.
 seealso:
   - module: vnet.linux.link_state
   - module: vnet.linux.topology
-  - role: vnet.linux.lab
-    description: Its O(vnet.linux.lab#role:main:lab_action=impair) and O(vnet.linux.lab#role:main:lab_action=status) actions.
   - name: tc-netem(8)
     description: The kernel's netem, as C(tc) sets it.
     link: https://man7.org/linux/man-pages/man8/tc-netem.8.html

@@ -75,6 +75,8 @@ options:
     type: int
     default: 300
 notes:
+  - The role P(vnet.linux.lab#role) runs this module over a lab's nodes
+    (O(vnet.linux.lab#role:main:lab_action=flap)).
   - Not in the action group C(vnet.linux.links) - that group's defaults (a
     link's C(mtu), C(admin_state), C(addresses)) are options this module
     does not take.
@@ -82,8 +84,6 @@ notes:
     namespace or a lab.
 seealso:
   - module: vnet.linux.impairment
-  - role: vnet.linux.lab
-    description: Its O(vnet.linux.lab#role:main:lab_action=flap) action.
 '''
 
 EXAMPLES = r'''

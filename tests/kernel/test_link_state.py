@@ -11,7 +11,9 @@ import pytest
 
 from conftest import ip, run_module, unique_name
 from test_guard import default_route_interface
-from test_impairment import pair  # noqa: F401  (the fixture)
+import test_impairment
+
+pair = test_impairment.pair   # the fixture: two namespaces joined by a veth
 
 ENV = 'VNET_FAULT_AT'
 
@@ -20,7 +22,7 @@ def admin(netns, name):
     return 'UP' in ip(netns, 'link', 'show', name)[0]['flags']
 
 
-def test_down_up_check_mode_idempotent_and_truthful(pair):  # noqa: F811
+def test_down_up_check_mode_idempotent_and_truthful(pair):
     a, _b = pair
     args = {'name': 'va', 'netns': a, 'state': 'down'}
     predicted = run_module('link_state', args, check=True)
@@ -37,7 +39,7 @@ def test_down_up_check_mode_idempotent_and_truthful(pair):  # noqa: F811
     assert run_module('link_state', dict(args, state='up'))['changed'] is False
 
 
-def test_flap_seen_by_a_running_ping_and_by_link_events(pair):  # noqa: F811
+def test_flap_seen_by_a_running_ping_and_by_link_events(pair):
     a, b = pair
     # a fixed neighbour entry: requests sent while va is down are dropped
     # (lost), not held in the ARP queue until it is back (late)
@@ -78,7 +80,7 @@ def test_flap_seen_by_a_running_ping_and_by_link_events(pair):  # noqa: F811
     assert received > 5, out            # and back after the flaps
 
 
-def test_flap_needs_an_up_link_and_bad_input_refused(pair):  # noqa: F811
+def test_flap_needs_an_up_link_and_bad_input_refused(pair):
     a, _b = pair
     for extra, field in (({'count': 0}, 'count'), ({'down_time': -1.0}, 'down_time'),
                          ({'up_time': 7200.0}, 'up_time')):
@@ -93,7 +95,7 @@ def test_flap_needs_an_up_link_and_bad_input_refused(pair):  # noqa: F811
     assert not admin(a, 'va')
 
 
-def test_failed_flap_brings_the_link_back_up(pair):  # noqa: F811
+def test_failed_flap_brings_the_link_back_up(pair):
     a, _b = pair
     os.environ[ENV] = '2'   # the first "up" fails
     try:
@@ -131,7 +133,7 @@ def test_lock_out_guard(namespaces, monkeypatch):
         subprocess.call(['ip', 'link', 'del', end])
 
 
-def test_query_shows_the_flapped_link_state(pair):  # noqa: F811
+def test_query_shows_the_flapped_link_state(pair):
     a, _b = pair
     run_module('link_state', {'name': 'va', 'netns': a, 'state': 'down'})
     rows = run_module('impairment', {'netns': a, 'state': 'query'})['interfaces']
