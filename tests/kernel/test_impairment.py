@@ -166,6 +166,12 @@ def test_foreign_ingress_filters_and_ifb_refused(pair):
     forced = run_module('impairment', {'name': 'va', 'netns': a, 'delay': '10ms',
                                        'direction': 'ingress', 'force': True}, check=True)
     assert forced['actions'][1].startswith('delete the foreign ingress qdisc ingress ffff:')
+    # a clsact qdisc sits in the same place
+    subprocess.check_call(['tc', '-n', a, 'qdisc', 'del', 'dev', 'va', 'ingress'])
+    subprocess.check_call(['tc', '-n', a, 'qdisc', 'add', 'dev', 'va', 'clsact'])
+    refused = run_module('impairment', {'name': 'va', 'netns': a, 'delay': '10ms',
+                                        'direction': 'ingress'})
+    assert refused['failed'] and 'clsact ffff:' in refused['msg']
     subprocess.check_call(['ip', '-n', a, 'link', 'add', 'ifb-va', 'type', 'ifb'])
     before = plumbing(a)
     refused = run_module('impairment', {'name': 'va', 'netns': a, 'delay': '10ms',
@@ -302,6 +308,17 @@ def test_every_setting_both_directions_idempotent_through_kernel_rounding(pair):
     assert fewer['impairment'] == {'egress': {'loss': '1%'}, 'ingress': {'loss': '1%'}}
     shown = tc(a, 'qdisc', 'show', 'dev', 'va')
     assert 'reorder' not in shown and 'corrupt' not in shown and 'rate' not in shown, shown
+
+
+@GUEST
+def test_foreign_clsact_replaced_when_forced(pair):
+    a, b = pair
+    subprocess.check_call(['tc', '-n', a, 'qdisc', 'add', 'dev', 'va', 'clsact'])
+    made = run_module('impairment', {'name': 'va', 'netns': a, 'delay': '100ms',
+                                     'direction': 'ingress', 'force': True})
+    assert not made.get('failed'), made
+    assert made['actions'][0].startswith('delete the foreign ingress qdisc clsact ffff:')
+    assert ping(b, '10.91.0.1')[1] >= 95
 
 
 @GUEST

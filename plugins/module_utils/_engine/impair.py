@@ -206,9 +206,11 @@ def _add_ingress_qdisc(session, name, text):
     return run
 
 
-def _delete_ingress_qdisc(session, name, text):
+def _delete_ingress_qdisc(session, name, text, kind='ingress'):
+    """`kind`: the kernel deletes only a qdisc of the kind named (a clsact
+    sits where an ingress qdisc does)."""
     def run():
-        session.call(text, 'tc', 'del', kind='ingress', index=session.index(name),
+        session.call(text, 'tc', 'del', kind=kind, index=session.index(name),
                      handle=INGRESS_HANDLE, parent=TC_H_INGRESS)
     return run
 
@@ -217,6 +219,8 @@ def _add_filter(session, name, text):
     def run():
         session.call(text, 'tc', 'add-filter', kind='u32', index=session.index(name),
                      parent=INGRESS_HANDLE, prio=FILTER_PRIO, protocol=ETH_P_ALL,
+                     # every packet (a zero mask); pyroute2's u32 needs a class
+                     # id, which a redirect never uses
                      keys=['0x0/0x0+0'], target=0x10000,
                      action={'kind': 'mirred', 'direction': 'egress', 'action': 'redirect',
                              'ifindex': session.index(ifb_name(name))})
@@ -354,7 +358,8 @@ class Impairment(object):
         if qdisc is not None and (qdisc['kind'] != 'ingress' or foreign_filters(state)):
             text = 'delete the foreign ingress qdisc %s of %s (force)' % (
                 describe_qdisc(qdisc), self.label)
-            self.plan.add(text, _delete_ingress_qdisc(self.session, self.name, text))
+            self.plan.add(text, _delete_ingress_qdisc(self.session, self.name, text,
+                                                      kind=qdisc['kind']))
             qdisc = None
         if qdisc is None:
             text = 'add an ingress qdisc to %s' % self.label
