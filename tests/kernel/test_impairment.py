@@ -317,7 +317,7 @@ def test_foreign_clsact_replaced_when_forced(pair):
     made = run_module('impairment', {'name': 'va', 'netns': a, 'delay': '100ms',
                                      'direction': 'ingress', 'force': True})
     assert not made.get('failed'), made
-    assert made['actions'][0].startswith('delete the foreign ingress qdisc clsact ffff:')
+    assert made['actions'][1].startswith('delete the foreign ingress qdisc clsact ffff:')
     assert ping(b, '10.91.0.1')[1] >= 95
 
 
