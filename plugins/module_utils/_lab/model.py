@@ -27,7 +27,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
 from ansible_collections.vnet.linux.plugins.module_utils._lab.spread import SPREAD_OPTIONS
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl, tapdev
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem, rtnl, tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC, build_config
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
@@ -792,38 +792,10 @@ def bond_port_checks(lab):
             lab.ifaces[key].port_options = dict(iface.port_settings.get(port, {}))
 
 
-_TIME = re.compile(r'^(\d+(?:\.\d+)?)(us|ms|s)$')
-_RATE = re.compile(r'^(\d+(?:\.\d+)?)(bit|kbit|mbit|gbit)$')
-_PERCENT = re.compile(r'^(\d+(?:\.\d+)?)%$')
-
-
 def impairment(params, field):
-    """netem settings in canonical units: microseconds, percent, bits/s."""
-    result = {}
-    for key in ('delay', 'jitter'):
-        if params.get(key):
-            match = _TIME.match(str(params[key]).strip())
-            if not match:
-                raise InputError('%s.%s: %r is not a time like 10ms, 500us or 1s'
-                                 % (field, key, params[key]))
-            scale = {'us': 1, 'ms': 1000, 's': 1000000}[match.group(2)]
-            result[key] = int(round(float(match.group(1)) * scale))
-    if params.get('loss'):
-        match = _PERCENT.match(str(params['loss']).strip())
-        if not match or float(match.group(1)) > 100:
-            raise InputError('%s.loss: %r is not a percentage like 1%% or 0.5%%'
-                             % (field, params['loss']))
-        result['loss'] = float(match.group(1))
-    if params.get('rate'):
-        match = _RATE.match(str(params['rate']).strip().lower())
-        if not match:
-            raise InputError('%s.rate: %r is not a rate like 10mbit or 512kbit'
-                             % (field, params['rate']))
-        scale = {'bit': 1, 'kbit': 1000, 'mbit': 10 ** 6, 'gbit': 10 ** 9}[match.group(2)]
-        result['rate'] = int(float(match.group(1)) * scale)
-    if 'jitter' in result and 'delay' not in result:
-        raise InputError('%s.jitter: needs a delay' % field)
-    return result or None
+    """netem settings in canonical units (the one codec: _netlink/netem.py);
+    a lab declares the settings of IMPAIRMENT_OPTIONS."""
+    return netem.parse(params, field, settings=tuple(IMPAIRMENT_OPTIONS))
 
 
 __all__ = ['build', 'Lab', 'Node', 'Iface', 'Route', 'TOPOLOGY_SPEC', 'InputError',

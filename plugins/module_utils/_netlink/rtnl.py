@@ -97,6 +97,8 @@ RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
 RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 RTM_NEWNSID, RTM_GETNSID = 88, 90
 RTM_NEWNEIGH, RTM_DELNEIGH, RTM_GETNEIGH = 28, 29, 30
+RTM_NEWQDISC = 36
+TCA_KIND, TCA_OPTIONS = 1, 2
 
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK = 1, 3, 4, 5
 IFLA_MASTER, IFLA_TXQLEN, IFLA_OPERSTATE, IFLA_LINKINFO = 10, 13, 16, 18
@@ -124,6 +126,7 @@ OPERSTATES = ('unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dor
 STATS64_FIELDS = ('rx_packets', 'tx_packets', 'rx_bytes', 'tx_bytes', 'rx_errors',
                   'tx_errors', 'rx_dropped', 'tx_dropped')
 
+_TCMSG = struct.Struct('=BxxxiIII')   # family, ifindex, handle, parent, info
 _NLMSGHDR = struct.Struct('=IHHII')
 _IFINFOMSG = struct.Struct('=BxHiII')
 _IFADDRMSG = struct.Struct('=BBBBI')
@@ -419,6 +422,15 @@ def set_link(sock, index, up=None, **link):
     sock.request(RTM_NEWLINK, ifinfo(index, flags, change) + link_attrs(**link))
 
 
+def qdisc(sock, index, handle, parent, kind, options):
+    """Create the qdisc at `parent`, or change the one there in place when
+    it is of the same kind and handle (tc qdisc replace); `options` is the
+    kind's TCA_OPTIONS payload (netem.py encodes netem's)."""
+    body = _TCMSG.pack(0, index, handle, parent, 0) + attr_str(TCA_KIND, kind) + \
+        attr(TCA_OPTIONS, options)
+    sock.request(RTM_NEWQDISC, body, NLM_F_CREATE | NLM_F_REPLACE)
+
+
 def delete_link(sock, index):
     sock.request(RTM_DELLINK, ifinfo(index))
 
@@ -521,8 +533,8 @@ def fdb(sock, command, index, lladdr, dst, port=None, vni=None):
 
 
 # the requests that change kernel state (the rest read)
-CHANGES = frozenset((add_veth, set_link, delete_link, address, route, fdb))
+CHANGES = frozenset((add_veth, set_link, delete_link, address, route, fdb, qdisc))
 
 __all__ = ['Socket', 'RtnlError', 'link_messages', 'parse_link', 'addresses', 'routes',
            'add_veth', 'set_link', 'delete_link', 'address', 'route', 'nsid', 'fdb_entries',
-           'fdb', 'errno']
+           'fdb', 'qdisc', 'errno']
