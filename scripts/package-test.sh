@@ -29,7 +29,7 @@ tar tzf "$ARTIFACT" > "$WORK/contents.txt"
 echo "    $(basename "$ARTIFACT"): $(wc -l < "$WORK/contents.txt") entries, $(du -h "$ARTIFACT" | cut -f1)"
 
 echo "==> checking the artifact's contents"
-BAD=$(grep -E '(^|/)(\.ci|\.git|\.ansible|\.venv|\.tox|\.pytest_cache|\.mypy_cache|\.ruff_cache|__pycache__|tests|benchmarks|scripts|build)(/|$)|\.py[co]$|\.tar\.gz$|\.swp$|~$|changelogs/\.plugin-cache\.yaml' "$WORK/contents.txt" || true)
+BAD=$(grep -E '(^|/)(\.ci|\.git|\.ansible|\.venv|\.tox|\.pytest_cache|\.mypy_cache|\.ruff_cache|__pycache__|tests|benchmarks|scripts|build|lab-output)(/|$)|\.py[co]$|\.tar\.gz$|\.swp$|~$|changelogs/\.plugin-cache\.yaml' "$WORK/contents.txt" || true)
 if [ -n "$BAD" ]; then
     echo "artifact holds files that must not ship:" >&2
     echo "$BAD" >&2

@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) vnet.linux contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write a lab's report files on the controller, in one task.
+"""Write a lab's report files on the controller, in one task (internal to
+the vnet.linux.lab role).
 
 The lab role writes half a dozen small files per run (pictures, tables, the
 run report). With ansible.builtin.copy each is a module run of its own,
 seconds on a busy machine; written here, in the controller process, they
-cost nothing. They are reports of the run, not managed state: they are
-written in check mode too and never count as a change.
+cost nothing. Like any module it changes nothing in check mode, reports a
+change exactly when a file's content changes, and shows it in diff mode.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import subprocess
 import tempfile
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.text.converters import to_bytes
+from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import strict
@@ -31,15 +32,18 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def write_if_different(path, content):
-    """Atomically replace `path` when its content differs; True if written."""
-    data = to_bytes(content)
+def read_bytes(path):
+    """The file's content, or None when there is no such file."""
     try:
         with open(path, 'rb') as handle:
-            if handle.read() == data:
-                return False
+            return handle.read()
     except FileNotFoundError:
-        pass
+        return None
+
+
+def replace_file(path, data):
+    """Atomically put `data` at `path` (mode 0644), making its directory."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.lab-')
     try:
         with os.fdopen(handle, 'wb') as out:
@@ -50,20 +54,42 @@ def write_if_different(path, content):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return True
 
 
-def render_svg(dot_path, svg_path, dot_written):
-    """SVG from the DOT file when Graphviz is installed and the DOT changed."""
+def sync_file(path, content, check_mode=False):
+    """Give `path` this content when it differs (not in check mode).
+    Returns (changed, the content before or None)."""
+    data = to_bytes(content)
+    before = read_bytes(path)
+    if before == data:
+        return False, before
+    if not check_mode:
+        replace_file(path, data)
+    return True, before
+
+
+def render_svg(dot_text, svg_path, dot_changed, check_mode=False):
+    """Draw the DOT text as SVG with Graphviz (to memory: writes nothing in
+    check mode) and sync the SVG file. The SVG follows from the DOT, so an
+    unchanged DOT with an SVG beside it needs no drawing."""
     if not shutil.which('dot'):
         return 'skipped: the Graphviz dot binary is not installed'
-    if not dot_written and os.path.exists(svg_path):
+    if not dot_changed and os.path.exists(svg_path):
         return 'unchanged'
-    done = subprocess.run(['dot', '-Tsvg', '-o', svg_path, dot_path],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    done = subprocess.run(['dot', '-Tsvg'], input=to_bytes(dot_text),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     if done.returncode != 0:
-        return 'failed: %s' % done.stdout.decode(errors='replace').strip()
-    return 'written'
+        return 'failed: %s' % to_text(done.stderr, errors='surrogate_or_replace').strip()
+    changed = sync_file(svg_path, done.stdout, check_mode)[0]
+    return 'written' if changed else 'unchanged'
+
+
+def file_diff(path, before, after):
+    """One entry of the task's diff (Ansible shows a list of them)."""
+    return dict(before_header=path if before is not None else '%s (absent)' % path,
+                after_header=path,
+                before=to_text(before or b'', errors='surrogate_or_replace'),
+                after=after)
 
 
 class ActionModule(ActionBase):
@@ -79,15 +105,20 @@ class ActionModule(ActionBase):
         if message:
             raise AnsibleActionFail(message)
         args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
-        files = args['files']
+        check_mode = bool(self._task.check_mode)
         base = os.path.abspath(args['path'])
-        os.makedirs(os.path.dirname(base), exist_ok=True)
-        written, unchanged = [], []
-        for suffix, content in files.items():
+        written, unchanged, diff = [], [], []
+        for suffix, content in args['files'].items():
             path = '%s.%s' % (base, suffix)
-            (written if write_if_different(path, str(content)) else unchanged).append(path)
-        result.update(changed=False, written=written, unchanged=unchanged)
-        if args.get('svg') and 'dot' in files:
-            result['svg'] = render_svg(base + '.dot', base + '.svg',
-                                       base + '.dot' in written)
+            changed, before = sync_file(path, str(content), check_mode)
+            (written if changed else unchanged).append(path)
+            if changed:
+                diff.append(file_diff(path, before, str(content)))
+        result.update(written=written, unchanged=unchanged)
+        if args['svg'] and 'dot' in args['files']:
+            result['svg'] = render_svg(str(args['files']['dot']), base + '.svg',
+                                       base + '.dot' in written, check_mode)
+        result['changed'] = bool(written) or result.get('svg') == 'written'
+        if self._task.diff and diff:
+            result['diff'] = diff
         return result

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: lab_files
-short_description: Write a lab's pictures and reports on the controller
+short_description: Write a lab's pictures and reports on the controller (internal to the lab role)
 description:
+  - Internal to the P(vnet.linux.lab#role) role, which writes its pictures,
+    tables and run reports with it; not meant for playbooks. Its options
+    may change without a deprecation period.
   - Writes each of O(files) to C(<path>.<key>) on the controller, replacing a
-    file only when its content differs, and draws C(<path>.svg) from the
-    C(dot) entry when O(svg=true) and Graphviz's C(dot) binary is installed.
+    file only when its content differs (the directory is made when needed),
+    and draws C(<path>.svg) from the C(dot) entry when O(svg=true) and
+    Graphviz's C(dot) binary is installed.
   - An action plugin that runs in the controller process; nothing is sent
-    to the managed host. Used by the P(vnet.linux.lab#role) role.
-  - The files are reports of a run, not managed state. They are written in
-    check mode as well, and the task never reports a change (see RV(written)).
+    to the managed host.
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)
@@ -23,17 +25,20 @@ attributes:
   check_mode:
     description: Can run in check mode and return changed status prediction without modifying target.
     support: full
-    details: Writes the files in check mode too.
+    details: Writes nothing in check mode; RV(written) lists the files that would be written.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+    support: full
+    details: The text of each file that changes, before and after (not of the SVG).
   idempotent:
     description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
-    details: Never reports a change.
+    details: Changed exactly when the content of a file changes (or the SVG is drawn anew).
 options:
   path:
-    description: Base path of the files; the directory is created.
+    description:
+      - Base path of the files; the directory is created. A relative path
+        is taken from the controller's current working directory.
     type: path
     required: true
   files:
@@ -58,7 +63,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 written:
-  description: Files whose content was new or different.
+  description: Files whose content was new or different (in check mode, that would be written).
   returned: always
   type: list
   elements: str

@@ -107,14 +107,35 @@ def test_topology_given_as_text(lab, tmp_path):
     assert lab_runner.namespaces_with_prefix(lab) == []
 
 
-def test_check_mode_builds_nothing_and_reports_the_plan(lab, tmp_path):
+def test_check_mode_builds_nothing_writes_nothing_and_shows_the_plan(lab, tmp_path):
     result = run(UP, tmp_path, 'preset=p2p', 'lab=' + lab, check=True)
     assert result.returncode == 0, result.stdout[-5000:]
     assert lab_runner.namespaces_with_prefix(lab) == []
-    with open(files(tmp_path, lab) + '.up.json') as handle:
-        report = json.load(handle)
-    assert report['check_mode'] and report['changed']
-    assert 'create namespace %s-h1 (lo up, marked)' % lab in report['actions']
+    assert not os.path.exists(os.path.join(str(tmp_path), 'out'))
+    assert 'create namespace %s-h1 (lo up, marked)' % lab in result.stdout
+
+
+def test_lab_files_default_to_the_working_directory(lab, tmp_path, monkeypatch):
+    """Without output_dir the files go to lab-output/ where ansible-playbook
+    runs (here tmp_path), not beside the playbook; PWD plays no part."""
+    monkeypatch.delenv('PWD', raising=False)
+    result = lab_runner.run_playbook(UP, str(tmp_path), args=['-e', 'preset=p2p', '-e', 'lab=' + lab,
+                                                              '-e', 'add_hosts=false'])
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert os.path.isfile(os.path.join(str(tmp_path), 'lab-output', 'localhost', lab + '.up.json'))
+    assert not os.path.exists(os.path.join(lab_runner.PLAYBOOKS, 'lab-output'))
+    assert run(DOWN, tmp_path, 'lab=' + lab).returncode == 0
+
+
+def test_the_play_connection_reaches_the_nodes(lab, tmp_path):
+    """-i localhost, -c local: localhost has no ansible_connection variable,
+    the play's connection is local, and so is the nodes' (not ssh)."""
+    result = lab_runner.run_playbook(UP, str(tmp_path), args=[
+        '-i', 'localhost,', '-c', 'local', '-e', 'ansible_python_interpreter=' + sys.executable,
+        '-e', 'preset=p2p', '-e', 'lab=' + lab, '-e', 'output_dir=%s' % (tmp_path / 'out')])
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert 'ok: [%s-h1]' % lab in result.stdout and 'ok: [%s-h2]' % lab in result.stdout
+    assert run(DOWN, tmp_path, 'lab=' + lab).returncode == 0
 
 
 def test_a_broken_path_fails_verify(lab, tmp_path):
@@ -150,3 +171,36 @@ def test_surveys_ask_only_for_what_the_playbooks_take():
         choices = json.load(handle)['spec'][0]['choices'].split('\n')
     from ansible_collections.vnet.linux.plugins.module_utils._lab.presets import PRESETS
     assert choices == list(PRESETS)
+
+
+def survey_number_questions():
+    """(variable, min, presets) of each integer question of the lab_up
+    survey; the presets that take it are named in the question, in brackets."""
+    with open(os.path.join(AWX, 'survey_lab_up.json')) as handle:
+        spec = json.load(handle)['spec']
+    for question in spec:
+        if question['type'] == 'integer' and '(' in question['question_name']:
+            presets = question['question_name'].split('(')[1].rstrip(')').split(', ')
+            yield question['variable'], question['min'], presets
+
+
+def test_survey_minimum_is_what_every_preset_it_names_accepts():
+    """AWX refuses what is below a question's min before the job starts: the
+    min must be a value each preset of the question takes (nodes: 1 is no
+    star), and no higher than the lowest that all of them take."""
+    from ansible_collections.vnet.linux.plugins.module_utils._lab.presets import (
+        PRESETS, PresetError, lab_preset)
+
+    def accepts(preset, variable, value):
+        try:
+            lab_preset({variable: value}, preset)
+        except PresetError:
+            return False
+        return True
+
+    questions = list(survey_number_questions())
+    assert {'nodes', 'routers'} <= {question[0] for question in questions}
+    for variable, low, presets in questions:
+        assert set(presets) <= set(PRESETS), presets
+        assert all(accepts(p, variable, low) for p in presets), (variable, low)
+        assert not all(accepts(p, variable, low - 1) for p in presets), (variable, low)

@@ -3,6 +3,8 @@ on the host is the lab of the full description the lab_preset filter gives
 (same plan, and each run finds the other's lab unchanged), re-runs
 unchanged, and tears down to nothing."""
 
+import os
+
 import pytest
 from conftest import ip, remove_namespace, run_module, unique_name
 from pyroute2 import netns as pyroute2_netns
@@ -65,6 +67,8 @@ GUEST_PRESETS = [
     ('ipvlan_lan', {'mode': 'l3', 'nodes': 2}),
     ('vlan_trunk', {'vlans': 2, 'hosts_per_vlan': 1}),
     ('qinq', {'customers': 2}),
+    ('vrf_router', {'vrfs': 2}),
+    ('wireguard_sites', {'hosts_per_site': 1}),
 ]
 
 
@@ -99,9 +103,18 @@ def test_guest_presets_up_checked_and_down(lab, preset, params):
     assert all(row['ok'] for row in isolated)
     if any(pair.get('expect') is False for pair in topology.get('expect') or []):
         assert isolated
+    # traffic changed nothing the lab manages (a wireguard end learns its
+    # peer's endpoint from the handshake: not described, so not drift)
+    assert run_module('topology', generated)['changed'] is False
     down = run_module('topology', {'lab': lab, 'state': 'absent'})
     assert down['changed']
     assert [n for n in pyroute2_netns.listnetns() if n.startswith(lab + '-')] == []
+    # generated private keys stay where they were made (wireguard_sites: /run)
+    keys = sorted(link['options']['private_key_file'] for link in topology['links']
+                  if link.get('kind') == 'wireguard')
+    assert [os.path.exists(key) for key in keys] == [True] * len(keys)
+    for key in keys:
+        os.unlink(key)
 
 
 def test_bad_generate_parameters_change_nothing(lab):

@@ -96,16 +96,18 @@ LAB_PLAYBOOKS = os.path.join(ROOT, 'playbooks')
 @pytest.mark.skipif(not os.path.exists(os.path.join(LAB_PLAYBOOKS, 'lab_up.yml')),
                     reason='playbooks/lab_up.yml is not there yet')
 def test_lab_up_and_down_under_ansible_runner(tmp_path, installed_collection, needs_root, monkeypatch):
-    """The collection's own lab_up.yml and lab_down.yml as two AWX-style jobs."""
+    """The collection's own lab_up.yml and lab_down.yml as two AWX-style jobs.
+    The lab's files go to lab-output/ in the job's working directory, the
+    project directory."""
     monkeypatch.setenv('PATH', BIN + os.pathsep + os.environ.get('PATH', ''))
     lab = unique('rl')
-    shutil.copytree(LAB_PLAYBOOKS, tmp_path / 'project', ignore=shutil.ignore_patterns('lab-output'))
+    shutil.copytree(LAB_PLAYBOOKS, tmp_path / 'project')
     (tmp_path / 'inventory').mkdir()
     (tmp_path / 'inventory' / 'hosts').write_text(
         'localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
     (tmp_path / 'env').mkdir()
     (tmp_path / 'env' / 'extravars').write_text(yaml.safe_dump({
-        'preset': 'star', 'lab': lab, 'nodes': 2, 'output_dir': str(tmp_path / 'lab-output')}))
+        'preset': 'star', 'lab': lab, 'nodes': 2}))
     (tmp_path / 'env' / 'envvars').write_text(yaml.safe_dump({
         'ANSIBLE_COLLECTIONS_PATH': installed_collection,
         'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
@@ -117,7 +119,7 @@ def test_lab_up_and_down_under_ansible_runner(tmp_path, installed_collection, ne
         assert {lab + '-h1', lab + '-h2'} <= namespaces()
         events = [json.loads(p.read_text()) for p in (tmp_path / 'artifacts' / 'up' / 'job_events').glob('*.json')]
         assert any(e['event'] == 'playbook_on_stats' for e in events)
-        assert (tmp_path / 'lab-output' / 'localhost' / (lab + '.mmd')).is_file()
+        assert (tmp_path / 'project' / 'lab-output' / 'localhost' / (lab + '.mmd')).is_file()
     finally:
         down = ansible_runner.run(private_data_dir=str(tmp_path), playbook='lab_down.yml', ident='down', quiet=True)
         left = sorted(ns for ns in namespaces() if ns.startswith(lab))

@@ -722,6 +722,114 @@ def preset_vxlan_overlay(builder, params):
     builder.expect = _reach_within(groups)
 
 
+def preset_vrf_router(builder, params):
+    """One router `pe` with N VRFs (vrf1, vrf2, ...; tables 10, 20, ...),
+    each joining two sites: a site `v<n>a` on the same /24 in every VRF
+    (the same addresses, told apart only by the VRF of the router's port)
+    and a site `v<n>b` on a /24 of its own. A VRF's sites reach each other
+    through the router; a site must not reach another VRF's site."""
+    count = _int_param(params, 'vrfs', 2, 1, 8)
+    router = builder.node('pe')
+    # forwarding, but no loopback: every address of the router is in a VRF
+    builder.nodes[router]['sysctls'] = {'net.ipv4.ip_forward': 1}
+    shared = builder.lan_pool.take()
+    groups = []
+    for number in range(1, count + 1):
+        own = builder.lan_pool.take()
+        group = []
+        for side, network in (('a', shared), ('b', own)):
+            site = builder.node('v%d%s' % (number, side))
+            builder.nodes[site]['routes'] = [{'dst': 'default', 'via': str(network[1])}]
+            builder.links.append({'endpoints': [
+                builder._endpoint(router, 'v%d%s' % (number, side), ['%s/24' % network[1]]),
+                builder._endpoint(site, builder.ifname(site), ['%s/24' % network[2]])]})
+            group.append(site)
+        builder.links.append(OrderedDict([
+            ('kind', 'vrf'), ('node', router), ('name', 'vrf%d' % number),
+            ('options', {'table': 10 * number}), ('ports', ['v%da' % number, 'v%db' % number])]))
+        groups.append(group)
+    pairs = [{'src': a, 'dst': b} for group in groups for a in group for b in group if a != b]
+    # the shared side cannot be the destination of a path that must fail:
+    # its address answers in every VRF (from that VRF's own site)
+    builder.expect = pairs + [_isolated(group[0], other[1])
+                              for group in groups for other in groups if other is not group]
+
+
+def _key_dir_param(params):
+    value = params.get('key_dir') or '/run'
+    if not isinstance(value, str) or not value.startswith('/'):
+        raise PresetError('preset parameter key_dir must be an absolute path, got %r' % (value,))
+    return value.rstrip('/')
+
+
+WIREGUARD_PORT = 51820
+KEEPALIVE = 25
+
+
+def preset_wireguard_sites(builder, params):
+    """Two sites joined by a WireGuard tunnel over an underlay network:
+    gateways `gw1` and `gw2` and the underlay's own host `inet` share one
+    LAN (the bridge `wan` in `inet`). Each gateway has its site's LAN on a
+    bridge (`lan1`, `lan2`) with the site's hosts, and a tunnel `wg0` to
+    the other gateway whose allowed IPs are the other site's LAN. The sites
+    reach each other through the tunnel; the underlay has no route to them,
+    so `inet` must not reach a site's host."""
+    hosts = _int_param(params, 'hosts_per_site', 1, 1, 8)
+    key_dir = _key_dir_param(params)
+    gateways = [builder.node('gw1'), builder.node('gw2')]
+    for gateway in gateways:
+        builder.nodes[gateway]['sysctls'] = {'net.ipv4.ip_forward': 1}
+    inet, wan = builder.switch('inet', bridge='wan')
+    # the gateways share the underlay's link: the first handshake, started
+    # as gw2's tunnel comes up, needs no route (the lab's routes are added
+    # after its links are up)
+    underlay = builder.lan((inet, wan), gateways)
+    builder.bridges[-1]['addresses'] = ['%s/%d' % (underlay.network[len(gateways) + 1],
+                                                   underlay.network.prefixlen)]
+    tunnel = builder.p2p_pool.take()
+    lans = [builder.lan_pool.take() for _gateway in gateways]
+    sites = [_site(builder, gateway, 'lan%d' % side, lans[side - 1], 's%d' % side, hosts)
+             for side, gateway in enumerate(gateways, start=1)]
+    for side, gateway in enumerate(gateways):
+        other = 1 - side
+        builder.nodes[gateway]['routes'] = [{'dst': str(lans[other]), 'via': str(tunnel[other])}]
+        peer = OrderedDict([('peer', {'node': gateways[other], 'name': 'wg0'}),
+                            ('allowed_ips', ['%s/32' % tunnel[other], str(lans[other])])])
+        if side == 1:
+            # gw2 dials gw1 and keeps the tunnel open, as a site behind NAT
+            # does; gw1 learns gw2's endpoint from its handshake. Only one
+            # end starts handshakes: two started at once (traffic from both
+            # sites) cross, and both ends wait 5 s to retry.
+            peer['endpoint'] = '%s:%d' % (underlay.address_of(gateways[0]), WIREGUARD_PORT)
+            peer['persistent_keepalive'] = KEEPALIVE
+        builder.links.append(OrderedDict([
+            ('kind', 'wireguard'), ('node', gateway), ('name', 'wg0'),
+            ('addresses', ['%s/31' % tunnel[side]]),
+            ('options', {
+                'private_key_file': '%s/%s-wg0.key' % (key_dir, gateway),
+                'generate_key': True, 'listen_port': WIREGUARD_PORT, 'peers': [peer]})]))
+    everyone = sites[0] + sites[1]
+    builder.expect = [{'src': a, 'dst': b} for a in everyone for b in everyone if a != b] + \
+        [_isolated(inet, site[0]) for site in sites]
+
+
+def _site(builder, gateway, bridge, lan, short, hosts):
+    """A site's LAN: a bridge on its gateway, holding the gateway's address,
+    and the site's hosts, whose default route is the gateway."""
+    builder.bridges.append(dict(name=bridge, node=gateway, stp=False,
+                                addresses=['%s/24' % lan[1]]))
+    builder._bridge_ports[bridge + '@' + gateway] = set()
+    site = []
+    for number in range(1, hosts + 1):
+        host = builder.node('%sh%d' % (short, number))
+        builder.nodes[host]['routes'] = [{'dst': 'default', 'via': str(lan[1])}]
+        builder.links.append({'endpoints': [
+            builder._endpoint(host, builder.ifname(host), ['%s/24' % lan[number + 1]]),
+            builder._port(gateway, bridge, host)]})
+        site.append(host)
+    return site
+
+
 PRESETS = OrderedDict([
     ('demo', preset_demo),
     ('p2p', preset_p2p),
@@ -739,18 +847,9 @@ PRESETS = OrderedDict([
     ('vlan_trunk', preset_vlan_trunk),
     ('qinq', preset_qinq),
     ('vxlan_overlay', preset_vxlan_overlay),
+    ('vrf_router', preset_vrf_router),
+    ('wireguard_sites', preset_wireguard_sites),
 ])
-# what each preset needs from the kernel beyond netns, veth and bridge
-PRESET_KINDS = {
-    'macvlan_lan': ['macvlan'],
-    'ipvlan_lan': ['ipvlan'],
-    'bond_host': ['bond'],
-    'team_host': ['team'],
-    'macvtap_vms': ['macvtap'],
-    'vlan_trunk': ['vlan'],
-    'qinq': ['vlan'],
-    'vxlan_overlay': ['vxlan'],
-}
 
 
 # node name prefixes of labs named after their preset: short enough to leave
@@ -759,7 +858,7 @@ SHORT_PREFIX = {
     'demo': '', 'p2p': 'p2p-', 'star': 'star-', 'star_chain': 'sc-', 'chain': 'chain-', 'ring': 'ring-',
     'tree': 'tree-', 'leaf_spine': 'ls-', 'macvlan_lan': 'mvl-', 'ipvlan_lan': 'ivl-',
     'bond_host': 'bond-', 'team_host': 'team-', 'macvtap_vms': 'mvt-', 'vlan_trunk': 'vt-',
-    'qinq': 'qq-', 'vxlan_overlay': 'vx-',
+    'qinq': 'qq-', 'vxlan_overlay': 'vx-', 'vrf_router': 'vr-', 'wireguard_sites': 'wg-',
 }
 
 

@@ -302,6 +302,12 @@ def table_lines(rows):
             for line in [header] + body]
 
 
+# The matrix's top left cell. Ansible prints results as JSON, where a
+# backslash doubles (the old corner printed as 'from \\ to'): only characters
+# that JSON leaves alone.
+MATRIX_CORNER = 'from -> to'
+
+
 def matrix_lines(rows):
     """Who reaches whom: a source per line, a destination per column; 'ok'
     when every address answered, 'part' when some did, '--' when none."""
@@ -314,8 +320,8 @@ def matrix_lines(rows):
     for row in rows:
         cell.setdefault((row['src'], row['dst']), []).append(row['reachable'])
     width = max([len(t) for t in targets] + [4])
-    first = max([len(s) for s in sources] + [len('from \\ to')])
-    lines = ['from \\ to'.ljust(first) + '  ' + '  '.join(t.rjust(width) for t in targets)]
+    first = max([len(s) for s in sources] + [len(MATRIX_CORNER)])
+    lines = [MATRIX_CORNER.ljust(first) + '  ' + '  '.join(t.rjust(width) for t in targets)]
     for src in sources:
         marks = [_mark(cell.get((src, dst))).rjust(width) for dst in targets]
         lines.append(src.ljust(first) + '  ' + '  '.join(marks))

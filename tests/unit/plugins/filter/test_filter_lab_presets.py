@@ -194,7 +194,8 @@ def test_demo_is_the_classic_veth_example():
 
 
 # names and addresses -------------------------------------------------------------
-@pytest.mark.parametrize('name', list(PRESETS))
+# vrf_router reuses addresses on purpose (test_vrf_router_overlaps_only_its_shared_sites)
+@pytest.mark.parametrize('name', [n for n in PRESETS if n != 'vrf_router'])
 def test_addresses_are_unique(name):
     topology = lab_preset({'lab': 'u', 'nodes': 4}, name)
     addresses = [iface.ip for _node, iface in addressed(topology)]
@@ -342,6 +343,71 @@ def test_vlan_presets_stack_as_described():
     assert tags[2:4] == [('q-c1a', 'svc', 'q-pe1', {'id': 10}), ('q-c1b', 'svc', 'q-pe2', {'id': 10})]
 
 
+def test_vrf_router_overlaps_only_its_shared_sites():
+    topology = lab_preset({'lab': 'v', 'vrfs': 3}, 'vrf_router')
+    vrfs = [(l['name'], l['options']['table'], l['ports'])
+            for l in topology['links'] if l.get('kind') == 'vrf']
+    assert vrfs == [('vrf1', 10, ['v1a', 'v1b']), ('vrf2', 20, ['v2a', 'v2b']),
+                    ('vrf3', 30, ['v3a', 'v3b'])]
+    owners = {}
+    for node, iface in addressed(topology):
+        owners.setdefault(str(iface), []).append(node)
+    shared = dict((cidr, nodes) for cidr, nodes in owners.items() if len(nodes) > 1)
+    # the router's port and the site of each VRF's shared side, nothing else
+    assert sorted(shared.values()) == [['v-pe'] * 3, ['v-v1a', 'v-v2a', 'v-v3a']]
+    router = next(n for n in topology['nodes'] if n['name'] == 'v-pe')
+    assert router['sysctls'] == {'net.ipv4.ip_forward': 1} and 'loopback' not in router
+    for site in (n for n in topology['nodes'] if n['name'] != 'v-pe'):
+        gateway = ipaddress.ip_address(site['routes'][0]['via'])
+        assert site['routes'] == [{'dst': 'default', 'via': str(gateway)}]
+        assert [n for n, iface in addressed(topology) if iface.ip == gateway] \
+            in (['v-pe'], ['v-pe'] * 3)
+
+
+def test_vrf_router_expects_isolation_only_where_an_address_is_unique():
+    """A shared address answers in every VRF (from that VRF's own site), so
+    a path that must fail always targets the other VRF's own site."""
+    topology = lab_preset({'lab': 'v', 'vrfs': 3}, 'vrf_router')
+    reached = set((p['src'], p['dst']) for p in topology['expect'] if p.get('expect', True))
+    isolated = set((p['src'], p['dst']) for p in topology['expect'] if p.get('expect') is False)
+    sites = dict((n, ('v-v%da' % n, 'v-v%db' % n)) for n in (1, 2, 3))
+    assert reached == set(pair for a, b in sites.values() for pair in ((a, b), (b, a)))
+    assert isolated == set((sites[k][0], sites[j][1]) for k in sites for j in sites if k != j)
+
+
+def test_wireguard_sites_route_the_sites_through_the_tunnel_only():
+    topology = lab_preset({'lab': 'w', 'hosts_per_site': 3, 'key_dir': '/etc/wg/'},
+                          'wireguard_sites')
+    nodes = dict((n['name'], n) for n in topology['nodes'])
+    tunnels = dict((l['node'], l) for l in topology['links'] if l.get('kind') == 'wireguard')
+    assert sorted(tunnels) == ['w-gw1', 'w-gw2']
+    lans = dict((b['node'], ipaddress.ip_interface(b['addresses'][0]).network)
+                for b in topology['bridges'] if b['name'] in ('lan1', 'lan2'))
+    for gateway, other in (('w-gw1', 'w-gw2'), ('w-gw2', 'w-gw1')):
+        options = tunnels[gateway]['options']
+        assert options['private_key_file'] == '/etc/wg/%s-wg0.key' % gateway
+        assert options['generate_key'] is True and options['listen_port'] == 51820
+        peer, = options['peers']
+        assert peer['peer'] == {'node': other, 'name': 'wg0'}
+        peer_address = ipaddress.ip_interface(tunnels[other]['addresses'][0]).ip
+        assert peer['allowed_ips'] == ['%s/32' % peer_address, str(lans[other])]
+        assert nodes[gateway]['routes'] == [{'dst': str(lans[other]), 'via': str(peer_address)}]
+    # one end starts handshakes (see the preset), and it dials the other's underlay address
+    dialing = [(g, l['options']['peers'][0]) for g, l in tunnels.items()
+               if 'endpoint' in l['options']['peers'][0]]
+    assert [(g, p['endpoint'], p['persistent_keepalive']) for g, p in dialing] == [
+        ('w-gw2', '%s:51820' % [i.ip for n, i in addressed(topology)
+                                if n == 'w-gw1' and i.network.prefixlen == 24
+                                and i.network not in lans.values()][0], 25)]
+    assert 'routes' not in nodes['w-inet']
+    hosts = [n for n in nodes if n.startswith('w-s')]
+    assert len(hosts) == 6
+    isolated = [(p['src'], p['dst']) for p in topology['expect'] if p.get('expect') is False]
+    assert isolated == [('w-inet', 'w-s1h1'), ('w-inet', 'w-s2h1')]
+    reached = [p for p in topology['expect'] if p.get('expect', True)]
+    assert len(reached) == 6 * 5
+
+
 def test_impairment_is_put_on_every_veth_endpoint():
     topology = lab_preset({'routers': 3, 'impairment': {'delay': '10ms', 'loss': '1%'}}, 'chain')
     ends = [e for l in topology['links'] for e in l['endpoints']]
@@ -359,6 +425,9 @@ def test_impairment_is_put_on_every_veth_endpoint():
     ('macvlan_lan', {'mode': 'l2'}, 'one of'),
     ('chain', {'impairment': {'delay': '1ms', 'corrupt': '1%'}}, 'unknown impairment'),
     ('chain', {'p2p_pool': '10.0.0.1/16'}, 'p2p_pool'),
+    ('vrf_router', {'vrfs': 9}, 'between'),
+    ('wireguard_sites', {'hosts_per_site': 0}, 'between'),
+    ('wireguard_sites', {'key_dir': 'keys'}, 'absolute path'),
 ])
 def test_bad_parameters(name, params, message):
     with pytest.raises(PresetError, match=message):

@@ -94,3 +94,12 @@ def test_table_and_matrix():
     matrix = reach.matrix_lines([good, bad])
     assert matrix[0].split()[-2:] == ['a', 'b']
     assert matrix[1].split() == ['a', '.', 'ok'] and matrix[2].split() == ['b', '--', '.']
+
+
+def test_table_and_matrix_print_in_ansible_as_they_are():
+    """Ansible shows results as JSON: a line prints as written only when
+    JSON escapes none of its characters (a backslash would show doubled)."""
+    import json
+    good = make_probe(3).result(0)
+    for line in reach.table_lines([good]) + reach.matrix_lines([good]):
+        assert json.dumps(line) == '"%s"' % line, line
