@@ -23,7 +23,9 @@ module hold for it too. Its commands follow the planner's phases
 
 Every link and namespace carries the lab's mark (alias vnet:<lab>), so the
 topology module owns what the script built. Every word that comes from the
-description goes through shlex.quote. No secret is written: a wireguard
+description goes through shlex.quote, and every name follows its keyword
+(`name`, `dev`): ip takes a bare word for the abbreviation of a keyword
+when it can (`ip link add d type veth` is refused: "d" is "dynamic"). No secret is written: a wireguard
 link's private key is named by its key file, which must be on the host
 that runs the script.
 """
@@ -294,7 +296,7 @@ def script(lab, key_files=None):
         _enslave(out, iface)
         _addresses(out, iface)
         _impairment(out, iface)
-        out.add('up', *ip_in(out.netns(iface.node), 'link', 'set', iface.name, 'alias',
+        out.add('up', *ip_in(out.netns(iface.node), 'link', 'set', 'dev', iface.name, 'alias',
                              lab.mark, 'up'))
     for node in lab.nodes.values():
         _routes(out, node)
@@ -312,7 +314,8 @@ def _node(out, node):
                         'first' % node.netns)))
         return
     out.add('netns', 'ip', 'netns', 'add', node.netns)
-    out.add('netns', *ip_in(node.netns, 'link', 'set', 'lo', 'alias', out.lab.mark, 'up'))
+    out.add('netns', *ip_in(node.netns, 'link', 'set', 'dev', 'lo', 'alias', out.lab.mark,
+                            'up'))
     for cidr in node.loopback:
         out.add('address', *ip_in(node.netns, 'address', 'add', cidr, 'dev', 'lo'))
 
@@ -328,7 +331,8 @@ def _create(out, iface):
     if iface.peer is not None:
         if iface.primary:
             peer = iface.peer
-            out.add('create', *ip_in(netns, 'link', 'add', iface.name, *link_attrs(iface)) +
+            out.add('create', *ip_in(netns, 'link', 'add', 'name', iface.name,
+                                     *link_attrs(iface)) +
                     ('type', 'veth', 'peer', 'name', peer.name) + tuple(link_attrs(peer)) +
                     (('netns', _netns_word(out.netns(peer.node)))
                      if out.netns(peer.node) != netns else ()))
@@ -336,7 +340,7 @@ def _create(out, iface):
     if iface.teamd_config is not None:
         _start_teamd(out, iface, netns)
         return
-    words = ['link', 'add', iface.name] + link_attrs(iface)
+    words = ['link', 'add', 'name', iface.name] + link_attrs(iface)
     where = netns
     if iface.parent is not None:
         parent_node, parent = iface.parent
@@ -347,7 +351,8 @@ def _create(out, iface):
             words += ['netns', _netns_word(netns)]
     out.add('create', *ip_in(where, *(words + type_words(iface))))
     if where != netns and iface.spec.placed_by_move:
-        out.add('create', *ip_in(where, 'link', 'set', iface.name, 'netns', _netns_word(netns)))
+        out.add('create', *ip_in(where, 'link', 'set', 'dev', iface.name, 'netns',
+                                 _netns_word(netns)))
 
 
 def _start_teamd(out, iface, netns):
@@ -390,7 +395,7 @@ def _settings(out, iface):
             words += ['vni', str(entry['vni'])]
         out.add('change', *in_netns(netns, *(words + ['self', 'permanent'])))
     if iface.options.get('source_macs'):
-        out.add('change', *ip_in(netns, 'link', 'set', iface.name, 'type', iface.kind,
+        out.add('change', *ip_in(netns, 'link', 'set', 'dev', iface.name, 'type', iface.kind,
                                  'macaddr', 'set', *iface.options['source_macs']))
     if iface.wireguard is not None:
         _wireguard(out, iface, netns)
@@ -452,9 +457,10 @@ def _enslave(out, iface):
     master = out.lab.ifaces.get((iface.node, iface.master)) if iface.master else None
     if master is None or master.kind == 'team':
         return  # teamd takes its ports itself
-    out.add('enslave', *ip_in(netns, 'link', 'set', iface.name, 'master', iface.master))
+    out.add('enslave', *ip_in(netns, 'link', 'set', 'dev', iface.name, 'master',
+                              iface.master))
     if iface.port_options and master.kind == 'bond':
-        words = ['link', 'set', iface.name, 'type', 'bond_slave']
+        words = ['link', 'set', 'dev', iface.name, 'type', 'bond_slave']
         for name, value in sorted(iface.port_options.items()):
             words += [name, str(value)]
         out.add('enslave', *ip_in(netns, *words))

@@ -61,15 +61,15 @@ def position(lines, *words):
 def test_the_script_builds_in_the_planners_order():
     lines = commands(export.script(demo_lab()))
     netns = position(lines, 'ip', 'netns', 'add', 'r1')
-    bridge = position(lines, 'ip', '-n', 'r1', 'link', 'add', 'br0')
-    veth = position(lines, 'ip', '-n', 'r1', 'link', 'add', 'eth0')
-    stacked = position(lines, 'ip', '-n', ODD, 'link', 'add', 'mv0')
+    bridge = position(lines, 'ip', '-n', 'r1', 'link', 'add', 'name', 'br0')
+    veth = position(lines, 'ip', '-n', 'r1', 'link', 'add', 'name', 'eth0')
+    stacked = position(lines, 'ip', '-n', ODD, 'link', 'add', 'name', 'mv0')
     fdb = position(lines, 'ip', 'netns', 'exec', 'r1', 'bridge', 'fdb', 'append')
     sysctl = position(lines, 'ip', 'netns', 'exec', 'r1', 'sysctl')
-    master = position(lines, 'ip', '-n', 'r1', 'link', 'set', 'p1', 'master', 'br0')
+    master = position(lines, 'ip', '-n', 'r1', 'link', 'set', 'dev', 'p1', 'master', 'br0')
     address = position(lines, 'ip', '-n', 'r1', 'address', 'add', '10.1.0.0/31')
     netem = position(lines, 'tc', '-n', 'r1', 'qdisc', 'replace', 'dev', 'eth0')
-    up = position(lines, 'ip', '-n', ODD, 'link', 'set', 'mv0', 'alias', 'vnet:demo', 'up')
+    up = position(lines, 'ip', '-n', ODD, 'link', 'set', 'dev', 'mv0', 'alias', 'vnet:demo', 'up')
     route = position(lines, 'ip', '-n', 'r1', '-4', 'route', 'add')
     assert netns < bridge < veth < stacked < fdb < sysctl < master < address < netem < up < route
 
@@ -77,16 +77,16 @@ def test_the_script_builds_in_the_planners_order():
 def test_each_command_is_as_the_engine_makes_it():
     lines = commands(export.script(demo_lab()))
     assert ['ip', 'netns', 'add', ODD] in lines
-    assert ['ip', '-n', ODD, 'link', 'set', 'lo', 'alias', 'vnet:demo', 'up'] in lines
-    assert ['ip', '-n', 'r1', 'link', 'add', 'br0', 'type', 'bridge', 'forward_delay', '400',
+    assert ['ip', '-n', ODD, 'link', 'set', 'dev', 'lo', 'alias', 'vnet:demo', 'up'] in lines
+    assert ['ip', '-n', 'r1', 'link', 'add', 'name', 'br0', 'type', 'bridge', 'forward_delay', '400',
             'stp_state', '0'] in lines
-    assert ['ip', '-n', 'r1', 'link', 'add', 'eth0', 'address', '02:00:00:00:00:01', 'type',
+    assert ['ip', '-n', 'r1', 'link', 'add', 'name', 'eth0', 'address', '02:00:00:00:00:01', 'type',
             'veth', 'peer', 'name', 'eth0', 'mtu', '1400', 'netns', ODD] in lines
     # a veth end in the root namespace: the namespace of process 1
-    assert ['ip', '-n', 'r1', 'link', 'add', 'p1', 'type', 'veth', 'peer', 'name', 'vh1',
+    assert ['ip', '-n', 'r1', 'link', 'add', 'name', 'p1', 'type', 'veth', 'peer', 'name', 'vh1',
             'netns', '1'] in lines
-    assert ['ip', 'link', 'set', 'vh1', 'alias', 'vnet:demo', 'up'] in lines
-    assert ['ip', '-n', 'r1', 'link', 'add', 'vx0', 'type', 'vxlan', 'dstport', '4789',
+    assert ['ip', 'link', 'set', 'dev', 'vh1', 'alias', 'vnet:demo', 'up'] in lines
+    assert ['ip', '-n', 'r1', 'link', 'add', 'name', 'vx0', 'type', 'vxlan', 'dstport', '4789',
             'local', '10.1.0.0', 'id', '42'] in lines
     assert ['ip', 'netns', 'exec', 'r1', 'bridge', 'fdb', 'append', '00:00:00:00:00:00',
             'dev', 'vx0', 'dst', '10.1.0.1', 'self', 'permanent'] in lines
@@ -124,7 +124,7 @@ def test_odd_names_reach_the_programs_as_they_are(tmp_path):
     text = export.script(demo_lab())
     ran = run_script(tmp_path, text)
     assert ran == commands(text)
-    assert ['ip', '-n', ODD, 'link', 'add', 'mv0', 'link', 'eth0', 'type', 'macvlan', 'mode',
+    assert ['ip', '-n', ODD, 'link', 'add', 'name', 'mv0', 'link', 'eth0', 'type', 'macvlan', 'mode',
             'bridge'] in ran
     assert not (tmp_path / 'pwned').exists()
 
@@ -166,7 +166,7 @@ def wireguard_lab(**first):
 def test_a_wireguard_key_is_read_from_its_file_never_written():
     text = export.script(wireguard_lab(), {('w1', 'wg0'): "/etc/wg/w 1.key"})
     lines = commands(text)
-    assert ['ip', '-n', 'w1', 'link', 'add', 'wg0', 'type', 'wireguard'] in lines
+    assert ['ip', '-n', 'w1', 'link', 'add', 'name', 'wg0', 'type', 'wireguard'] in lines
     assert "wg_peer_1=$(wg pubkey < /etc/wg/w2.key)" in text
     assert 'ip netns exec w1 wg set wg0 private-key \'/etc/wg/w 1.key\' listen-port 51820 ' \
         'peer "$wg_peer_1" allowed-ips 10.9.0.2/32' in text
@@ -193,7 +193,7 @@ def test_a_team_is_run_by_teamd_as_the_module_runs_it(tmp_path):
     assert any(line[:1] == ['printf'] and line[-2:] == ['>', conf] for line in lines)
     assert 'mount --bind "$1" "$2" && exec teamd -d -f "$3" -t "$4" -p "$5"' in text
     assert not any('master' in line and 'd0' in line for line in lines)  # teamd enslaves it
-    assert position(lines, 'ip', '-n', 't1', 'link', 'add', 'd0') < \
+    assert position(lines, 'ip', '-n', 't1', 'link', 'add', 'name', 'd0') < \
         position(lines, 'ip', 'netns', 'exec', 't1', 'sh', '-c')
 
 
@@ -202,10 +202,10 @@ def test_bond_ports_and_their_settings():
         {'kind': 'dummy', 'node': 'b1', 'name': 'd0'},
         {'kind': 'bond', 'node': 'b1', 'name': 'bond0', 'mode': 'active-backup',
          'options': {'miimon': 100}, 'ports': [{'name': 'd0', 'prio': 5}]}])))
-    assert ['ip', '-n', 'b1', 'link', 'add', 'bond0', 'type', 'bond', 'mode', 'active-backup',
+    assert ['ip', '-n', 'b1', 'link', 'add', 'name', 'bond0', 'type', 'bond', 'mode', 'active-backup',
             'miimon', '100'] in lines
-    assert ['ip', '-n', 'b1', 'link', 'set', 'd0', 'master', 'bond0'] in lines
-    assert ['ip', '-n', 'b1', 'link', 'set', 'd0', 'type', 'bond_slave', 'prio', '5'] in lines
+    assert ['ip', '-n', 'b1', 'link', 'set', 'dev', 'd0', 'master', 'bond0'] in lines
+    assert ['ip', '-n', 'b1', 'link', 'set', 'dev', 'd0', 'type', 'bond_slave', 'prio', '5'] in lines
 
 
 # --- networkd ------------------------------------------------------------------
