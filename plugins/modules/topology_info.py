@@ -75,7 +75,7 @@ options:
       networkd_dir:
         description:
           - Directory for systemd-networkd files of the links of the lab's
-            root node (C(root=true)): a C(.netdev), a C(.network) and a
+            root node (C(root=true)), a C(.netdev), a C(.network) and a
             C(.link) (the lab's mark as alias) per link, named
             C(50-vnet-<lab>-<link>.*), mode C(0644). Files of this name
             pattern that the lab no longer needs are removed.
@@ -141,7 +141,11 @@ EXAMPLES = r'''
     export:
       networkd_dir: /etc/systemd/network
   register: networkd
-  notify: Restart systemd-networkd
+
+- name: Let networkd read them
+  ansible.builtin.command: networkctl reload
+  changed_when: true
+  when: networkd.changed
 
 - name: Show the traffic of one interface
   ansible.builtin.debug:
