@@ -228,8 +228,8 @@ def _network(lab, node, iface, exported, missing):
             network.append((STACKED_KEYS[other.kind], other.name))
     network += [('Address', cidr) for cidr in iface.addresses]
     if iface.port_options:
-        missing.append('%s: bond port settings %s' % (iface.label(),
-                                                       ', '.join(sorted(iface.port_options))))
+        missing.append('%s: bond port settings %s'
+                       % (iface.label(), ', '.join(sorted(iface.port_options))))
     for route in node.routes:
         if _route_link(route, exported) is iface:
             entries = unit.section('Route')
@@ -251,8 +251,8 @@ def _network(lab, node, iface, exported, missing):
             missing.append('%s: the port of forwarding entry %s' % (iface.label(), entry['mac']))
     if iface.impairment:
         _netem(unit.section('NetworkEmulator'), iface, missing)
-    if iface.parent is not None and iface.parent not in [(i.node, i.name)
-                                                          for i in exported.values()]:
+    exported_keys = [(other.node, other.name) for other in exported.values()]
+    if iface.parent is not None and iface.parent not in exported_keys:
         # the host's own NIC: its .network is the host's, not the lab's
         missing.append('add %s=%s to the [Network] section of the .network file that '
                        'configures %s' % (STACKED_KEYS[iface.kind], iface.name, iface.parent[1]))

@@ -43,8 +43,9 @@ class Change(object):
 
     @property
     def changed(self):
-        return self.before != self.after or (self.after is not None and
-                                            self.before_mode != self.mode)
+        if self.before != self.after:
+            return True
+        return self.after is not None and self.before_mode != self.mode
 
     def apply(self):
         if not self.changed:
