@@ -153,7 +153,9 @@ def _tunnel_words(version):
                                         else '0x%02x' % value],
                      pmtudisc=_flag('pmtudisc'))
     else:
-        words.update(tos=_ip6_tos, flowlabel=_word('flowlabel'),
+        # ip reads an ip6 tunnel's flow label (and traffic class) in hex
+        words.update(tos=_ip6_tos, flowlabel=lambda value: [
+            'flowlabel', 'inherit' if value == 'inherit' else '0x%x' % value],
                      encaplimit=_word('encaplimit'))
     return words
 

@@ -70,7 +70,7 @@ SECTIONS = {
         'updelay': ('UpDelaySec', _ms), 'downdelay': ('DownDelaySec', _ms),
         'peer_notify_delay': ('PeerNotifyDelaySec', _ms),
         'arp_interval': ('ARPIntervalSec', _ms),
-        'arp_ip_target': ('ARPIPTargets', lambda value: ' '.join(value)),
+        'arp_ip_target': ('ARPIPTargets', ' '.join),
         'arp_validate': ('ARPValidate', _same), 'arp_all_targets': ('ARPAllTargets', _same),
         'arp_missed_max': ('ARPMissedMax', _same),
         'primary_reselect': ('PrimaryReselectPolicy', _same),
@@ -93,7 +93,7 @@ SECTIONS = {
         'ingress_qos_map': ('IngressQOSMaps', _qos)}),
     'vrf': ('VRF', {'table': ('Table', _same)}),
     'macvlan': ('MACVLAN', {
-        'mode': ('Mode', _same), 'source_macs': ('SourceMACAddress', lambda value: ' '.join(value)),
+        'mode': ('Mode', _same), 'source_macs': ('SourceMACAddress', ' '.join),
         'bcqueuelen': ('BroadcastMulticastQueueLength', _same)}),
     'vxlan': ('VXLAN', {
         'vni': ('VNI', _same), 'remote': ('Remote', _same), 'group': ('Group', _same),
