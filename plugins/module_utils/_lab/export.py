@@ -120,6 +120,11 @@ def _ip6_tos(value):
     return ['tclass', 'inherit' if value == 'inherit' else '0x%02x' % value]
 
 
+def _ip6_flowlabel(value):
+    # ip reads an ip6 tunnel's flow label (and traffic class) in hex
+    return ['flowlabel', 'inherit' if value == 'inherit' else '0x%x' % value]
+
+
 def _bridge_words():
     words = {'stp': _word('stp_state', _bit), 'priority': _word('priority'),
              'vlan_filtering': _word('vlan_filtering', _bit),
@@ -153,10 +158,7 @@ def _tunnel_words(version):
                                         else '0x%02x' % value],
                      pmtudisc=_flag('pmtudisc'))
     else:
-        # ip reads an ip6 tunnel's flow label (and traffic class) in hex
-        words.update(tos=_ip6_tos, flowlabel=lambda value: [
-            'flowlabel', 'inherit' if value == 'inherit' else '0x%x' % value],
-                     encaplimit=_word('encaplimit'))
+        words.update(tos=_ip6_tos, flowlabel=_ip6_flowlabel, encaplimit=_word('encaplimit'))
     return words
 
 
@@ -373,8 +375,8 @@ def _start_teamd(out, iface, netns):
         out.add('create', 'teamd', '-d', '-f', conf, '-t', iface.name, '-p', pidfile)
     else:
         out.raw('create', 'run_teamd=$(readlink -f %s)' % teamd_files.TEAMD_RUN_DIR)
-        out.raw('create', 'if [ ! -d "$run_teamd" ]; then mkdir -p %s && printf %s "$run_teamd" '
-                '> %s && mkdir -p "$run_teamd"; fi'
+        out.raw('create', 'if [ ! -d "$run_teamd" ]; then mkdir -p %s; printf %s "$run_teamd" '
+                '> %s; mkdir -p "$run_teamd"; fi'
                 % (shlex.quote(teamd_files.RUNTIME_ROOT), shlex.quote('%s\\n'),
                    shlex.quote(teamd_files.MADE_RUN_DIR_MARK)))
         out.raw('create', command('ip', 'netns', 'exec', netns, 'sh', '-c',
