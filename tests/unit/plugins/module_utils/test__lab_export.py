@@ -329,3 +329,31 @@ def test_a_script_in_a_missing_directory_is_refused(tmp_path):
     with pytest.raises(export.ExportError) as caught:
         publish.run(Module({'script': str(tmp_path / 'no' / 'lab.sh')}), FACTS)
     assert str(caught.value).startswith('export.script: the directory')
+
+
+def test_tunnels_are_written_in_ips_words():
+    lines = commands(export.script(lab(nodes=[{'name': 'g1'}, {'name': 'g2'}], links=[
+        {'endpoints': [{'node': 'g1', 'name': 'u0'}, {'node': 'g2', 'name': 'u0'}]},
+        {'kind': 'gre', 'node': 'g2', 'name': 'gre1', 'parent_node': 'g1',
+         'options': {'local': '10.0.0.1', 'remote': '10.0.0.2', 'key': 7, 'ttl': 64}},
+        {'kind': 'ip6gre', 'node': 'g1', 'name': 'gre6', 'parent': 'u0',
+         'options': {'remote': 'fd00::2', 'flowlabel': 255, 'tos': 'inherit',
+                     'encaplimit': 'none'}},
+        {'kind': 'ipvlan', 'node': 'g1', 'name': 'ipv0', 'parent': 'u0',
+         'options': {'flags': 'private'}}])))
+    # an ip tunnel is made in its underlay namespace and then moved (placed_by_move)
+    assert ['ip', '-n', 'g1', 'link', 'add', 'name', 'gre1', 'type', 'gre', 'ikey', '7',
+            'local', '10.0.0.1', 'okey', '7', 'remote', '10.0.0.2', 'ttl', '64'] in lines
+    assert ['ip', '-n', 'g1', 'link', 'set', 'dev', 'gre1', 'netns', 'g2'] in lines
+    assert ['ip', '-n', 'g1', 'link', 'add', 'name', 'gre6', 'link', 'u0', 'type', 'ip6gre',
+            'encaplimit', 'none', 'flowlabel', '0xff', 'remote', 'fd00::2', 'tclass',
+            'inherit'] in lines
+    assert ['ip', '-n', 'g1', 'link', 'add', 'name', 'ipv0', 'link', 'u0', 'type', 'ipvlan',
+            'mode', 'l3', 'private'] in lines
+
+
+def test_a_name_ip_could_take_for_a_keyword_follows_name_or_dev():
+    lines = commands(export.script(lab(nodes=[{'name': 'k1'}], links=[
+        {'kind': 'dummy', 'node': 'k1', 'name': 'd'}])))
+    assert ['ip', '-n', 'k1', 'link', 'add', 'name', 'd', 'type', 'dummy'] in lines
+    assert ['ip', '-n', 'k1', 'link', 'set', 'dev', 'd', 'alias', 'vnet:demo', 'up'] in lines
