@@ -91,7 +91,8 @@ def test_export_needs_a_lab():
 
 def test_the_root_namespace_part_as_networkd_files(lab, tmp_path):
     ns = lab.n('a')
-    lab.run(nodes=[{'name': 'host', 'root': True}, {'name': ns}],
+    lab.run(nodes=[{'name': 'host', 'root': True,
+                    'routes': [{'dst': '10.78.0.0/24', 'via': '10.77.0.2'}]}, {'name': ns}],
             bridges=[{'name': lab.n('br'), 'node': 'host', 'stp': False,
                       'addresses': ['10.77.0.1/24']}],
             links=[{'endpoints': [{'bridge': lab.n('br'), 'name': lab.n('h')},
@@ -99,10 +100,16 @@ def test_the_root_namespace_part_as_networkd_files(lab, tmp_path):
     result = run_module('topology_info', {'lab': lab.name,
                                           'export': {'networkd_dir': str(tmp_path)}})
     assert result['changed']
+    # of the host's routes only the lab's are read (and exported), never
+    # the host's own (its default route above all)
+    host = [node for node in result['nodes'] if node.get('root')]
+    assert [node['name'] for node in host] == ['host']
+    assert host[0]['routes'] == [{'dst': '10.78.0.0/24', 'via': '10.77.0.2', 'dev': lab.n('br')}]
     netdev = (tmp_path / ('50-vnet-%s-%s.netdev' % (lab.name, lab.n('br')))).read_text()
     assert 'Kind=bridge' in netdev and 'STP=no' in netdev
     network = (tmp_path / ('50-vnet-%s-%s.network' % (lab.name, lab.n('br')))).read_text()
     assert 'Address=10.77.0.1/24' in network
+    assert '[Route]\nDestination=10.78.0.0/24\nGateway=10.77.0.2\n' in network
     assert any('its peer is in a namespace' in line
                for line in result['export']['not_exported'])
 
