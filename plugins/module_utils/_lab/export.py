@@ -43,6 +43,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     VXLAN_DEFAULT_PORT,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.wireguard import endpoint_text
+from ansible_collections.vnet.linux.plugins.module_utils._lab import plan
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import build
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import ROUTE_PROTOCOL
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
@@ -241,7 +242,8 @@ def link_attrs(iface):
 class Script(object):
     """Lines per phase, joined in the planner's order."""
 
-    PHASES = ('netns', 'create', 'change', 'enslave', 'address', 'impair', 'up', 'route')
+    # the planner's phases; nothing exists yet, so nothing is removed
+    PHASES = tuple(phase for phase in plan.PHASES if phase != 'remove')
     TITLES = {'netns': 'namespaces (lo up, marked)', 'create': 'links',
               'change': 'link settings kept beside the link, sysctls',
               'enslave': 'ports into their masters', 'address': 'addresses',
