@@ -129,6 +129,9 @@ def run(module, facts):
     """The `export` part of the result (and `changed`, `diff`)."""
     options = module.params['export']
     found, not_exported = changes(options, facts, module.params['lab'])
+    for link in facts.get('other_links') or ():
+        module.warn('%s %s in node %s is not exported: the topology module does not describe '
+                    'it' % (link['kind'] or 'link', link['name'], link['node']))
     changed = [change for change in found if change.changed]
     if not module.check_mode:
         for change in changed:

@@ -297,6 +297,10 @@ class Module(object):
                                                      **export_options)}
         self.check_mode = check_mode
         self._diff = diff
+        self.warnings = []
+
+    def warn(self, text):
+        self.warnings.append(text)
 
 
 FACTS = {'nodes': [{'name': 'host', 'root': True}],
@@ -357,3 +361,11 @@ def test_a_name_ip_could_take_for_a_keyword_follows_name_or_dev():
         {'kind': 'dummy', 'node': 'k1', 'name': 'd'}])))
     assert ['ip', '-n', 'k1', 'link', 'add', 'name', 'd', 'type', 'dummy'] in lines
     assert ['ip', '-n', 'k1', 'link', 'set', 'dev', 'd', 'alias', 'vnet:demo', 'up'] in lines
+
+
+def test_links_the_topology_does_not_describe_are_named(tmp_path):
+    module = Module({'script': str(tmp_path / 'lab.sh')})
+    publish.run(module, dict(FACTS, other_links=[{'node': 'host', 'name': 'tun0',
+                                                  'kind': 'tun'}]))
+    assert module.warnings == ['tun tun0 in node host is not exported: the topology module '
+                               'does not describe it']
