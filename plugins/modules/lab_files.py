@@ -34,6 +34,11 @@ attributes:
     description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
     details: Changed exactly when the content of a file changes (or the SVG is drawn anew).
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
+    details: Runs on the controller (an action plugin), whatever the managed host is.
 options:
   path:
     description:

@@ -89,47 +89,55 @@ def playbook(name, collections, workdir, *args):
                           timeout=900, check=False)
 
 
-def test_lab_up_and_down_from_a_read_only_install(read_only_collections, tmp_path):
+class Project(object):
+    """An empty folder to run the installed playbooks from, and a unique lab."""
+
+    def __init__(self, collections, workdir, lab):
+        self.collections, self.workdir, self.lab = collections, workdir, lab
+
+    def run(self, name, *args):
+        return playbook(name, self.collections, self.workdir, *(args + ('-e', 'preset=p2p',
+                                                                         '-e', 'lab=' + self.lab)))
+
+
+@pytest.fixture
+def project(read_only_collections, tmp_path):
+    """The lab's namespaces are removed whatever happens, and the installed
+    collection must be left as it was."""
     collections, installed = read_only_collections
     before = listing(installed)
+    workdir = tmp_path / 'project'
+    workdir.mkdir()
     lab = unique('ro')
-    workdir = tmp_path / 'project'
-    workdir.mkdir()
-    try:
-        up = playbook('lab_up', collections, workdir, '-e', 'preset=p2p', '-e', 'lab=' + lab)
-        assert up.returncode == 0, up.stdout[-6000:] + up.stderr[-3000:]
-        assert namespaces_with_prefix(lab + '-') == [lab + '-h1', lab + '-h2']
-        # the second play reached the lab's nodes with the play's connection
-        assert 'ok: [%s-h1]' % lab in up.stdout and 'ok: [%s-h2]' % lab in up.stdout
-        files = workdir / 'lab-output' / 'localhost'
-        assert sorted(p.name for p in files.iterdir() if p.suffix != '.svg') == sorted(
-            lab + suffix for suffix in ('.dot', '.mmd', '.reachability.txt', '.topology.json', '.up.json'))
-        assert 'on the controller: %s.*' % (files / lab) in up.stdout
-
-        down = playbook('lab_down', collections, workdir, '-e', 'preset=p2p', '-e', 'lab=' + lab)
-        assert down.returncode == 0, down.stdout[-6000:] + down.stderr[-3000:]
-        assert namespaces_with_prefix(lab + '-') == []
-        assert (files / (lab + '.down.json')).is_file()
-    finally:
-        for name in namespaces_with_prefix(lab + '-'):
-            subprocess.run(['ip', 'netns', 'delete', name], check=False)
+    yield Project(collections, workdir, lab)
+    for name in namespaces_with_prefix(lab + '-'):
+        subprocess.run(['ip', 'netns', 'delete', name], check=False)
     assert listing(installed) == before
 
 
-def test_check_mode_writes_nothing(read_only_collections, tmp_path):
-    collections, installed = read_only_collections
-    before = listing(installed)
-    lab = unique('rc')
-    workdir = tmp_path / 'project'
-    workdir.mkdir()
-    try:
-        proc = playbook('lab_up', collections, workdir, '--check', '-e', 'preset=p2p', '-e', 'lab=' + lab)
-        assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-        # the plan is shown, nothing is built and nothing written
-        assert 'create namespace %s-h1' % lab in proc.stdout
-        assert namespaces_with_prefix(lab + '-') == []
-        assert list(workdir.iterdir()) == []
-    finally:
-        for name in namespaces_with_prefix(lab + '-'):
-            subprocess.run(['ip', 'netns', 'delete', name], check=False)
-    assert listing(installed) == before
+def test_lab_up_and_down_from_a_read_only_install(project):
+    lab, workdir = project.lab, project.workdir
+    up = project.run('lab_up')
+    assert up.returncode == 0, up.stdout[-6000:] + up.stderr[-3000:]
+    assert namespaces_with_prefix(lab + '-') == [lab + '-h1', lab + '-h2']
+    # the second play reached the lab's nodes with the play's connection
+    assert 'ok: [%s-h1]' % lab in up.stdout and 'ok: [%s-h2]' % lab in up.stdout
+    files = workdir / 'lab-output' / 'localhost'
+    assert sorted(p.name for p in files.iterdir() if p.suffix != '.svg') == sorted(
+        lab + suffix for suffix in ('.dot', '.mmd', '.reachability.txt', '.topology.json', '.up.json'))
+    assert 'on the controller: %s.*' % (files / lab) in up.stdout
+
+    down = project.run('lab_down')
+    assert down.returncode == 0, down.stdout[-6000:] + down.stderr[-3000:]
+    assert namespaces_with_prefix(lab + '-') == []
+    assert (files / (lab + '.down.json')).is_file()
+
+
+def test_check_mode_writes_nothing(project):
+    lab = project.lab
+    proc = project.run('lab_up', '--check')
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    # the plan is shown, nothing is built and nothing written
+    assert 'create namespace %s-h1' % lab in proc.stdout
+    assert namespaces_with_prefix(lab + '-') == []
+    assert list(project.workdir.iterdir()) == []
