@@ -96,8 +96,8 @@ class Project(object):
         self.collections, self.workdir, self.lab = collections, workdir, lab
 
     def run(self, name, *args):
-        return playbook(name, self.collections, self.workdir, *(args + ('-e', 'preset=p2p',
-                                                                         '-e', 'lab=' + self.lab)))
+        extra = ('-e', 'preset=p2p', '-e', 'lab=' + self.lab)
+        return playbook(name, self.collections, self.workdir, *(args + extra))
 
 
 @pytest.fixture
