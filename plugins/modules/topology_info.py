@@ -20,6 +20,11 @@ description:
   - It returns its results for C(register), not as C(ansible_facts). Up to
     version 1.1.0 it was called C(vnet.linux.topology_facts); that name
     still works until 2.0.0, with a deprecation warning.
+  - With O(export), it also writes the lab it read on the managed host, as a
+    POSIX shell script that builds the lab from nothing without Ansible
+    (O(export.script)), and the part of it in the root namespace as
+    systemd-networkd files (O(export.networkd_dir)). See the export guide
+    (C(docs/export.md)).
 version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
@@ -28,11 +33,14 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: It only reads.
+    details: It only reads; with O(export) it writes nothing in check mode and
+      says which files would change (RV(export.files)).
   diff_mode:
-    support: none
+    support: full
+    details: With O(export), the text of each exported file that changes, before and after.
   idempotent:
     support: full
+    details: With O(export), changed only when an exported file's content (or mode) changes.
 requirements:
   - pyroute2 >= 0.9.1 (on the managed host)
   - Linux, run as root
@@ -40,7 +48,65 @@ options:
   lab:
     description:
       - Only the objects of this lab. Omit to read every named namespace.
+      - Required with O(export).
     type: str
+  export:
+    description:
+      - Write the lab that was read (O(lab)) to files on the managed host.
+        Give O(export.script), O(export.networkd_dir) or both.
+      - A file is replaced atomically, and only when its content or mode
+        differs. Nothing is written in check mode.
+    type: dict
+    version_added: 1.3.0
+    suboptions:
+      script:
+        description:
+          - Path of a POSIX shell script (C(set -eu)) that builds the lab from
+            nothing with C(ip), C(tc), C(bridge) and C(sysctl) (C(teamd) for
+            a team, C(wg) for a wireguard link), in the order the topology
+            module builds it; namespaces, links and routes carry the lab's
+            mark, so that M(vnet.linux.topology) owns what it built. It
+            holds what this module reads (the forwarding sysctls among a
+            node's sysctls, no wireguard preshared key).
+          - Written with mode C(0700); its directory must exist.
+          - The script holds no secret; a wireguard link's private key is
+            read by C(wg) from its key file (O(export.private_key_files)).
+        type: path
+      networkd_dir:
+        description:
+          - Directory for systemd-networkd files of the links of the lab's
+            root node (C(root=true)), a C(.netdev), a C(.network) and a
+            C(.link) (the lab's mark as alias) per link, named
+            C(50-vnet-<lab>-<link>.*), mode C(0644). Files of this name
+            pattern that the lab no longer needs are removed.
+          - networkd has no network namespaces, so links in namespaces are
+            not exported; nor are kinds other than bridge, bond, vlan,
+            dummy, vrf, macvlan, vxlan and veth pairs with both ends in the
+            root namespace. What is left out is listed in
+            RV(export.not_exported).
+          - The directory must exist (usually C(/etc/systemd/network)).
+        type: path
+      private_key_files:
+        description:
+          - The private key file of each wireguard link of the lab, on the
+            host that runs the script (the kernel does not know where its key
+            came from). Needed for a lab with wireguard links.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          node:
+            description: The node of the wireguard link.
+            type: str
+            required: true
+          name:
+            description: The name of the wireguard link.
+            type: str
+            required: true
+          path:
+            description: Absolute path of its private key file.
+            type: path
+            required: true
 notes:
   - Links of kinds the topology module does not describe (for example
     dummy or vxlan) are listed in RV(other_links), not in RV(links).
@@ -62,6 +128,24 @@ EXAMPLES = r'''
     nodes: "{{ demo.nodes }}"
     bridges: "{{ demo.bridges }}"
     links: "{{ demo.links }}"
+
+- name: Write the lab as a script that builds it without Ansible
+  vnet.linux.topology_info:
+    lab: demo
+    export:
+      script: /usr/local/sbin/lab-demo.sh
+
+- name: Write the lab's root-namespace links for systemd-networkd
+  vnet.linux.topology_info:
+    lab: demo
+    export:
+      networkd_dir: /etc/systemd/network
+  register: networkd
+
+- name: Let networkd read them
+  ansible.builtin.command: networkctl reload
+  changed_when: true
+  when: networkd.changed
 
 - name: Show the traffic of one interface
   ansible.builtin.debug:
@@ -99,6 +183,30 @@ other_links:
   returned: always
   type: list
   elements: dict
+export:
+  description: What O(export) wrote (in check mode, would write).
+  returned: when O(export) is given
+  type: dict
+  contains:
+    files:
+      description: Paths of the files written or removed (changed ones only).
+      type: list
+      elements: str
+      sample: [/usr/local/sbin/lab-demo.sh]
+    script:
+      description: The script's path.
+      type: str
+      returned: when O(export.script) is given
+    networkd_dir:
+      description: The networkd directory.
+      type: str
+      returned: when O(export.networkd_dir) is given
+    not_exported:
+      description: What networkd cannot hold, one sentence each.
+      type: list
+      elements: str
+      returned: when O(export.networkd_dir) is given
+      sample: ["4 links in network namespaces (networkd has no namespaces)"]
 counters:
   description: Counters per node and interface.
   returned: always
@@ -110,12 +218,17 @@ counters:
 '''
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._lab.publish import EXPORT_OPTIONS
 from ansible_collections.vnet.linux.plugins.module_utils._lab.run import run_info
 
 
 def main():
-    module = StrictModule(argument_spec=dict(lab=dict(type='str')),
-                          supports_check_mode=True)
+    module = StrictModule(argument_spec=dict(
+        lab=dict(type='str'),
+        export=dict(type='dict', options=EXPORT_OPTIONS,
+                    required_one_of=[['script', 'networkd_dir']])),
+        required_by={'export': 'lab'},
+        supports_check_mode=True)
     run_info(module)
 
 

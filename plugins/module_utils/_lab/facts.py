@@ -23,6 +23,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Dae
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
+    ROUTE_PROTOCOL,
     list_namespaces,
     read_namespace,
 )
@@ -555,6 +556,11 @@ def read_host(kernel, lab=None):
 
 def _fact_node(netns, reading, external):
     sysctls = dict((k, v) for k, v in reading['sysctls'].items() if v not in (None, '0'))
+    if external:
+        # a namespace the lab does not own (the host's, above all): its own
+        # routes are not the lab's, only those the lab added (their protocol)
+        reading = dict(reading, routes=[route for route in reading['routes']
+                                        if route['proto'] == ROUTE_PROTOCOL])
     return _node_entry(node_name_of(netns), netns, reading, external=external,
                        sysctl_values=sysctls)
 

@@ -37,7 +37,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     NetlinkFailure,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import expanded
-from ansible_collections.vnet.linux.plugins.module_utils._lab import spread
+from ansible_collections.vnet.linux.plugins.module_utils._lab import publish, spread
 from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
     flat_view,
     lab_scope,
@@ -413,9 +413,14 @@ def run_info(module):
         with SessionPool() as kernel:
             kernel.module = module  # teamd's configuration is read through it
             facts = read_host(kernel, module.params.get('lab'))
+        result = dict(facts, changed=False)
+        if module.params.get('export'):
+            # the lab read back, written as a script and networkd files
+            result.update(publish.run(module, facts))
+    except InputError as err:
+        module.fail_json(msg=str(err))
     except (EngineError, NetlinkFailure, OSError) as err:
         module.fail_json(msg=str(err))
-    result = dict(facts, changed=False)
     result['timing'] = timer.report()
     module.exit_json(**result)
 
