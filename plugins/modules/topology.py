@@ -400,6 +400,36 @@ options:
               rate:
                 description: Rate limit (C(10mbit), C(512kbit)).
                 type: str
+              delay_correlation:
+                description: Correlation of the delay variation in percent (needs O(links[].endpoints[].impairment.jitter)).
+                type: str
+              loss_correlation:
+                description: Correlation of the loss in percent (needs O(links[].endpoints[].impairment.loss)).
+                type: str
+              duplicate:
+                description: Share of packets sent twice, in percent (C(1%)).
+                type: str
+              duplicate_correlation:
+                description: Correlation of the duplication (needs O(links[].endpoints[].impairment.duplicate)).
+                type: str
+              reorder:
+                description: Share of packets sent at once, ahead of the delayed ones, in percent (needs O(links[].endpoints[].impairment.delay)).
+                type: str
+              reorder_correlation:
+                description: Correlation of the reordering (needs O(links[].endpoints[].impairment.reorder)).
+                type: str
+              reorder_gap:
+                description: Reorder only every Nth packet (needs O(links[].endpoints[].impairment.reorder); the kernel's default is C(1)).
+                type: int
+              corrupt:
+                description: Share of packets with a flipped bit, in percent.
+                type: str
+              corrupt_correlation:
+                description: Correlation of the corruption (needs O(links[].endpoints[].impairment.corrupt)).
+                type: str
+              limit:
+                description: Length of netem's packet queue (the kernel's default is C(1000)).
+                type: int
       node:
         description: Node of a single-device link (not veth).
         type: str
@@ -544,6 +574,36 @@ options:
           rate:
             description: Rate limit.
             type: str
+          delay_correlation:
+            description: Correlation of the delay variation.
+            type: str
+          loss_correlation:
+            description: Correlation of the loss.
+            type: str
+          duplicate:
+            description: Share of packets sent twice.
+            type: str
+          duplicate_correlation:
+            description: Correlation of the duplication.
+            type: str
+          reorder:
+            description: Share of packets sent ahead of the delayed ones.
+            type: str
+          reorder_correlation:
+            description: Correlation of the reordering.
+            type: str
+          reorder_gap:
+            description: Reorder only every Nth packet.
+            type: int
+          corrupt:
+            description: Share of packets with a flipped bit.
+            type: str
+          corrupt_correlation:
+            description: Correlation of the corruption.
+            type: str
+          limit:
+            description: Length of netem's packet queue.
+            type: int
   generate:
     description:
       - Generate the description on the managed host from a preset of the

@@ -386,3 +386,35 @@ def test_topology_egress_impairment_read_and_changed(lab):
     assert drift['changed'] and any('set impairment delay=30ms' in a for a in drift['actions'])
     assert not lab.run(**description).get('failed')
     assert 'delay 30ms' in tc(n1, 'qdisc', 'show', 'dev', 'e1')
+
+
+@GUEST
+def test_a_run_time_impairment_reads_back_into_a_lab_that_applies_unchanged(lab):
+    """Every netem setting the impairment module sets is one the topology
+    takes: what topology_info reads back of a link impaired at run time
+    (duplication, reordering, corruption, correlations, a queue length)
+    applies unchanged, and the same settings described in a lab re-run
+    unchanged."""
+    n1, n2 = lab.n('a'), lab.n('b')
+    description = {'nodes': [{'name': n1}, {'name': n2}],
+                   'links': [{'endpoints': [
+                       {'node': n1, 'name': 'e1', 'addresses': ['10.93.0.1/24']},
+                       {'node': n2, 'name': 'e2', 'addresses': ['10.93.0.2/24']}]}]}
+    assert not lab.run(**description).get('failed')
+    settings = {'delay': '20ms', 'jitter': '5ms', 'delay_correlation': '25%', 'loss': '1%',
+                'loss_correlation': '10%', 'duplicate': '2%', 'duplicate_correlation': '5%',
+                'reorder': '10%', 'reorder_correlation': '50%', 'reorder_gap': 5,
+                'corrupt': '0.5%', 'corrupt_correlation': '1%', 'limit': 500}
+    apply_exactly(dict(settings, name='e1', netns=n1))
+    info = lab.info()
+    ends = [end for link in info['links'] for end in link.get('endpoints', [])]
+    read = [end['impairment'] for end in ends if end.get('node') == n1][0]
+    assert read == settings
+    applied = lab.run(prune=True, nodes=info['nodes'], bridges=info['bridges'],
+                      links=info['links'])
+    assert applied.get('changed') is False, (applied.get('msg'), applied.get('actions'))
+    description['links'][0]['endpoints'][0]['impairment'] = dict(settings, limit=800)
+    changed = lab.run(**description)
+    assert changed['changed'] and not changed.get('failed'), changed.get('msg')
+    assert lab.run(**description)['changed'] is False
+    assert 'limit 800' in tc(n1, 'qdisc', 'show', 'dev', 'e1')
