@@ -26,6 +26,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     spec_of,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
+from ansible_collections.vnet.linux.plugins.module_utils._lab.spread import SPREAD_OPTIONS
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl, tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC, build_config
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
@@ -88,6 +89,9 @@ NODE_OPTIONS = dict(
     sysctls=dict(type='dict', default={}),
     loopback=dict(type='list', elements='str', default=[]),
     routes=dict(type='list', elements='dict', default=[], options=ROUTE_OPTIONS),
+    # where the node lives when the lab is spread over hosts (spread.py)
+    host=dict(type='str'),
+    weight=dict(type='int', default=1),
 )
 
 BRIDGE_SETTINGS = tuple(option.name for option in BRIDGE.options)
@@ -138,6 +142,7 @@ TOPOLOGY_SPEC = dict(
     bridges=dict(type='list', elements='dict', default=[], options=BRIDGE_OPTIONS),
     links=dict(type='list', elements='dict', default=[], options=LINK_OPTIONS),
     generate=dict(type='dict', options=GENERATE_OPTIONS),
+    spread=dict(type='dict', options=SPREAD_OPTIONS),
 )
 
 

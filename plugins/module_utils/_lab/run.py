@@ -40,6 +40,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     NetlinkFailure,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import expanded
+from ansible_collections.vnet.linux.plugins.module_utils._lab import spread
 from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
     flat_view,
     lab_scope,
@@ -360,6 +361,23 @@ def remove_lab(module, kernel, lab, timer):
     return result
 
 
+def build_lab(params):
+    """The Lab this host builds: the preset generated (`generate`), then
+    this host's share of a lab spread over hosts (`spread`), then the
+    model. An error in a share names the field of the user's description."""
+    description = expanded(params, TOPOLOGY_SPEC)
+    try:
+        share, origin = spread.share_with_origin(description)
+    except spread.SpreadError as err:
+        raise InputError(str(err))
+    try:
+        return build(share)
+    except InputError as err:
+        if not origin:
+            raise
+        raise InputError(spread.user_fields(str(err), origin))
+
+
 def run_topology(module):
     """The whole module run; everything it reports goes through exit_json."""
     if not HAS_PYROUTE2:
@@ -370,7 +388,7 @@ def run_topology(module):
     locks = HostLocks({'task': 'vnet.linux.topology lab %s' % module.params.get('lab')},
                       timeout=module.params.get('lock_timeout') or DEFAULT_TIMEOUT)
     try:
-        lab = build(expanded(module.params, TOPOLOGY_SPEC))
+        lab = build_lab(module.params)
         for message, version in lab.deprecations:
             module.deprecate(message, version=version, collection_name='vnet.linux')
         timer.mark('validate')
