@@ -82,11 +82,6 @@ def node_hosts(topology):
         raise AnsibleFilterError(str(err))
 
 
-def lab_node_hosts(topology):
-    """Filter: {node: host} of every node of a lab spread over hosts."""
-    return node_hosts(topology)
-
-
 def _targets(topology):
     from ansible_collections.vnet.linux.plugins.filter.lab_views import lab_ping_targets
     return lab_ping_targets(topology)
@@ -127,7 +122,6 @@ class FilterModule(object):
         return {
             'lab_host_names': lab_host_names,
             'lab_spread_hosts': lab_spread_hosts,
-            'lab_node_hosts': lab_node_hosts,
             'lab_reachability_pairs': lab_reachability_pairs,
             'lab_reachability_merge': lab_reachability_merge,
         }
