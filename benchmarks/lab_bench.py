@@ -39,17 +39,18 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRESET = 'star_chain'
 
 
-def _presets():
-    """The collection's preset generator (plain Python, no Ansible), loaded
-    from this checkout."""
-    path = os.path.join(REPO, 'plugins', 'module_utils', '_lab', 'presets.py')
-    spec = importlib.util.spec_from_file_location('vnet_lab_presets', path)
+def _lab_module(name):
+    """One of the collection's plain-Python lab modules (no Ansible: the
+    preset generator, the spread planner), loaded from this checkout."""
+    path = os.path.join(REPO, 'plugins', 'module_utils', '_lab', name + '.py')
+    spec = importlib.util.spec_from_file_location('vnet_lab_' + name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-presets = _presets()
+presets = _lab_module('presets')
+spread = _lab_module('spread')
 
 
 # --- the lab, in the topology module's terms --------------------------------
@@ -405,6 +406,64 @@ def measure_topology(ansible, shape, lab, figures, label, quiet, ip_build=None,
             'per_node_inner': inner / nodes, 'memory': memory}
 
 
+# --- the spread planner --------------------------------------------------------
+
+def spread_fabric(spines, leaves, hosts_per_leaf, host_count, placement):
+    """A leaf-spine lab (every leaf to every spine, each leaf on a LAN of its
+    own with its hosts) spread over `host_count` hosts."""
+    nodes = [{'name': 's%d' % i} for i in range(spines)]
+    bridges, links = [], []
+    for leaf in range(leaves):
+        leaf_node, switch = 'l%d' % leaf, 'w%d' % leaf
+        nodes += [{'name': leaf_node, 'weight': 2}, {'name': switch}]
+        bridges.append({'name': 'br0', 'node': switch})
+        links += [{'endpoints': [{'node': 's%d' % s, 'name': 'e%d' % leaf},
+                                 {'node': leaf_node, 'name': 'u%d' % s}]}
+                  for s in range(spines)]
+        links.append({'endpoints': [{'node': leaf_node, 'name': 'lan'},
+                                    {'bridge': 'br0', 'node': switch, 'name': 'up'}]})
+        for host in range(hosts_per_leaf):
+            name = 'h%d.%d' % (leaf, host)
+            nodes.append({'name': name})
+            links.append({'endpoints': [{'node': name, 'name': 'eth0'},
+                                        {'bridge': 'br0', 'node': switch,
+                                         'name': 'p%d' % host}]})
+    hosts = dict(('host%02d' % i, {'address': '192.0.2.%d' % (i + 1)})
+                 for i in range(host_count))
+    return {'lab': 'spread', 'nodes': nodes, 'bridges': bridges, 'links': links,
+            'spread': {'this_host': 'host00', 'hosts': hosts, 'placement': placement}}
+
+
+def best_of(count, work):
+    times = []
+    for _attempt in range(count):
+        start = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def measure_spread(figures, leaves, host_count):
+    """The planner of a lab spread over hosts, pure Python on one core:
+    placing the nodes and planning the whole lab, then one host's share
+    (what each host computes before its build). Best of 3."""
+    for placement in ('balanced', 'compact'):
+        lab = spread_fabric(4, leaves, 23, host_count, placement)
+        label = '%d nodes over %d hosts, %s' % (len(lab['nodes']), host_count, placement)
+        planned, plan = best_of(3, lambda: spread.plan(lab))
+        figures.row('spread: place and plan, %s' % label, '%.2f s' % planned)
+        shared, share = best_of(3, lambda: spread.share(lab))
+        crossing = sum(1 for ends in plan.desc.ends.values()
+                       if len(set(plan.where[node] for node, _bridge in ends)) > 1)
+        figures.row('spread: plan + one host\'s share, %s' % label,
+                    '%.2f s (%d nodes, %d links)' % (shared, len(share['nodes']),
+                                                     len(share['links'])),
+                    '< 2 s', shared < 2.0)
+        figures.row('spread: links crossing hosts, %s' % label,
+                    '%d of %d, %d LANs spread' % (crossing, len(plan.desc.ends),
+                                                  len(plan.lans)))
+
+
 def count_marked_links(lab):
     out = subprocess.run(['ip', '-j', '-d', 'link', 'show'], stdout=subprocess.PIPE,
                          text=True, check=True).stdout
@@ -441,7 +500,17 @@ def main():
                              'less than this percentage for 2 s (softirq included)')
     parser.add_argument('--quiet-limit', type=float, default=120.0,
                         help='wait at most this many seconds for a quiet machine')
+    parser.add_argument('--spread-leaves', type=int, default=400,
+                        help='leaves of the leaf-spine lab the spread planner places over '
+                             '--spread-hosts hosts (400: 10,004 nodes; 0: skip)')
+    parser.add_argument('--spread-hosts', type=int, default=10)
+    parser.add_argument('--spread-only', action='store_true',
+                        help='only the spread planner\'s figures (no root, no kernel)')
     args = parser.parse_args()
+    if args.spread_only:
+        figures = Figures()
+        measure_spread(figures, args.spread_leaves, args.spread_hosts)
+        return 1 if figures.failures else 0
     quiet = Quiet(threshold=args.quiet_threshold / 100.0, limit=args.quiet_limit)
     if os.geteuid() != 0:
         sys.exit('run as root (it creates network namespaces)')
@@ -453,6 +522,9 @@ def main():
     print('%-58s %-26s %-22s %s' % ('figure', 'value', 'target', ''))
     try:
         ansible = Ansible(workdir)
+        if args.spread_leaves:
+            quiet.wait('the spread planner')
+            measure_spread(figures, args.spread_leaves, args.spread_hosts)
         quiet.wait('the floor')
         fixed = min(ansible.play([{'name': 'nothing', 'ansible.builtin.ping': {}}])[0]
                     for _attempt in range(2))

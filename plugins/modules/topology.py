@@ -204,6 +204,21 @@ options:
                 refused). For tables that are no VRF's (policy routing).
                 Excludes O(nodes[].routes[].vrf).
             type: int
+      host:
+        description:
+          - The inventory name of the host the node lives on, one of
+            O(spread.hosts). Needs O(spread).
+          - Without it, O(spread.placement) decides.
+        type: str
+        version_added: 1.3.0
+      weight:
+        description:
+          - How much of a host the node takes, for O(spread.placement=balanced)
+            and O(spread.placement=compact) (for example 4 for a router with
+            many routes, 1 for a host). At least 1.
+        type: int
+        default: 1
+        version_added: 1.3.0
   bridges:
     description:
       - Linux bridges (switches), each in a node. Bridge settings omitted are
@@ -651,6 +666,109 @@ options:
           rate:
             description: Rate (C(10mbit)).
             type: str
+  spread:
+    description:
+      - Spread the lab over several hosts. Every host runs the module with
+        the same whole description and its own O(spread.this_host), and
+        builds its share - its nodes, with their routes, sysctls and
+        loopbacks - with the same engine. The plan (placement, VNIs, names,
+        MTUs) is computed on each host from the description alone, and is
+        the same whatever the order of O(spread.hosts) or of the inventory.
+      - A veth link whose ends are on two hosts is, on each host, a tunnel
+        (O(spread.tunnel)) in the end's node with the end's name, addresses
+        and MTU. It is created in the host's root namespace (the underlay,
+        where its UDP socket lives) and moved into the node, with
+        C(local) the host's address, C(remote) the other host's, and a VNI
+        of its own. With a bridge port at both ends, each tunnel is a port
+        of its bridge.
+      - A LAN (a bridge) with members on several hosts is spread - each of
+        those hosts and the switch's home have the switch node with the
+        bridge (same names, same settings), joined by one vxlan port each
+        (named C(vx<VNI>)) with a static flood entry
+        (C(00:00:00:00:00:00)) per other host of the LAN; no multicast is
+        needed, and MAC addresses are learned. The member's veth pair is made
+        on the member's host. The bridge's addresses and MAC address, and the
+        switch node's routes, sysctls and loopbacks, are only at its home.
+      - MTU - links that cross hosts, and every interface of a spread LAN
+        (its bridges, their ports and the members' ends), get the smallest
+        underlay MTU of the hosts involved less the tunnel's overhead (50
+        bytes over IPv4, 70 over IPv6 - outer IP, UDP, VXLAN, inner Ethernet),
+        1450 on a 1500 underlay. A lower MTU given is kept; a higher one is
+        refused (the underlay would drop such packets silently). Raise
+        O(spread.hosts) C(mtu) on a jumbo-frame underlay instead.
+      - The hosts must reach each other at their addresses on UDP port
+        O(spread.port) (4789 for vxlan); open it in their firewalls.
+      - Refused before anything is read or changed, on every host alike - a
+        device (macvlan, vlan, tunnel, ...) whose parent or underlay node is
+        on another host; a port of a bond, team or vrf that is built on
+        another host; a wireguard peer named by reference on another host
+        (name it by C(public_key) and C(endpoint)); a O(nodes[].host) that
+        is not in O(spread.hosts), or given without O(spread).
+      - Nodes with O(nodes[].root=true) or O(nodes[].external=true) exist
+        on one host; without O(nodes[].host) they are at O(spread.home).
+        A host's share uses its root node as the tunnels' underlay, or adds
+        one named C(underlay).
+      - O(state=absent) and O(prune) act on what the lab owns on the host
+        that runs them, its share.
+      - The filters P(vnet.linux.lab_share#filter) and
+        P(vnet.linux.lab_placement#filter) give a host's share and the
+        placement on the controller.
+      - Ignored with O(state=absent).
+    type: dict
+    version_added: 1.3.0
+    suboptions:
+      this_host:
+        description:
+          - The host this run builds, usually C({{ inventory_hostname }}).
+        type: str
+        required: true
+      hosts:
+        description:
+          - The hosts of the lab, by inventory name, each a dict with
+            C(address) (required; its underlay address, IPv4 or IPv6, the
+            same version for all) and C(mtu) (the underlay's MTU, default
+            1500).
+        type: dict
+        required: true
+      placement:
+        description:
+          - Where nodes without O(nodes[].host) go.
+          - C(none) - on O(spread.home).
+          - C(balanced) - over all hosts, evenly by O(nodes[].weight)
+            (heaviest first, each on the least loaded host).
+          - C(compact) - evenly too, keeping linked nodes together so that
+            few links cross hosts - a node with one neighbour (a LAN's host,
+            then the LAN's switch) is kept with it, then each host in turn
+            takes the nodes most linked to what it has.
+        type: str
+        choices: [none, balanced, compact]
+        default: none
+      home:
+        description: Host of the nodes left unplaced. Default the first host by name.
+        type: str
+      tunnel:
+        description:
+          - C(vxlan), or C(geneve), which is refused when a link or LAN
+            crosses hosts - a geneve's UDP socket stays in the namespace it
+            is made in, which the kernel does not report, so the engine
+            makes a geneve in its own node, which has no route to the
+            underlay.
+        type: str
+        choices: [vxlan, geneve]
+        default: vxlan
+      port:
+        description: UDP port of the tunnels. Default 4789 (IANA's VXLAN port; 6081 for geneve).
+        type: int
+      vni_base:
+        description:
+          - The lab's VNIs are in O(spread.vni_base) to O(spread.vni_base)
+            + 65535. Each crossing link and spread LAN gets one from a hash
+            of its ends (the next free one on a collision), so that adding
+            or removing a link leaves the others' VNIs alone.
+          - Labs spread over the same hosts share each host's UDP port, so
+            their ranges must not overlap.
+        type: int
+        default: 100000
 notes:
   - Interfaces are always brought up. Routes are added after that, because
     the kernel refuses a gateway that no up link reaches.
@@ -780,6 +898,33 @@ EXAMPLES = r'''
   vnet.linux.topology:
     lab: big
     generate: {preset: star_chain, nodes: 1000, prefix: b-}
+
+# Run on every host of the lab (the play's hosts), with
+# lab_underlay: {alpha: {address: 192.0.2.1}, beta: {address: 192.0.2.2}}
+- name: A leaf-spine spread over the hosts, each host builds its share
+  vnet.linux.topology:
+    lab: fabric
+    generate: {preset: leaf_spine, spines: 2, leaves: 8, hosts_per_leaf: 4}
+    spread:
+      this_host: "{{ inventory_hostname }}"
+      hosts: "{{ lab_underlay }}"
+      placement: compact
+
+- name: Two routers on two hosts, the link between them a vxlan tunnel
+  vnet.linux.topology:
+    lab: pair
+    nodes:
+      - {name: r1, host: alpha}
+      - {name: r2, host: beta}
+    links:
+      - endpoints:
+          - {node: r1, name: eth0, addresses: [10.0.0.0/31]}
+          - {node: r2, name: eth0, addresses: [10.0.0.1/31]}
+    spread:
+      this_host: "{{ inventory_hostname }}"
+      hosts:
+        alpha: {address: 192.0.2.1}
+        beta: {address: 192.0.2.2, mtu: 9000}
 
 - name: Remove the whole lab
   vnet.linux.topology:

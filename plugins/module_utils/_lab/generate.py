@@ -54,7 +54,8 @@ def expanded(params, spec):
     """`params` with the generated nodes, bridges and links in place of
     `generate`, each entry completed with the defaults of `spec` (the
     module's argument spec) as Ansible completes a description given in
-    full. Unchanged when there is nothing to generate."""
+    full (spec None: as the preset gives them, for the controller's
+    filters). Unchanged when there is nothing to generate."""
     wanted = params.get('generate')
     if not wanted or params.get('state') == 'absent':
         return params
@@ -71,7 +72,8 @@ def expanded(params, spec):
         raise InputError('generate: %s' % err)
     result = dict(params)
     for key in DESCRIPTION_KEYS:
-        result[key] = [with_defaults(spec[key]['options'], entry) for entry in topology[key]]
+        result[key] = [with_defaults(spec[key]['options'], entry) if spec else entry
+                       for entry in topology[key]]
     return result
 
 

@@ -94,7 +94,10 @@ class Settings(object):
             raise SpreadError('spread.hosts: the underlay addresses mix IPv4 and IPv6; a '
                               'tunnel has one address family, so give all hosts one')
         self.family = families[0]
-        self.this_host = _a_host(self, spread.get('this_host'), 'spread.this_host')
+        # the placement does not need it (the filters may go without)
+        self.this_host = spread.get('this_host')
+        if self.this_host is not None:
+            _a_host(self, self.this_host, 'spread.this_host')
         self.placement = spread.get('placement') or 'none'
         if self.placement not in PLACEMENTS:
             raise SpreadError('spread.placement: %r is not one of %s'
@@ -179,7 +182,10 @@ class Description(object):
         self.links = list(params.get('links') or [])
         self.node_names = {}
         for pos, node in enumerate(self.nodes):
-            self.node_names.setdefault(node.get('name'), pos)
+            if node.get('name') in self.node_names:
+                raise SpreadError('nodes[%d].name: node %r is listed twice'
+                                  % (pos, node.get('name')))
+            self.node_names[node.get('name')] = pos
         self.bridges_by_name = {}
         for pos, bridge in enumerate(self.bridges):
             self._node(bridge.get('node'), 'bridges[%d].node' % pos)
@@ -276,17 +282,21 @@ def _compact(hosts, desc, free, weights, where):
     target = (sum(loads.values()) + sum(weights[n] for n in free)) / float(len(hosts))
     groups, weights = _stubs_merged(graph, free, weights, target)
     unplaced = set(groups)
-    seeds = sorted(groups, key=lambda n: (sum(graph[n].values()), n))
+    seeds = _Seeds(sorted(groups, key=lambda n: (sum(graph[n].values()), n)), unplaced)
     for index, host in enumerate(hosts):
         if index == len(hosts) - 1:
             for name in unplaced:
                 where[name] = host
             break
+        # an even share of what is left, so that rounding does not pile up
+        # on the last host
+        target = (sum(loads[h] for h in hosts[index:]) +
+                  sum(weights[n] for n in unplaced)) / float(len(hosts) - index)
         region = _Region(graph, unplaced)
         for name in [n for n, h in where.items() if h == host]:
             region.take(name)
         while unplaced:
-            name = region.best() or next(n for n in seeds if n in unplaced)
+            name = region.best() or seeds.next()
             if loads[host] and loads[host] + weights[name] / 2.0 > target:
                 break  # past the middle of the node: the next host takes it
             region.take(name)
@@ -318,6 +328,20 @@ def _stubs_merged(graph, free, weights, target):
         if len(graph[other]) == 1:
             queue.append(other)
     return groups, weights
+
+
+class _Seeds(object):
+    """The first unplaced node of a fixed order (each node passed once)."""
+
+    def __init__(self, order, unplaced):
+        self.order = order
+        self.unplaced = unplaced
+        self.at = 0
+
+    def next(self):
+        while self.order[self.at] not in self.unplaced:
+            self.at += 1
+        return self.order[self.at]
 
 
 class _Region(object):
@@ -377,9 +401,6 @@ class Plan(object):
         self.lans = {}              # bridge position -> sorted hosts with the LAN
         self.moved = {}             # (switch node, ifname) -> host of a LAN port built away
         self.vnis = {}              # ('link', pos) or ('lan', bridge pos) -> VNI
-
-    def host_of_link(self, pos):
-        return self.link_host.get(pos)
 
 
 def plan(params):
@@ -471,8 +492,8 @@ def _tunnels_possible(result):
 
 
 def _link_key(desc, pos):
-    ends = [(node, ep['name']) for (node, _b), ep in zip(desc.ends[pos],
-                                                          desc.links[pos]['endpoints'])]
+    endpoints = desc.links[pos]['endpoints']
+    ends = [(node, ep['name']) for (node, _b), ep in zip(desc.ends[pos], endpoints)]
     return 'link\0' + '\0'.join('%s\0%s' % end for end in sorted(ends))
 
 
@@ -576,8 +597,10 @@ def share_with_origin(params, host=None):
         _no_hosts(params)
         return params, {}
     result = plan(params)
-    host = result.settings.this_host if host is None else \
-        _a_host(result.settings, host, 'host')
+    if host is None:
+        host = _a_host(result.settings, result.settings.this_host, 'spread.this_host')
+    else:
+        host = _a_host(result.settings, host, 'host')
     return Share(result, host).build(params)
 
 
