@@ -5,8 +5,8 @@
 hosts (`lab_hosts`), their underlay, where each node lives, which pings
 each host sends, and the reachability table of them all.
 
-The placement itself is vnet.linux.topology's (its `spread` option): the
-same function runs here, so the controller's view is the one each host
+The placement itself is vnet.linux.topology's (its `spread` option), read
+with the filter lab_placement: the controller's view is the one each host
 builds. Pure Python; unit-tested without a kernel.
 """
 
@@ -72,14 +72,12 @@ def lab_spread_hosts(host_names, hostvars):
 
 
 def node_hosts(topology):
-    """{node: host} of a lab with `spread`; {} for a lab on one host."""
+    """{node: host} of a lab with `spread` (the filter lab_placement); {}
+    for a lab on one host."""
     if not topology.get('spread'):
         return {}
-    from ansible_collections.vnet.linux.plugins.module_utils._lab import spread
-    try:
-        return spread.placement(topology)
-    except spread.SpreadError as err:
-        raise AnsibleFilterError(str(err))
+    from ansible_collections.vnet.linux.plugins.filter.lab_spread import lab_placement
+    return lab_placement(topology)
 
 
 def _targets(topology):
