@@ -16,6 +16,8 @@ from collections import OrderedDict
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.vnet.linux.plugins.filter.lab_hosts import node_hosts
+
 IMPAIRMENT_KEYS = ('delay', 'jitter', 'loss', 'rate')
 
 
@@ -99,14 +101,19 @@ def lab_group_name(lab):
 
 def lab_inventory_hosts(play_hosts, hostvars, prefix=''):
     """Filter: a host entry per namespace of each play host's lab (the
-    `lab_current` fact that the lab role sets)."""
+    `lab_current` fact that the lab role sets); for a lab spread over
+    hosts, of the nodes placed on that host."""
     entries = []
     for host in play_hosts:
         topology = hostvars[host].get('lab_current')
         if not topology:
             continue
         renamed = lab_netns_of_nodes(topology)
+        # a lab spread over hosts: each host adds the nodes it holds
+        where = node_hosts(topology)
         for node in lab_namespaces(topology):
+            if where.get(node, host) != host:
+                continue
             netns = renamed.get(node, node)
             entries.append(dict(name=prefix + node, netns=netns, lab=topology['lab'],
                                 lab_host=host,
@@ -153,7 +160,27 @@ class Picture(object):
         self.boxes = OrderedDict()
         self.groups = OrderedDict()     # namespace -> [bridge box ids]
         self.edges = []
+        self.where = node_hosts(topology)   # node -> host, for a lab spread over hosts
+        self.tunnel = (topology.get('spread') or {}).get('tunnel') or 'vxlan'
         self._build(topology)
+
+    def hosts(self):
+        """The hosts to draw as groups: only for a lab on more than one."""
+        hosts = sorted(set(self.where.values()))
+        return hosts if len(hosts) > 1 else []
+
+    def top_items(self):
+        """(host or None, kind, id) of what is drawn at the top level: boxes
+        outside a group ('box') and groups ('group'), grouped by host."""
+        grouped = set(box for boxes in self.groups.values() for box in boxes)
+        items = [('box', box_id) for box_id in self.boxes
+                 if box_id not in grouped and box_id not in self.groups]
+        items += [('group', holder) for holder in self.groups]
+        hosts = self.hosts()
+        if not hosts:
+            return [(None, items)]
+        return [(host, [item for item in items if self.where.get(item[1]) == host])
+                for host in hosts]
 
     def _build(self, topology):
         for node in lab_namespaces(topology):
@@ -182,6 +209,10 @@ class Picture(object):
             text = ' '.join([end['name']] + list(end.get('addresses') or []))
             ends.append((box, self.boxes[box].port(end['name'], text)))
         label = _impairment_text(*link['endpoints'])
+        hosts = set(self.where.get(box.split('/', 1)[0]) for box, _port in ends)
+        if len(hosts) > 1:
+            # the link crosses hosts: a tunnel over their underlay
+            label = ' '.join(text for text in (self.tunnel, label) if text)
         self.edges.append(Edge(ends[0], ends[1], 'solid', label))
 
     def _device(self, link):
@@ -256,20 +287,27 @@ def lab_mermaid(topology):
     picture = Picture(topology)
     ids = _safe_ids(list(picture.boxes) + list(picture.groups), 'n_')
     out = ['---', 'title: %s' % picture.title, '---', 'flowchart LR']
-    grouped = set(box for boxes in picture.groups.values() for box in boxes)
     linked = dict((box_id, set()) for box_id in picture.boxes)
     for edge in picture.edges:
         for box_id, port in (edge.left, edge.right):
             linked[box_id].add(port)
-    for box_id, box in picture.boxes.items():
-        if box_id not in grouped and box_id not in picture.groups:
-            out.append('  ' + _mermaid_box(ids[box_id], box, linked[box_id]))
-    for holder, members in picture.groups.items():
-        out.append('  subgraph %s_ns ["%s"]' % (ids[holder], _mermaid_text([holder])))
-        for box_id in ([holder] if holder in picture.boxes else []) + members:
-            box = picture.boxes[box_id]
-            out.append('    ' + _mermaid_box(ids[box_id], box, linked[box_id]))
-        out.append('  end')
+    host_ids = _safe_ids(picture.hosts(), 'host_')
+    for host, items in picture.top_items():
+        indent = '  '
+        if host is not None:
+            out.append('  subgraph %s ["%s"]' % (host_ids[host], _mermaid_text(['host ' + host])))
+            indent = '    '
+        for kind, item in items:
+            if kind == 'box':
+                out.append(indent + _mermaid_box(ids[item], picture.boxes[item], linked[item]))
+                continue
+            out.append(indent + 'subgraph %s_ns ["%s"]' % (ids[item], _mermaid_text([item])))
+            for box_id in ([item] if item in picture.boxes else []) + picture.groups[item]:
+                box = picture.boxes[box_id]
+                out.append(indent + '  ' + _mermaid_box(ids[box_id], box, linked[box_id]))
+            out.append(indent + 'end')
+        if host is not None:
+            out.append('  end')
     for edge in picture.edges:
         left = picture.boxes[edge.left[0]].ports[edge.left[1]]
         right = picture.boxes[edge.right[0]].ports[edge.right[1]]
@@ -316,16 +354,26 @@ def lab_dot(topology):
            '  edge [fontname="Helvetica", fontsize=9];']
     port_ids = dict((box_id, _safe_ids(box.ports, 'p_'))
                     for box_id, box in picture.boxes.items())
-    grouped = set(box for boxes in picture.groups.values() for box in boxes)
-    for box_id, box in picture.boxes.items():
-        if box_id not in grouped and box_id not in picture.groups:
-            out.append('  ' + _dot_box(box_id, box, port_ids[box_id]))
-    for number, (holder, members) in enumerate(picture.groups.items()):
-        out.append('  subgraph cluster_%d {' % number)
-        out.append('    label=%s; style=dashed;' % _dot_quote(holder))
-        for box_id in ([holder] if holder in picture.boxes else []) + members:
-            out.append('    ' + _dot_box(box_id, picture.boxes[box_id], port_ids[box_id]))
-        out.append('  }')
+    clusters = 0
+    for host, items in picture.top_items():
+        indent = '  '
+        if host is not None:
+            out.append('  subgraph cluster_host_%d {' % clusters)
+            out.append('    label=%s; style=rounded; color="#6b7280";' % _dot_quote('host ' + host))
+            clusters += 1
+            indent = '    '
+        for kind, item in items:
+            if kind == 'box':
+                out.append(indent + _dot_box(item, picture.boxes[item], port_ids[item]))
+                continue
+            out.append(indent + 'subgraph cluster_%d {' % clusters)
+            clusters += 1
+            out.append(indent + '  label=%s; style=dashed;' % _dot_quote(item))
+            for box_id in ([item] if item in picture.boxes else []) + picture.groups[item]:
+                out.append(indent + '  ' + _dot_box(box_id, picture.boxes[box_id], port_ids[box_id]))
+            out.append(indent + '}')
+        if host is not None:
+            out.append('  }')
     for edge in picture.edges:
         ends = ['%s:%s' % (_dot_quote(box_id), port_ids[box_id][port])
                 for box_id, port in (edge.left, edge.right)]

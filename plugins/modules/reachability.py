@@ -172,6 +172,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import S
 from ansible_collections.vnet.linux.plugins.module_utils._lab.reachability import (
     matrix_lines,
     plan_probes,
+    problem_lines,
     run_probes,
     table_lines,
 )
@@ -232,14 +233,6 @@ def node_addresses(module):
     return nodes
 
 
-def problems(rows):
-    """A line for each path that is not as expected."""
-    return ['%s -> %s (%s): %s' % (
-        r['src'], r['dst'], r['address'],
-        r.get('error') or ('%g%% loss' % r['loss'] if r['expected'] else 'answers, expected no reply'))
-        for r in rows if not r['ok']]
-
-
 def main():
     module = StrictModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -263,7 +256,7 @@ def main():
     rows = [p.result(params['max_loss']) for p in probes]
     failed = [r for r in rows if not r['ok']]
     result = dict(changed=False, results=rows, table=table_lines(rows),
-                  matrix=matrix_lines(rows) if rows else [], problems=problems(rows),
+                  matrix=matrix_lines(rows) if rows else [], problems=problem_lines(rows),
                   summary=dict(paths=len(rows), ok=len(rows) - len(failed), broken=len(failed)))
     if failed and params['fail_on_broken']:
         module.fail_json(msg='%d of %d paths not as expected: %s'

@@ -204,3 +204,24 @@ def test_survey_minimum_is_what_every_preset_it_names_accepts():
         assert set(presets) <= set(PRESETS), presets
         assert all(accepts(p, variable, low) for p in presets), (variable, low)
         assert not all(accepts(p, variable, low - 1) for p in presets), (variable, low)
+
+
+def test_lab_hosts_naming_one_host_builds_the_lab_whole_there(lab, tmp_path):
+    """-e lab_hosts=localhost: one host, no spread; as without lab_hosts."""
+    result = run(UP, tmp_path, 'preset=p2p', 'lab=' + lab, 'lab_hosts=localhost',
+                 'add_hosts=false')
+    assert result.returncode == 0, result.stdout[-5000:]
+    with open(files(tmp_path, lab) + '.topology.json') as handle:
+        assert 'spread' not in json.load(handle)
+    with open(files(tmp_path, lab) + '.mmd') as handle:
+        assert 'subgraph host_' not in handle.read()
+    rows = table_rows(tmp_path, lab)
+    assert len(rows) == 2 and all(row.endswith(' ok') for row in rows)
+
+
+def test_lab_hosts_naming_an_unknown_host_is_refused_before_any_change(lab, tmp_path):
+    result = run(UP, tmp_path, 'preset=p2p', 'lab=' + lab, 'lab_hosts=localhost,nohost-x')
+    assert result.returncode != 0
+    assert "'nohost-x' is neither a host nor a group of the inventory" in result.stdout, \
+        result.stdout[-5000:]
+    assert lab_runner.namespaces_with_prefix(lab) == []

@@ -528,3 +528,34 @@ def test_topology_vxlan_over_an_underlay_node(lab):
     gone = lab.run(state='absent')
     assert gone.get('failed') is None, gone.get('msg')
     assert lab.namespaces() == []
+
+
+# The host's newer kernel looks the name up where the link goes: the 6.1
+# guest's is where the request comes from, which this is about.
+@pytest.mark.guest_kernel
+def test_topology_vxlan_named_as_a_link_of_its_underlay(lab):
+    """The kernel looks a new link's name up in the namespace the request
+    comes from: a tunnel named eth0 over an underlay that has an eth0 (a
+    host's root namespace, for a lab spread over hosts) is made under a
+    transit name there and moved into its node."""
+    a, b, c, d = lab.n('a'), lab.n('b'), lab.n('c'), lab.n('d')
+    description = dict(
+        nodes=[{'name': name} for name in (a, b, c, d)],
+        links=[
+            {'endpoints': [{'node': a, 'name': 'eth0', 'addresses': ['192.0.2.1/24']},
+                           {'node': c, 'name': 'eth0', 'addresses': ['192.0.2.2/24']}]},
+            {'kind': 'vxlan', 'node': b, 'name': 'eth0', 'parent_node': a,
+             'addresses': ['10.42.0.1/24'],
+             'options': {'vni': 42, 'local': '192.0.2.1', 'remote': '192.0.2.2',
+                         'dstport': 4789}},
+            {'kind': 'vxlan', 'node': d, 'name': 'eth0', 'parent_node': c,
+             'addresses': ['10.42.0.2/24'],
+             'options': {'vni': 42, 'local': '192.0.2.2', 'remote': '192.0.2.1',
+                         'dstport': 4789}},
+        ])
+    made = lab.run(**description)
+    assert made.get('failed') is None, made.get('msg')
+    assert sorted(link_names(a)) == ['eth0', 'lo'] and 'eth0' in link_names(b)
+    result = ping(b, '10.42.0.2')
+    assert result.returncode == 0, result.stdout
+    assert lab.run(**description)['changed'] is False

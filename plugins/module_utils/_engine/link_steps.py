@@ -84,10 +84,15 @@ def send_create(sender, session, spec, what, args):
     itself (IFLA_NET_NS_FD), except for kinds placed by a move after the
     create (spec.placed_by_move: a GRE tunnel created straight into
     another namespace takes that one as its underlay on kernels before
-    6.14); a move that fails deletes what the create made."""
+    6.14), and links whose name the sender's namespace has; a move that
+    fails deletes what the create made."""
     elsewhere = sender.netns != session.netns
-    moved = elsewhere and spec.placed_by_move
     name = args['ifname']
+    # The kernel looks the new name up in the namespace the request comes
+    # from, even for a link placed elsewhere (IFLA_NET_NS_FD): a name taken
+    # there (a host's own eth0 under a tunnel of a lab spread over hosts)
+    # fails with EEXIST. Such a link is made under a transit name and moved.
+    moved = elsewhere and (spec.placed_by_move or sender.get_msg(name=name) is not None)
     if moved:
         # made under a name of its own in the underlay namespace, where the
         # link's own name may be taken (by the tunnel's other end, say)

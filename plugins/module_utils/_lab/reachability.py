@@ -308,6 +308,14 @@ def table_lines(rows):
 MATRIX_CORNER = 'from -> to'
 
 
+def problem_lines(rows):
+    """A line for each path that is not as expected."""
+    return ['%s -> %s (%s): %s' % (
+        r['src'], r['dst'], r['address'],
+        r.get('error') or ('%g%% loss' % r['loss'] if r['expected'] else 'answers, expected no reply'))
+        for r in rows if not r['ok']]
+
+
 def matrix_lines(rows):
     """Who reaches whom: a source per line, a destination per column; 'ok'
     when every address answered, 'part' when some did, '--' when none."""
