@@ -44,6 +44,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     attribute_options,
     differences,
     plan_tables,
+    undone_with_its_object,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._engine import link_steps
 from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
@@ -693,10 +694,12 @@ class Planner(object):
             return
         session, label = self.session(iface.node), iface.label()
         what = 'changing port settings of %s' % label
+        # a port that joins in this run has nothing to put back: the undo of
+        # its joining, next in the undo order, releases it with its settings
+        undo = link_steps.port_settings_step(session, iface.name, what, BOND, old) if old \
+            else undone_with_its_object
         self.add('enslave', 'set port %s on %s' % (describe(changes), label),
-                 link_steps.port_settings_step(session, iface.name, what, BOND, changes),
-                 link_steps.port_settings_step(session, iface.name, what, BOND, old)
-                 if old else None)
+                 link_steps.port_settings_step(session, iface.name, what, BOND, changes), undo)
 
     def record_change(self, ref, field, have, want):
         """Record a field change under its object's entry in plan.changed."""
