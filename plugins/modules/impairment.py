@@ -43,7 +43,7 @@ description:
     impairments are meant for a running lab.
   - The kernel needs C(sch_netem) (and C(ifb), C(cls_u32) and C(act_mirred)
     for ingress). Debian's kernel has them as modules.
-version_added: 1.3.0
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 requirements:

@@ -21,7 +21,7 @@ description:
     before any change unless O(allow_disruptive=true), as for every module of
     the collection.
   - If a step fails, the link is brought back to the state it had.
-version_added: 1.3.0
+version_added: 1.2.0
 author:
   - vnet.linux developers (@vnet-linux)
 requirements:

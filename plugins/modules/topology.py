@@ -208,7 +208,7 @@ options:
             O(spread.hosts). Needs O(spread).
           - Without it, O(spread.placement) decides.
         type: str
-        version_added: 1.3.0
+        version_added: 1.2.0
       weight:
         description:
           - How much of a host the node takes, for O(spread.placement=balanced)
@@ -216,7 +216,7 @@ options:
             many routes, 1 for a host). At least 1.
         type: int
         default: 1
-        version_added: 1.3.0
+        version_added: 1.2.0
   bridges:
     description:
       - Linux bridges (switches), each in a node. Bridge settings omitted are
@@ -773,7 +773,7 @@ options:
         placement on the controller.
       - Ignored with O(state=absent).
     type: dict
-    version_added: 1.3.0
+    version_added: 1.2.0
     suboptions:
       this_host:
         description:

@@ -57,7 +57,7 @@ options:
       - A file is replaced atomically, and only when its content or mode
         differs. Nothing is written in check mode.
     type: dict
-    version_added: 1.3.0
+    version_added: 1.2.0
     suboptions:
       script:
         description:
