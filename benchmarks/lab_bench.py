@@ -283,6 +283,24 @@ class Ansible(object):
         with open(result_file) as handle:
             return seconds, json.load(handle)
 
+    def fan_out(self, hosts, tasks):
+        """Run the tasks on `hosts` inventory hosts, all of them this
+        machine (connection local), with forks for all at once; returns
+        (seconds, CPU seconds of the controller, its workers and the modules)."""
+        self.count += 1
+        path = os.path.join(self.workdir, 'play%d.yml' % self.count)
+        with open(path, 'w') as handle:
+            json.dump([{'hosts': 'all', 'gather_facts': False, 'connection': 'local',
+                        'tasks': tasks}], handle)
+        inventory = ','.join('idle%d' % i for i in range(hosts)) + ','
+        start, cpu = time.perf_counter(), children_cpu()
+        proc = subprocess.run([self.playbook_bin, '-i', inventory, '-f', str(hosts), path],
+                              env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError('ansible-playbook failed:\n%s' % proc.stdout[-3000:])
+        return time.perf_counter() - start, children_cpu() - cpu
+
     def topology(self, description, state='present'):
         args = dict(description, state=state)
         if state == 'absent':
@@ -486,7 +504,20 @@ class ShareLab(object):
         whole = spread_fabric(4, leaves, 23, host_count, 'compact', prefix, lab)
         self.address = whole['spread']['hosts']['host00']['address']
         self.total_nodes, self.host_count = len(whole['nodes']), host_count
+        self.whole = whole
         self.description = self._underlay_replaced(spread.share(whole))
+
+    def whole_for_an_idle_host(self):
+        """The whole description as every host gets it, for an extra host
+        that holds none of it: every node pinned (`host:`) where the compact
+        placement put it, so the module on this machine takes, checks and
+        plans all 10,004 nodes and builds an empty share (no underlay is
+        needed, nothing is made)."""
+        where = spread.placement(self.whole)
+        hosts = dict(self.whole['spread']['hosts'], idle={'address': '192.0.2.250'})
+        nodes = [dict(node, host=where[node['name']]) for node in self.whole['nodes']]
+        return dict(self.whole, nodes=nodes,
+                    spread=dict(self.whole['spread'], hosts=hosts, this_host='idle'))
 
     def _underlay_replaced(self, share):
         roots = set(node['name'] for node in share['nodes'] if node.get('root'))
@@ -579,6 +610,34 @@ def measure_share(ansible, lab, figures, quiet, reference):
     cleanup(lab.prefix)
 
 
+def measure_whole_description(ansible, lab, figures, quiet):
+    """What each host pays for receiving the whole spread description
+    rather than its share: Ansible templating and sending it, the module's
+    argument checks and the plan of every node, with nothing to build."""
+    whole = lab.whole_for_an_idle_host()
+    quiet.wait('the whole description\'s run')
+    wall, result = ansible.topology(whole)
+    figures.row('share: the whole description (%d nodes, %d links) on a host '
+                'with no share, ansible-playbook' % (len(whole['nodes']), len(whole['links'])),
+                '%.2f s' % wall)
+    figures.row('  CPU (playbook, workers, module); module process, own work',
+                '%.2f s; %.2f s, %.2f s' % (ansible.last_cpu,
+                                            result['timing'].get('process', 0.0),
+                                            result['timing']['total']))
+    figures.row('  changed, namespaces made', '%s, %d' % (result['changed'],
+                                                          len(lab.lab_namespaces())),
+                'False, 0', result['changed'] is False and not lab.lab_namespaces())
+    process = result['timing'].get('process', 0.0)
+    quiet.wait('the whole description to %d hosts' % lab.host_count)
+    wall, cpu = ansible.fan_out(lab.host_count, [{'name': 'lab', 'vnet.linux.topology':
+                                                  dict(whole, state='present')}])
+    figures.row('share: the same to %d hosts at once (forks %d), all of them this machine'
+                % (lab.host_count, lab.host_count), '%.2f s' % wall)
+    figures.row('  CPU; of it the controller\'s (less %d module processes)' % lab.host_count,
+                '%.2f s; %.2f s' % (cpu, cpu - lab.host_count * process))
+    return wall
+
+
 def count_marked_links(lab):
     out = subprocess.run(['ip', '-j', '-d', 'link', 'show'], stdout=subprocess.PIPE,
                          text=True, check=True).stdout
@@ -654,6 +713,11 @@ def main():
                                          'bench-%s-u' % run_id, figures, 'N=%d' % args.large,
                                          quiet, judge=False)
             measure_share(ansible, share_lab, figures, quiet, reference)
+            measure_whole_description(ansible, share_lab, figures, quiet)
+            quiet.wait('the floor')
+            figures.row('ansible-playbook fixed cost (one ping task)', '%.2f s' % min(
+                ansible.play([{'name': 'nothing', 'ansible.builtin.ping': {}}])[0]
+                for _attempt in range(2)))
             return finish(figures)
         if args.spread_leaves:
             quiet.wait('the spread planner')
