@@ -11,6 +11,13 @@ with an address on every node interface (the preset star_chain).
     python benchmarks/lab_bench.py --singles 20   # a smaller single-module run
     python benchmarks/lab_bench.py --singles 0    # skip it
     python benchmarks/lab_bench.py --no-full      # only the generated form
+    python benchmarks/lab_bench.py --spread-only  # the spread planner (no root)
+    python benchmarks/lab_bench.py --share-only   # one host's share of a spread lab
+
+One host's share (issue 12): host00's part of the spread planner's
+10,004-node lab over 10 hosts, built with one topology run over an underlay
+namespace the bench makes (the machine's root namespace is not touched),
+judged per node against the single-host N=1000 build of the same run.
 
 The lab is the collection's preset star_chain. The topology module gets it
 in two forms: generated on the managed host (`generate: {preset:
