@@ -11,6 +11,13 @@ with an address on every node interface (the preset star_chain).
     python benchmarks/lab_bench.py --singles 20   # a smaller single-module run
     python benchmarks/lab_bench.py --singles 0    # skip it
     python benchmarks/lab_bench.py --no-full      # only the generated form
+    python benchmarks/lab_bench.py --spread-only  # the spread planner (no root)
+    python benchmarks/lab_bench.py --share-only   # one host's share of a spread lab
+
+One host's share (issue 12): host00's part of the spread planner's
+10,004-node lab over 10 hosts, built with one topology run over an underlay
+namespace the bench makes (the machine's root namespace is not touched),
+judged per node against the single-host N=1000 build of the same run.
 
 The lab is the collection's preset star_chain. The topology module gets it
 in two forms: generated on the managed host (`generate: {preset:
@@ -283,6 +290,24 @@ class Ansible(object):
         with open(result_file) as handle:
             return seconds, json.load(handle)
 
+    def fan_out(self, hosts, tasks):
+        """Run the tasks on `hosts` inventory hosts, all of them this
+        machine (connection local), with forks for all at once; returns
+        (seconds, CPU seconds of the controller, its workers and the modules)."""
+        self.count += 1
+        path = os.path.join(self.workdir, 'play%d.yml' % self.count)
+        with open(path, 'w') as handle:
+            json.dump([{'hosts': 'all', 'gather_facts': False, 'connection': 'local',
+                        'tasks': tasks}], handle)
+        inventory = ','.join('idle%d' % i for i in range(hosts)) + ','
+        start, cpu = time.perf_counter(), children_cpu()
+        proc = subprocess.run([self.playbook_bin, '-i', inventory, '-f', str(hosts), path],
+                              env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError('ansible-playbook failed:\n%s' % proc.stdout[-3000:])
+        return time.perf_counter() - start, children_cpu() - cpu
+
     def topology(self, description, state='present'):
         args = dict(description, state=state)
         if state == 'absent':
@@ -402,35 +427,37 @@ def measure_topology(ansible, shape, lab, figures, label, quiet, ip_build=None,
     row('topology: after teardown %s: namespaces, marked links' % label,
         '%d, %d' % (len(left), marked), '0, 0', not left and not marked)
     memory = max(result['peak_memory_mb'], again['peak_memory_mb'], down['peak_memory_mb'])
-    return {'wall': wall, 'inner': inner, 'per_node_wall': wall / nodes,
+    return {'wall': wall, 'inner': inner, 'nodes': nodes, 'per_node_wall': wall / nodes,
             'per_node_inner': inner / nodes, 'memory': memory}
 
 
 # --- the spread planner --------------------------------------------------------
 
-def spread_fabric(spines, leaves, hosts_per_leaf, host_count, placement):
+def spread_fabric(spines, leaves, hosts_per_leaf, host_count, placement, prefix='',
+                  lab='spread'):
     """A leaf-spine lab (every leaf to every spine, each leaf on a LAN of its
-    own with its hosts) spread over `host_count` hosts."""
-    nodes = [{'name': 's%d' % i} for i in range(spines)]
+    own with its hosts) spread over `host_count` hosts, the node names
+    starting with `prefix`."""
+    nodes = [{'name': '%ss%d' % (prefix, i)} for i in range(spines)]
     bridges, links = [], []
     for leaf in range(leaves):
-        leaf_node, switch = 'l%d' % leaf, 'w%d' % leaf
+        leaf_node, switch = '%sl%d' % (prefix, leaf), '%sw%d' % (prefix, leaf)
         nodes += [{'name': leaf_node, 'weight': 2}, {'name': switch}]
         bridges.append({'name': 'br0', 'node': switch})
-        links += [{'endpoints': [{'node': 's%d' % s, 'name': 'e%d' % leaf},
+        links += [{'endpoints': [{'node': '%ss%d' % (prefix, s), 'name': 'e%d' % leaf},
                                  {'node': leaf_node, 'name': 'u%d' % s}]}
                   for s in range(spines)]
         links.append({'endpoints': [{'node': leaf_node, 'name': 'lan'},
                                     {'bridge': 'br0', 'node': switch, 'name': 'up'}]})
         for host in range(hosts_per_leaf):
-            name = 'h%d.%d' % (leaf, host)
+            name = '%sh%d.%d' % (prefix, leaf, host)
             nodes.append({'name': name})
             links.append({'endpoints': [{'node': name, 'name': 'eth0'},
                                         {'bridge': 'br0', 'node': switch,
                                          'name': 'p%d' % host}]})
     hosts = dict(('host%02d' % i, {'address': '192.0.2.%d' % (i + 1)})
                  for i in range(host_count))
-    return {'lab': 'spread', 'nodes': nodes, 'bridges': bridges, 'links': links,
+    return {'lab': lab, 'nodes': nodes, 'bridges': bridges, 'links': links,
             'spread': {'this_host': 'host00', 'hosts': hosts, 'placement': placement}}
 
 
@@ -462,6 +489,160 @@ def measure_spread(figures, leaves, host_count):
         figures.row('spread: links crossing hosts, %s' % label,
                     '%d of %d, %d LANs spread' % (crossing, len(plan.desc.ends),
                                                   len(plan.lans)))
+
+
+# --- one host's share of the spread lab, built here ---------------------------
+
+# a share "within the single-host figures": its build no slower per node than
+# 1.25 x the single-host N=1000 lab's, measured in the same run
+SHARE_SLACK = 1.25
+
+
+class ShareLab(object):
+    """host00's share of the spread fabric (compact placement), as host00
+    builds it, on this machine without touching its root namespace: the
+    share's root node (the tunnels' underlay) is replaced by a namespace of
+    the bench, which holds host00's underlay address on a veth whose peer
+    stays in a second bench namespace (vxlan binds its `local` address)."""
+
+    def __init__(self, prefix, lab, leaves, host_count):
+        self.prefix = prefix
+        self.underlay, self.peer = prefix + 'ul', prefix + 'up'
+        whole = spread_fabric(4, leaves, 23, host_count, 'compact', prefix, lab)
+        self.address = whole['spread']['hosts']['host00']['address']
+        self.total_nodes, self.host_count = len(whole['nodes']), host_count
+        self.whole = whole
+        self.description = self._underlay_replaced(spread.share(whole))
+
+    def whole_for_an_idle_host(self):
+        """The whole description as every host gets it, for an extra host
+        that holds none of it: every node pinned (`host:`) where the compact
+        placement put it, so the module on this machine takes, checks and
+        plans all 10,004 nodes and builds an empty share (no underlay is
+        needed, nothing is made)."""
+        where = spread.placement(self.whole)
+        hosts = dict(self.whole['spread']['hosts'], idle={'address': '192.0.2.250'})
+        nodes = [dict(node, host=where[node['name']]) for node in self.whole['nodes']]
+        return dict(self.whole, nodes=nodes,
+                    spread=dict(self.whole['spread'], hosts=hosts, this_host='idle'))
+
+    def _underlay_replaced(self, share):
+        roots = set(node['name'] for node in share['nodes'] if node.get('root'))
+        nodes = [{'name': self.underlay, 'external': True} if node.get('root') else node
+                 for node in share['nodes']]
+        links = []
+        for link in share['links']:
+            if any(ep.get('node') in roots for ep in link.get('endpoints') or []):
+                raise ValueError('a link of the share ends in its root node: %r' % link)
+            if link.get('parent_node') in roots:
+                link = dict(link, parent_node=self.underlay)
+            links.append(link)
+        return dict(share, nodes=nodes, links=links)
+
+    def tunnels(self):
+        return [link for link in self.description['links'] if link.get('kind') == 'vxlan']
+
+    def lab_nodes(self):
+        return [node['name'] for node in self.description['nodes'] if not node.get('external')]
+
+    def lab_namespaces(self):
+        return [n for n in existing_namespaces(self.prefix) if n not in (self.underlay, self.peer)]
+
+    def make_underlay(self):
+        run_shell('\n'.join([
+            'set -e',
+            'ip netns add %s' % self.underlay, 'ip netns add %s' % self.peer,
+            'ip -n %s link set lo up' % self.underlay,
+            'ip -n %s link add u0 type veth peer name u0 netns %s' % (self.underlay, self.peer),
+            'ip -n %s address add %s/24 dev u0' % (self.underlay, self.address),
+            'ip -n %s link set u0 up' % self.underlay,
+            'ip -n %s link set u0 up' % self.peer]) + '\n')
+
+    def tunnel_witness(self):
+        """`ip -d` of one tunnel: (kind, local, link namespace is the underlay's)."""
+        tunnel = self.tunnels()[0]
+        out = subprocess.run(['ip', '-n', tunnel['node'], '-j', '-d', 'link', 'show',
+                              tunnel['name']], stdout=subprocess.PIPE, text=True,
+                             check=True).stdout
+        entry = json.loads(out)[0]
+        return entry['linkinfo']['info_kind'], entry['linkinfo']['info_data'].get('local')
+
+
+def measure_share(ansible, lab, figures, quiet, reference):
+    """Build, re-run and remove host00's share through ansible-playbook;
+    `reference` is the single-host N=1000 build of this run (measure_topology's
+    figures and the lab's node count), judged per node."""
+    nodes, links, tunnels = len(lab.lab_nodes()), len(lab.description['links']), \
+        len(lab.tunnels())
+    label = 'host00\'s share'
+    figures.row('share: %s of %d nodes over %d hosts, compact'
+                % (label, lab.total_nodes, lab.host_count),
+                '%d nodes, %d links' % (nodes, links), None, None)
+    figures.row('  of which vxlan tunnels over the underlay namespace', '%d' % tunnels)
+    lab.make_underlay()
+    quiet.wait('the share\'s build')
+    wall, result = ansible.topology(lab.description)
+    build_cpu = ansible.last_cpu
+    inner = result['timing']['total']
+    allowed = SHARE_SLACK * reference['per_node_wall'] * nodes
+    figures.row('share: build, ansible-playbook', '%.2f s' % wall,
+                '<= %.2f x N=%d per node (%.2f s)' % (SHARE_SLACK, reference['nodes'], allowed),
+                wall <= allowed)
+    figures.row('  per node: share / single host', '%.1f / %.1f ms'
+                % (1000 * wall / nodes, 1000 * reference['per_node_wall']))
+    figures.row('  CPU (playbook, workers, module)', '%.2f s' % build_cpu)
+    figures.row('share: build, module\'s own work', '%.2f s' % inner,
+                '<= %.2f x N=%d per node (%.2f s)' % (
+                    SHARE_SLACK, reference['nodes'],
+                    SHARE_SLACK * reference['per_node_inner'] * nodes),
+                inner <= SHARE_SLACK * reference['per_node_inner'] * nodes)
+    figures.row('  stages', ', '.join('%s %.3f' % (k, v) for k, v in result['timing'].items()
+                                      if k not in ('total', 'process')))
+    figures.row('  steps', '%d' % result['summary']['steps'])
+    figures.row('  a tunnel: kind, local', '%s, %s' % lab.tunnel_witness(),
+                'vxlan, %s' % lab.address, lab.tunnel_witness() == ('vxlan', lab.address))
+    quiet.wait('the share\'s second run')
+    again_wall, again = ansible.topology(lab.description)
+    figures.row('share: second run, changed', str(again['changed']), 'False',
+                again['changed'] is False)
+    figures.row('share: second run, ansible-playbook (module)', '%.2f s (%.2f s)'
+                % (again_wall, again['timing']['total']))
+    quiet.wait('the share\'s teardown')
+    down_wall, down = ansible.topology(lab.description, state='absent')
+    left, marked = lab.lab_namespaces(), count_marked_links(lab.description['lab'])
+    figures.row('share: teardown, ansible-playbook (module)', '%.2f s (%.2f s)'
+                % (down_wall, down['timing']['total']))
+    figures.row('share: after teardown: namespaces, marked links', '%d, %d'
+                % (len(left), marked), '0, 0', not left and not marked)
+    cleanup(lab.prefix)
+
+
+def measure_whole_description(ansible, lab, figures, quiet):
+    """What each host pays for receiving the whole spread description
+    rather than its share: Ansible templating and sending it, the module's
+    argument checks and the plan of every node, with nothing to build."""
+    whole = lab.whole_for_an_idle_host()
+    quiet.wait('the whole description\'s run')
+    wall, result = ansible.topology(whole)
+    figures.row('share: the whole description (%d nodes, %d links) on a host '
+                'with no share, ansible-playbook' % (len(whole['nodes']), len(whole['links'])),
+                '%.2f s' % wall)
+    figures.row('  CPU (playbook, workers, module); module process, own work',
+                '%.2f s; %.2f s, %.2f s' % (ansible.last_cpu,
+                                            result['timing'].get('process', 0.0),
+                                            result['timing']['total']))
+    figures.row('  changed, namespaces made', '%s, %d' % (result['changed'],
+                                                          len(lab.lab_namespaces())),
+                'False, 0', result['changed'] is False and not lab.lab_namespaces())
+    process = result['timing'].get('process', 0.0)
+    quiet.wait('the whole description to %d hosts' % lab.host_count)
+    wall, cpu = ansible.fan_out(lab.host_count, [{'name': 'lab', 'vnet.linux.topology':
+                                                  dict(whole, state='present')}])
+    figures.row('share: the same to %d hosts at once (forks %d), all of them this machine'
+                % (lab.host_count, lab.host_count), '%.2f s' % wall)
+    figures.row('  CPU; of it the controller\'s (less %d module processes)' % lab.host_count,
+                '%.2f s; %.2f s' % (cpu, cpu - lab.host_count * process))
+    return wall
 
 
 def count_marked_links(lab):
@@ -506,6 +687,12 @@ def main():
     parser.add_argument('--spread-hosts', type=int, default=10)
     parser.add_argument('--spread-only', action='store_true',
                         help='only the spread planner\'s figures (no root, no kernel)')
+    parser.add_argument('--no-share', dest='share', action='store_false',
+                        help='skip building one host\'s share of the spread lab (it runs '
+                             'after the --large lab, against its figures)')
+    parser.add_argument('--share-only', action='store_true',
+                        help='only one host\'s share of the spread lab, after the single-host '
+                             '--large lab (generated) it is judged against')
     args = parser.parse_args()
     if args.spread_only:
         figures = Figures()
@@ -515,13 +702,30 @@ def main():
     if os.geteuid() != 0:
         sys.exit('run as root (it creates network namespaces)')
     run_id = '%d' % (os.getpid() % 10000)
-    prefixes = dict((k, 'vb%s%s' % (run_id, k)) for k in ('i', 't', 's', 'j', 'u', 'f', 'g'))
+    prefixes = dict((k, 'vb%s%s' % (run_id, k))
+                    for k in ('i', 't', 's', 'j', 'u', 'f', 'g', 'x'))
     figures = Figures()
     workdir = tempfile.mkdtemp(prefix='vnet-bench-')
     print('load (/proc/loadavg) at start: %s (%d CPUs)' % (loadavg(), os.cpu_count()))
     print('%-58s %-26s %-22s %s' % ('figure', 'value', 'target', ''))
     try:
         ansible = Ansible(workdir)
+        share_lab = ShareLab(prefixes['x'], 'bench-%s-x' % run_id, args.spread_leaves,
+                             args.spread_hosts) \
+            if (args.share or args.share_only) and args.spread_leaves and args.large else None
+        if args.share_only:
+            if share_lab is None:
+                sys.exit('--share-only needs --large and --spread-leaves')
+            reference = measure_topology(ansible, LabShape(prefixes['u'], args.large),
+                                         'bench-%s-u' % run_id, figures, 'N=%d' % args.large,
+                                         quiet, judge=False)
+            measure_share(ansible, share_lab, figures, quiet, reference)
+            measure_whole_description(ansible, share_lab, figures, quiet)
+            quiet.wait('the floor')
+            figures.row('ansible-playbook fixed cost (one ping task)', '%.2f s' % min(
+                ansible.play([{'name': 'nothing', 'ansible.builtin.ping': {}}])[0]
+                for _attempt in range(2)))
+            return finish(figures)
         if args.spread_leaves:
             quiet.wait('the spread planner')
             measure_spread(figures, args.spread_leaves, args.spread_hosts)
@@ -555,6 +759,8 @@ def main():
                                         quiet, big_ip[0], big_ip[1], fixed, form='full',
                                         judge=False)
                 memory = max(memory, full['memory'])
+            if share_lab:
+                measure_share(ansible, share_lab, figures, quiet, big)
             ratio_inner = big['per_node_inner'] / small['per_node_inner']
             ratio_wall = big['per_node_wall'] / small['per_node_wall']
             figures.row('time per node N=%d / N=%d, module\'s own work' % (big_n, n),
@@ -582,6 +788,10 @@ def main():
         for prefix in prefixes.values():
             cleanup(prefix)
         subprocess.call(['rm', '-rf', workdir])
+    return finish(figures)
+
+
+def finish(figures):
     print('\nload (/proc/loadavg) at end: %s' % loadavg())
     print('%d target(s) missed' % figures.failures)
     return 1 if figures.failures else 0
