@@ -4,6 +4,7 @@ on the host is the lab of the full description the lab_preset filter gives
 unchanged, and tears down to nothing."""
 
 import os
+import time
 
 import pytest
 from conftest import ip, remove_namespace, run_module, unique_name
@@ -92,11 +93,21 @@ def test_guest_presets_up_checked_and_down(lab, preset, params):
     assert built['actions'] == planned['actions']
     assert run_module('topology', generated)['changed'] is False
     # under emulation a bond or team port may still be settling when the
-    # first probe goes out: one lost probe of three is tolerated, a broken
-    # path (all lost) is not
-    checked = run_module('reachability', dict(
-        {'nodes': lab_ping_targets(topology), 'count': 3, 'timeout': 1.0, 'max_loss': 34},
-        **({'pairs': topology['expect']} if topology.get('expect') else {})))
+    # first probes go out (an active-backup team that picks its active port
+    # after the warm-up leaves the bridge forwarding to the other one until
+    # the host sends): one lost probe of three is tolerated, and a lab with
+    # a bond or a team is measured once more, 2 s later; a broken path (lost
+    # both times) is not tolerated
+
+    def measure():
+        return run_module('reachability', dict(
+            {'nodes': lab_ping_targets(topology), 'count': 3, 'timeout': 1.0, 'max_loss': 34},
+            **({'pairs': topology['expect']} if topology.get('expect') else {})))
+    checked = measure()
+    with_ports = any(link.get('kind') in ('bond', 'team') for link in topology['links'])
+    if checked.get('failed') and with_ports:
+        time.sleep(2)
+        checked = measure()
     assert not checked.get('failed'), checked.get('problems')
     assert checked['summary']['paths'] and checked['summary']['broken'] == 0
     isolated = [row for row in checked['results'] if not row['expected']]

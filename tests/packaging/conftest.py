@@ -21,6 +21,14 @@ MODULES = sorted(f[:-3] for f in os.listdir(MODULES_DIR) if f.endswith('.py') an
 DUMMY = {'str': 'vnetmissing0', 'int': 1, 'bool': False, 'list': [], 'dict': {}, 'path': '/nonexistent', 'raw': 'x'}
 
 
+def required_args(options):
+    """A value for each required option: its first choice where it has
+    choices (a dummy string would fail Ansible's own checks before the
+    module runs), else a dummy of its type."""
+    return dict((name, (spec.get('choices') or [DUMMY.get(spec.get('type', 'str'), 'x')])[0])
+                for name, spec in options.items() if spec.get('required'))
+
+
 def tool(name):
     """Path of an Ansible command of the venv running pytest."""
     path = os.path.join(BIN, name)

@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from conftest import DUMMY, MODULES, module_doc, run, tool
+from conftest import MODULES, module_doc, required_args, run, tool
 
 BLOCKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'block_pyroute2')
 MESSAGE = 'Failed to import the required Python library (pyroute2 >= 0.9.1)'
@@ -25,10 +25,7 @@ MESSAGE = 'Failed to import the required Python library (pyroute2 >= 0.9.1)'
 
 def minimal_args(doc):
     options = doc.get('options') or {}
-    args = {}
-    for name, spec in options.items():
-        if spec.get('required'):
-            args[name] = DUMMY.get(spec.get('type', 'str'), 'x')
+    args = required_args(options)
     if 'absent' in (options.get('state') or {}).get('choices', []):
         args['state'] = 'absent'
     return args

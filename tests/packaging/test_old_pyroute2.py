@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from conftest import DUMMY, MODULES, ROOT, module_doc, run, tool, unique
+from conftest import MODULES, ROOT, module_doc, required_args, run, tool, unique
 
 OLD_VERSION = '0.7.2'
 OLD_DIR = os.path.join(ROOT, 'tests', 'output', 'pyroute2-%s' % OLD_VERSION)
@@ -70,8 +70,7 @@ def creating_args(module, doc, netns, new_netns):
     if module == 'topology':
         return {'lab': new_netns, 'nodes': [{'name': new_netns}]}
     options = doc.get('options') or {}
-    args = dict((name, DUMMY.get(spec.get('type', 'str'), 'x'))
-                for name, spec in options.items() if spec.get('required'))
+    args = required_args(options)
     if 'netns' in options:
         args['netns'] = netns
     return args
