@@ -30,7 +30,6 @@ import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import GuardRefusal
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import by_netlink_kind
-from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
@@ -188,11 +187,9 @@ def _describe(view):
 def light_links(session):
     """The fields collateral needs, for every link of a namespace, from
     one raw dump on a fast session."""
-    views = []
-    for raw in session.raw('reading links', rtnl.link_messages, False):
-        view = rtnl.parse_link(raw)
+    views = session.parsed_links()
+    for view in views:
         view['netns'] = session.netns
-        views.append(view)
     return views
 
 

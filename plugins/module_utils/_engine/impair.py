@@ -35,7 +35,6 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
 )
 
 DIRECTIONS = ('egress', 'ingress')
-TC_H_INGRESS = 0xFFFFFFF1
 INGRESS_HANDLE = 0xFFFF0000   # "ffff:"
 FILTER_PRIO = 1               # first: the redirect sees every packet
 ETH_P_ALL = 3
@@ -91,25 +90,6 @@ def read_filters(session, index):
     return sorted(by_prio.items())
 
 
-def qdiscs_by_index(session):
-    """index -> {'root': qdisc, 'ingress': qdisc} (each {kind, handle,
-    impairment} or absent) for one namespace."""
-    result = {}
-    for msg in session.dump('tc'):
-        if msg['parent'] == netem.TC_H_ROOT:
-            place = 'root'
-        elif msg['parent'] == TC_H_INGRESS:
-            place = 'ingress'
-        else:
-            continue
-        kind = msg.get_attr('TCA_KIND')
-        result.setdefault(msg['index'], {})[place] = {
-            'kind': kind, 'handle': msg['handle'],
-            'impairment': netem.from_options(msg.get_attr('TCA_OPTIONS'))
-            if kind == 'netem' else None}
-    return result
-
-
 def describe_qdisc(qdisc):
     return '%s %x:' % (qdisc['kind'], qdisc['handle'] >> 16)
 
@@ -119,7 +99,7 @@ def read_interface(session, name):
     link = session.read(name)
     if link is None:
         return None
-    qdiscs = qdiscs_by_index(session)
+    qdiscs = netem.qdiscs_by_index(session)
     own = qdiscs.get(link['index'], {})
     ifb = session.read(ifb_name(name))
     state = {'link': link, 'root': own.get('root'), 'ingress_qdisc': own.get('ingress'),
@@ -211,7 +191,7 @@ def _delete_ingress_qdisc(session, name, text, kind='ingress'):
     sits where an ingress qdisc does)."""
     def run():
         session.call(text, 'tc', 'del', kind=kind, index=session.index(name),
-                     handle=INGRESS_HANDLE, parent=TC_H_INGRESS)
+                     handle=INGRESS_HANDLE, parent=netem.TC_H_INGRESS)
     return run
 
 
@@ -424,5 +404,5 @@ def problems(state, name, want):
     return found
 
 
-__all__ = ['Impairment', 'ifb_name', 'ifb_mark', 'read_interface', 'qdiscs_by_index', 'view',
+__all__ = ['Impairment', 'ifb_name', 'ifb_mark', 'read_interface', 'view',
            'problems', 'DIRECTIONS']

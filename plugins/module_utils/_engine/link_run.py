@@ -90,8 +90,7 @@ def check_end(params, field, max_mtu=65535):
     prefix = field + '.' if field else ''
     clean = {
         'name': validate.own_link_name(params['name'], prefix + 'name'),
-        'netns': validate.namespace_name(params['netns'], prefix + 'netns')
-        if params.get('netns') is not None else None,
+        'netns': validate.optional_namespace(params.get('netns'), prefix + 'netns'),
     }
     if params.get('mtu') is not None:
         validate.int_range(params['mtu'], prefix + 'mtu', 68, max_mtu)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine import impair, validate
+from ansible_collections.vnet.linux.plugins.module_utils._engine import impair, link_steps, validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import EngineError
 from ansible_collections.vnet.linux.plugins.module_utils._engine.guard import TAKE_DOWN
 from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import (
@@ -29,11 +29,8 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
 
 # --- impairment ------------------------------------------------------------------
 
-NETEM_OPTIONS = dict((key, dict(type='int' if key in netem.COUNTS else 'str'))
-                     for key in netem.SETTINGS)
-
 IMPAIRMENT_SPEC = dict(
-    NETEM_OPTIONS,
+    netem.OPTION_SPEC,
     name=dict(type='str'),
     netns=dict(type='str'),
     lab=dict(type='str'),
@@ -48,8 +45,7 @@ IMPAIRMENT_SPEC = dict(
 def impairment_input(params):
     """Checked input: (netns, name, direction -> canonical impairment or
     None), refused with the option's name before anything is read."""
-    netns = validate.namespace_name(params['netns'], 'netns') \
-        if params.get('netns') is not None else None
+    netns = validate.optional_namespace(params.get('netns'), 'netns')
     if params.get('lab') is not None:
         raise validate.InputError('lab: only with state: query')
     if not params.get('name'):
@@ -111,8 +107,7 @@ def query(run):
     if params.get('lab') is not None:
         namespaces, marks = status.lab_namespaces(run.sessions.get, params['lab'])
     else:
-        netns = validate.namespace_name(params['netns'], 'netns') \
-            if params.get('netns') is not None else None
+        netns = validate.optional_namespace(params.get('netns'), 'netns')
         if netns is not None and not namespace_exists(netns):
             raise EngineError('netns: namespace %r does not exist' % netns)
         namespaces, marks = [netns], None
@@ -152,7 +147,7 @@ def _seconds(value, field):
 
 def _admin_step(session, name, admin_state, text, wait=0):
     def run():
-        session.call(text, 'link', 'set', index=session.index(name), state=admin_state)
+        link_steps.set_link(session, name, text, admin_state=admin_state)
         if wait:
             time.sleep(wait)
     return run
@@ -160,8 +155,7 @@ def _admin_step(session, name, admin_state, text, wait=0):
 
 def converge_link_state(run):
     params = run.module.params
-    netns = validate.namespace_name(params['netns'], 'netns') \
-        if params.get('netns') is not None else None
+    netns = validate.optional_namespace(params.get('netns'), 'netns')
     name = validate.interface_name(params['name'], 'name')
     wanted = params['state']
     if wanted == 'flap':

@@ -61,6 +61,11 @@ def namespace_name(value, field):
     return value
 
 
+def optional_namespace(value, field):
+    """A namespace name, or None (the root namespace) when not given."""
+    return None if value is None else namespace_name(value, field)
+
+
 def _name_rules(value, field, what, limit):
     if not isinstance(value, str) or value == '':
         raise InputError('%s: %s must be a non-empty string' % (field, what))

@@ -54,10 +54,8 @@ KIND_ALIASES = {'teamd': ('team', '2.0.0')}
 # --- argument spec (documented option by option in the module) -------------
 
 # every netem setting of the one codec (what topology_info reads back, and
-# what the impairment module sets at run time); counts are numbers, the
-# rest text with a unit (10ms, 1%, 10mbit)
-IMPAIRMENT_OPTIONS = dict((key, dict(type='int' if key in netem.COUNTS else 'str'))
-                          for key in netem.SETTINGS)
+# what the impairment module sets at run time)
+IMPAIRMENT_OPTIONS = netem.OPTION_SPEC
 
 ENDPOINT_OPTIONS = dict(
     node=dict(type='str'),

@@ -417,9 +417,7 @@ def run_info(module):
         if module.params.get('export'):
             # the lab read back, written as a script and networkd files
             result.update(publish.run(module, facts))
-    except InputError as err:
-        module.fail_json(msg=str(err))
-    except (EngineError, NetlinkFailure, OSError) as err:
+    except (InputError, EngineError, NetlinkFailure, OSError) as err:
         module.fail_json(msg=str(err))
     result['timing'] = timer.report()
     module.exit_json(**result)

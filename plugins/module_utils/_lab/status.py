@@ -26,9 +26,7 @@ ROOT = 'host'
 
 
 def _links(session):
-    return [link for link in (rtnl.parse_link(raw) for raw in
-                              session.raw('reading links', rtnl.link_messages, False))
-            if not rtnl.fallback_device(link)]
+    return [link for link in session.parsed_links() if not rtnl.fallback_device(link)]
 
 
 def lab_namespaces(session_of, lab):
@@ -60,7 +58,7 @@ def read(session_of, namespaces, names=None, marks=None):
         mark = (marks or {}).get(netns)
         links = _links(session)
         by_name = dict((link['name'], link) for link in links)
-        qdiscs = impair.qdiscs_by_index(session)
+        qdiscs = netem.qdiscs_by_index(session)
         for link in sorted(links, key=lambda item: item['name']):
             if link['name'] == 'lo' or link['alias'].startswith(impair.IFB_MARK) or \
                     (mark and link['alias'] != mark) or (names and link['name'] not in names):

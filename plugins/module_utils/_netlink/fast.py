@@ -94,8 +94,7 @@ class FastSession(Session):
         if not self.cache_indexes:
             return Session.index(self, name)
         if self._indexes is None or name not in self._indexes:
-            self._indexes = dict((link['name'], link['index']) for link in (
-                rtnl.parse_link(raw) for raw in self.raw('reading links', rtnl.link_messages, False)))
+            self._indexes = dict((link['name'], link['index']) for link in self.parsed_links())
         if name not in self._indexes:
             raise NetlinkFailure('link %r is missing in %s' % (name, where(self.netns)))
         return self._indexes[name]

@@ -30,6 +30,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
 U32_MAX = 2 ** 32 - 1
 ROOT_HANDLE = 0x10000  # "1:"
 TC_H_ROOT = 0xFFFFFFFF
+TC_H_INGRESS = 0xFFFFFFF1
 DEFAULT_LIMIT = 1000   # the netem queue the kernel (and tc) use when none is given
 
 TIMES = ('delay', 'jitter')
@@ -41,6 +42,9 @@ COUNTS = ('reorder_gap', 'limit')
 SETTINGS = ('delay', 'jitter', 'delay_correlation', 'loss', 'loss_correlation', 'duplicate',
             'duplicate_correlation', 'reorder', 'reorder_correlation', 'reorder_gap',
             'corrupt', 'corrupt_correlation', 'rate', 'limit')
+# the settings as Ansible options: counts are numbers, the rest text with
+# a unit (10ms, 1%, 10mbit); the impairment module and a lab's impairment
+OPTION_SPEC = dict((key, dict(type='int' if key in COUNTS else 'str')) for key in SETTINGS)
 # a setting that means nothing without another one
 NEEDS = (
     ('jitter', 'delay'),
@@ -236,14 +240,30 @@ def _decode(fields, attrs):
     return result
 
 
-def read_all(session):
-    """index -> impairment of every link with a netem root qdisc."""
+def qdiscs_by_index(session):
+    """index -> {'root': qdisc, 'ingress': qdisc} (each {kind, handle,
+    impairment} or absent) for one namespace."""
     result = {}
     for msg in session.dump('tc'):
-        if msg.get_attr('TCA_KIND') != 'netem' or msg['parent'] != TC_H_ROOT:
+        if msg['parent'] == TC_H_ROOT:
+            place = 'root'
+        elif msg['parent'] == TC_H_INGRESS:
+            place = 'ingress'
+        else:
             continue
-        result[msg['index']] = from_options(msg.get_attr('TCA_OPTIONS'))
+        kind = msg.get_attr('TCA_KIND')
+        result.setdefault(msg['index'], {})[place] = {
+            'kind': kind, 'handle': msg['handle'],
+            'impairment': from_options(msg.get_attr('TCA_OPTIONS'))
+            if kind == 'netem' else None}
     return result
+
+
+def read_all(session):
+    """index -> impairment of every link with a netem root qdisc."""
+    return dict((index, places['root']['impairment'])
+                for index, places in qdiscs_by_index(session).items()
+                if places.get('root') and places['root']['kind'] == 'netem')
 
 
 # --- words -------------------------------------------------------------------

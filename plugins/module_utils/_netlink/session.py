@@ -251,6 +251,11 @@ class Session(object):
                 what = '%s in %s' % (what, where(self.netns))
             raise NetlinkFailure(explain(err, what))
 
+    def parsed_links(self):
+        """Every link of the namespace as rtnl.parse_link gives it, from
+        one raw dump (no counters)."""
+        return [rtnl.parse_link(raw) for raw in self.raw('reading links', rtnl.link_messages, False)]
+
     def call(self, what, method, *args, **kwargs):
         """Run one pyroute2 request, translating kernel errors."""
         reads = args and args[0] in ('dump', 'get')
