@@ -16,13 +16,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import strict
+from ansible_collections.vnet.linux.plugins.module_utils._lab.atomic import write_atomically
+
+FILE_MODE = 0o644
 
 # as documented in plugins/modules/lab_files.py
 ARGUMENT_SPEC = dict(
@@ -41,21 +43,6 @@ def read_bytes(path):
         return None
 
 
-def replace_file(path, data):
-    """Atomically put `data` at `path` (mode 0644), making its directory."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.lab-')
-    try:
-        with os.fdopen(handle, 'wb') as out:
-            out.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def sync_file(path, content, check_mode=False):
     """Give `path` this content when it differs (not in check mode).
     Returns (changed, the content before or None)."""
@@ -64,7 +51,8 @@ def sync_file(path, content, check_mode=False):
     if before == data:
         return False, before
     if not check_mode:
-        replace_file(path, data)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_atomically(path, data, FILE_MODE)
     return True, before
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 
 from ansible_collections.vnet.linux.plugins.module_utils._lab import export, networkd
+from ansible_collections.vnet.linux.plugins.module_utils._lab.atomic import write_atomically
 
 SCRIPT_MODE = 0o700          # root's: it changes the host's network
 NETWORKD_MODE = 0o644        # systemd-networkd reads them as its own user
@@ -68,23 +68,6 @@ def _read(path):
         return None, None
     except UnicodeDecodeError:
         return '', None  # not text: replaced
-
-
-def write_atomically(path, text, mode):
-    """A reader sees the old file or the new one, never a part."""
-    directory = os.path.dirname(path) or '.'
-    handle, tmp = tempfile.mkstemp(dir=directory, prefix='.vnet-export-')
-    try:
-        with os.fdopen(handle, 'w') as out:
-            os.fchmod(out.fileno(), mode)
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def key_files(options):
@@ -148,4 +131,4 @@ def run(module, facts):
     return result
 
 
-__all__ = ['run', 'changes', 'write_atomically', 'EXPORT_OPTIONS']
+__all__ = ['run', 'changes', 'EXPORT_OPTIONS']
