@@ -20,10 +20,16 @@ description:
     re-created geneve keeps the settings, addresses, master and state the
     task leaves open, and a failure later in the run builds the old one
     again.
-  - The geneve and its UDP socket live in O(netns); connect that namespace
-    to the underlay network (a veth, a macvlan). Unlike a vxlan, a geneve
-    cannot be given an underlay namespace of its own - the kernel does not
-    report where a geneve's socket lives, so it could not be compared.
+  - The geneve's UDP socket lives in its underlay namespace O(link_netns)
+    (default O(netns)) - the geneve is created there and then moved into
+    O(netns), so a namespace with no route to the underlay network can hold
+    the tunnel of a host whose root namespace has one.
+  - The kernel does not report where a geneve's socket lives (Linux 6.1 has
+    no link namespace for geneve, as it has for vxlan). Its socket table is
+    the witness - a geneve that is up holds a UDP socket on its O(dstport),
+    in its underlay namespace. So the underlay is compared only while the
+    geneve is up, and two geneves on one port in one namespace need the
+    same underlay.
   - Needs a kernel with geneve (C(CONFIG_GENEVE)).
 version_added: 1.2.0
 author:
@@ -35,6 +41,15 @@ extends_documentation_fragment:
   - vnet.linux.link.ATTRIBUTES
   - vnet.linux.geneve
   - vnet.linux.safety
+options:
+  link_netns:
+    description:
+      - The underlay namespace - where the geneve is created and its UDP
+        socket lives - before it is moved into O(netns). Omitted, O(netns);
+        C("") (the empty string) names the root namespace.
+      - Another underlay re-creates the geneve; the kernel deletes it with
+        its underlay namespace.
+    type: str
 seealso:
   - module: vnet.linux.vxlan
   - module: vnet.linux.topology
@@ -56,6 +71,15 @@ EXAMPLES = r'''
     name: gn-ext
     netns: site1
     external: true
+    admin_state: up
+
+- name: A geneve in node1 whose socket is in the root namespace (the host's underlay)
+  vnet.linux.geneve:
+    name: gn1
+    netns: node1
+    link_netns: ""
+    vni: 5001
+    remote: 192.0.2.2
     admin_state: up
 
 - name: Remove it
@@ -83,14 +107,16 @@ link:
     admin_state: up
     addresses: [10.50.0.1/30]
     options: {vni: 5000, remote: 192.0.2.2, dstport: 6081, ttl: 64, tos: 0, df: unset}
+    link: null
+    link_netns: site1
 '''
 
-from ansible_collections.vnet.linux.plugins.module_utils._engine.link_run import run_device_module
+from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import GENEVE
 
 
 def main():
-    run_device_module(GENEVE)
+    lower.run_module(GENEVE, parent_options=lower.UNDERLAY_OPTIONS)
 
 
 if __name__ == '__main__':

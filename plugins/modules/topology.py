@@ -806,16 +806,23 @@ options:
         type: str
       tunnel:
         description:
-          - C(vxlan), or C(geneve), which is refused when a link or LAN
-            crosses hosts - a geneve's UDP socket stays in the namespace it
-            is made in, which the kernel does not report, so the engine
-            makes a geneve in its own node, which has no route to the
-            underlay.
+          - The kind of the tunnels of links that cross hosts - C(vxlan) or
+            C(geneve). Each is created in the host's root namespace (its
+            UDP socket there) and moved into the end's node.
+          - A spread LAN is joined by vxlan either way (its flood entries
+            to every other host have no geneve form).
         type: str
         choices: [vxlan, geneve]
         default: vxlan
       port:
-        description: UDP port of the tunnels. Default 4789 (IANA's VXLAN port; 6081 for geneve).
+        description:
+          - UDP port of the tunnels of links that cross hosts. Default 4789
+            (IANA's VXLAN port), 6081 (IANA's GENEVE port) for O(spread.tunnel=geneve).
+        type: int
+      lan_port:
+        description:
+          - UDP port of the vxlan ports of spread LANs. Default O(spread.port)
+            with O(spread.tunnel=vxlan), otherwise 4789; a port takes one kind of tunnel.
         type: int
       vni_base:
         description:

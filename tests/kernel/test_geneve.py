@@ -53,7 +53,8 @@ def test_options_in_place_recreate_drift_external_and_absent(namespaces):
             'mtu': 1400, 'addresses': ['10.50.0.1/30'], 'admin_state': 'up'}
     made = apply_exactly(args)
     assert made['actions'][0] == (
-        'create %s with df=set, dstport=6081, remote=192.0.2.2, tos=8, ttl=64, udp6zerocsumrx=True, '
+        'create %s with df=set, dstport=6081, mtu=1400, remote=192.0.2.2, tos=8, ttl=64, '
+        'udp6zerocsumrx=True, '
         'udpcsum=True, vni=5000' % label)
     seen = info(ns, 'gn0')
     assert (seen['id'], seen['remote'], seen['port'], seen['ttl'], seen['tos'], seen['df'],
@@ -143,15 +144,97 @@ def test_topology_geneve_traffic_rerun_facts_round_trip_and_absent(lab):
     assert lab.namespaces() == []
 
 
-def test_a_geneve_has_no_underlay(lab):
-    """The kernel does not report where a geneve's socket lives: a geneve
-    has no underlay node or device, it lives with its socket in its node."""
+def test_a_geneve_has_no_underlay_device(lab):
+    """A geneve has an underlay node (parent_node), never a device."""
     a = lab.n('a')
     failed = lab.run(check=True, nodes=[{'name': a}], links=[
         {'kind': 'geneve', 'node': a, 'name': 'gn0', 'parent': 'eth0',
          'options': {'vni': 1, 'remote': '192.0.2.2'}}])
-    assert failed.get('failed') and 'links[0].parent: a geneve link has no parent' in \
-        failed['msg'], failed
+    assert failed.get('failed') and 'links[0].parent: a geneve has no underlay device; ' \
+        'parent_node names its underlay node' in failed['msg'], failed
+    assert lab.namespaces() == []
+
+
+def udp_ports(netns):
+    """The local UDP ports ss reports in a namespace (an independent witness)."""
+    out = subprocess.run(['ip', 'netns', 'exec', netns, 'ss', '-Hulnp'], check=True,
+                         stdout=subprocess.PIPE, universal_newlines=True).stdout
+    return set(int(line.split()[3].rsplit(':', 1)[1]) for line in out.splitlines())
+
+
+def veth_underlay(a, b):
+    subprocess.check_call(['ip', '-n', a, 'link', 'add', 'ul', 'type', 'veth', 'peer', 'name',
+                           'ul', 'netns', b])
+    for netns, address in ((a, '192.0.2.1/24'), (b, '192.0.2.2/24')):
+        subprocess.check_call(['ip', '-n', netns, 'addr', 'add', address, 'dev', 'ul'])
+        subprocess.check_call(['ip', '-n', netns, 'link', 'set', 'ul', 'up'])
+
+
+@GUEST
+def test_a_geneve_whose_socket_is_in_its_underlay_namespace(namespaces, lab):
+    """Made in its underlay namespace (link_netns) and moved into its own,
+    which has no route to the underlay: the tunnel carries traffic, a second
+    run finds it where it is (the socket table is the witness: the kernel
+    reports no link namespace for a geneve), another underlay re-creates it,
+    and removing the underlay namespace (the kernel deletes the geneve with
+    it) is refused as collateral. The topology does the same with
+    parent_node, and reads it back."""
+    ua, ub, na, nb = namespaces(4)
+    veth_underlay(ua, ub)
+    ends = {}
+    for node, under, address, remote in ((na, ua, '10.60.0.1/30', '192.0.2.2'),
+                                         (nb, ub, '10.60.0.2/30', '192.0.2.1')):
+        ends[node] = {'name': 'gn0', 'netns': node, 'link_netns': under, 'vni': 60,
+                      'remote': remote, 'addresses': [address], 'admin_state': 'up'}
+        made = apply_exactly(ends[node])
+        assert made['actions'][0] == ("create geneve gn0 in namespace '%s' on underlay "
+                                      "namespace '%s' with remote=%s, vni=60"
+                                      % (node, under, remote)), made['actions']
+        assert made['link']['link_netns'] == under and made['link']['link'] is None
+        assert 6081 in udp_ports(under) and 6081 not in udp_ports(node)
+    assert ping(na, '10.60.0.2').returncode == 0
+
+    refused = run_module('netns', {'name': ua, 'state': 'absent'})
+    assert refused.get('failed') and 'gn0' in refused['msg'], refused
+    assert 'gn0' in link_names(na)
+
+    # back into its own namespace: re-created there, and its socket with it
+    own = dict(ends[na], link_netns=None)
+    del own['link_netns']
+    moved = ok(run_module('geneve', own))
+    assert any('its underlay is not' in action for action in moved['actions']), moved
+    assert ok(run_module('geneve', own))['changed'] is False
+    assert 6081 in udp_ports(na)
+    for node in (na, nb):
+        ok(run_module('geneve', {'name': 'gn0', 'netns': node, 'state': 'absent'}))
+
+    # a lab: the geneve of node c made in node u, and read back with it
+    u1, u2, c1, c2 = lab.n('u1'), lab.n('u2'), lab.n('c1'), lab.n('c2')
+    description = dict(
+        nodes=[{'name': name} for name in (u1, u2, c1, c2)],
+        links=[{'endpoints': [{'node': u1, 'name': 'ul', 'addresses': ['192.0.2.1/24']},
+                              {'node': u2, 'name': 'ul', 'addresses': ['192.0.2.2/24']}]},
+               {'kind': 'geneve', 'node': c1, 'name': 'gt', 'parent_node': u1,
+                'addresses': ['10.61.0.1/30'], 'options': {'vni': 61, 'remote': '192.0.2.2'}},
+               {'kind': 'geneve', 'node': c2, 'name': 'gt', 'parent_node': u2,
+                'addresses': ['10.61.0.2/30'], 'options': {'vni': 61, 'remote': '192.0.2.1'}}])
+    predicted = lab.run(check=True, **description)
+    first = lab.run(**description)
+    assert not first.get('failed'), first.get('msg')
+    assert first['actions'] == predicted['actions']
+    assert any(action.startswith('create geneve gt in node %s' % c1) and
+               'over underlay node %s' % u1 in action
+               for action in first['actions']), first['actions']
+    assert ping(c1, '10.61.0.2').returncode == 0
+    assert lab.run(**description)['changed'] is False
+    facts = lab.info()
+    tunnels = dict((entry['node'], entry) for entry in facts['links']
+                   if entry.get('kind') == 'geneve')
+    assert tunnels[c1].get('parent_node') == u1 and tunnels[c2].get('parent_node') == u2
+    assert lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
+                   links=facts['links'])['changed'] is False
+    assert lab.run(state='absent')['changed']
+    assert lab.namespaces() == []
 
 
 def test_check_mode_predicts_without_a_geneve_driver(namespaces):

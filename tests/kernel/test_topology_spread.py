@@ -214,3 +214,37 @@ def test_a_lab_over_two_hosts_pings_across_reruns_clean_prunes_and_goes_per_host
     assert hosts.namespaces() == [r2]
     assert link_info(r2, 'eth0')[1] == 'vxlan'
     assert ok(hosts.run('b', smaller))['changed'] is False
+
+
+def udp_ports(netns):
+    """The local UDP ports ss reports in a namespace (an independent witness)."""
+    out = subprocess.check_output(['ip', 'netns', 'exec', netns, 'ss', '-Hulnp'])
+    return set(int(line.split()[3].rsplit(':', 1)[1]) for line in out.decode().splitlines())
+
+
+@pytest.mark.guest_kernel
+def test_geneve_joins_the_crossing_link_its_socket_on_each_host(hosts):
+    """spread.tunnel geneve: the crossing link is a geneve at each end, made
+    in the host's namespace (its socket there) and moved into the node,
+    which has no route to the underlay; the LAN stays vxlan. Re-runs find
+    every geneve where it is (the kernel reports no link namespace for a
+    geneve: the socket table is the witness)."""
+    description = hosts.description()
+    description['spread']['tunnel'] = 'geneve'
+    r1, r2 = hosts.n('r1'), hosts.n('r2')
+    predicted = ok(hosts.run('a', description, check=True))
+    made = ok(hosts.run('a', description))
+    assert made['actions'] == predicted['actions']
+    ok(hosts.run('b', description))
+    vni = spread.plan(dict(description, lab='x')).vnis[('link', 0)]
+    for host, node, remote in (('a', r1, '192.0.2.2'), ('b', r2, '192.0.2.1')):
+        mtu, kind, data = link_info(node, 'eth0')
+        assert (mtu, kind, data['id'], data['remote'], data['port']) == \
+            (1450, 'geneve', vni, remote, 6081)
+        assert 6081 in udp_ports(hosts.host_ns[host]) and 6081 not in udp_ports(node)
+    reaches(r1, '10.0.0.1')
+    reaches(r2, '10.0.0.0')
+    reaches(hosts.n('h2'), '10.1.0.11')   # the LAN, over its vxlan ports
+    for host in 'ab':
+        again = ok(hosts.run(host, description))
+        assert again['changed'] is False, again.get('actions')

@@ -29,8 +29,14 @@ from __future__ import annotations
 import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import GuardRefusal
-from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import by_netlink_kind
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
+    by_netlink_kind,
+    geneve_remote,
+    tunnel_port,
+    underlay_by_socket,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import narrowed, udp_ports
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     list_namespaces,
@@ -211,6 +217,7 @@ class HostLinks(object):
         self._namespaces = namespaces
         self._cache = {}
         self._nsids = {}
+        self._ports = {}
 
     def session_of(self, netns):
         if self._session_of is None:
@@ -248,6 +255,15 @@ class HostLinks(object):
             except (NetlinkFailure, OSError):
                 self._nsids[key] = None
         return self._nsids[key]
+
+    def udp_ports(self, netns):
+        """The ports of the namespace's UDP sockets (a geneve's witness)."""
+        if netns not in self._ports:
+            try:
+                self._ports[netns] = udp_ports(netns)
+            except OSError:
+                self._ports[netns] = frozenset()  # removed meanwhile
+        return self._ports[netns]
 
     def partner(self, view):
         """The link a collateral view dies with (see dying_with)."""
@@ -328,10 +344,33 @@ def dying_with(host, links=(), namespaces=()):
 def _underlay_gone(host, view, gone):
     """The namespace a tunnel was created in, if it is among those that go
     (the kernel then deletes the tunnel wherever it lives); else None."""
-    if not gone or view.get('link_netnsid') is None or not _dies_with_underlay(view):
+    if not gone or not _dies_with_underlay(view):
+        return None
+    if underlay_by_socket(view['kind']):
+        return _socket_holder_gone(host, view, gone)
+    if view.get('link_netnsid') is None:
         return None
     underlay = host.target_netns(view, gone)
     return None if underlay is False else underlay
+
+
+def _socket_holder_gone(host, view, gone):
+    """A geneve whose socket is not in its own namespace dies with the one
+    holding it (specs.socket_port): of the namespaces with a UDP socket on
+    its port that can be its underlay (sockets.narrowed), the first that
+    goes - erring on the side of reporting it when several could be."""
+    if view['admin_state'] != 'up':
+        return None
+    port = tunnel_port(view)
+    if port in host.udp_ports(view['netns']):
+        return None
+    holders = [netns for netns in host.namespaces()
+               if netns != view['netns'] and port in host.udp_ports(netns)]
+    if len(holders) > 1:
+        # the guard's light readings have no kind data: the remote is read
+        full = host.session_of(view['netns']).read(view['name']) or view
+        holders = narrowed(holders, geneve_remote(full), host.session_of)
+    return next((netns for netns in holders if netns in gone), None)
 
 
 def _cause(view, target, index, host):

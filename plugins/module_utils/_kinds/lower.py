@@ -59,7 +59,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     MACVLAN_KINDS,
     no_mac_text,
     spec_of,
+    tunnel_port,
+    underlay_by_socket,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import udp_ports
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     namespace_exists,
@@ -70,6 +73,8 @@ PARENT_OPTIONS = dict(
     link=dict(type='str'),
     link_netns=dict(type='str'),
 )
+# a tunnel with no underlay device, only an underlay namespace (geneve)
+UNDERLAY_OPTIONS = dict(link_netns=PARENT_OPTIONS['link_netns'])
 TAP_OPTIONS = dict(
     device_owner=dict(type='str'),
     device_group=dict(type='str'),
@@ -185,15 +190,20 @@ def check_parent(wanted, parent):
                  parent.state['mtu'], wanted.attrs.get('mtu'), ('link', 'mtu'))
 
 
-def sits_on(view, parent_index, parent_elsewhere, nsid):
+def sits_on(view, parent_index, parent_elsewhere, nsid, ports=None):
     """True if the link sits on the parent with this index (None: a tunnel
     on no device). parent_elsewhere: the parent (or the tunnel's underlay)
     lives in another namespace than the link; nsid(): the id the link's
-    namespace gives the parent's (asked only when needed). Shared by the
-    modules and the topology."""
+    namespace gives the parent's (asked only when needed); ports(side): the
+    UDP ports bound in the link's own namespace (side 'own') or in the
+    underlay (side 'underlay'), for a kind whose underlay the kernel does
+    not report (spec.socket_port). Shared by the modules and the
+    topology."""
     # a tunnel on no device reports no index (vxlan) or 0 (gre)
     if (view['link_index'] or None) != (parent_index or None):
         return False
+    if underlay_by_socket(view['kind']):
+        return socket_in_underlay(view, parent_elsewhere, ports)
     if not parent_elsewhere:
         return view['link_netnsid'] is None
     if view['link_netnsid'] is None and view['kind'] == 'ipvtap':
@@ -205,6 +215,21 @@ def sits_on(view, parent_index, parent_elsewhere, nsid):
     return view['link_netnsid'] is not None and view['link_netnsid'] == nsid()
 
 
+def socket_in_underlay(view, parent_elsewhere, ports):
+    """Where a geneve's socket is, witnessed by the namespaces' socket
+    tables: its own namespace has a UDP socket bound to its port (its
+    underlay is there), or not and the underlay has one. A geneve that is
+    down holds no socket anywhere: it is taken to be where it is described
+    (bringing it up shows the truth on the next run)."""
+    if view['admin_state'] != 'up':
+        return True
+    port = tunnel_port(view)
+    here = port in ports('own')
+    if not parent_elsewhere:
+        return here
+    return not here and port in ports('underlay')
+
+
 def on_parent(run, state, parent):
     """True if the existing link sits on exactly this parent (or, for a
     tunnel on no device, was created in this underlay namespace)."""
@@ -212,7 +237,8 @@ def on_parent(run, state, parent):
         return False
     return sits_on(state, parent.state['index'] if parent.state else None,
                    state['netns'] != parent.netns,
-                   lambda: run.session(state['netns']).nsid_of(parent.netns))
+                   lambda: run.session(state['netns']).nsid_of(parent.netns),
+                   lambda side: udp_ports(state['netns'] if side == 'own' else parent.netns))
 
 
 def parent_name(run, state, parent):
@@ -602,11 +628,12 @@ class TapNode(object):
 
 # --- kind-specific settings -----------------------------------------------
 
-def run_module(spec, tap=False):
+def run_module(spec, tap=False, parent_options=None):
     """The whole of a module of a stacked kind (macvlan, vlan, the GRE
-    family, ...): the common link options, the parent's, the kind's own (and
-    a tap's device node options), checked and converged here."""
-    extra = dict(PARENT_OPTIONS, **(TAP_OPTIONS if tap else {}))
+    family, ...): the common link options, the parent's (a geneve has only
+    an underlay namespace: UNDERLAY_OPTIONS), the kind's own (and a tap's
+    device node options), checked and converged here."""
+    extra = dict(parent_options or PARENT_OPTIONS, **(TAP_OPTIONS if tap else {}))
     module = StrictModule(argument_spec=link_argument_spec(spec.argument_spec(), **extra),
                           supports_check_mode=True)
     LinkRun(module).run(lambda run: converge(run, spec, kind_settings(spec, module.params),

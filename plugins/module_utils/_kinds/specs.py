@@ -245,7 +245,8 @@ class KindSpec(object):
 
     How a link sits on others (the engine derives every kind list from these):
     parent: 'required' (a macvlan needs a lower device), 'optional' (a
-    tunnel may name an underlay device), or None; the default is 'required'
+    tunnel may name an underlay device), 'underlay' (a tunnel with an
+    underlay namespace and never a device: geneve), or None; the default is 'required'
     for the 'stacked' layout. A link with a parent is created in the
     parent's namespace (a tunnel without one in its underlay namespace, where
     its socket then lives) and placed into its own namespace in the same
@@ -262,6 +263,10 @@ class KindSpec(object):
     link made for another namespace is created in its parent's (underlay)
     namespace and then moved, not created straight into its own: the kernel
     would take that one as its underlay (ip tunnels before 6.14).
+    socket_port: the default UDP port of a tunnel whose underlay namespace
+    the kernel does not report (geneve): the namespace holding a UDP socket
+    bound to its port is the witness (_netlink/sockets.py,
+    lower.socket_in_underlay); None for every other kind.
     """
 
     def __init__(self, kind, options, nla_prefix='IFLA_', port_options=(),
@@ -271,8 +276,9 @@ class KindSpec(object):
                  same_family=(), dies_with_parent=None, dies_with_underlay=False,
                  rebuild=True, mtu_within_parent=False, placed_by_move=False, no_mac=False,
                  ports_down=False, cycles_ports=False, max_mtu=65535,
-                 idle=None, keep=None, device_options=()):
+                 idle=None, keep=None, device_options=(), socket_port=None):
         self.kind = kind
+        self.socket_port = socket_port
         self.ports_down = ports_down
         self.cycles_ports = cycles_ports
         self.max_mtu = max_mtu
@@ -1805,11 +1811,17 @@ def _geneve_recreate(current, wanted):
 
 GENEVE = KindSpec(
     'geneve',
-    # A geneve has no underlay device, and the kernel (6.1) does not report
-    # the namespace its socket lives in (no IFLA_LINK_NETNSID: geneve has no
-    # get_link_net, vxlan has), so an underlay namespace could never be
-    # compared: a geneve is created in its own namespace, its socket there.
-    layout='device',
+    # A geneve has no underlay device, only an underlay namespace, where it
+    # is created and its socket lives (the kernel deletes it with that
+    # namespace, like a vxlan); it is moved into its own afterwards. The
+    # kernel (6.1) does not report that namespace (no IFLA_LINK_NETNSID:
+    # geneve has no get_link_net, vxlan has): the UDP socket on its port is
+    # the witness (socket_port).
+    layout='stacked',
+    parent='underlay',
+    dies_with_underlay=True,
+    placed_by_move=True,
+    socket_port=6081,
     rules=[_flowlabel_needs_ipv6, _geneve_checksums,
            _external_excludes(('vni', 'remote', 'ttl', 'tos', 'flowlabel', 'udpcsum',
                                'udp6zerocsumtx'))],
@@ -1849,6 +1861,27 @@ def spec_of(kind):
 def by_netlink_kind(kind):
     """The spec of a kind as the kernel names it (IFLA_INFO_KIND), or None."""
     return _BY_NETLINK_KIND.get(kind)
+
+
+def underlay_by_socket(kind):
+    """Is the namespace of this kind's socket seen only through the socket
+    itself (the kernel reports none: geneve)?"""
+    spec = by_netlink_kind(kind)
+    return spec is not None and spec.socket_port is not None
+
+
+def tunnel_port(view):
+    """The UDP port a tunnel's socket is bound to (the kind's default when
+    the reading has no data: the kernel reports it always)."""
+    spec = by_netlink_kind(view['kind'])
+    if view.get('tunnel_port'):
+        return view['tunnel_port']
+    return spec.current(view.get('data') or {}).get('dstport') or spec.socket_port
+
+
+def geneve_remote(view):
+    """The remote address of a geneve's reading (None: none, or no data)."""
+    return GENEVE.current(view['data']).get('remote') if view.get('data') else None
 
 
 def link_kinds():

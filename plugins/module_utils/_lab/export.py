@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import shlex
 
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_steps import transit_name
 from ansible_collections.vnet.linux.plugins.module_utils._engine.validate import InputError
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import teamd as teamd_files
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
@@ -346,19 +347,20 @@ def _create(out, iface):
     if iface.teamd_config is not None:
         _start_teamd(out, iface, netns)
         return
-    words = ['link', 'add', 'name', iface.name] + link_attrs(iface)
-    where = netns
-    if iface.parent is not None:
-        parent_node, parent = iface.parent
-        where = out.netns(parent_node)
-        if parent is not None:
-            words += ['link', parent]
-        if where != netns and not iface.spec.placed_by_move:
-            words += ['netns', _netns_word(netns)]
+    where = out.netns(iface.parent[0]) if iface.parent is not None else netns
+    # moved after the create (as the engine does: link_steps.send_create)
+    # under a transit name, which the underlay's own links cannot have
+    moved = where != netns and iface.spec.placed_by_move
+    name = transit_name(iface.name) if moved else iface.name
+    words = ['link', 'add', 'name', name] + link_attrs(iface)
+    if iface.parent is not None and iface.parent[1] is not None:
+        words += ['link', iface.parent[1]]
+    if where != netns and not moved:
+        words += ['netns', _netns_word(netns)]
     out.add('create', *ip_in(where, *(words + type_words(iface))))
-    if where != netns and iface.spec.placed_by_move:
-        out.add('create', *ip_in(where, 'link', 'set', 'dev', iface.name, 'netns',
-                                 _netns_word(netns)))
+    if moved:
+        out.add('create', *ip_in(where, 'link', 'set', 'dev', name, 'netns',
+                                 _netns_word(netns), 'name', iface.name))
 
 
 def _start_teamd(out, iface, netns):

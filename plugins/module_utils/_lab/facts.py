@@ -13,7 +13,11 @@ flat dict keyed by node/name (readable before/after diffs).
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import TAP_KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import narrowed, udp_ports
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
+    geneve_remote,
+    tunnel_port,
+    underlay_by_socket,
     BOND,
     KINDS,
     by_netlink_kind,
@@ -73,7 +77,7 @@ def _layout(kind):
 
 def _parent_optional(kind):
     spec = by_netlink_kind(kind)
-    return spec is not None and spec.parent == 'optional'
+    return spec is not None and spec.parent in ('optional', 'underlay')
 
 
 def _underlay(kernel, netns, view, readings):
@@ -86,7 +90,31 @@ def _underlay(kernel, netns, view, readings):
     return None
 
 
+def _socket_underlay(kernel, netns, view, readings):
+    """(underlay netns, None) of a geneve whose socket is not in its own
+    namespace: the read namespace whose socket table holds its port (the
+    kernel reports no link namespace for it; lower.socket_in_underlay).
+    Several hold one (the two ends of a tunnel in one lab, other labs):
+    those that route the geneve's remote away (the other end's underlay
+    has it as its own address), then those of the geneve's own lab (the
+    same mark). None: its own, down (no socket to see), not among those
+    read, or still several."""
+    if view['admin_state'] != 'up':
+        return None
+    port = tunnel_port(view)
+    if port in udp_ports(netns):
+        return None
+    holders = [other for other in readings if other != netns and port in udp_ports(other)]
+    holders = narrowed(holders, geneve_remote(view), kernel.session)
+    mark = readings[netns].get('mark')
+    if len(holders) > 1 and mark:
+        holders = [other for other in holders if readings[other].get('mark') == mark]
+    return (holders[0], None) if len(holders) == 1 else None
+
+
 def _target(kernel, netns, reading, view, by_index, readings=()):
+    if underlay_by_socket(view['kind']):
+        return _socket_underlay(kernel, netns, view, readings)
     if not view['link_index'] and view['link_netnsid'] is not None and \
             _parent_optional(view['kind']):
         return _underlay(kernel, netns, view, readings)

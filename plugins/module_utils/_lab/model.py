@@ -568,6 +568,9 @@ def _parent(lab, iface, params, field):
     if not params.get('parent') and iface.spec.parent == 'required':
         raise InputError('%s.parent: required for a %s link (the lower interface)'
                          % (field, iface.kind))
+    if params.get('parent') and iface.spec.parent == 'underlay':
+        raise InputError('%s.parent: a %s has no underlay device; parent_node names its '
+                         'underlay node (where its socket lives)' % (field, iface.kind))
     parent_node = _node(lab, params.get('parent_node') or iface.node,
                         field + '.parent_node')
     name = validate.interface_name(params['parent'], field + '.parent') \

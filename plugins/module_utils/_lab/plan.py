@@ -53,6 +53,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.restore import 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import lower
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import udp_ports
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     BOND,
     BRIDGE,
@@ -351,9 +352,11 @@ class Planner(object):
         if parent_name is not None and (parent is None or iface.parent in self.fresh):
             return False
         parent_netns = self.netns_of(parent_node)
+        own_netns = self.netns_of(iface.node)
         return lower.sits_on(now, parent['index'] if parent else None,
-                             parent_netns != self.netns_of(iface.node),
-                             lambda: self.session(iface.node).nsid_of(parent_netns))
+                             parent_netns != own_netns,
+                             lambda: self.session(iface.node).nsid_of(parent_netns),
+                             lambda side: udp_ports(own_netns if side == 'own' else parent_netns))
 
     def parent_view(self, iface):
         """The kernel's view of a stacked device's parent (None: absent, or

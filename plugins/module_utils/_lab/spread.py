@@ -65,6 +65,7 @@ SPREAD_OPTIONS = dict(
     home=dict(type='str'),
     tunnel=dict(type='str', default='vxlan', choices=list(TUNNELS)),
     port=dict(type='int'),
+    lan_port=dict(type='int'),
     vni_base=dict(type='int', default=DEFAULT_VNI_BASE),
 )
 HOST_KEYS = ('address', 'mtu')
@@ -109,6 +110,13 @@ class Settings(object):
                               % (self.tunnel, ', '.join(TUNNELS)))
         self.port = _int(spread.get('port'), 'spread.port', 1, 65535,
                          TUNNEL_PORTS[self.tunnel])
+        # a spread LAN is joined by vxlan whatever the tunnel of the links:
+        # its flood entries (one port, every other host) have no geneve form
+        self.lan_port = _int(spread.get('lan_port'), 'spread.lan_port', 1, 65535,
+                             self.port if self.tunnel == 'vxlan' else TUNNEL_PORTS['vxlan'])
+        if self.tunnel != 'vxlan' and self.lan_port == self.port:
+            raise SpreadError('spread.lan_port: %d is also spread.port, the %s port; a UDP '
+                              'port takes one kind of tunnel' % (self.port, self.tunnel))
         self.vni_base = _int(spread.get('vni_base'), 'spread.vni_base', 1,
                              VNI_MAX - VNI_SPAN + 1, DEFAULT_VNI_BASE)
 
@@ -421,7 +429,6 @@ def plan(params):
             hosts.add(where[bridge['node']])
             result.lans[pos] = sorted(hosts)
     _cannot_cross(result)
-    _tunnels_possible(result)
     _allocate_vnis(result)
     _check_mtus(result)
     return result
@@ -478,17 +485,6 @@ def _cannot_cross(result):
                     'host %s; name a peer on another host by its public_key (and endpoint), '
                     'as its key file and its kernel state are on that host'
                     % (field, index, ref.get('name'), ref['node'], where[ref['node']], host))
-
-
-def _tunnels_possible(result):
-    if result.settings.tunnel != 'geneve' or not (result.crossing or result.lans):
-        return
-    raise SpreadError(
-        'spread.tunnel: geneve cannot join hosts (%d links and %d LANs cross hosts): a '
-        'geneve\'s UDP socket stays in the namespace it is made in, which the kernel does '
-        'not report, so the engine makes a geneve in its own node, which has no route to '
-        'the host\'s underlay; use tunnel: vxlan'
-        % (len(result.crossing), len(result.lans)))
 
 
 def _link_key(desc, pos):
@@ -720,9 +716,11 @@ class Share(object):
                  'mtu': _mtu(self.settings, endpoint.get('mtu'), sorted(set(hosts)), ''),
                  'parent_node': self.underlay,
                  'options': {'vni': self.plan.vnis[('link', pos)],
-                             'local': self.settings.address[self.host],
                              'remote': self.settings.address[other],
                              'dstport': self.settings.port}}
+        if self.settings.tunnel == 'vxlan':
+            # a geneve has no source address setting: the route picks it
+            entry['options']['local'] = self.settings.address[self.host]
         for key in ('mac_address', 'impairment'):
             if endpoint.get(key) is not None:
                 entry[key] = endpoint[key]
@@ -742,11 +740,11 @@ class Share(object):
             raise SpreadError('links[%d].name: %s in node %s is the name of the tunnel '
                               'port of the spread LAN of bridges[%d]; rename it'
                               % (taken, name, bridge['node'], pos))
-        entry = {'kind': self.settings.tunnel, 'node': bridge['node'], 'name': name,
+        entry = {'kind': 'vxlan', 'node': bridge['node'], 'name': name,
                  'bridge': bridge['name'], 'mtu': self.settings.limit(hosts),
                  'parent_node': self.underlay,
                  'options': {'vni': vni, 'local': self.settings.address[self.host],
-                             'dstport': self.settings.port,
+                             'dstport': self.settings.lan_port,
                              'fdb': [{'dst': self.settings.address[other]}
                                      for other in hosts if other != self.host]}}
         self._add('links', self.links, entry,

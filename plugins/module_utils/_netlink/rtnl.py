@@ -31,6 +31,9 @@ ALWAYS_LINKED = ('veth', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap', 'vlan')
 # IFLA_LINK (a vxlan has no ndo_get_iflink): kind -> (attribute type number,
 # its name in pyroute2's decoded data)
 PARENT_IN_DATA = {'vxlan': (3, 'IFLA_VXLAN_LINK')}
+# kinds whose underlay namespace only their socket shows (specs.socket_port):
+# the IFLA_INFO_DATA attribute of their UDP port (IFLA_GENEVE_PORT, be16)
+PORT_IN_DATA = {'geneve': 5}
 
 
 def link_index(reported, own_index, kind, in_data=None):
@@ -324,9 +327,17 @@ def parse_link(payload):
         if IFLA_LINK_NETNSID in top else None,
         'port_kind': text(info[IFLA_INFO_SLAVE_KIND]) if IFLA_INFO_SLAVE_KIND in info
         else None,
+        'tunnel_port': _port_in_data(kind, info),
         'counters': dict(zip(STATS64_FIELDS, struct.unpack_from('=8Q', stats)))
         if stats and len(stats) >= 64 else dict((k, 0) for k in STATS64_FIELDS),
     }
+
+
+def _port_in_data(kind, info):
+    if kind not in PORT_IN_DATA or IFLA_INFO_DATA not in info:
+        return None
+    found = attrs(info[IFLA_INFO_DATA]).get(PORT_IN_DATA[kind])
+    return _BE16.unpack_from(found)[0] if found else None
 
 
 def _parent_in_data(kind, info):

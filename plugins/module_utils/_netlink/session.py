@@ -56,6 +56,7 @@ RTEXT_FILTER_BRVLAN = 2
 BRIDGE_VLAN_INFO_PVID = 2
 BRIDGE_VLAN_INFO_UNTAGGED = 4
 IFF_UP = 0x1
+RTN_UNICAST = 1  # a route that leaves the namespace (RTN_LOCAL is 2)
 DUMP_RETRIES = 5
 # kinds whose own forwarding database is part of their configuration: a
 # link's reading has its static entries in data[FDB_KEY] (see Session.fdb),
@@ -406,6 +407,15 @@ class Session(object):
             os.close(fd)
         # nsid 0 is a valid id; -1 (or its unsigned form) means "none yet"
         return None if nsid in (None, -1, 0xFFFFFFFF) else nsid
+
+    def routes_away(self, address):
+        """Does the namespace route `address` out (a unicast route; not
+        one of its own addresses, not unreachable)?"""
+        try:
+            found = self.ipr.route('get', dst=address)
+        except NetlinkError:
+            return False
+        return bool(found) and found[0]['type'] == RTN_UNICAST
 
     def default_route_indexes(self):
         """Indexes of links that carry a default route (IPv4 or IPv6)."""

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.vnet.linux.plugins.module_utils._engine.link_steps import transit_name
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import KINDS
 from ansible_collections.vnet.linux.plugins.module_utils._lab import export, networkd, publish
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import build
@@ -345,10 +346,14 @@ def test_tunnels_are_written_in_ips_words():
                      'encaplimit': 'none'}},
         {'kind': 'ipvlan', 'node': 'g1', 'name': 'ipv0', 'parent': 'u0',
          'options': {'flags': 'private'}}])))
-    # an ip tunnel is made in its underlay namespace and then moved (placed_by_move)
-    assert ['ip', '-n', 'g1', 'link', 'add', 'name', 'gre1', 'type', 'gre', 'ikey', '7',
+    # an ip tunnel is made in its underlay namespace and then moved
+    # (placed_by_move), under the engine's transit name: the underlay may
+    # have a link of the tunnel's own name
+    transit = transit_name('gre1')
+    assert ['ip', '-n', 'g1', 'link', 'add', 'name', transit, 'type', 'gre', 'ikey', '7',
             'local', '10.0.0.1', 'okey', '7', 'remote', '10.0.0.2', 'ttl', '64'] in lines
-    assert ['ip', '-n', 'g1', 'link', 'set', 'dev', 'gre1', 'netns', 'g2'] in lines
+    assert ['ip', '-n', 'g1', 'link', 'set', 'dev', transit, 'netns', 'g2', 'name', 'gre1'] \
+        in lines
     assert ['ip', '-n', 'g1', 'link', 'add', 'name', 'gre6', 'link', 'u0', 'type', 'ip6gre',
             'encaplimit', 'none', 'flowlabel', '0xff', 'remote', 'fd00::2', 'tclass',
             'inherit'] in lines

@@ -302,6 +302,38 @@ def test_a_lan_over_two_hosts_is_a_bridge_on_each_joined_by_flooding_vxlan_ports
     assert [n['name'] for n in share0['nodes']] == ['r1', 'sw', 'h1n', 'underlay']
 
 
+def test_geneve_joins_crossing_links_and_the_lans_stay_vxlan():
+    description = with_spread(two_site_lab(), 2, tunnel='geneve')
+    share0, share1 = (spread.share(description, host) for host in ('h0', 'h1'))
+    ends = []
+    for share in (share0, share1):
+        found = [link for link in share['links'] if link.get('kind') == 'geneve'
+                 and link['name'] == 'eth0']
+        assert len(found) == 1
+        ends.append(found[0])
+        lan_ports = [link for link in share['links'] if link.get('bridge') == 'br0'
+                     and link.get('kind')]
+        assert [(port['kind'], port['options']['dstport']) for port in lan_ports] == \
+            [('vxlan', 4789)]
+    first, second = ends
+    # a geneve takes no source address: the route of the root namespace picks it
+    assert first['options'] == {'vni': second['options']['vni'], 'remote': '192.0.2.2',
+                                'dstport': 6081}
+    assert second['options']['remote'] == '192.0.2.1'
+    assert first['parent_node'] == 'underlay' and first['mtu'] == 1450
+    lab = build_lab(module_params(dict(description)))
+    assert lab.ifaces[('r1', 'eth0')].kind == 'geneve'
+    assert lab.ifaces[('r1', 'eth0')].parent == ('underlay', None)
+
+
+def test_ports_given_for_geneve_links_and_vxlan_lans():
+    description = with_spread(two_site_lab(), 2, tunnel='geneve', port=7000, lan_port=7001)
+    share = spread.share(description, 'h0')
+    ports = sorted((link['kind'], link['options']['dstport'])
+                   for link in share['links'] if link.get('kind') in ('geneve', 'vxlan'))
+    assert ports == [('geneve', 7000), ('vxlan', 7001)]
+
+
 def test_each_share_builds_through_the_module_path():
     description = with_spread(two_site_lab(), 2)
     for host in ('h0', 'h1'):
@@ -425,8 +457,8 @@ REFUSED = [
     ('no hosts', lambda d: d['spread'].update(hosts={}), r'^spread\.hosts: give at least one'),
     ('weight', lambda d: d['nodes'][0].update(weight=0),
      r'^nodes\[0\]\.weight: 0 is not between 1 and'),
-    ('geneve', lambda d: d['spread'].update(tunnel='geneve'),
-     r'^spread\.tunnel: geneve cannot join hosts \(1 links and 1 LANs cross hosts\)'),
+    ('geneve and vxlan on one port', lambda d: d['spread'].update(tunnel='geneve', port=4789),
+     r'^spread\.lan_port: 4789 is also spread\.port, the geneve port; a UDP port takes one '),
     ('parent on another host', lambda d: d['links'].append(
         {'kind': 'macvlan', 'node': 'r2', 'name': 'mv0', 'parent': 'eth0', 'parent_node': 'r1'}),
      r'^links\[3\]\.parent_node: node r1 is on host h0, and node r2 of the link on host h1; '
