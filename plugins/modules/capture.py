@@ -236,7 +236,7 @@ def main():
         module.fail_json(msg=problem)
     binary = module.get_bin_path('tcpdump', required=True)
     if params['filter']:
-        problem = capture.check_filter(binary, netns, interface, params['filter'])
+        problem = capture.check_filter(module.run_command, binary, netns, interface, params['filter'])
         if problem:
             module.fail_json(msg='filter: tcpdump cannot compile %r: %s' % (params['filter'], problem))
     argv = capture.tcpdump_argv(binary, interface, count=params['count'], snaplen=params['snaplen'],

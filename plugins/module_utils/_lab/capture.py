@@ -58,21 +58,21 @@ def tcpdump_argv(binary, interface, count=None, snaplen=None, bpf_filter=None,
     return argv
 
 
-def check_filter(binary, netns, interface, bpf_filter):
-    """Compile the filter for the interface (tcpdump -d): a filter tcpdump
-    cannot compile is refused before any capture. Returns None or the
-    reason."""
+def check_filter(run_command, binary, netns, interface, bpf_filter):
+    """Compile the filter for the interface (tcpdump -d), with the module's
+    run_command: a filter tcpdump cannot compile is refused before any
+    capture. Returns None or the reason."""
     with entered(netns):
         # the child inherits this thread's namespace
-        proc = subprocess.run([binary, '-i', interface, '-d', '--', bpf_filter],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    if proc.returncode != 0:
-        return _tcpdump_message(proc.stderr)
-    return None
+        rc, _out, err = run_command([binary, '-i', interface, '-d', '--', bpf_filter],
+                                    expand_user_and_vars=False)
+    return _tcpdump_message(err) if rc != 0 else None
 
 
 def _tcpdump_message(stderr):
-    lines = [line for line in stderr.decode('utf-8', 'replace').splitlines()
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode('utf-8', 'replace')
+    lines = [line for line in stderr.splitlines()
              if line.strip() and not line.startswith(('tcpdump: verbose', 'listening on'))]
     return '; '.join(lines) or 'tcpdump failed'
 
@@ -100,7 +100,12 @@ def capture(argv, netns, dest, duration=None, mode=0o600):
 
 def _record(argv, netns, out, duration):
     with entered(netns):
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # Not AnsibleModule.run_command: it keeps all output in memory until
+        # the program exits and cannot end it after a time; a capture
+        # streams to disk for as long as it lasts and ends at a deadline
+        # counted from tcpdump's "listening" line (see _Output).
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE,  # pylint: disable=ansible-bad-function
+                                stderr=subprocess.PIPE)
     reader = _Output(proc, out)
     try:
         started = reader.wait_listening(time.monotonic() + START_TIMEOUT)

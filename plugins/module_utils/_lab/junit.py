@@ -52,4 +52,3 @@ def _testcase(testsuite, suite, row):
         element.text = ', '.join(detail)
     else:
         ET.SubElement(case, 'system-out').text = ', '.join(detail)
-

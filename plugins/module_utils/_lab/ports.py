@@ -113,8 +113,8 @@ class Listeners(object):
             sock.close()
             hint = ' (a service listens there: check it with listen=false)' \
                 if err.errno == errno.EADDRINUSE else ''
-            return 'listener on %s port %d in %s: %s%s' % (protocol, port, netns or 'the root namespace',
-                                                        err.strerror, hint)
+            place = netns or 'the root namespace'
+            return 'listener on %s port %d in %s: %s%s' % (protocol, port, place, err.strerror, hint)
         if protocol == 'udp':
             self.udp.append(sock)
         return sock
