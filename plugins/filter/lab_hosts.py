@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.vnet.linux.plugins.module_utils._lab.junit import junit_xml
 from ansible_collections.vnet.linux.plugins.module_utils._lab.reachability import (
     matrix_lines,
     problem_lines,
@@ -106,13 +107,25 @@ def lab_reachability_merge(results):
     hosts (skipped ones left out) as one: rows, table, matrix, problems,
     summary, as the module returns them for one host."""
     rows = []
+    attempts = 1
     for result in results or []:
         if isinstance(result, dict):
             rows.extend(result.get('results') or [])
+            attempts = max(attempts, result.get('attempts') or 1)
     failed = [r for r in rows if not r['ok']]
     return dict(results=rows, table=table_lines(rows),
                 matrix=matrix_lines(rows) if rows else [], problems=problem_lines(rows),
+                attempts=attempts,
                 summary=dict(paths=len(rows), ok=len(rows) - len(failed), broken=len(failed)))
+
+
+def lab_junit(result, suite='vnet.linux.reachability'):
+    """Filter: a result of vnet.linux.reachability (or of
+    lab_reachability_merge) as JUnit XML text, a testcase per row."""
+    if not isinstance(result, dict) or not isinstance(result.get('results', []), list):
+        raise AnsibleFilterError('lab_junit: expects a result of vnet.linux.reachability, got %r'
+                                 % type(result).__name__)
+    return junit_xml(result.get('results') or [], suite, result.get('attempts'))
 
 
 class FilterModule(object):
@@ -122,4 +135,5 @@ class FilterModule(object):
             'lab_spread_hosts': lab_spread_hosts,
             'lab_reachability_pairs': lab_reachability_pairs,
             'lab_reachability_merge': lab_reachability_merge,
+            'lab_junit': lab_junit,
         }

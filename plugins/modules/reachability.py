@@ -7,11 +7,22 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: reachability
-short_description: Ping between network namespaces and report who reaches whom
+short_description: Ping, path MTU and port checks between network namespaces, with a table and JUnit XML
 description:
   - Sends ICMP echo requests from inside each source namespace to the
     addresses of the destination nodes, and returns a table of every path
     with its loss and round-trip times.
+  - A pair can check more than a ping - the path MTU (O(pairs[].size) -
+    echoes of that size with don't fragment set must pass, or with
+    O(pairs[].expect=false) must not), or a TCP or UDP port
+    (O(pairs[].protocol), O(pairs[].port)) answering, where by default the
+    module itself listens on the port in the destination node for the
+    time of the check, so that no service is needed.
+  - With O(retries), all checks run again, O(delay) seconds apart, until
+    every one is as expected or the retries are spent - to wait for a lab
+    to converge after a flap or a restart; RV(attempts) tells how many
+    runs it took.
+  - O(junit) writes the results as a JUnit XML report for CI.
   - Probing happens from raw ICMP sockets opened inside the source
     namespaces; all paths are measured at the same time, so a check of a
     whole lab takes a few seconds. No C(ping) binary is needed.
@@ -28,12 +39,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Only sends traffic; it runs the same in check mode.
+    details: Only sends traffic; it runs the same in check mode, except that it writes no O(junit) file.
   diff_mode:
     support: none
   idempotent:
     support: full
-    details: Changes nothing; always reports C(changed=false).
+    details: Changes nothing; always reports C(changed=false). The O(junit) file is a report, not a change.
 options:
   nodes:
     description:
@@ -64,9 +75,42 @@ options:
         type: str
         required: true
       expect:
-        description: Whether the path must work (V(true)) or must be broken (V(false)).
+        description:
+          - Whether the path must work (V(true)) or must be broken (V(false)).
+          - For a port, V(true) asks for an answer (a TCP connection
+            established, a UDP datagram answered); V(false) passes on no
+            answer or a refusal (a reset, ICMP port unreachable).
         type: bool
         default: true
+      protocol:
+        description:
+          - V(icmp) pings; V(tcp) or V(udp) checks O(pairs[].port).
+        type: str
+        choices: [icmp, tcp, udp]
+        default: icmp
+      port:
+        description: The TCP or UDP port to check (1 to 65535); needed with O(pairs[].protocol=tcp) or V(udp).
+        type: int
+      listen:
+        description:
+          - With V(true) (the default for V(tcp) and V(udp)), the module
+            listens on O(pairs[].port) on every address of the destination
+            node for the time of the check - a TCP listener that accepts, a
+            UDP one that sends each datagram back - so that no service is
+            needed. O(pairs[].dst) must then be a node, and the port free there.
+          - With V(false) the check is of a service that listens there; a UDP
+            service passes only if it answers the datagram the module sends
+            (16 random bytes).
+        type: bool
+      size:
+        description:
+          - A path MTU check - the size in bytes of each echo request's IP
+            packet, headers included (an IPv4 echo has 28 bytes of
+            headers, an IPv6 one 48), sent with don't fragment. It passes
+            when echoes of that size come back (O(pairs[].expect=true)) or
+            when none does (V(false)), for a path whose MTU is smaller.
+          - 49 to 65535; only with O(pairs[].protocol=icmp).
+        type: int
   count:
     description: Echo requests per path that are measured.
     type: int
@@ -95,6 +139,28 @@ options:
     description: Fail the task when a path is not as expected; otherwise only report it.
     type: bool
     default: true
+  retries:
+    description:
+      - When a check is not as expected, run all checks again up to this many
+        more times (0 to 1000), until every one is as expected at once.
+      - The rows returned are those of the last run.
+    type: int
+    default: 0
+  delay:
+    description: Seconds between two runs of the checks (0 to 3600).
+    type: float
+    default: 1.0
+  junit:
+    description:
+      - Write the results as JUnit XML to this path on the managed host - a
+        C(testsuite) with one C(testcase) per row, and a C(failure) element
+        for each row not as expected (an C(error) element where a check could
+        not run). Its directory must exist. Not written in check mode.
+    type: path
+  junit_suite:
+    description: The name of the test suite in the O(junit) file (also the prefix of each test's class name).
+    type: str
+    default: vnet.linux.reachability
 requirements:
   - Linux, root (raw sockets and entering namespaces).
 seealso:
@@ -123,11 +189,30 @@ EXAMPLES = r'''
     pairs:
       - {src: n1, dst: gw}
       - {src: n1, dst: n2, expect: false}
+
+- name: A port, an MTU, an isolated pair - retried until the lab converges, with a JUnit report
+  vnet.linux.reachability:
+    nodes:
+      web: [10.1.0.10]
+      client: [10.2.0.20]
+      guest: [10.3.0.30]
+    pairs:
+      - {src: client, dst: web, protocol: tcp, port: 8080}
+      - {src: client, dst: web, size: 1400}
+      - {src: client, dst: web, size: 1500, expect: false}
+      - {src: guest, dst: web, protocol: udp, port: 53, expect: false}
+    retries: 10
+    delay: 2
+    junit: /tmp/lab-checks.xml
 '''
 
 RETURN = r'''
 results:
-  description: One row per path (source node, destination address).
+  description:
+    - One row per check (source node, destination address, and what is
+      checked - C(check) is V(icmp), V(icmp <size> DF), V(tcp <port>) or V(udp <port>)).
+    - A port's row has C(sent=1), C(received) 1 or 0, and C(outcome) - V(connected),
+      V(answered) (UDP), V(refused), V(timeout) or V(unreachable (...)).
   returned: always
   type: list
   elements: dict
@@ -135,6 +220,7 @@ results:
     - src: netns0
       dst: netns1
       address: 192.168.254.11
+      check: icmp
       sent: 3
       received: 3
       loss: 0.0
@@ -165,22 +251,43 @@ summary:
   returned: always
   type: dict
   sample: {paths: 2, ok: 2, broken: 0}
+attempts:
+  description: How many runs of the checks it took (1 without O(retries)).
+  returned: always
+  type: int
+  sample: 3
+junit:
+  description: The JUnit XML file written.
+  returned: when O(junit) is given and not in check mode
+  type: str
+  sample: /tmp/lab-checks.xml
 '''
+
+import functools
+import os
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._lab.atomic import write_atomically
+from ansible_collections.vnet.linux.plugins.module_utils._lab.junit import junit_xml
+from ansible_collections.vnet.linux.plugins.module_utils._lab.ports import PortCheck
 from ansible_collections.vnet.linux.plugins.module_utils._lab.reachability import (
     matrix_lines,
     plan_probes,
     problem_lines,
-    run_probes,
+    run_checks,
     table_lines,
+    until_as_expected,
 )
 
 PAIR_OPTIONS = dict(
     src=dict(type='str', required=True),
     dst=dict(type='str', required=True),
     expect=dict(type='bool', default=True),
+    protocol=dict(type='str', default='icmp', choices=['icmp', 'tcp', 'udp']),
+    port=dict(type='int'),
+    listen=dict(type='bool'),
+    size=dict(type='int'),
 )
 
 
@@ -195,22 +302,29 @@ def argument_spec():
         warmup=dict(type='float', default=3.0),
         max_loss=dict(type='float', default=0),
         fail_on_broken=dict(type='bool', default=True),
+        retries=dict(type='int', default=0),
+        delay=dict(type='float', default=1.0),
+        junit=dict(type='path'),
+        junit_suite=dict(type='str', default='vnet.linux.reachability'),
     )
 
 
 def source_namespaces(probes, namespaces):
-    """Source node -> namespace name (None: the module's own namespace).
-    Every name given in `namespaces`, and every source node's own name used
-    as its namespace, is checked as a namespace name (up to 255 bytes, never
-    a path): it is opened under /run/netns."""
+    """Node -> namespace name (None: the module's own namespace), for the
+    source nodes and the destination nodes a check listens in. Every name
+    given in `namespaces`, and every node's own name used as its namespace,
+    is checked as a namespace name (up to 255 bytes, never a path): it is
+    opened under /run/netns."""
     for node, netns in namespaces.items():
         if netns not in ('', None):   # both: the module's own namespace
             _namespace(netns, 'namespaces.%s' % node)
     sources = {}
     for probe in probes:
-        if probe.src not in sources:
-            netns = namespaces.get(probe.src, probe.src)
-            sources[probe.src] = _namespace(netns, 'nodes.%s' % probe.src) if netns else None
+        nodes = [probe.src] + ([probe.dst] if isinstance(probe, PortCheck) and probe.listen else [])
+        for node in nodes:
+            if node not in sources:
+                netns = namespaces.get(node, node)
+                sources[node] = _namespace(netns, 'nodes.%s' % node) if netns else None
     return sources
 
 
@@ -233,31 +347,42 @@ def node_addresses(module):
     return nodes
 
 
+def check_numbers(params):
+    """Refuse numbers out of range, naming the option."""
+    if params['count'] < 1 or params['timeout'] <= 0 or params['interval'] < 0:
+        raise validate.InputError('count must be >= 1, timeout > 0 and interval >= 0')
+    if not 0 <= params['max_loss'] <= 100:
+        raise validate.InputError('max_loss: %g is not a percentage (0 to 100)' % params['max_loss'])
+    validate.int_range(params['retries'], 'retries', 0, 1000)
+    if not 0 <= params['delay'] <= 3600:
+        raise validate.InputError('delay: %g is not 0 to 3600 seconds' % params['delay'])
+    if params['junit'] and not os.path.isdir(os.path.dirname(params['junit']) or '.'):
+        raise validate.InputError('junit: the directory of %s does not exist' % params['junit'])
+
+
 def main():
     module = StrictModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    if params['count'] < 1 or params['timeout'] <= 0 or params['interval'] < 0:
-        module.fail_json(msg='count must be >= 1, timeout > 0 and interval >= 0')
-    if not 0 <= params['max_loss'] <= 100:
-        module.fail_json(msg='max_loss: %g is not a percentage (0 to 100)' % params['max_loss'])
     nodes = node_addresses(module)
-    namespaces = params['namespaces']
+    plan = functools.partial(plan_probes, nodes, params['pairs'])
     try:
-        probes = plan_probes(nodes, params['pairs'])
-    except ValueError as err:
+        check_numbers(params)
+        sources = source_namespaces(plan(), params['namespaces'])
+    except (validate.InputError, ValueError) as err:
         module.fail_json(msg=str(err))
 
-    try:
-        sources = source_namespaces(probes, namespaces)
-    except validate.InputError as err:
-        module.fail_json(msg=str(err))
-    run_probes(probes, count=params['count'], interval=params['interval'],
-               timeout=params['timeout'], warmup=params['warmup'], resolve_netns=sources.get)
-    rows = [p.result(params['max_loss']) for p in probes]
+    run = functools.partial(run_checks, count=params['count'], interval=params['interval'],
+                            timeout=params['timeout'], warmup=params['warmup'],
+                            resolve_netns=sources.get)
+    rows, attempts = until_as_expected(plan, run, retries=params['retries'], delay=params['delay'],
+                                       max_loss=params['max_loss'])
     failed = [r for r in rows if not r['ok']]
     result = dict(changed=False, results=rows, table=table_lines(rows),
-                  matrix=matrix_lines(rows) if rows else [], problems=problem_lines(rows),
+                  matrix=matrix_lines(rows), problems=problem_lines(rows), attempts=attempts,
                   summary=dict(paths=len(rows), ok=len(rows) - len(failed), broken=len(failed)))
+    if params['junit'] and not module.check_mode:
+        write_atomically(params['junit'], junit_xml(rows, params['junit_suite'], attempts), 0o644)
+        result['junit'] = params['junit']
     if failed and params['fail_on_broken']:
         module.fail_json(msg='%d of %d paths not as expected: %s'
                          % (len(failed), len(rows), '; '.join(result['problems'])), **result)

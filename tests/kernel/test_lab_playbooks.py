@@ -4,6 +4,7 @@ in labs with unique names, removed also when a test fails."""
 
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -171,6 +172,21 @@ def test_surveys_ask_only_for_what_the_playbooks_take():
         choices = json.load(handle)['spec'][0]['choices'].split('\n')
     from ansible_collections.vnet.linux.plugins.module_utils._lab.presets import PRESETS
     assert choices == list(PRESETS)
+
+
+def test_every_survey_asks_only_for_variables_its_playbook_reads():
+    with open(os.path.join(lab_runner.PLAYBOOKS, 'vars', 'lab_extra_vars.yml')) as handle:
+        shared = handle.read()
+    for survey in sorted(os.listdir(AWX)):
+        playbook = os.path.join(lab_runner.PLAYBOOKS, survey[len('survey_'):-len('.json')] + '.yml')
+        with open(playbook) as handle:
+            read = handle.read() + shared
+        with open(os.path.join(AWX, survey)) as handle:
+            spec = json.load(handle)
+        assert spec['name'] and spec['description'] and spec['spec'], survey
+        for question in spec['spec']:
+            # read as `name | default(...)`, or listed by name in lab_extra_vars.yml
+            assert re.search(r'\b%s\b' % question['variable'], read), (survey, question['variable'])
 
 
 def survey_number_questions():

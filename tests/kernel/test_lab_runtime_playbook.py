@@ -1,5 +1,6 @@
-"""The lab role's run-time actions (impair, flap, status) through the
-playbooks lab_impair.yml, lab_flap.yml and lab_status.yml, with -e extra
+"""The lab role's run-time actions (impair, flap, status, capture) and its
+checks through the playbooks lab_impair.yml, lab_flap.yml, lab_status.yml,
+lab_capture.yml and lab_verify.yml, with -e extra
 vars as an AWX survey sends them, on a two-node lab with a unique name,
 removed also on failure. The machine's kernel has no netem: impair runs in
 check mode here (its real runs are the module's, tests/kernel/test_impairment.py,
@@ -7,7 +8,9 @@ in the guest lane)."""
 
 import json
 import os
+import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -67,3 +70,60 @@ def test_status_flap_and_impair(lab, tmp_path):
     wrong = playbook('lab_flap.yml', tmp_path, topology, 'node=nowhere', 'interface=e1',
                      ok=False)
     assert wrong.returncode != 0 and 'lab_flaps[0]: needs node' in wrong.stdout
+
+
+def test_capture_and_checks_beyond_ping(lab, tmp_path):
+    """lab_capture.yml fetches a pcap of the pings the test sends meanwhile;
+    the lab's expect list (a port, an isolated pair, path MTUs) holds on up
+    and verify, with a JUnit file; lab_verify.yml with checks that cannot
+    hold fails, and its JUnit file says which."""
+    if not any(os.access(os.path.join(d, 'tcpdump'), os.X_OK) for d in ('/usr/sbin', '/usr/bin')):
+        pytest.skip('tcpdump is not installed (scripts/run setup installs it)')
+    a, b, c, d = lab + 'a', lab + 'b', lab + 'c', lab + 'd'   # c-d: an island
+    expect = [{'src': a, 'dst': b, 'protocol': 'tcp', 'port': 8080},
+              {'src': a, 'dst': c, 'expect': False},
+              {'src': a, 'dst': b, 'size': 1500},
+              {'src': a, 'dst': b, 'size': 1501, 'expect': False}]
+    topology = 'topology=' + compact({
+        'lab': lab, 'nodes': [{'name': n} for n in (a, b, c, d)], 'expect': expect,
+        'links': [{'endpoints': [{'node': a, 'name': 'e1', 'addresses': ['10.94.0.1/24']},
+                                 {'node': b, 'name': 'e2', 'addresses': ['10.94.0.2/24']}]},
+                  {'endpoints': [{'node': d, 'name': 'e3', 'addresses': ['10.95.0.2/24']},
+                                 {'node': c, 'name': 'e4', 'addresses': ['10.95.0.3/24']}]}]})
+    out = str(tmp_path / 'out')
+    playbook('lab_up.yml', tmp_path, topology, 'output_dir=' + out)
+    files = os.path.join(out, 'localhost', lab)
+    with open(files + '.reachability.txt') as handle:
+        table = handle.read()
+    assert 'tcp 8080' in table and 'icmp 1501 DF' in table and 'ok (isolated as expected)' in table
+
+    capture = (topology, 'node=' + a, 'interface=e1', 'count=4', 'duration=20', 'filter=icmp',
+               'output_dir=' + out)
+    checked = playbook('lab_capture.yml', tmp_path, *capture, check=True).stdout
+    assert "would record on e1 in namespace '%s'" % a in checked
+    assert not os.path.exists(files + '.%s.e1.pcap' % a)
+    pinger = subprocess.Popen(['ip', 'netns', 'exec', b, 'ping', '-i', '0.2', '-c', '150',
+                               '10.94.0.1'], stdout=subprocess.DEVNULL)
+    try:
+        recorded = playbook('lab_capture.yml', tmp_path, *capture).stdout
+    finally:
+        pinger.kill()
+        pinger.wait()
+    assert 'recorded 4 packets on e1' in recorded
+    with open(files + '.%s.e1.pcap' % a, 'rb') as handle:
+        pcap = handle.read()
+    # the pcap header, then 4 records of a header and a 98-byte echo frame
+    assert pcap[:4] == b'\xd4\xc3\xb2\xa1' and len(pcap) == 24 + 4 * (16 + 98)
+
+    flipped = [dict(check, expect=not check.get('expect', True)) for check in expect]
+    failed = playbook('lab_verify.yml', tmp_path, topology, 'output_dir=' + out,
+                      'checks=' + compact(flipped), 'check_retries=1', 'check_delay=0.1', ok=False)
+    assert failed.returncode != 0 and 'tcp 8080' in failed.stdout
+    suite = ET.parse(files + '.junit.xml').getroot().find('testsuite')
+    assert (suite.get('tests'), suite.get('failures')) == ('4', '4')
+    assert suite.find('properties/property').get('value') == '2'   # attempts
+
+    playbook('lab_verify.yml', tmp_path, topology, 'output_dir=' + out)
+    suite = ET.parse(files + '.junit.xml').getroot().find('testsuite')
+    assert (suite.get('name'), suite.get('tests'), suite.get('failures')) == (lab, '4', '0')
+    assert len(suite.findall('testcase')) == 4

@@ -20,24 +20,31 @@ import socket
 import struct
 import time
 
+from ansible_collections.vnet.linux.plugins.module_utils._lab.ports import PortCheck, run_port_checks
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import entered
 
 ECHO_REQUEST = {4: 8, 6: 128}
 ECHO_REPLY = {4: 0, 6: 129}
+# the IP header the kernel puts before an echo (IPv4 without options) and
+# the echo's own header: a path MTU probe of `size` bytes carries the rest
+IP_HEADER = {4: 20, 6: 40}
+ICMP_HEADER = 8
+PAYLOAD = b'vnet.linux reachability'
+# <linux/in.h>, <linux/in6.h> (Python's socket module lacks them): never
+# fragment here, send with DF, and fail with EMSGSIZE above the known MTU
+IP_MTU_DISCOVER, IPV6_MTU_DISCOVER, PMTUDISC_DO = 10, 23, 2
 
 
 class ProbeError(Exception):
     """A source namespace that cannot be probed from."""
 
 
-def open_icmp_socket(netns, version):
-    """A non-blocking raw ICMP (or ICMPv6) socket inside `netns` (None: here)."""
+def open_icmp_socket(netns, version, dont_fragment=False):
+    """A non-blocking raw ICMP (or ICMPv6) socket inside `netns` (None:
+    here); with `dont_fragment`, what it sends is never fragmented (path
+    MTU probes)."""
     family, proto = ((socket.AF_INET, socket.IPPROTO_ICMP) if version == 4
                      else (socket.AF_INET6, socket.IPPROTO_ICMPV6))
-    if netns is None:
-        sock = socket.socket(family, socket.SOCK_RAW, proto)
-        sock.setblocking(False)
-        return sock
     try:
         with entered(netns):
             # a socket stays in the namespace it was opened in
@@ -45,6 +52,12 @@ def open_icmp_socket(netns, version):
     except FileNotFoundError:
         raise ProbeError('namespace %s does not exist' % netns)
     sock.setblocking(False)
+    if dont_fragment:
+        if version == 4:
+            sock.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, PMTUDISC_DO)
+        else:
+            sock.setsockopt(socket.IPPROTO_IPV6, IPV6_MTU_DISCOVER, PMTUDISC_DO)
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_DONTFRAG, 1)
     return sock
 
 
@@ -58,7 +71,7 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def echo_request(version, ident, seq, payload=b'vnet.linux reachability'):
+def echo_request(version, ident, seq, payload=PAYLOAD):
     """An echo request; the kernel fills in the ICMPv6 checksum itself."""
     header = struct.pack('!BBHHH', ECHO_REQUEST[version], 0, 0, ident, seq)
     if version == 6:
@@ -82,19 +95,46 @@ def parse_reply(version, packet):
     return ident, seq
 
 
-class Probe(object):
-    """One path: from a source namespace to one address."""
+def echo_payload(version, size=None):
+    """The payload of an echo request; for a path MTU probe, padded so that
+    the IP packet is `size` bytes."""
+    if size is None:
+        return PAYLOAD
+    fill = size - IP_HEADER[version] - ICMP_HEADER
+    return (PAYLOAD * (fill // len(PAYLOAD) + 1))[:fill]
 
-    def __init__(self, src, dst, address, expect=True):
+
+def smallest_size(version):
+    """The smallest path MTU probe: headers and one byte."""
+    return IP_HEADER[version] + ICMP_HEADER + 1
+
+
+class Probe(object):
+    """One path: from a source namespace to one address; with `size`, echo
+    requests of that many bytes (IP header included) sent with don't
+    fragment (a path MTU check)."""
+
+    def __init__(self, src, dst, address, expect=True, size=None):
         self.src = src
         self.dst = dst
         self.address = address
         self.version = ipaddress.ip_address(address).version
         self.expect = expect
+        self.size = size
+        self.payload = echo_payload(self.version, size)
         self.sent = 0
         self.rtts = []
         self.error = None
         self.warm = False
+
+    @property
+    def check(self):
+        """What the row checks, as the table names it."""
+        return 'icmp' if self.size is None else 'icmp %d DF' % self.size
+
+    @property
+    def socket_key(self):
+        return (self.netns, self.version, self.size is not None)
 
     @property
     def received(self):
@@ -110,7 +150,7 @@ class Probe(object):
         reply at all. A path that must be broken passes when nothing answers."""
         reachable = self.received > 0
         good = self.loss <= max_loss if self.expect else not reachable
-        row = dict(src=self.src, dst=self.dst, address=self.address, sent=self.sent,
+        row = dict(src=self.src, dst=self.dst, address=self.address, check=self.check, sent=self.sent,
                    received=self.received, loss=round(self.loss, 1), reachable=reachable,
                    expected=self.expect, ok=good and self.error is None)
         row['rtt_min'] = round(min(self.rtts), 3) if self.rtts else None
@@ -126,21 +166,22 @@ class Prober(object):
 
     def __init__(self, probes, resolve_netns=lambda node: node):
         self.probes = probes
-        self.sockets = {}          # (netns, version) -> socket, None if it failed
-        self.errors = {}           # (netns, version) -> why there is no socket
-        self.owner = {}            # socket fileno -> (netns, version)
-        self.pending = {}          # (netns, version, ident, seq) -> (probe, sent at, counted)
+        # a socket key is (netns, version, don't fragment)
+        self.sockets = {}          # socket key -> socket, None if it failed
+        self.errors = {}           # socket key -> why there is no socket
+        self.owner = {}            # socket fileno -> socket key
+        self.pending = {}          # socket key + (ident, seq) -> (probe, sent at, counted)
         self._ident = random.randint(0, 0xFFFF)
         self._seq = 0
         for probe in probes:
             self._socket_for(probe, resolve_netns(probe.src))
 
     def _socket_for(self, probe, netns):
-        key = (netns, probe.version)
         probe.netns = netns
+        key = probe.socket_key
         if key not in self.sockets:
             try:
-                sock = open_icmp_socket(netns, probe.version)
+                sock = open_icmp_socket(netns, probe.version, dont_fragment=key[2])
             except (ProbeError, OSError) as err:
                 self.sockets[key] = None
                 self.errors[key] = str(err)
@@ -164,22 +205,23 @@ class Prober(object):
         return self._ident, self._seq
 
     def send(self, probe, counted=True):
-        sock = self.sockets.get((probe.netns, probe.version))
+        sock = self.sockets.get(probe.socket_key)
         if sock is None:
             probe.error = probe.error or 'no socket in namespace %s' % probe.src
             return
         ident, seq = self._next_id()
-        packet = echo_request(probe.version, ident, seq)
+        packet = echo_request(probe.version, ident, seq, probe.payload)
         try:
             sock.sendto(packet, (probe.address, 0))
         except OSError as err:
-            # e.g. ENETUNREACH: no route at all; counts as a lost echo
+            # e.g. ENETUNREACH: no route at all; EMSGSIZE: bigger than the
+            # path MTU known (a don't-fragment probe); counts as a lost echo
             if err.errno not in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EACCES,
-                                 errno.EINVAL, errno.EADDRNOTAVAIL):
+                                 errno.EINVAL, errno.EADDRNOTAVAIL, errno.EMSGSIZE):
                 raise
         if counted:
             probe.sent += 1
-        self.pending[(probe.netns, probe.version, ident, seq)] = (probe, time.monotonic(), counted)
+        self.pending[probe.socket_key + (ident, seq)] = (probe, time.monotonic(), counted)
 
     def collect(self, until, early=False):
         """Read replies until the monotonic time `until` (or, when `early`,
@@ -194,7 +236,8 @@ class Prober(object):
                 self._drain(sock)
 
     def _drain(self, sock):
-        netns, version = self.owner[sock.fileno()]
+        key = self.owner[sock.fileno()]
+        version = key[1]
         while True:
             try:
                 packet, sender = sock.recvfrom(65535)
@@ -204,10 +247,10 @@ class Prober(object):
             parsed = parse_reply(version, packet)
             if parsed is None:
                 continue
-            entry = self.pending.get((netns, version) + parsed)
+            entry = self.pending.get(key + parsed)
             if entry is None or not _same_address(sender[0], entry[0].address):
                 continue
-            del self.pending[(netns, version) + parsed]
+            del self.pending[key + parsed]
             probe, sent_at, counted = entry
             probe.warm = True
             if counted:
@@ -251,22 +294,86 @@ def run_probes(probes, count=3, interval=0.2, timeout=1.0, warmup=3.0,
     return probes
 
 
+def run_checks(checks, count=3, interval=0.2, timeout=1.0, warmup=3.0,
+               resolve_netns=lambda node: node):
+    """Pings (Probe) and port checks (PortCheck), one kind after the other."""
+    probes = [c for c in checks if isinstance(c, Probe)]
+    ports = [c for c in checks if isinstance(c, PortCheck)]
+    if probes:
+        run_probes(probes, count, interval, timeout, warmup, resolve_netns)
+    if ports:
+        run_port_checks(ports, timeout, resolve_netns)
+    return checks
+
+
+def until_as_expected(plan, run, retries=0, delay=1.0, max_loss=0):
+    """Run fresh checks (`plan()`, then `run(checks)`) until every row is as
+    expected or `retries` more attempts are spent, `delay` seconds apart:
+    waiting for a lab to converge (after a flap, a restart). Returns the
+    rows of the last attempt and the number of attempts."""
+    attempt = 0
+    while True:
+        attempt += 1
+        checks = plan()
+        run(checks)
+        rows = [c.result(max_loss) for c in checks]
+        if attempt > retries or all(r['ok'] for r in rows):
+            return rows, attempt
+        time.sleep(delay)
+
+
 # planning and reporting ------------------------------------------------------
 def plan_probes(nodes, pairs=None):
-    """Probes for the listed pairs, or for every ordered pair of nodes.
+    """Checks for the listed pairs, or pings for every ordered pair of
+    nodes, in the order of the pairs.
 
     nodes: {node: [addresses]}; a pair's dst is a node (all its addresses)
-    or an IP address; `expect: false` asks for the path to be broken.
+    or an IP address; `expect: false` asks for the path to be broken. A
+    pair with a `protocol` of tcp or udp checks its `port` (PortCheck) -
+    with `listen` (default true) the check's own listener answers in the
+    destination node; a ping pair with `size` checks the path MTU.
     """
     if not pairs:
         pairs = [dict(src=src, dst=dst) for src in nodes for dst in nodes if src != dst]
-    probes = []
-    for pair in pairs:
+    checks = []
+    for index, pair in enumerate(pairs):
         expect = pair.get('expect', True)
         expect = True if expect is None else bool(expect)
+        protocol = pair.get('protocol') or 'icmp'
+        _check_pair(nodes, pair, protocol, 'pairs[%d]' % index)
         for dst, address in _destinations(nodes, pair['dst']):
-            probes.append(Probe(pair['src'], dst, address, expect))
-    return probes
+            if protocol == 'icmp':
+                checks.append(Probe(pair['src'], dst, address, expect, pair.get('size')))
+            else:
+                listen = pair.get('listen')
+                checks.append(PortCheck(pair['src'], dst, address, protocol, pair['port'], expect,
+                                        True if listen is None else bool(listen)))
+    return checks
+
+
+def _check_pair(nodes, pair, protocol, field):
+    """Refuse what a pair cannot mean, naming the field."""
+    if protocol not in ('icmp', 'tcp', 'udp'):
+        raise ValueError('%s.protocol: %r is not one of icmp, tcp, udp' % (field, protocol))
+    port, size, listen = pair.get('port'), pair.get('size'), pair.get('listen')
+    if protocol == 'icmp':
+        if port is not None or listen is not None:
+            raise ValueError('%s: port and listen need protocol tcp or udp' % field)
+        if size is not None:
+            low = max(smallest_size(v) for v in (4, 6))
+            if not isinstance(size, int) or not low <= size <= 65535:
+                raise ValueError('%s.size: %r is not a packet size of %d to 65535 bytes'
+                                 % (field, size, low))
+        return
+    if size is not None:
+        raise ValueError('%s.size: a path MTU check is a ping (protocol icmp)' % field)
+    if not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValueError('%s.port: protocol %s needs a port of 1 to 65535, not %r'
+                         % (field, protocol, port))
+    if listen is not False and pair['dst'] not in nodes:
+        raise ValueError('%s: the check can start its listener only in a node (dst %r is an '
+                         'address); give listen=false to check a service that listens there'
+                         % (field, pair['dst']))
 
 
 def _destinations(nodes, dst):
@@ -289,14 +396,16 @@ def _verdict(row):
         return 'ERROR: ' + row['error']
     if row['ok']:
         return 'ok' if row['expected'] else 'ok (isolated as expected)'
-    return 'BROKEN' if row['expected'] else 'LEAK (expected no reply)'
+    if not row['expected']:
+        return 'LEAK (expected no reply)'
+    return 'BROKEN (%s)' % row['outcome'] if row.get('outcome') else 'BROKEN'
 
 
 def table_lines(rows):
     """A fixed-width table, one line per path, for people and job logs."""
-    header = ('from', 'to', 'address', 'sent', 'recv', 'loss', 'rtt min/avg/max ms', 'result')
-    body = [(r['src'], r['dst'], r['address'], str(r['sent']), str(r['received']),
-             '%g%%' % r['loss'], _rtt_text(r), _verdict(r)) for r in rows]
+    header = ('from', 'to', 'address', 'check', 'sent', 'recv', 'loss', 'rtt min/avg/max ms', 'result')
+    body = [(r['src'], r['dst'], r['address'], r.get('check', 'icmp'), str(r['sent']),
+             str(r['received']), '%g%%' % r['loss'], _rtt_text(r), _verdict(r)) for r in rows]
     widths = [max(len(line[i]) for line in [header] + body) for i in range(len(header))]
     return ['  '.join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip()
             for line in [header] + body]
@@ -310,15 +419,31 @@ MATRIX_CORNER = 'from -> to'
 
 def problem_lines(rows):
     """A line for each path that is not as expected."""
-    return ['%s -> %s (%s): %s' % (
-        r['src'], r['dst'], r['address'],
-        r.get('error') or ('%g%% loss' % r['loss'] if r['expected'] else 'answers, expected no reply'))
-        for r in rows if not r['ok']]
+    return [problem_text(r) for r in rows if not r['ok']]
+
+
+def problem_text(row):
+    """What is wrong with a row, in one line."""
+    check = row.get('check', 'icmp')
+    where = '%s -> %s (%s%s)' % (row['src'], row['dst'], row['address'],
+                                 '' if check == 'icmp' else ' ' + check)
+    if row.get('error'):
+        why = row['error']
+    elif not row['expected']:
+        why = 'answers, expected no reply'
+    elif row.get('outcome'):
+        why = row['outcome']
+    else:
+        why = '%g%% loss' % row['loss']
+    return '%s: %s' % (where, why)
 
 
 def matrix_lines(rows):
     """Who reaches whom: a source per line, a destination per column; 'ok'
     when every address answered, 'part' when some did, '--' when none."""
+    rows = [r for r in rows if r.get('check', 'icmp') == 'icmp']   # plain pings only
+    if not rows:
+        return []
     sources = _ordered(r['src'] for r in rows)
     destinations = _ordered(r['dst'] for r in rows)
     # columns in the order of the rows, so the diagonal is the diagonal

@@ -5,12 +5,14 @@ pictures grouped by host and the inventory of each host's nodes."""
 import copy
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.vnet.linux.plugins.filter.lab_hosts import (
     lab_host_names,
+    lab_junit,
     lab_reachability_merge,
     lab_reachability_pairs,
     lab_spread_hosts,
@@ -118,6 +120,17 @@ def test_merge_joins_the_rows_of_every_host_and_skips_skipped_ones():
     assert merged['summary'] == {'paths': 2, 'ok': 1, 'broken': 1}
     assert merged['problems'] == ['r2 -> r1 (10.0.0.1): 100% loss']
     assert len(merged['table']) == 3 and merged['matrix'][1].startswith('r1')
+
+
+def test_junit_of_joined_hosts_counts_every_row_and_the_most_attempts():
+    merged = lab_reachability_merge([{'results': [_row('r1', 'r2')], 'attempts': 1},
+                                     {'results': [_row('r2', 'r1', ok=False)], 'attempts': 4}])
+    assert merged['attempts'] == 4
+    suite = ET.fromstring(lab_junit(merged, 'lab9').encode()).find('testsuite')
+    assert (suite.get('name'), suite.get('tests'), suite.get('failures')) == ('lab9', '2', '1')
+    assert suite.find('properties/property').get('value') == '4'
+    with pytest.raises(AnsibleFilterError):
+        lab_junit(['not', 'a', 'result'])
 
 
 def test_mermaid_groups_nodes_by_host():
