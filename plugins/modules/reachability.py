@@ -45,8 +45,12 @@ options:
     required: true
   namespaces:
     description:
-      - Node name to namespace name, for nodes whose namespace is named
+      - Node name to namespace, for nodes whose namespace is named
         differently. An empty string is the namespace the module runs in.
+      - A namespace is a name under C(/run/netns), or a reference to one
+        elsewhere, as for O(vnet.linux.veth#module:netns) of the link modules
+        (C(pid:1234), C(path:/var/run/docker/netns/NAME), C(container:web));
+        see the collection's C(docs/containers.md).
     type: dict
     default: {}
   pairs:
@@ -199,26 +203,31 @@ def argument_spec():
 
 
 def source_namespaces(probes, namespaces):
-    """Source node -> namespace name (None: the module's own namespace).
-    Every name given in `namespaces`, and every source node's own name used
-    as its namespace, is checked as a namespace name (up to 255 bytes, never
-    a path): it is opened under /run/netns."""
+    """Source node -> namespace (None: the module's own namespace). Every
+    value given in `namespaces` is a namespace name or reference (pid:,
+    path:, container:), resolved here once; a source node's own name used
+    as its namespace is checked as a namespace name (opened under
+    /run/netns)."""
     for node, netns in namespaces.items():
         if netns not in ('', None):   # both: the module's own namespace
             _namespace(netns, 'namespaces.%s' % node)
     sources = {}
     for probe in probes:
         if probe.src not in sources:
-            netns = namespaces.get(probe.src, probe.src)
-            sources[probe.src] = _namespace(netns, 'nodes.%s' % probe.src) if netns else None
+            if probe.src in namespaces:
+                netns = namespaces[probe.src]
+                sources[probe.src] = _namespace(netns, 'namespaces.%s' % probe.src) \
+                    if netns else None
+            else:
+                sources[probe.src] = validate.namespace_name(probe.src, 'nodes.%s' % probe.src)
     return sources
 
 
 def _namespace(netns, field):
     if not isinstance(netns, str):
-        raise validate.InputError('%s: must be a namespace name (a string), not %r'
-                                  % (field, netns))
-    return validate.namespace_name(netns, field)
+        raise validate.InputError('%s: must be a namespace name or reference (a string), '
+                                  'not %r' % (field, netns))
+    return validate.namespace_reference(netns, field)
 
 
 def node_addresses(module):

@@ -31,6 +31,7 @@ import os
 from ansible_collections.vnet.linux.plugins.module_utils._engine.errors import GuardRefusal
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import by_netlink_kind
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import external_paths
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     list_namespaces,
@@ -226,7 +227,9 @@ class HostLinks(object):
 
     def namespaces(self):
         if self._namespaces is None:
-            self._namespaces = [None] + list_namespaces()
+            # with the namespaces outside /run/netns this run was given
+            # (a container's): collateral there is seen too
+            self._namespaces = [None] + list_namespaces() + external_paths()
         return self._namespaces
 
     def links(self, netns):
