@@ -173,6 +173,7 @@ summary:
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import use_command_runner
 from ansible_collections.vnet.linux.plugins.module_utils._lab.reachability import (
     matrix_lines,
     plan_probes,
@@ -256,6 +257,7 @@ def main():
     except ValueError as err:
         module.fail_json(msg=str(err))
 
+    use_command_runner(module.run_command)  # a namespace given by container:NAME
     try:
         sources = source_namespaces(probes, namespaces)
     except validate.InputError as err:

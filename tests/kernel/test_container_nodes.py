@@ -205,6 +205,25 @@ def test_a_dead_pid_is_refused_naming_the_field(processes):
                             'started)' % (pid, pid)
 
 
+def test_the_container_lookup_names_what_each_cli_said():
+    """container:NAME asks the installed CLIs, each through the module's
+    run_command; a CLI that is not installed is not asked."""
+    if shutil.which('nerdctl') is None:
+        result = run_module('dummy', {'name': 'd0', 'netns': 'container:nerdctl/web'})
+        assert result['msg'] == 'netns: container:nerdctl/web: no container CLI to ask ' \
+                                '(looked for nerdctl in PATH)', result
+    installed = [cli for cli in ('podman', 'docker') if shutil.which(cli)]
+    if not installed:
+        pytest.skip('neither podman nor docker is installed')
+    name = unique_name('none')
+    result = run_module('dummy', {'name': 'd0', 'netns': 'container:' + name})
+    assert result['failed']
+    assert result['msg'].startswith("netns: container:%s: no running container '%s' (%s: "
+                                    % (name, name, installed[0])), result
+    for cli in installed:
+        assert '%s: ' % cli in result['msg']
+
+
 def test_single_link_modules_take_references(namespaces, processes):
     """veth (peer by PID), macvlan (by path, parent in a named namespace)
     and bridge: created, idempotent, check mode exact, then deleted."""

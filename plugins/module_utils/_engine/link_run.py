@@ -24,7 +24,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import S
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import no_mac_text
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import external_paths
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    external_paths,
+    use_command_runner,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
@@ -132,6 +135,7 @@ class LinkRun(object):
     def __init__(self, module):
         self.module = module
         require_pyroute2(module)
+        use_command_runner(module.run_command)  # container:NAME asks a runtime's CLI
         self.sessions = SessionPool(cache_indexes=False)
         self.plan = Plan()
         params = module.params

@@ -350,7 +350,7 @@ def _add_node(lab, params, field):
         if root:
             raise InputError('%s.netns: a node is the root namespace (root) or the namespace '
                              'netns names, not both' % field)
-        netns = _node_namespace(lab, name, params['netns'], field)
+        netns = _node_namespace(lab, params['netns'], field)
         if loopback:
             raise InputError('%s.loopback: a node given by netns is not the lab\'s; its lo '
                              'is left alone' % field)
@@ -359,7 +359,7 @@ def _add_node(lab, params, field):
                            sysctls, loopback, routes, field)
 
 
-def _node_namespace(lab, name, reference, field):
+def _node_namespace(lab, reference, field):
     """The namespace a node's `netns` reference resolves to (a container's,
     a process's, a file's): always external, one node per namespace."""
     netns = validate.namespace_reference(reference, field + '.netns')

@@ -48,7 +48,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     list_namespaces,
     read_namespace,
 )
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import namespace_exists
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    namespace_exists,
+    use_command_runner,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     TOPOLOGY_SPEC,
     InputError,
@@ -161,8 +164,8 @@ def plan_absent(kernel, lab, options=None, addresses=False):
     every link inside. What goes with them outside the lab (a veth peer in
     another namespace, a link stacked on a lab link) is collateral: named in
     the step and vetted by the guard."""
-    # the namespaces outside /run/netns that nodes name (containers'):
-    # only the lab's links are deleted there, never the namespace
+    # the namespaces that nodes name by netns (containers', mostly outside
+    # /run/netns): only the lab's links are deleted there, never the namespace
     external = set(node.netns for node in lab.nodes.values() if node.netns is not None)
     existing = set(list_namespaces()) | external
     found = marked_elsewhere(kernel, lab, existing, {}, addresses=addresses)
@@ -384,6 +387,7 @@ def run_topology(module):
     """The whole module run; everything it reports goes through exit_json."""
     require_pyroute2(module)
     _nla.register()  # attribute maps pyroute2 lacks (idempotent)
+    use_command_runner(module.run_command)  # nodes given by container:NAME
     timer = Timer()
     locks = HostLocks({'task': 'vnet.linux.topology lab %s' % module.params.get('lab')},
                       timeout=module.params.get('lock_timeout') or DEFAULT_TIMEOUT)

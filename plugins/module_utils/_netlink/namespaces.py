@@ -22,7 +22,6 @@ import errno
 import fcntl
 import os
 import shutil
-import subprocess
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, rtnl
 
@@ -265,13 +264,14 @@ def remove_named(name):
 REFERENCE_KINDS = ('pid', 'path', 'container', 'name')
 # tried in this order for container:NAME; container:RUNTIME/NAME picks one
 CONTAINER_CLIS = ('podman', 'docker', 'nerdctl')
-CLI_TIMEOUT = 30
 NS_GET_NSTYPE = 0xb703  # ioctl: the type of the namespace a file is (Linux 4.11)
 OWN_NAMESPACE = '/proc/self/ns/net'
 
 # canonical value -> the reference the user wrote, for messages (a run
 # resolves each reference once, where it starts: link_run.resolve_namespaces)
 _LABELS = {}
+# [the module's run_command] (use_command_runner)
+_RUNNER = []
 
 
 class ReferenceFailure(ValueError):
@@ -302,7 +302,8 @@ def resolve(text):
         return rest
     path, reached_by = _REFERENCE_PATHS[kind](rest, text)
     canonical = _canonical(path, _namespace_identity(path, reached_by))
-    if canonical is not None:
+    if canonical is not None and (reached_by != canonical or canonical not in _LABELS):
+        # checked again as a path later in the run: keep how it was reached
         _LABELS[canonical] = reached_by
     return canonical
 
@@ -326,7 +327,7 @@ def _pid_path(rest, text):
         raise ReferenceFailure('%r: a PID is a positive number (pid:1234)' % text)
     if not os.path.isdir('/proc/%d' % int(rest)):
         raise ReferenceGone('%s: no process %d runs (it exited, or it was never started)'
-                               % (text, int(rest)))
+                            % (text, int(rest)))
     return '/proc/%d/ns/net' % int(rest), text
 
 
@@ -367,18 +368,22 @@ def container_pid(rest, text):
     raise ReferenceGone('%s: no running container %r (%s)' % (text, name, '; '.join(problems)))
 
 
+def use_command_runner(run_command):
+    """How container CLIs are run: the module's run_command (every command
+    a module runs goes through it), given where a run starts."""
+    _RUNNER[:] = [run_command]
+
+
 def _inspect_pid(exe, name):
     """The PID a runtime reports for a container (0: not running), or its
     complaint as text."""
-    try:
-        done = subprocess.run([exe, 'container', 'inspect', '--format', '{{.State.Pid}}', name],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, timeout=CLI_TIMEOUT, check=False)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return str(err)
-    out = done.stdout.decode('utf-8', 'replace').strip()
-    if done.returncode != 0 or not out.isdigit():
-        said = done.stderr.decode('utf-8', 'replace').strip().splitlines() or [out or 'no answer']
+    if not _RUNNER:
+        return 'not asked (no command runner given to this run)'
+    rc, out, err = _RUNNER[0]([exe, 'container', 'inspect', '--format', '{{.State.Pid}}', name],
+                              check_rc=False, expand_user_and_vars=False)
+    out = out.strip()
+    if rc != 0 or not out.isdigit():
+        said = err.strip().splitlines() or [out or 'no answer (exit %d)' % rc]
         return said[-1]
     return int(out)
 
