@@ -170,7 +170,8 @@ def test_a_container_that_exited_is_reported_and_absent_cleans_the_rest(lab, pro
     processes.kill(pid1)
     again = lab.run(**description)
     assert again['failed']
-    assert 'nodes[1].netns: pid:%d: no process %d runs' % (pid1, pid1) in again['msg']
+    assert again['msg'] == 'nodes[1].netns: node c1: pid:%d: no process %d runs (it exited, ' \
+                           'or it was never started)' % (pid1, pid1)
     gone = ok(lab.run(state='absent', nodes=description['nodes']))
     assert 'node c1: its namespace is gone' in str(gone['warnings'])
     assert 'pid:%d' % pid1 in str(gone['warnings'])

@@ -350,7 +350,7 @@ def _add_node(lab, params, field):
         if root:
             raise InputError('%s.netns: a node is the root namespace (root) or the namespace '
                              'netns names, not both' % field)
-        netns = _node_namespace(lab, params['netns'], field)
+        netns = _node_namespace(lab, name, params['netns'], field)
         if loopback:
             raise InputError('%s.loopback: a node given by netns is not the lab\'s; its lo '
                              'is left alone' % field)
@@ -359,10 +359,14 @@ def _add_node(lab, params, field):
                            sysctls, loopback, routes, field)
 
 
-def _node_namespace(lab, reference, field):
+def _node_namespace(lab, name, reference, field):
     """The namespace a node's `netns` reference resolves to (a container's,
-    a process's, a file's): always external, one node per namespace."""
-    netns = validate.namespace_reference(reference, field + '.netns')
+    a process's, a file's): always external, one node per namespace. A
+    refusal names the node too (a container that exited since the last run)."""
+    try:
+        netns = validate.namespace_reference(reference, field + '.netns')
+    except InputError as err:
+        raise InputError('%s.netns: node %s: %s' % (field, name, str(err).split(': ', 1)[1]))
     for other in lab.nodes.values():
         if other.netns == netns:
             raise InputError('%s.netns: %s is the namespace of node %r already'
