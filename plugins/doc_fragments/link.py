@@ -17,9 +17,22 @@ options:
     required: true
   netns:
     description:
-      - Named network namespace the interface lives in (as in C(ip netns)).
-      - Omit for the root namespace. A name (1 to 255 bytes, no C(/), no
-        whitespace, not C(.) or C(..)), never a path.
+      - Network namespace the interface lives in. Omit for the root namespace.
+      - A name is a namespace under C(/run/netns), as in C(ip netns) (1 to 255
+        bytes, no C(/), no whitespace, not C(.) or C(..)).
+      - Or the namespace of a running container or process, outside
+        C(/run/netns) - C(pid:1234) (the namespace of process 1234),
+        C(path:/var/run/docker/netns/NAME) or just the absolute path (a
+        namespace file, as Docker and containerd keep them),
+        C(container:web) (the container's PID as reported by the first
+        installed CLI of C(podman), C(docker), C(nerdctl)) or
+        C(container:docker/web) (that CLI only). C(name:NAME) is the name
+        NAME, for a name that would read as one of these.
+      - A reference is resolved once, before anything is read; a process,
+        file or container that does not exist, or that is no network
+        namespace, is refused naming the option. The module never creates
+        or removes such a namespace. See the collection's
+        C(docs/containers.md).
     type: str
   state:
     description:

@@ -33,6 +33,8 @@ options:
       - Namespace the parent lives in. Omitted, O(netns) (the interface's own
         namespace); C("") (the empty string) names the root namespace, for a
         parent on the host while the interface lives in a named namespace.
+        A name, or a reference to a container's or process's namespace as
+        for O(netns) (C(pid:1234), C(path:/FILE), C(container:NAME)).
       - The interface is created there and placed into O(netns) in the same
         netlink request, so the parent may stay on the host (or in another
         namespace) while the interface lives inside O(netns).

@@ -68,6 +68,9 @@ options:
     description:
       - The network namespace of the interface. Omit for the namespace the
         module runs in.
+      - A name under C(/run/netns), or the namespace of a container or
+        process (C(pid:1234), C(path:/FILE), C(container:NAME)) as for
+        O(vnet.linux.veth#module:netns).
     type: str
   lab:
     description:

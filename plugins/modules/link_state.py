@@ -43,7 +43,11 @@ options:
     type: str
     required: true
   netns:
-    description: Its network namespace. Omit for the namespace the module runs in.
+    description:
+      - Its network namespace. Omit for the namespace the module runs in.
+      - A name under C(/run/netns), or the namespace of a container or
+        process (C(pid:1234), C(path:/FILE), C(container:NAME)) as for
+        O(vnet.linux.veth#module:netns).
     type: str
   state:
     description: V(up), V(down), or V(flap) (down and up again, O(count) times).

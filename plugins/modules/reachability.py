@@ -56,8 +56,12 @@ options:
     required: true
   namespaces:
     description:
-      - Node name to namespace name, for nodes whose namespace is named
+      - Node name to namespace, for nodes whose namespace is named
         differently. An empty string is the namespace the module runs in.
+      - A namespace is a name under C(/run/netns), or a reference to one
+        elsewhere, as for O(vnet.linux.veth#module:netns) of the link modules
+        (C(pid:1234), C(path:/var/run/docker/netns/NAME), C(container:web));
+        see the collection's C(docs/containers.md).
     type: dict
     default: {}
   pairs:
@@ -271,6 +275,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import S
 from ansible_collections.vnet.linux.plugins.module_utils._lab.atomic import write_atomically
 from ansible_collections.vnet.linux.plugins.module_utils._lab.junit import junit_xml
 from ansible_collections.vnet.linux.plugins.module_utils._lab.ports import PortCheck
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import use_command_runner
 from ansible_collections.vnet.linux.plugins.module_utils._lab.reachability import (
     matrix_lines,
     plan_probes,
@@ -310,11 +315,11 @@ def argument_spec():
 
 
 def source_namespaces(probes, namespaces):
-    """Node -> namespace name (None: the module's own namespace), for the
-    source nodes and the destination nodes a check listens in. Every name
-    given in `namespaces`, and every node's own name used as its namespace,
-    is checked as a namespace name (up to 255 bytes, never a path): it is
-    opened under /run/netns."""
+    """Node -> namespace (None: the module's own namespace), for the source
+    nodes and the destination nodes a check listens in. Every value given
+    in `namespaces` is a namespace name or reference (pid:, path:,
+    container:), resolved here once; a node's own name used as its
+    namespace is checked as a namespace name (opened under /run/netns)."""
     for node, netns in namespaces.items():
         if netns not in ('', None):   # both: the module's own namespace
             _namespace(netns, 'namespaces.%s' % node)
@@ -322,17 +327,21 @@ def source_namespaces(probes, namespaces):
     for probe in probes:
         nodes = [probe.src] + ([probe.dst] if isinstance(probe, PortCheck) and probe.listen else [])
         for node in nodes:
-            if node not in sources:
-                netns = namespaces.get(node, node)
-                sources[node] = _namespace(netns, 'nodes.%s' % node) if netns else None
+            if node in sources:
+                continue
+            if node in namespaces:
+                netns = namespaces[node]
+                sources[node] = _namespace(netns, 'namespaces.%s' % node) if netns else None
+            else:
+                sources[node] = validate.namespace_name(node, 'nodes.%s' % node)
     return sources
 
 
 def _namespace(netns, field):
     if not isinstance(netns, str):
-        raise validate.InputError('%s: must be a namespace name (a string), not %r'
-                                  % (field, netns))
-    return validate.namespace_name(netns, field)
+        raise validate.InputError('%s: must be a namespace name or reference (a string), '
+                                  'not %r' % (field, netns))
+    return validate.namespace_reference(netns, field)
 
 
 def node_addresses(module):
@@ -365,6 +374,7 @@ def main():
     params = module.params
     nodes = node_addresses(module)
     plan = functools.partial(plan_probes, nodes, params['pairs'])
+    use_command_runner(module.run_command)  # a namespace given by container:NAME
     try:
         check_numbers(params)
         sources = source_namespaces(plan(), params['namespaces'])

@@ -67,7 +67,11 @@ options:
     description:
       - C(present) builds the lab or converges it to the description.
       - C(absent) removes every object marked with the lab's name (the
-        description's nodes and links are not needed and are ignored).
+        description's links are not needed and are ignored). The lab's
+        links in a namespace outside C(/run/netns) (a node given by
+        O(nodes[].netns)) are found only there, so give those nodes again;
+        a node whose container or process is gone is reported in a warning
+        and the rest is removed.
     type: str
     choices: [present, absent]
     default: present
@@ -142,6 +146,25 @@ options:
             macvlan on the host's C(eth1) placed into a lab node.
         type: bool
         default: false
+      netns:
+        description:
+          - The node is the network namespace of a running container or
+            process instead of the namespace named like the node (implies
+            O(nodes[].external)). C(pid:1234) is the namespace of process
+            1234; C(path:/var/run/docker/netns/NAME) (or just the absolute
+            path) a namespace file kept outside C(/run/netns), as Docker and
+            containerd keep them; C(container:web) the container C(web),
+            whose PID the first installed CLI of C(podman), C(docker) and
+            C(nerdctl) reports (C(container:docker/web) asks that one only);
+            a plain name (or C(name:NAME)) a namespace under C(/run/netns).
+          - Resolved once when the run starts. A process, file or container
+            that does not exist, or is no network namespace, is refused
+            naming this field, before anything changes.
+          - The lab never creates, marks, renames or removes such a
+            namespace, and only deletes links in it that carry the lab's
+            mark. Its C(lo) is left alone (no O(nodes[].loopback)).
+          - See the collection's C(docs/containers.md).
+        type: str
       sysctls:
         description:
           - Per-namespace sysctls (C(net.*) keys), for example

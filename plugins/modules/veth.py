@@ -37,7 +37,10 @@ options:
         type: str
         required: true
       netns:
-        description: Namespace of the peer (default the root namespace).
+        description:
+          - Namespace of the peer (default the root namespace); a name or a
+            reference (C(pid:1234), C(path:/FILE), C(container:NAME)) as for
+            O(netns).
         type: str
       admin_state:
         description: Administrative state of the peer.

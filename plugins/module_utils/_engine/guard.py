@@ -36,6 +36,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     underlay_by_socket,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import external_paths
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import narrowed, udp_ports
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
@@ -233,7 +234,9 @@ class HostLinks(object):
 
     def namespaces(self):
         if self._namespaces is None:
-            self._namespaces = [None] + list_namespaces()
+            # with the namespaces outside /run/netns this run was given
+            # (a container's): collateral there is seen too
+            self._namespaces = [None] + list_namespaces() + external_paths()
         return self._namespaces
 
     def links(self, netns):

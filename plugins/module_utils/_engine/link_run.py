@@ -24,6 +24,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import S
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import no_mac_text
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import nla
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    external_paths,
+    use_command_runner,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import (
     EngineError,
     Plan,
@@ -131,6 +135,7 @@ class LinkRun(object):
     def __init__(self, module):
         self.module = module
         require_pyroute2(module)
+        use_command_runner(module.run_command)  # container:NAME asks a runtime's CLI
         self.sessions = SessionPool(cache_indexes=False)
         self.plan = Plan()
         params = module.params
@@ -171,7 +176,7 @@ class LinkRun(object):
     def locate(self, name, skip):
         """Namespaces (other than `skip`) that have a link with this name."""
         found = []
-        for netns in [None] + list_namespaces():
+        for netns in [None] + list_namespaces() + external_paths():
             if netns == skip:
                 continue
             try:
@@ -216,12 +221,13 @@ class LinkRun(object):
         touches (by default every netns/link_netns the parameters name, the
         root namespace where one is left out), turning our errors into clean
         failures."""
-        if namespaces is None:
-            namespaces = named_namespaces(self.module.params)
         params = self.module.params
         locks = HostLocks({'task': '%s %s' % (self.module._name, params.get('name') or '')},
                           timeout=params.get('lock_timeout') or DEFAULT_TIMEOUT)
         try:
+            resolve_namespaces(params)
+            if namespaces is None:
+                namespaces = named_namespaces(params)
             with locks:
                 locks.acquire(netns_key(netns) for netns in namespaces)
                 body(self)
@@ -232,6 +238,29 @@ class LinkRun(object):
 
 
 NAMESPACE_KEYS = ('netns', 'link_netns')
+# how each option spells the module's own namespace: link_netns "" (None
+# there means "the link's own namespace")
+ROOT_SPELLING = {'netns': None, 'link_netns': ''}
+
+
+def resolve_namespaces(params, field=''):
+    """Replace every namespace reference in the parameters (pid:, path:,
+    container:, nested options included) by its canonical value, once,
+    before locks are keyed and anything is read: the rest of the run sees
+    names and paths only (validate.namespace_reference)."""
+    if isinstance(params, list):
+        for pos, value in enumerate(params):
+            resolve_namespaces(value, '%s[%d]' % (field, pos))
+        return
+    if not isinstance(params, dict):
+        return
+    prefix = field + '.' if field else ''
+    for key, value in params.items():
+        if key in NAMESPACE_KEYS and isinstance(value, str) and value:
+            resolved = validate.namespace_reference(value, prefix + key)
+            params[key] = ROOT_SPELLING[key] if resolved is None else resolved
+        else:
+            resolve_namespaces(value, prefix + key)
 
 
 def named_namespaces(params):

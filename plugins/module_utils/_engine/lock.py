@@ -10,7 +10,8 @@ kernel until after it verified:
 
   lab:<name>     a topology run (all of that lab's objects)
   netns:<name>   a single-link module run, per namespace it touches
-                 (netns:/ for the root namespace)
+                 (netns:/ for the root namespace, netns:@<dev>:<inode>
+                 for one outside /run/netns, such as a container's)
 
 Runs of different labs, or modules in different namespaces, do not wait for
 each other. Locks are flock(2) locks on files under /run (tmpfs: gone at
@@ -27,6 +28,8 @@ import hashlib
 import json
 import os
 import time
+
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespaces
 
 LOCK_DIR = '/run/vnet-linux/locks'
 DEFAULT_TIMEOUT = 300
@@ -102,6 +105,8 @@ def describe_key(key):
     kind, _sep, name = key.partition(':')
     if kind == 'lab':
         return 'lab %r' % name
+    if name.startswith('@'):
+        return 'the namespace with nsfs inode %s' % name.rsplit(':', 1)[1]
     return 'the root namespace' if name == '/' else 'namespace %r' % name
 
 
@@ -125,4 +130,11 @@ def lab_key(name):
 
 
 def netns_key(netns):
+    """A namespace's lock key: by name, or for one outside /run/netns (a
+    container's, reached by pid:, path: or container:) by its nsfs inode,
+    which stays one key whatever path reached it."""
+    if netns is not None and netns.startswith('/'):
+        found = namespaces.identity(netns)
+        if found is not None:
+            return 'netns:@%d:%d' % found
     return 'netns:' + (netns or '/')

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from ansible_collections.vnet.linux.plugins.module_utils._netlink import namespaces
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.rtnl import FALLBACK_DEVICES
 
 IFNAMSIZ = 16  # kernel buffer, including the trailing NUL
@@ -23,6 +24,10 @@ _MAC = re.compile(r'^[0-9a-f]{2}(:[0-9a-f]{2}){5}$')
 
 class InputError(ValueError):
     """Bad user input; raised before anything is changed."""
+
+
+class NamespaceGone(InputError):
+    """A namespace reference whose process, file or container is gone."""
 
 
 def interface_name(value, field):
@@ -61,9 +66,35 @@ def namespace_name(value, field):
     return value
 
 
+def namespace_reference(value, field):
+    """Where a `netns` option points: a namespace name as today, or a
+    reference to a namespace outside /run/netns (pid:1234, path:/FILE or an
+    absolute path, container:NAME or container:RUNTIME/NAME; name:NAME for
+    a name that would read as one). Returns the canonical value the engine
+    opens (namespaces.resolve): None for the module's own namespace, a
+    name, or the absolute path of a namespace file. A reference to a
+    process, file or container that does not exist, or is no network
+    namespace, is refused here, before anything is read or changed."""
+    if not isinstance(value, str) or value == '':
+        raise InputError('%s: namespace must be a non-empty string' % field)
+    if not namespaces.is_reference(value):
+        return namespace_name(value, field)
+    if value.startswith('name:'):
+        return namespace_name(value[len('name:'):], field)
+    if '\0' in value:
+        raise InputError('%s: namespace reference %r may not contain a NUL byte' % (field, value))
+    try:
+        return namespaces.resolve(value)
+    except namespaces.ReferenceGone as err:
+        raise NamespaceGone('%s: %s' % (field, err))
+    except namespaces.ReferenceFailure as err:
+        raise InputError('%s: %s' % (field, err))
+
+
 def optional_namespace(value, field):
-    """A namespace name, or None (the root namespace) when not given."""
-    return None if value is None else namespace_name(value, field)
+    """A namespace name or reference (namespace_reference), or None (the
+    root namespace) when not given."""
+    return None if value is None else namespace_reference(value, field)
 
 
 def _name_rules(value, field, what, limit):

@@ -112,12 +112,13 @@ class Parent(object):
 
 def parent_netns(value, field, default):
     """The namespace named for a parent: omitted, `default` (the link's own);
-    "" the root namespace; otherwise a namespace name."""
+    "" the root namespace; otherwise a namespace name or reference
+    (validate.namespace_reference)."""
     if value is None:
         return default
     if value == ROOT_NETNS:
         return None
-    return validate.namespace_name(value, field)
+    return validate.namespace_reference(value, field)
 
 
 def parent_of(run, wanted):

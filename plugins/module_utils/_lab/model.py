@@ -83,6 +83,8 @@ NODE_OPTIONS = dict(
     name=dict(type='str', required=True),
     external=dict(type='bool', default=False),
     root=dict(type='bool', default=False),
+    # a namespace outside the lab's: pid:, path:, container: (external)
+    netns=dict(type='str'),
     sysctls=dict(type='dict', default={}),
     loopback=dict(type='list', elements='str', default=[]),
     routes=dict(type='list', elements='dict', default=[], options=ROUTE_OPTIONS),
@@ -252,6 +254,7 @@ class Lab(object):
         self.ifaces = {}           # (node, name) -> Iface, in dependency order
         self._by_netns = None
         self.deprecations = []     # (message, version) for input written the old way
+        self.warnings = []         # (state absent) nodes whose namespace is gone
 
     @property
     def mark(self):
@@ -276,6 +279,7 @@ def build(params):
     """Check the whole description and return the Lab it describes."""
     lab = Lab(lab_name(params['lab']), params['state'], params['prune'])
     if lab.state == 'absent':
+        _referenced_nodes(lab, params.get('nodes') or [])
         return lab
     for pos, node in enumerate(params.get('nodes') or []):
         _add_node(lab, node, 'nodes[%d]' % pos)
@@ -341,8 +345,52 @@ def _add_node(lab, params, field):
     routes = []
     for pos, route in enumerate(params.get('routes') or []):
         routes.append(_route(route, '%s.routes[%d]' % (field, pos)))
-    lab.nodes[name] = Node(name, None if root else name, bool(params.get('external')) or root,
+    netns = None if root else name
+    if params.get('netns') is not None:
+        if root:
+            raise InputError('%s.netns: a node is the root namespace (root) or the namespace '
+                             'netns names, not both' % field)
+        netns = _node_namespace(lab, name, params['netns'], field)
+        if loopback:
+            raise InputError('%s.loopback: a node given by netns is not the lab\'s; its lo '
+                             'is left alone' % field)
+    external = bool(params.get('external')) or root or params.get('netns') is not None
+    lab.nodes[name] = Node(name, netns, external,
                            sysctls, loopback, routes, field)
+
+
+def _node_namespace(lab, name, reference, field):
+    """The namespace a node's `netns` reference resolves to (a container's,
+    a process's, a file's): always external, one node per namespace. A
+    refusal names the node too (a container that exited since the last run)."""
+    try:
+        netns = validate.namespace_reference(reference, field + '.netns')
+    except InputError as err:
+        raise InputError('%s.netns: node %s: %s' % (field, name, str(err).split(': ', 1)[1]))
+    for other in lab.nodes.values():
+        if other.netns == netns:
+            raise InputError('%s.netns: %s is the namespace of node %r already'
+                             % (field, reference, other.name))
+    return netns
+
+
+def _referenced_nodes(lab, nodes):
+    """state absent: the nodes given by a `netns` reference, whose
+    namespaces (outside /run/netns) the removal must visit for the lab's
+    links. One that is gone (the container exited) is reported and
+    skipped: its links went with it, and the rest is still removed."""
+    for pos, params in enumerate(nodes):
+        if params.get('netns') is None:
+            continue
+        field = 'nodes[%d]' % pos
+        try:
+            netns = validate.namespace_reference(params['netns'], field + '.netns')
+        except validate.NamespaceGone as err:
+            lab.warnings.append('node %s: its namespace is gone, and the lab\'s links in it '
+                                'with it; the rest of the lab is removed (%s)'
+                                % (params['name'], err))
+            continue
+        lab.nodes[params['name']] = Node(params['name'], netns, True, {}, [], [], field)
 
 
 def _route(params, field):

@@ -164,9 +164,12 @@ class Planner(object):
         ns = self.current.get(node.netns)
         if node.external:
             if ns is None:
-                raise EngineError('%s.name: the external namespace %r does not exist (an '
-                                  'external node is used, never created)'
-                                  % (node.field, node.name))
+                # a node given by netns (a container's) may be gone since
+                # its reference was resolved
+                raise EngineError('%s.%s: the external %s does not exist (an external node '
+                                  'is used, never created)'
+                                  % (node.field, 'name' if node.netns == node.name else 'netns',
+                                     where(node.netns)))
             return
         if ns is None:
             # the namespace is made with lo up and marked (one request, before

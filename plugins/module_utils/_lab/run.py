@@ -48,6 +48,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     list_namespaces,
     read_namespace,
 )
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    namespace_exists,
+    use_command_runner,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
     TOPOLOGY_SPEC,
     InputError,
@@ -113,7 +117,8 @@ def read_lab(kernel, lab, all_routes=False):
     impaired = _impaired_nodes(lab)
     current = {}
     for node in lab.nodes.values():
-        if node.netns is not None and node.netns not in existing:
+        if node.netns is not None and node.netns not in existing and \
+                not (node.netns.startswith('/') and namespace_exists(node.netns)):
             current[node.netns] = None
             continue
         keys = [(key, path) for key, (path, _v) in node.sysctls.items()]
@@ -159,13 +164,16 @@ def plan_absent(kernel, lab, options=None, addresses=False):
     every link inside. What goes with them outside the lab (a veth peer in
     another namespace, a link stacked on a lab link) is collateral: named in
     the step and vetted by the guard."""
-    existing = set(list_namespaces())
+    # the namespaces that nodes name by netns (containers', mostly outside
+    # /run/netns): only the lab's links are deleted there, never the namespace
+    external = set(node.netns for node in lab.nodes.values() if node.netns is not None)
+    existing = set(list_namespaces()) | external
     found = marked_elsewhere(kernel, lab, existing, {}, addresses=addresses)
     guard = lab_guard(kernel, lab, dict(found), options)
     plan = Plan()
     removed = []
     namespaces = [netns for netns, reading in found
-                  if netns is not None and reading['mark'] == lab.mark]
+                  if netns is not None and netns not in external and reading['mark'] == lab.mark]
     outside = _collateral_by_namespace(guard, namespaces)
     deleted_links = []
     for netns, reading in found:
@@ -379,6 +387,7 @@ def run_topology(module):
     """The whole module run; everything it reports goes through exit_json."""
     require_pyroute2(module)
     _nla.register()  # attribute maps pyroute2 lacks (idempotent)
+    use_command_runner(module.run_command)  # nodes given by container:NAME
     timer = Timer()
     locks = HostLocks({'task': 'vnet.linux.topology lab %s' % module.params.get('lab')},
                       timeout=module.params.get('lock_timeout') or DEFAULT_TIMEOUT)
@@ -386,6 +395,8 @@ def run_topology(module):
         lab = build_lab(module.params)
         for message, version in lab.deprecations:
             module.deprecate(message, version=version, collection_name='vnet.linux')
+        for message in lab.warnings:
+            module.warn(message)
         timer.mark('validate')
         with locks, SessionPool() as kernel:
             # two runs of one lab would plan from the same reading: one waits

@@ -19,7 +19,9 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import os
+import shutil
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import faults, rtnl
 
@@ -248,3 +250,191 @@ def remove_named(name):
         namespaces.remove(name)
     finally:
         namespaces.close()
+
+
+# --- references: the namespace of a process, a file or a container ------------
+#
+# Every `netns` option and lab node takes a reference, resolved once, where
+# a run starts, into what the rest of the code opens: None (the namespace
+# the module runs in), the name of a namespace under /run/netns, or the
+# absolute path of a namespace file elsewhere (/proc/PID/ns/net, a runtime's
+# own directory). A path is opened as it is wherever a name is joined to
+# /run/netns (os.path.join keeps an absolute second part), by pyroute2 too.
+
+REFERENCE_KINDS = ('pid', 'path', 'container', 'name')
+# tried in this order for container:NAME; container:RUNTIME/NAME picks one
+CONTAINER_CLIS = ('podman', 'docker', 'nerdctl')
+NS_GET_NSTYPE = 0xb703  # ioctl: the type of the namespace a file is (Linux 4.11)
+OWN_NAMESPACE = '/proc/self/ns/net'
+
+# canonical value -> the reference the user wrote, for messages (a run
+# resolves each reference once, where it starts: link_run.resolve_namespaces)
+_LABELS = {}
+# [the module's run_command] (use_command_runner)
+_RUNNER = []
+
+
+class ReferenceFailure(ValueError):
+    """A reference that names no network namespace (the caller adds the field)."""
+
+
+class ReferenceGone(ReferenceFailure):
+    """The process, file or container a well-formed reference names is gone."""
+
+
+def is_reference(text):
+    """Is this a reference (pid:, path:, container:, name:, an absolute
+    path) rather than a plain namespace name?"""
+    kind, sep, _rest = text.partition(':')
+    return text.startswith('/') or bool(sep and kind in REFERENCE_KINDS)
+
+
+def resolve(text):
+    """The canonical value of a reference: None for the module's own
+    namespace, a name for a namespace under /run/netns (whatever way it was
+    reached), else the absolute path of its file. Raises ReferenceFailure
+    when the process, file or container is missing, or is no network
+    namespace."""
+    kind, _sep, rest = text.partition(':')
+    if text.startswith('/'):
+        kind, rest = 'path', text
+    if kind == 'name':
+        return rest
+    path, reached_by = _REFERENCE_PATHS[kind](rest, text)
+    canonical = _canonical(path, _namespace_identity(path, reached_by))
+    if canonical is not None and (reached_by != canonical or canonical not in _LABELS):
+        # checked again as a path later in the run: keep how it was reached
+        _LABELS[canonical] = reached_by
+    return canonical
+
+
+def label(netns):
+    """The reference a canonical value was reached by, or None (a name or
+    path given as it is)."""
+    reached_by = _LABELS.get(netns)
+    return reached_by if reached_by != netns else None
+
+
+def external_paths():
+    """Namespaces outside /run/netns that references of this run named
+    (those that still exist)."""
+    return sorted(path for path in _LABELS
+                  if path.startswith('/') and _identity_of(path) is not None)
+
+
+def _pid_path(rest, text):
+    if not rest.isdigit() or int(rest) < 1:
+        raise ReferenceFailure('%r: a PID is a positive number (pid:1234)' % text)
+    if not os.path.isdir('/proc/%d' % int(rest)):
+        raise ReferenceGone('%s: no process %d runs (it exited, or it was never started)'
+                            % (text, int(rest)))
+    return '/proc/%d/ns/net' % int(rest), text
+
+
+def _file_path(rest, text):
+    if not rest.startswith('/') or '\0' in rest:
+        raise ReferenceFailure('%r: a namespace file is given by its absolute path '
+                               '(path:/var/run/docker/netns/NAME)' % text)
+    return os.path.normpath(rest), text
+
+
+def _container_path(rest, text):
+    pid, cli = container_pid(rest, text)
+    return '/proc/%d/ns/net' % pid, '%s (%s, PID %d)' % (text, cli, pid)
+
+
+_REFERENCE_PATHS = {'pid': _pid_path, 'path': _file_path, 'container': _container_path}
+
+
+def container_pid(rest, text):
+    """(PID of the container's first process, the CLI that said so): asks
+    each installed runtime CLI in turn, or the one `RUNTIME/NAME` names."""
+    runtime, slash, name = rest.rpartition('/')
+    clis = (runtime,) if slash else CONTAINER_CLIS
+    if not name or (slash and runtime not in CONTAINER_CLIS):
+        raise ReferenceFailure('%r: write container:NAME or container:RUNTIME/NAME (RUNTIME '
+                               'one of %s)' % (text, ', '.join(CONTAINER_CLIS)))
+    installed = [(cli, shutil.which(cli)) for cli in clis if shutil.which(cli)]
+    if not installed:
+        raise ReferenceFailure('%s: no container CLI to ask (looked for %s in PATH)'
+                               % (text, ', '.join(clis)))
+    problems = []
+    for cli, exe in installed:
+        answer = _inspect_pid(exe, name)
+        if isinstance(answer, int) and answer > 0:
+            return answer, cli
+        problems.append('%s: %s' % (cli, 'the container is not running (it exited, or was '
+                                    'never started)' if answer == 0 else answer))
+    raise ReferenceGone('%s: no running container %r (%s)' % (text, name, '; '.join(problems)))
+
+
+def use_command_runner(run_command):
+    """How container CLIs are run: the module's run_command (every command
+    a module runs goes through it), given where a run starts."""
+    _RUNNER[:] = [run_command]
+
+
+def _inspect_pid(exe, name):
+    """The PID a runtime reports for a container (0: not running), or its
+    complaint as text."""
+    if not _RUNNER:
+        return 'not asked (no command runner given to this run)'
+    rc, out, err = _RUNNER[0]([exe, 'container', 'inspect', '--format', '{{.State.Pid}}', name],
+                              check_rc=False, expand_user_and_vars=False)
+    out = out.strip()
+    if rc != 0 or not out.isdigit():
+        said = err.strip().splitlines() or [out or 'no answer (exit %d)' % rc]
+        return said[-1]
+    return int(out)
+
+
+def _namespace_identity(path, text):
+    """(st_dev, st_ino) of a network namespace file; ReferenceFailure if
+    the file is missing or no network namespace."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ReferenceGone('%s: %s does not exist' % (text, path))
+    except OSError as err:
+        raise ReferenceFailure('%s: %s cannot be opened: %s' % (text, path, err.strerror))
+    try:
+        info = os.fstat(fd)
+        if info.st_dev != os.stat(OWN_NAMESPACE).st_dev:
+            raise ReferenceFailure('%s: %s is not a namespace file (a namespace file is one of '
+                                   '/proc/PID/ns/ or a bind mount of one)' % (text, path))
+        try:
+            kind = fcntl.ioctl(fd, NS_GET_NSTYPE)
+        except OSError:
+            kind = CLONE_NEWNET  # a kernel before 4.11 cannot tell; setns will
+        if kind != CLONE_NEWNET:
+            raise ReferenceFailure('%s: %s is a namespace of another type, not a network '
+                                   'namespace' % (text, path))
+        return info.st_dev, info.st_ino
+    finally:
+        os.close(fd)
+
+
+def _canonical(path, identity):
+    """None, a name under /run/netns, or the path: one value for one
+    namespace, however it was reached (locks, readings and the lab compare
+    these values)."""
+    if _identity_of(OWN_NAMESPACE) == identity:
+        return None
+    for name in list_namespaces():
+        if _identity_of(netns_path(name)) == identity:
+            return name
+    return path
+
+
+def _identity_of(path):
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def identity(netns):
+    """(st_dev, st_ino) of a namespace (None: the module's own), or None
+    where it does not exist: what locks are keyed by."""
+    return _identity_of(OWN_NAMESPACE if netns is None else netns_path(netns))

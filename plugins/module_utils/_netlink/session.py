@@ -19,6 +19,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces imp
     NETNS_DIR,
     create_named,
     entered,
+    label as namespace_label,
     list_namespaces,
     namespace_exists,
     remove_named,
@@ -150,7 +151,12 @@ def open_namespace(netns):
 
 
 def where(netns):
-    return 'namespace %r' % netns if netns else 'the root namespace'
+    """The namespace for a message, with the reference (pid:, path:,
+    container:) the user reached it by."""
+    if not netns:
+        return 'the root namespace'
+    reached_by = namespace_label(netns)
+    return 'namespace %r' % netns + (' (%s)' % reached_by if reached_by else '')
 
 
 def nla(msg, *path):

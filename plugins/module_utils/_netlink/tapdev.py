@@ -10,6 +10,8 @@ the wrong one). The collection therefore keeps its own node for each link at
 
     /run/vnet-linux/tap/root/<ifname>            (the root namespace)
     /run/vnet-linux/tap/netns/<netns>/<ifname>   (a named namespace)
+    /run/vnet-linux/tap/path/<path>/<ifname>     (one outside /run/netns,
+                                                 its path with % for /)
 
 (two directories, so that a namespace called "root" cannot clash), created
 with os.mknod from the device number the kernel gives the link. That number
@@ -41,6 +43,9 @@ class TapDeviceError(OSError):
 def node_path(netns, ifname):
     if netns is None:
         return os.path.join(TAP_ROOT, 'root', ifname)
+    if netns.startswith('/'):
+        # a namespace outside /run/netns (a container's): its path, flattened
+        return os.path.join(TAP_ROOT, 'path', netns.strip('/').replace('/', '%'), ifname)
     return os.path.join(TAP_ROOT, 'netns', netns, ifname)
 
 
