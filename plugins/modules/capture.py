@@ -160,6 +160,7 @@ import os
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._lab import capture
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import use_command_runner
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     Session,
@@ -227,6 +228,7 @@ def check_interface(netns, interface):
 def main():
     module = StrictModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
+    use_command_runner(module.run_command)  # a namespace given by container:NAME
     try:
         netns, interface, dest = checked_input(params)
         problem = check_interface(netns, interface)

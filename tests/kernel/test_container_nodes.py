@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -330,3 +331,39 @@ def _rootfs(root):
     os.makedirs(os.path.join(root, 'bin'), exist_ok=True)
     if not os.path.exists(os.path.join(root, 'bin', 'sleep')):
         shutil.copy(sleep, os.path.join(root, 'bin', 'sleep'))
+
+
+def test_a_capture_and_a_link_state_in_a_process_namespace(processes, namespaces, tmp_path):
+    """The run-time modules take the same references: a capture in a
+    process's namespace (by pid:) holds the pings sent to it, and a link
+    taken down there (by path) is down, idempotently."""
+    pid = processes.start()
+    lab_ns, = namespaces(1)
+    subprocess.check_call(['ip', '-n', lab_ns, 'link', 'add', 'to-ctr', 'type', 'veth', 'peer',
+                           'name', 'eth9', 'netns', '/proc/%d/ns/net' % pid])
+    subprocess.check_call(['ip', '-n', lab_ns, 'addr', 'add', '10.68.0.1/24', 'dev', 'to-ctr'])
+    subprocess.check_call(['ip', '-n', lab_ns, 'link', 'set', 'to-ctr', 'up'])
+    subprocess.check_call(['nsenter', '-t', str(pid), '-n', 'ip', 'addr', 'add', '10.68.0.2/24',
+                           'dev', 'eth9'])
+    subprocess.check_call(['nsenter', '-t', str(pid), '-n', 'ip', 'link', 'set', 'eth9', 'up'])
+    dest = str(tmp_path / 'ctr.pcap')
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(run_module('capture', dict(
+        netns='pid:%d' % pid, interface='eth9', duration=3, filter='icmp', dest=dest))))
+    thread.start()
+    time.sleep(1.0)  # tcpdump is listening (it starts in well under a second)
+    subprocess.call(['ip', 'netns', 'exec', lab_ns, 'ping', '-c', '3', '-i', '0.2', '-q',
+                     '10.68.0.2'], stdout=subprocess.DEVNULL)
+    thread.join(15)
+    assert not result.get('failed'), result
+    assert result['packets'] >= 2, result
+
+    path = processes.bind(pid)
+    args = dict(netns=path, name='eth9', state='down')
+    made = run_module('link_state', args)
+    assert not made.get('failed'), made
+    assert made['changed'] is True
+    assert run_module('link_state', args)['changed'] is False
+    out = subprocess.check_output(['nsenter', '-t', str(pid), '-n', 'ip', '-o', 'link', 'show',
+                                   'eth9'], universal_newlines=True)
+    assert ',UP' not in out and '<UP' not in out, out
