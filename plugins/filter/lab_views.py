@@ -89,8 +89,15 @@ def lab_ping_targets(topology):
 
 def lab_netns_of_nodes(topology):
     """Filter: {node: namespace} for nodes whose namespace is not named after
-    them: a `root: true` node is the host's own namespace ('')."""
-    return dict((node['name'], '') for node in topology.get('nodes') or [] if node.get('root'))
+    them: a `root: true` node is the host's own namespace (''), a node
+    with `netns` (a container's or a process's) that reference."""
+    renamed = {}
+    for node in topology.get('nodes') or []:
+        if node.get('root'):
+            renamed[node['name']] = ''
+        elif node.get('netns'):
+            renamed[node['name']] = node['netns']
+    return renamed
 
 
 def lab_group_name(lab):

@@ -69,9 +69,10 @@ options:
       - C(absent) removes every object marked with the lab's name (the
         description's links are not needed and are ignored). The lab's
         links in a namespace outside C(/run/netns) (a node given by
-        O(nodes[].netns)) are found only there, so give those nodes again;
-        a node whose container or process is gone is reported in a warning
-        and the rest is removed.
+        O(nodes[].netns)) are found in the namespaces of running processes
+        (and in the nodes given again); a node given again whose container
+        or process is gone is reported in a warning and the rest is
+        removed.
     type: str
     choices: [present, absent]
     default: present

@@ -139,6 +139,21 @@ def test_processes_by_pid_and_path_join_a_lab(lab, processes):
     lo = json.loads(subprocess.check_output(['nsenter', '-t', str(pid1), '-n', 'ip', '-j', '-d',
                                              'link', 'show', 'lo']))[0]
     assert not lo.get('ifalias'), lo
+    # the lab's readers find its links in the containers (node pid:PID)
+    facts = ok(lab.info())
+    ends = [ep for link in facts['links'] for ep in link.get('endpoints', [link])]
+    assert sorted((ep['node'], ep['name']) for ep in ends if ep['node'].startswith('pid:')) == \
+        sorted([('pid:%d' % pid1, 'eth0'), ('pid:%d' % pid1, 'mv0'), ('pid:%d' % pid2, 'eth0')])
+    applied = ok(lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
+                         links=facts['links']))
+    assert applied['changed'] is False, applied.get('actions')
+    nodes = dict((node['name'], node) for node in facts['nodes'])
+    assert nodes['pid:%d' % pid1] == {'name': 'pid:%d' % pid1, 'external': True,
+                                     'netns': 'pid:%d' % pid1}, nodes
+    status = ok(run_module('impairment', {'lab': lab.name, 'state': 'query'}))
+    rows = set((row['node'], row['name']) for row in status['interfaces'])
+    assert {('pid:%d' % pid1, 'eth0'), ('pid:%d' % pid1, 'mv0'), ('pid:%d' % pid2, 'eth0')} <= rows
+    assert ('pid:%d' % pid1, 'keep0') not in rows
     gone = ok(lab.run(state='absent', nodes=description['nodes']))
     assert gone['changed']
     assert not any(r['type'] == 'node' and r['name'] in ('c1', 'c2')
@@ -151,7 +166,8 @@ def test_processes_by_pid_and_path_join_a_lab(lab, processes):
 
 def test_links_only_in_containers_go_with_absent(lab, processes):
     """A veth between two containers has no end in a lab namespace: absent
-    finds it only in the nodes' namespaces (given again)."""
+    finds it in the nodes' namespaces, given again or not (the namespaces
+    of running processes are searched for the lab's links)."""
     pid1, pid2 = processes.start(), processes.start()
     nodes = [{'name': 'c1', 'netns': 'pid:%d' % pid1}, {'name': 'c2', 'netns': 'pid:%d' % pid2}]
     ok(lab.run(nodes=nodes, links=[{'endpoints': [
@@ -160,8 +176,11 @@ def test_links_only_in_containers_go_with_absent(lab, processes):
     result = ping({'c1': 'pid:%d' % pid1, 'c2': 'pid:%d' % pid2},
                   {'c1': ['10.78.0.1'], 'c2': ['10.78.0.2']}, None)
     assert result['summary']['broken'] == 0, result['table']
-    ok(lab.run(state='absent', nodes=nodes))
+    gone = ok(lab.run(state='absent'))
+    assert gone['changed']
     assert links_in(pid1) == ['lo'] and links_in(pid2) == ['lo']
+    assert [processes.procs[0].poll(), processes.procs[1].poll()] == [None, None]
+    assert ok(lab.run(state='absent'))['changed'] is False
 
 
 def test_a_container_that_exited_is_reported_and_absent_cleans_the_rest(lab, processes):

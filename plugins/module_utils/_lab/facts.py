@@ -25,7 +25,11 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import sysctl_path
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    display_name,
+    process_namespaces,
+)
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import NetlinkFailure, sysctl_path
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
     ROUTE_PROTOCOL,
     list_namespaces,
@@ -157,7 +161,7 @@ def _target(kernel, netns, reading, view, by_index, readings=()):
 # --- scopes --------------------------------------------------------------------
 
 def node_name_of(netns, root_name=ROOT_NODE):
-    return root_name if netns is None else netns
+    return root_name if netns is None else display_name(netns)
 
 
 def _node_entry(name, netns, reading, external=False, sysctl_values=None, all_routes=True):
@@ -391,6 +395,8 @@ def render(scope, lab=None):
             entry['root'] = True
         elif node['external']:
             entry['external'] = True
+            if node['netns'] != node['name']:
+                entry['netns'] = node['name']   # a container's: pid:PID
         if node['sysctls']:
             entry['sysctls'] = node['sysctls']
         if node['loopback']:
@@ -543,7 +549,7 @@ def read_host(kernel, lab=None):
     mark = MARK_PREFIX + lab_name(lab) if lab else None
     keys = [(key, sysctl_path(key)) for key in FACT_SYSCTLS]
     readings = {None: read_namespace(kernel, None, keys, qdiscs=True, counters=True)}
-    for netns in list_namespaces():
+    for netns in list_namespaces() + (_containers_with(kernel, mark) if mark else []):
         try:
             readings[netns] = read_namespace(kernel, netns, keys, qdiscs=True, counters=True)
         except (OSError, Exception) as err:  # vanished while reading, or no namespace
@@ -580,6 +586,20 @@ def read_host(kernel, lab=None):
     facts = render(scope, lab)
     facts['counters'] = counters(scope)
     return facts
+
+
+def _containers_with(kernel, mark):
+    """The namespaces of containers and processes (outside /run/netns) that
+    hold links with the lab's mark: the lab's container nodes."""
+    found = []
+    for path in process_namespaces():
+        try:
+            links = kernel.session(path).parsed_links()
+        except (NetlinkFailure, OSError):
+            continue  # the process exited meanwhile
+        if any(link['alias'] == mark for link in links):
+            found.append(path)
+    return found
 
 
 def _fact_node(netns, reading, external):

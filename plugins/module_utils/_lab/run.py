@@ -50,6 +50,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import (
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
     namespace_exists,
+    process_namespaces,
     use_command_runner,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import (
@@ -165,8 +166,11 @@ def plan_absent(kernel, lab, options=None, addresses=False):
     another namespace, a link stacked on a lab link) is collateral: named in
     the step and vetted by the guard."""
     # the namespaces that nodes name by netns (containers', mostly outside
-    # /run/netns): only the lab's links are deleted there, never the namespace
+    # /run/netns), and those of running processes where the lab's links are
+    # (its container nodes, not given again): only the lab's links are
+    # deleted there, never the namespace
     external = set(node.netns for node in lab.nodes.values() if node.netns is not None)
+    external |= set(process_namespaces(external))
     existing = set(list_namespaces()) | external
     found = marked_elsewhere(kernel, lab, existing, {}, addresses=addresses)
     guard = lab_guard(kernel, lab, dict(found), options)

@@ -15,6 +15,10 @@ from __future__ import annotations
 from ansible_collections.vnet.linux.plugins.module_utils._engine import impair
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX, lab_name
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem, rtnl
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import (
+    display_name,
+    process_namespaces,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     list_namespaces,
@@ -31,11 +35,11 @@ def _links(session):
 
 def lab_namespaces(session_of, lab):
     """The namespaces of a lab (its mark on their lo), and the root
-    namespace when lab links are there; with the mark that picks the lab's
-    links in each (None: all of them)."""
+    namespace and containers' namespaces when lab links are there; with
+    the mark that picks the lab's links in each (None: all of them)."""
     mark = MARK_PREFIX + lab_name(lab)
     namespaces, marks = [], {}
-    for netns in [None] + list_namespaces():
+    for netns in [None] + list_namespaces() + process_namespaces():
         try:
             links = _links(session_of(netns))
         except (NetlinkFailure, OSError):
@@ -79,7 +83,7 @@ def _row(session, netns, link, qdiscs, by_name):
         if impair.our_filter(state):
             ingress = impair.ifb_impairment(state) or None
     return {
-        'node': ROOT if netns is None else netns,
+        'node': ROOT if netns is None else display_name(netns),
         'netns': netns,
         'name': link['name'],
         'kind': link['kind'],

@@ -426,6 +426,33 @@ def _canonical(path, identity):
     return path
 
 
+def process_namespaces(known_paths=()):
+    """The network namespaces running processes hold outside /run/netns (a
+    container's), as '/proc/PID/ns/net' of the first process in each; the
+    module's own namespace, the named ones and those of known_paths (files
+    a run was given) are left out. How a lab's readers find the links it
+    put into containers."""
+    known = set(_identity_of(netns_path(name)) for name in list_namespaces())
+    known.update(_identity_of(path) for path in known_paths)
+    known.add(_identity_of(OWN_NAMESPACE))
+    found = []
+    for entry in sorted((int(e) for e in os.listdir('/proc') if e.isdigit())):
+        path = '/proc/%d/ns/net' % entry
+        identity = _identity_of(path)
+        if identity is not None and identity not in known:
+            known.add(identity)
+            found.append(path)
+    return found
+
+
+def display_name(netns):
+    """How a namespace reads in a node's place: a process's namespace as
+    pid:PID, any other as it is."""
+    if netns and netns.startswith('/proc/') and netns.endswith('/ns/net'):
+        return 'pid:' + netns[len('/proc/'):-len('/ns/net')]
+    return netns
+
+
 def _identity_of(path):
     try:
         info = os.stat(path)

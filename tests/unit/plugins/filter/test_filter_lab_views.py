@@ -128,3 +128,11 @@ def test_root_nodes_are_the_hosts_own_namespace():
         ('x-host', '', ['lab_my_lab', 'vnet_lab_nodes']),
         ('x-n1', 'n1', ['lab_my_lab', 'vnet_lab_nodes'])]
     assert lab_inventory_hosts(['other'], {'other': {}}) == []
+
+
+def test_container_nodes_are_their_namespace_references():
+    from ansible_collections.vnet.linux.plugins.filter.lab_views import lab_netns_of_nodes
+    topology = {'lab': 'c', 'nodes': [{'name': 'web', 'netns': 'container:web'},
+                                      {'name': 'job', 'netns': 'pid:42'}, {'name': 'r1'},
+                                      {'name': 'host', 'root': True}]}
+    assert lab_netns_of_nodes(topology) == {'web': 'container:web', 'job': 'pid:42', 'host': ''}
