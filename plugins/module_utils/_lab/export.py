@@ -20,6 +20,9 @@ module hold for it too. Its commands follow the planner's phases
   impair    netem root qdiscs
   up        each link marked with the lab's alias and brought up
   route     routes (proto 118, as the engine adds them)
+  check     (with check=True, the script of a persistent lab) every
+            namespace, link and teamd is there, else exit 1: systemd shows
+            whether the lab came back whole
 
 Every link and namespace carries the lab's mark (alias vnet:<lab>), so the
 topology module owns what the script built. Every word that comes from the
@@ -255,6 +258,7 @@ class Script(object):
         self.key_files = key_files        # (node, name) -> private key file path
         self.lines = dict((phase, []) for phase in self.PHASES)
         self.variables = 0
+        self.check = []                   # the closing check (persist)
 
     def add(self, phase, *words):
         self.lines[phase].append(command(*words))
@@ -277,6 +281,10 @@ class Script(object):
                 out.append('# --- %s' % self.TITLES[phase])
                 out.extend(self.lines[phase])
                 out.append('')
+        if self.check:
+            out.append('# --- check: the lab came back whole')
+            out.extend(self.check)
+            out.append('')
         return '\n'.join(out)
 
     def needs(self):
@@ -286,9 +294,10 @@ class Script(object):
         return ''.join(', ' + tool for tool in extra)
 
 
-def script(lab, key_files=None):
+def script(lab, key_files=None, check=False):
     """The script's text. key_files: (node, name) -> the private key file of
-    each wireguard link (the kernel does not know where its key came from)."""
+    each wireguard link (the kernel does not know where its key came from).
+    check: end with the check that the lab is whole (_check)."""
     out = Script(lab, dict(key_files or {}))
     for node in lab.nodes.values():
         _node(out, node)
@@ -306,7 +315,49 @@ def script(lab, key_files=None):
                              lab.mark, 'up'))
     for node in lab.nodes.values():
         _routes(out, node)
+    if check:
+        _check(out)
     return out.text()
+
+
+# the names of a namespace's links, from `ip -o link show` ("2: eth0@if3: <...")
+LINK_NAMES = "sed -n 's/^[0-9]*: \\([^:@ ]*\\)[:@].*/\\1/p' | tr '\\n' ' '"
+
+
+def _check(out):
+    """Lines that count what is missing: each namespace, each link (one
+    `ip` per namespace, the names matched in the shell: cheap at boot), each
+    team's teamd. A set -e script stops at the first command that fails;
+    this finds what went away after its command succeeded (a teamd that
+    died, a link deleted with another), and says what."""
+    lab = out.lab
+    lines = out.check
+    lines.append('missing=0')
+    lines.append('gone() { echo "missing: $*" >&2; missing=$((missing + 1)); }')
+    lines.append('have() { case " $links " in *" $2 "*) ;; *) gone "link $2 in $1";; esac; }')
+    by_netns = {}
+    for iface in lab.ifaces.values():
+        by_netns.setdefault(out.netns(iface.node), []).append(iface)
+    namespaces = [node.netns for node in lab.nodes.values()
+                  if node.netns is not None and not node.external]
+    for netns in namespaces:
+        lines.append('[ -e %s ] || gone %s' % (shlex.quote('/run/netns/' + netns),
+                                               shlex.quote('namespace ' + netns)))
+    for netns, ifaces in by_netns.items():
+        where = netns if netns else 'the root namespace'
+        lines.append('links=$(%s 2>/dev/null | %s)' % (
+            command(*ip_in(netns, '-o', 'link', 'show')), LINK_NAMES))
+        for iface in ifaces:
+            lines.append(command('have', where, iface.name))
+            if iface.teamd_config is not None:
+                pidfile = '%s/%s.pid' % (teamd_files.runtime_dir(netns), iface.name)
+                lines.append('kill -0 "$(cat %s 2>/dev/null)" 2>/dev/null || gone %s' % (
+                    shlex.quote(pidfile), shlex.quote('teamd of %s in %s' % (iface.name, where))))
+    summary = '%d namespaces, %d links' % (len(namespaces), len(lab.ifaces))
+    # a lab's name is letters, digits, "_", "." and "-": safe in double quotes
+    lines.append('if [ "$missing" -ne 0 ]; then echo "lab %s did not come back whole: '
+                 '$missing missing of %s" >&2; exit 1; fi' % (lab.name, summary))
+    lines.append(command('echo', 'lab %s is back: %s' % (lab.name, summary)))
 
 
 def _node(out, node):
