@@ -271,7 +271,7 @@ class Script(object):
 
     def text(self):
         out = ['#!/bin/sh',
-               '# Builds lab %s from nothing (written by vnet.linux.topology_info).'
+               '# Builds lab %s from nothing (written by vnet.linux: topology_info, persist).'
                % self.lab.name,
                '# Needs: iproute2 (ip, tc, bridge), sysctl%s; run as root.'
                % self.needs(),
