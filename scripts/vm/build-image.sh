@@ -232,8 +232,10 @@ NET
 [Unit]
 Description=vnet guest NIC (10.0.2.15/24 via 10.0.2.2, qemu's user network)
 DefaultDependencies=no
-Wants=systemd-modules-load.service
-After=systemd-modules-load.service systemd-sysctl.service
+# as a network manager: after network-pre.target (labs persisted with the
+# topology module come first), pulling in network.target, which sshd waits for
+Wants=systemd-modules-load.service network.target
+After=systemd-modules-load.service systemd-sysctl.service network-pre.target
 Before=network.target ssh.service
 
 [Service]

@@ -223,8 +223,8 @@ def refuse_without_systemd(host):
 def planned(host, lab, params):
     """The Persistence of a run: wanted with persist true and state
     present, else removed. The script is made before any change, so a lab
-    that cannot be written as one (a wireguard key given inline) is refused
-    first."""
+    that cannot be written as one (a wireguard link without its
+    private_key_file) is refused first."""
     wanted = bool(params.get('persist')) and lab.state == 'present'
     if not wanted:
         return Persistence(host, lab.name, False)
