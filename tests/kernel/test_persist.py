@@ -82,7 +82,7 @@ def test_persist_writes_the_files_root_only_and_enables_the_unit(lab, tmp_path):
     assert 'WantedBy=multi-user.target' in text and 'Before=network-pre.target' in text
     assert os.path.islink(wants)
     script = open(os.path.join(store, 'build.sh')).read()
-    assert script == export.script(build(params), check=True)
+    assert script == export.script(build(params), boot=True)
     assert '# --- check: the lab came back whole' in script
     # the steps planned are the steps made (offline: no daemon-reload)
     assert planned_steps == [
@@ -157,7 +157,7 @@ def test_the_script_ends_by_checking_the_lab_is_whole(lab, tmp_path):
     its closing check alone, with a link gone, says what is missing and
     exits 1 (what systemctl status then shows)."""
     params = _description(lab)
-    text = export.script(build(params), check=True)
+    text = export.script(build(params), boot=True)
     path = tmp_path / 'build.sh'
     path.write_text(text)
     ran = subprocess.run(['sh', str(path)], capture_output=True, text=True, check=False)

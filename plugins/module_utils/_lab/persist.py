@@ -229,7 +229,7 @@ def planned(host, lab, params):
     if not wanted:
         return Persistence(host, lab.name, False)
     try:
-        script = export.script(lab, check=True)
+        script = export.script(lab, boot=True)
     except export.ExportError as err:
         raise PersistError('persist: %s' % err)
     return Persistence(host, lab.name, True, description_text(params), script)
