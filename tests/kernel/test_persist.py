@@ -108,8 +108,8 @@ def test_persist_is_idempotent_and_rewrites_only_what_differs(lab, tmp_path):
     assert changed.actions() == ['write %s' % os.path.join(store, 'description.json'),
                                  'write %s' % os.path.join(store, 'build.sh')]
     diffs = changed.diffs()
-    assert [d['before_header'] for d in diffs] == [os.path.join(store, 'description.json'),
-                                                  os.path.join(store, 'build.sh')]
+    assert [d['before_header'] for d in diffs] == [
+        os.path.join(store, 'description.json'), os.path.join(store, 'build.sh')]
     assert '10.1.0.0/31' in diffs[1]['before'] and '10.1.0.2/31' in diffs[1]['after']
     # a file whose mode was loosened is set back
     os.chmod(os.path.join(store, 'description.json'), 0o644)

@@ -399,8 +399,6 @@ def script(lab, key_files=None, boot=False):
     return out.text(boot)
 
 
-
-
 def _check(out):
     """Lines that count what is missing: each namespace, each link (one
     `ip` per namespace, the names matched in the shell: cheap at boot), each

@@ -377,7 +377,7 @@ def expanded(text):
     """The commands of a script, each line of an `ip -batch` heredoc as the
     `ip [-n NS]` command it stands for; without the closing check."""
     out, prefix = [], None
-    for line in text.split('# --- check')[0].splitlines():
+    for line in text.split('# --- check', maxsplit=1)[0].splitlines():
         if prefix is not None:
             if line == 'VNET':
                 prefix = None
@@ -410,7 +410,7 @@ def test_the_boot_script_runs_the_same_commands_in_fewer_processes():
                                              {'node': 'r2', 'name': 'eth0'}]}])
     assert 'ip -n r1 -4 route add default dev eth0 proto 118' in \
         export.script(gateway_less, boot=True).splitlines()
-    processes = [line for line in boot.split('# --- check')[0].splitlines()
+    processes = [line for line in boot.split('# --- check', maxsplit=1)[0].splitlines()
                  if line.split(' ', 1)[0] in ('ip', 'tc')]
     assert len(processes) < len(commands(plain)) - 5
     assert "ip -batch - <<'VNET'" in boot  # every namespace added by one ip
