@@ -116,6 +116,29 @@ options:
     type: str
     choices: [auto, full, summary]
     default: auto
+  persist:
+    description:
+      - C(true) makes the lab come back at every boot of the managed host. The
+        module stores the description and a build script generated from it
+        (the one C(vnet.linux.topology_info) exports, ending with a check that
+        the lab is whole) in C(/etc/vnet-linux/labs/<lab>/) (mode 0700, files
+        readable by root only), and installs and enables the oneshot systemd
+        unit C(vnet-lab-<lab>.service), which runs the script early at boot,
+        before C(network-pre.target).
+      - The unit needs neither the controller nor Ansible, Python or pyroute2
+        on the host, only iproute2 (and teamd for a team). C(systemctl status
+        vnet-lab-<lab>.service) says whether the lab came back whole.
+      - C(false), and O(state=absent), disable and remove the unit and the
+        stored files, if any (the running lab is not touched by that).
+      - Files are rewritten and the unit enabled only when their content or
+        enablement differ; check mode lists the steps under RV(persist) and
+        writes nothing; diff mode shows each file before and after.
+      - C(true) needs systemd as the host's init system (C(/run/systemd/system)
+        exists) and is refused before any change otherwise.
+      - See C(docs/persist.md) for what comes back, in which order, and what
+        does not.
+    type: bool
+    default: false
   nodes:
     description:
       - The nodes of the lab. Each node is a named network namespace (as in
@@ -899,6 +922,16 @@ EXAMPLES = r'''
           - {node: h1, name: eth0, addresses: [10.2.0.11/24]}
           - {bridge: br0, name: h1-p}
 
+- name: The same lab, built again at every boot of the host (a systemd unit)
+  vnet.linux.topology:
+    lab: demo
+    persist: true
+    nodes: [{name: r1}, {name: r2}]
+    links:
+      - endpoints:
+          - {node: r1, name: eth0, addresses: [10.1.0.0/31]}
+          - {node: r2, name: eth0, addresses: [10.1.0.1/31]}
+
 - name: Preview the plan without changing anything
   vnet.linux.topology:
     lab: demo
@@ -1080,6 +1113,36 @@ summary:
       description: Number of objects removed.
       type: int
   sample: {steps: 5, added: 3, changed: 0, recreated: 0, removed: 0}
+persist:
+  description: What O(persist) did (in check mode, would do) to the stored lab
+    and its boot unit.
+  returned: always
+  type: dict
+  contains:
+    unit:
+      description: The name of the lab's systemd unit.
+      type: str
+      sample: vnet-lab-demo.service
+    enabled:
+      description: Whether the unit is installed and enabled after the run.
+      type: bool
+    directory:
+      description: Where the description and the build script are stored (null
+        when the lab is not persistent).
+      type: str
+      sample: /etc/vnet-linux/labs/demo
+    actions:
+      description: The steps made on the stored files and the unit (empty when
+        nothing was to do).
+      type: list
+      elements: str
+      sample:
+        - create directory /etc/vnet-linux/labs/demo (mode 0700)
+        - write /etc/vnet-linux/labs/demo/description.json
+        - write /etc/vnet-linux/labs/demo/build.sh
+        - write /etc/systemd/system/vnet-lab-demo.service
+        - systemctl daemon-reload
+        - systemctl enable vnet-lab-demo.service
 timing:
   description:
     - Seconds the module spent per stage (validate, read, plan, apply,

@@ -18,6 +18,9 @@ SUITE=bookworm
 # Packages in the guest (libteam-utils: teamd/teamdctl; wireguard-tools: `wg`,
 # which the wireguard tests read back with as an independent witness).
 GUEST_DEBS=python3,iproute2,openssh-server,libteam-utils,iputils-ping,kmod,procps,wireguard-tools
+# systemd-sysv: the systemd-booting variant (start.sh with VNET_VM_INIT=systemd);
+# the default lane boots /sbin/vnet-init and never starts it.
+GUEST_DEBS=$GUEST_DEBS,systemd-sysv
 # Python packages baked into the guest (it has no network at run time).
 # ansible-core 2.19 is the last release that runs on bookworm's Python 3.11;
 # unit tests that import ansible.module_utils need it.
@@ -203,6 +206,51 @@ while :; do sleep 3600; done
 INIT
 chmod 0755 "$rootfs/sbin/vnet-init"
 
+# The systemd variant (init=/lib/systemd/systemd): the same modules, sysctl
+# and NIC set-up as vnet-init, by systemd's own means; no udev, no getty.
+systemd_guest() {
+    local sd=$rootfs/etc/systemd/system
+    mkdir -p "$rootfs/etc/modules-load.d" "$rootfs/etc/sysctl.d" "$sd"
+    # shellcheck disable=SC2086 # one module a line
+    printf '%s\n' virtio_net $GUEST_MODULES >"$rootfs/etc/modules-load.d/vnet.conf"
+    echo 'net.core.fb_tunnels_only_for_init_net = 1' >"$rootfs/etc/sysctl.d/50-vnet.conf"
+    cat >"$rootfs/usr/local/sbin/vnet-guest-net" <<'NET'
+#!/bin/sh
+# the first NIC (no udev renames it) on qemu's user network; then ready
+ip link set lo up
+nic=""
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+    for d in /sys/class/net/*; do [ -e "$d/device" ] && nic=${d##*/} && break; done
+    [ -n "$nic" ] && break
+    sleep 0.5
+done
+ip link set "$nic" up && ip addr add 10.0.2.15/24 dev "$nic" \
+    && ip route add default via 10.0.2.2 && touch /run/vnet-ready
+NET
+    chmod 0755 "$rootfs/usr/local/sbin/vnet-guest-net"
+    cat >"$sd/vnet-guest-net.service" <<'UNIT'
+[Unit]
+Description=vnet guest NIC (10.0.2.15/24 via 10.0.2.2, qemu's user network)
+DefaultDependencies=no
+# as a network manager: after network-pre.target (labs persisted with the
+# topology module come first), pulling in network.target, which sshd waits for
+Wants=systemd-modules-load.service network.target
+After=systemd-modules-load.service systemd-sysctl.service network-pre.target
+Before=network.target ssh.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/vnet-guest-net
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+    chroot "$rootfs" systemctl enable ssh.service vnet-guest-net.service >/dev/null 2>&1
+    chroot "$rootfs" systemctl mask getty.target systemd-timesyncd.service >/dev/null 2>&1 || true
+}
+systemd_guest
+
 log "making the ext4 image ($IMAGE_SIZE)"
 rm -f "$work/rootfs.img"
 mkfs.ext4 -q -F -L vnet-root -d "$rootfs" "$work/rootfs.img" "$IMAGE_SIZE"
@@ -239,9 +287,12 @@ until [ -b /dev/vda ]; do
     $bb sleep 0.1
 done
 $bb mount -t ext4 -o rw /dev/vda /root || { echo "vnet-initramfs: cannot mount /dev/vda"; exit 1; }
+# init= on the kernel's command line (start.sh's VNET_VM_INIT), else vnet-init
+init=/sbin/vnet-init
+for w in $($bb cat /proc/cmdline); do case $w in init=*) init=${w#init=} ;; esac; done
 $bb umount /proc /sys
 $bb mount --move /dev /root/dev
-exec $bb switch_root /root /sbin/vnet-init
+exec $bb switch_root /root "$init"
 RDINIT
 chmod 0755 "$ird/init"
 (cd "$ird" && find . | cpio --quiet -o -H newc) >"$work/initrd.img"

@@ -35,3 +35,36 @@ vm_ssh() {
     # shellcheck disable=SC2029 # callers quote what the remote shell must see
     ssh "${opts[@]}" root@127.0.0.1 "$@"
 }
+
+# vm_wait_ready STATE TIMEOUT: wait until the guest's SSH answers and its init
+# has loaded the kernel modules (/run/vnet-ready); after a boot, and after a
+# reboot inside the guest (start.sh, tests that reboot).
+vm_wait_ready() {
+    local state=$1 timeout=$2 port pid deadline
+    port=$(cat "$state/port")
+    pid=$(cat "$state/pid")
+    deadline=$(( $(date +%s) + timeout ))
+    # A master connection to the guest before a reboot is dead: drop it.
+    if [ -S "$state/ssh-ctl" ]; then
+        ssh -o "ControlPath=$state/ssh-ctl" -O exit root@127.0.0.1 2>/dev/null || true
+        rm -f "$state/ssh-ctl"
+    fi
+    # sshd's banner, read without ssh: a cheap probe (a full SSH handshake
+    # costs seconds under TCG), bounded because until the guest's NIC is up
+    # qemu holds the connection open without an answer.
+    # shellcheck disable=SC2016 # $1 is expanded by the inner bash
+    banner() { timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && head -c 4 <&3' _ "$port" 2>/dev/null; }
+    until [ "$(banner)" = SSH- ] && vm_ssh "$state" test -e /run/vnet-ready 2>/dev/null; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            vm_log "qemu exited before SSH answered; console log tail:"
+            tail -n 40 "$state/console.log" >&2 || true
+            vm_die "guest did not boot (state dir $state)"
+        fi
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            vm_log "SSH did not answer within ${timeout}s; console log tail:"
+            tail -n 40 "$state/console.log" >&2 || true
+            vm_die "guest boot timed out (VM left running: scripts/vm/stop.sh $state)"
+        fi
+        sleep 1
+    done
+}

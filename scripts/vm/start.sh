@@ -10,7 +10,10 @@
 # Env: VNET_VM_DIR (image cache), VNET_VM_MEM (MiB, default 1024),
 #      VNET_VM_CPUS (default 2), VNET_VM_BOOT_TIMEOUT (s, default 300),
 #      VNET_VM_NAME (inventory host name, default vnet-vm),
-#      VNET_VM_QEMU_ARGS (extra qemu arguments, split on spaces).
+#      VNET_VM_QEMU_ARGS (extra qemu arguments, split on spaces),
+#      VNET_VM_INIT (vnet, default: the lane's own /sbin/vnet-init; systemd:
+#      boot with systemd as PID 1, and a reboot in the guest boots it again
+#      in the same qemu, its snapshot=on overlay kept).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/vm/lib.sh
@@ -20,6 +23,13 @@ mem=${VNET_VM_MEM:-1024}
 cpus=${VNET_VM_CPUS:-2}
 timeout=${VNET_VM_BOOT_TIMEOUT:-300}
 name=${VNET_VM_NAME:-vnet-vm}
+case ${VNET_VM_INIT:-vnet} in
+    # -no-reboot: a panic or a halt ends qemu
+    vnet) init=/sbin/vnet-init; reboot=(-no-reboot) ;;
+    # a guest reboot resets the machine and keeps the overlay; qemu ends on poweroff
+    systemd) init=/lib/systemd/systemd; reboot=() ;;
+    *) vm_die "VNET_VM_INIT must be vnet or systemd (got '$VNET_VM_INIT')" ;;
+esac
 
 state=${1:-${VNET_VM_STATE:-}}
 if [ -z "$state" ]; then
@@ -32,13 +42,6 @@ if [ -f "$state/pid" ] && kill -0 "$(cat "$state/pid")" 2>/dev/null; then
     vm_die "a VM already runs with state dir $state (stop it with scripts/vm/stop.sh $state)"
 fi
 
-# An SSH master connection left from an earlier VM of this state dir must
-# not be reused for the new one.
-if [ -S "$state/ssh-ctl" ]; then
-    ssh -o "ControlPath=$state/ssh-ctl" -O exit root@127.0.0.1 2>/dev/null || true
-    rm -f "$state/ssh-ctl"
-fi
-
 # Build the image if it is missing or stale (a no-op otherwise).
 "$here/build-image.sh"
 
@@ -49,13 +52,13 @@ kver=$(cat "$VM_DIR/kernel-version")
 # shellcheck disable=SC2054 # commas belong to qemu's option syntax
 qemu_args=(
     -name "vnet-vm,debug-threads=off" -accel tcg -m "$mem" -smp "$cpus"
-    -nodefaults -no-user-config -display none -no-reboot
+    -nodefaults -no-user-config -display none ${reboot[@]+"${reboot[@]}"}
     -serial "file:$state/console.log" -monitor none
     -kernel "$VM_DIR/vmlinuz" -initrd "$VM_DIR/initrd.img"
     -drive "file=$VM_DIR/rootfs.img,if=virtio,format=raw,snapshot=on"
     -device virtio-net-pci,netdev=n0
     -device virtio-rng-pci   # entropy: sshd waits for the crng otherwise
-    -append "root=/dev/vda rw console=ttyS0 init=/sbin/vnet-init quiet panic=-1 mitigations=off"
+    -append "root=/dev/vda rw console=ttyS0 init=$init quiet panic=-1 mitigations=off"
     -daemonize -pidfile "$state/pid"
 )
 # shellcheck disable=SC2206 # split on purpose
@@ -91,26 +94,7 @@ $name ansible_host=127.0.0.1 ansible_port=$port ansible_user=root ansible_ssh_pr
 INV
 
 vm_log "qemu pid $pid, SSH on 127.0.0.1:$port, waiting for the guest (timeout ${timeout}s)"
-deadline=$(( $(date +%s) + timeout ))
-# sshd's banner, read without ssh: a cheap probe (a full SSH handshake costs
-# seconds under TCG), bounded because until the guest's NIC is up qemu holds
-# the connection open without an answer.
-# shellcheck disable=SC2016 # $1 is expanded by the inner bash
-banner() { timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" && head -c 4 <&3' _ "$port" 2>/dev/null; }
-# Ready: SSH answers and the guest init has loaded the kernel modules.
-until [ "$(banner)" = SSH- ] && vm_ssh "$state" test -e /run/vnet-ready 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-        vm_log "qemu exited before SSH answered; console log tail:"
-        tail -n 40 "$state/console.log" >&2 || true
-        vm_die "guest did not boot (state dir $state)"
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-        vm_log "SSH did not answer within ${timeout}s; console log tail:"
-        tail -n 40 "$state/console.log" >&2 || true
-        vm_die "guest boot timed out (VM left running: scripts/vm/stop.sh $state)"
-    fi
-    sleep 1
-done
+vm_wait_ready "$state" "$timeout"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 vm_log "guest up after $((ms / 1000)).$(printf %03d $((ms % 1000))) s: state dir $state"
 echo "$state"

@@ -148,8 +148,8 @@ def test_processes_by_pid_and_path_join_a_lab(lab, processes):
                          links=facts['links']))
     assert applied['changed'] is False, applied.get('actions')
     nodes = dict((node['name'], node) for node in facts['nodes'])
-    assert nodes['pid:%d' % pid1] == {'name': 'pid:%d' % pid1, 'external': True,
-                                     'netns': 'pid:%d' % pid1}, nodes
+    reference = 'pid:%d' % pid1
+    assert nodes[reference] == {'name': reference, 'external': True, 'netns': reference}, nodes
     status = ok(run_module('impairment', {'lab': lab.name, 'state': 'query'}))
     rows = set((row['node'], row['name']) for row in status['interfaces'])
     assert {('pid:%d' % pid1, 'eth0'), ('pid:%d' % pid1, 'mv0'), ('pid:%d' % pid2, 'eth0')} <= rows

@@ -159,7 +159,7 @@ def test_surveys_ask_only_for_what_the_playbooks_take():
     with open(os.path.join(lab_runner.PLAYBOOKS, 'vars', 'lab_extra_vars.yml')) as handle:
         known = yaml.safe_load(handle)
     names = set(known['lab_playbook_param_names'] + known['lab_playbook_impairment_names'])
-    names |= {'preset', 'lab', 'topology', 'max_loss', 'add_hosts', 'output_dir'}
+    names |= {'preset', 'lab', 'topology', 'max_loss', 'add_hosts', 'output_dir', 'persist'}
     for survey in ('survey_lab_up.json', 'survey_lab_down.json'):
         with open(os.path.join(AWX, survey)) as handle:
             spec = json.load(handle)

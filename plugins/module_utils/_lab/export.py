@@ -21,6 +21,15 @@ module hold for it too. Its commands follow the planner's phases
   up        each link marked with the lab's alias and brought up
   route     routes (proto 118, as the engine adds them)
 
+With boot=True (the script a persistent lab runs at boot, persist.py) the
+same commands are grouped to start fewer processes, which is most of the
+script's time: every namespace is added by one `ip -batch`; after the
+links exist, each namespace's settings, ports, addresses, impairments, up
+and routes follow one another (nothing there depends on another namespace),
+and consecutive `ip` commands of one namespace become one `ip -n NS -batch`.
+It ends with a check that every namespace, link and teamd is there, else
+it exits 1: systemd shows whether the lab came back whole.
+
 Every link and namespace carries the lab's mark (alias vnet:<lab>), so the
 topology module owns what the script built. Every word that comes from the
 description goes through shlex.quote, and every name follows its keyword
@@ -240,6 +249,55 @@ def link_attrs(iface):
 
 # --- the script ----------------------------------------------------------------
 
+class Line(object):
+    """One command: its text; the namespace it works in (None: the root
+    one); for an `ip` command that `ip -batch` can take, the words after
+    `ip [-n NS]`."""
+
+    def __init__(self, text, where=None, batch=None):
+        self.text = text
+        self.where = where
+        self.batch = batch
+
+
+def line_of(words, batch=None):
+    """The Line of a command's words."""
+    where, rest = None, words[1:]
+    if words[0] in ('ip', 'tc') and words[1:2] == ('-n',):
+        where, rest = words[2], words[3:]
+    elif words[:3] == ('ip', 'netns', 'exec'):
+        where = words[3]
+    if words[0] != 'ip' or rest[:2] == ('netns', 'exec'):
+        batch = None
+    elif batch is None and not rest[0].startswith('-'):
+        batch = rest  # a global option (-4) cannot be given per batch line
+    return Line(command(*words), where, batch)
+
+
+def batched(lines):
+    """Consecutive `ip` commands of one namespace as one `ip -batch` (it
+    stops at the first command that fails, and so does the script)."""
+    out, run = [], []
+
+    def flush():
+        if len(run) == 1:
+            out.append(run[0].text)
+        elif run:
+            out.append(command(*ip_in(run[0].where, '-batch', '-')) + " <<'VNET'")
+            out.extend(command(*line.batch) for line in run)
+            out.append('VNET')
+        del run[:]
+    for line in lines:
+        if line.batch is None or (run and line.where != run[0].where):
+            flush()
+        if line.batch is None:
+            out.append(line.text)
+        else:
+            run.append(line)
+    flush()
+    return out
+
+
 class Script(object):
     """Lines per phase, joined in the planner's order."""
 
@@ -256,29 +314,57 @@ class Script(object):
         self.key_files = key_files        # (node, name) -> private key file path
         self.lines = dict((phase, []) for phase in self.PHASES)
         self.variables = 0
+        self.check = []                   # the closing check (persist)
 
-    def add(self, phase, *words):
-        self.lines[phase].append(command(*words))
+    def add(self, phase, *words, **batch):
+        self.lines[phase].append(line_of(words, batch.get('batch')))
 
-    def raw(self, phase, line):
-        self.lines[phase].append(line)
+    def raw(self, phase, line, where=None):
+        self.lines[phase].append(Line(line, where))
 
     def netns(self, node_name):
         return self.lab.nodes[node_name].netns
 
-    def text(self):
+    def text(self, boot=False):
         out = ['#!/bin/sh',
-               '# Builds lab %s from nothing (written by vnet.linux.topology_info).'
+               '# Builds lab %s from nothing (written by vnet.linux: topology_info, persist).'
                % self.lab.name,
                '# Needs: iproute2 (ip, tc, bridge), sysctl%s; run as root.'
                % self.needs(),
                'set -eu', '']
-        for phase in self.PHASES:
-            if self.lines[phase]:
-                out.append('# --- %s' % self.TITLES[phase])
-                out.extend(self.lines[phase])
+        for title, lines in (self.boot_sections() if boot else self.phase_sections()):
+            if lines:
+                out.append('# --- %s' % title)
+                out.extend(lines)
                 out.append('')
+        if self.check:
+            out.append('# --- check: the lab came back whole')
+            out.extend(self.check)
+            out.append('')
         return '\n'.join(out)
+
+    def phase_sections(self):
+        return [(self.TITLES[phase], [line.text for line in self.lines[phase]])
+                for phase in self.PHASES]
+
+    def boot_sections(self):
+        """Fewer processes: the namespaces added first (one `ip -batch`),
+        then the links as the phases make them, then each namespace's own
+        lines of the later phases, in phase order."""
+        netns = self.lines['netns']
+        adds = [line for line in netns if line.batch and line.batch[:2] == ('netns', 'add')]
+        sections = [(self.TITLES['netns'],
+                     batched(adds + [line for line in netns if line not in adds])),
+                    (self.TITLES['create'], batched(self.lines['create']))]
+        by_netns = {}
+        for phase in self.PHASES[self.PHASES.index('create') + 1:]:
+            for line in self.lines[phase]:
+                by_netns.setdefault(line.where, []).append(line)
+        for where, lines in by_netns.items():
+            sections.append(('%s: settings, ports, addresses, impairments, up, routes'
+                             % ('namespace ' + where if where else 'the root namespace'),
+                             batched(lines)))
+        return sections
 
     def needs(self):
         kinds = set(iface.kind for iface in self.lab.ifaces.values())
@@ -287,9 +373,11 @@ class Script(object):
         return ''.join(', ' + tool for tool in extra)
 
 
-def script(lab, key_files=None):
+def script(lab, key_files=None, boot=False):
     """The script's text. key_files: (node, name) -> the private key file of
-    each wireguard link (the kernel does not know where its key came from)."""
+    each wireguard link (the kernel does not know where its key came from).
+    boot: the script of a persistent lab (grouped, ending with the check
+    that the lab is whole, _check)."""
     out = Script(lab, dict(key_files or {}))
     for node in lab.nodes.values():
         _node(out, node)
@@ -307,7 +395,49 @@ def script(lab, key_files=None):
                              lab.mark, 'up'))
     for node in lab.nodes.values():
         _routes(out, node)
-    return out.text()
+    if boot:
+        _check(out)
+    return out.text(boot)
+
+
+def _check(out):
+    """Lines that count what is missing: each namespace, each link (one
+    `ip` per namespace, the names matched in the shell: cheap at boot), each
+    team's teamd. A set -e script stops at the first command that fails;
+    this finds what went away after its command succeeded (a teamd that
+    died, a link deleted with another), and says what."""
+    lab = out.lab
+    lines = out.check
+    lines.append('missing=0')
+    lines.append('gone() { echo "missing: $*" >&2; missing=$((missing + 1)); }')
+    lines.append('have() { case " $links " in *" $2 "*) ;; *) gone "link $2 in $1";; esac; }')
+    # the names in `ip -o link show` ("2: eth0@if3: <..."), read by the shell
+    # (no sed or tr to start for each namespace)
+    lines.append('names() { while read -r _ name _; do name=${name%:}; '
+                 'printf \'%s \' "${name%%@*}"; done; }')
+    by_netns = {}
+    for iface in lab.ifaces.values():
+        by_netns.setdefault(out.netns(iface.node), []).append(iface)
+    namespaces = [node.netns for node in lab.nodes.values()
+                  if node.netns is not None and not node.external]
+    for netns in namespaces:
+        lines.append('[ -e %s ] || gone %s' % (shlex.quote('/run/netns/' + netns),
+                                               shlex.quote('namespace ' + netns)))
+    for netns, ifaces in by_netns.items():
+        where = netns if netns else 'the root namespace'
+        lines.append('links=$(%s 2>/dev/null | names)' % command(
+            *ip_in(netns, '-o', 'link', 'show')))
+        for iface in ifaces:
+            lines.append(command('have', where, iface.name))
+            if iface.teamd_config is not None:
+                pidfile = '%s/%s.pid' % (teamd_files.runtime_dir(netns), iface.name)
+                lines.append('kill -0 "$(cat %s 2>/dev/null)" 2>/dev/null || gone %s' % (
+                    shlex.quote(pidfile), shlex.quote('teamd of %s in %s' % (iface.name, where))))
+    summary = '%d namespaces, %d links' % (len(namespaces), len(lab.ifaces))
+    # a lab's name is letters, digits, "_", "." and "-": safe in double quotes
+    lines.append('if [ "$missing" -ne 0 ]; then echo "lab %s did not come back whole: '
+                 '$missing missing of %s" >&2; exit 1; fi' % (lab.name, summary))
+    lines.append(command('echo', 'lab %s is back: %s' % (lab.name, summary)))
 
 
 def _node(out, node):
@@ -439,7 +569,7 @@ def _wireguard(out, iface, netns):
             variable = 'wg_peer_%d' % out.variables
             other = out.lab.ifaces[peer.ref]
             out.raw('change', '%s=$(wg pubkey < %s)' % (variable, shlex.quote(
-                _key_file(out, other, 'export.private_key_files'))))
+                _key_file(out, other, 'export.private_key_files'))), netns)
             key = '"$%s"' % variable
         line += ' peer ' + key
         if peer.allowed is not None:
@@ -450,7 +580,7 @@ def _wireguard(out, iface, netns):
             line += ' persistent-keepalive %d' % peer.keepalive
         if peer.psk and peer.psk[0] == 'file':
             line += ' preshared-key ' + shlex.quote(peer.psk[1])
-    out.raw('change', line)
+    out.raw('change', line, netns)
 
 
 def _sysctls(out, node):
@@ -510,7 +640,12 @@ def _routes(out, node):
         if route.table:
             words += ['table', str(route.table)]
         words += ['proto', str(ROUTE_PROTOCOL)]
-        out.add('route', *ip_in(node.netns, family, *words))
+        # in a batch (no global options) ip takes the family from the
+        # destination or the gateway; only a default route through a device
+        # alone needs -4/-6
+        inferred = not route.dst.startswith('default') or route.via
+        out.add('route', *ip_in(node.netns, family, *words),
+                batch=tuple(words) if inferred else None)
 
 
 __all__ = ['script', 'lab_from_facts', 'ExportError', 'IP_WORDS']

@@ -137,6 +137,7 @@ TOPOLOGY_SPEC = dict(
     allow_collateral=dict(type='bool', default=False),
     lock_timeout=dict(type='int', default=300),
     report=dict(type='str', default='auto', choices=['auto', 'full', 'summary']),
+    persist=dict(type='bool', default=False),
     nodes=dict(type='list', elements='dict', default=[], options=NODE_OPTIONS),
     bridges=dict(type='list', elements='dict', default=[], options=BRIDGE_OPTIONS),
     links=dict(type='list', elements='dict', default=[], options=LINK_OPTIONS),

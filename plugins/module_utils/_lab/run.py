@@ -11,6 +11,8 @@ The parts it runs:
                        per-link steps of _engine/link_steps.py
   _engine/plan.py      apply, undo, verify (the Plan every module runs)
   _lab/facts.py        kernel readings -> the same description structure
+  _lab/persist.py      persist: the lab stored on the host, a unit that
+                       builds it again at boot
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
     NetlinkFailure,
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import expanded
-from ansible_collections.vnet.linux.plugins.module_utils._lab import publish, spread
+from ansible_collections.vnet.linux.plugins.module_utils._lab import persist, publish, spread
 from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
     flat_view,
     lab_scope,
@@ -370,6 +372,26 @@ def remove_lab(module, kernel, lab, timer):
     return result
 
 
+def store(module, stored, result, timer):
+    """persist's part, after the lab is built (or removed): its steps
+    under `persist`, its files in the diff (a list, after the lab's)."""
+    result['persist'] = stored.report()
+    if not result['persist']['actions']:
+        return
+    result['changed'] = True
+    if module._diff:
+        result['diff'] = ([result['diff']] if 'diff' in result else []) + stored.diffs()
+    if module.check_mode:
+        return
+    try:
+        stored.apply()
+    except persist.PersistError as err:
+        failure = EngineError('%s (the lab itself is built)' % err)
+        failure.changed = True
+        raise failure
+    timer.mark('persist')
+
+
 def build_lab(params):
     """The Lab this host builds: the preset generated (`generate`), then
     this host's share of a lab spread over hosts (`spread`), then the
@@ -401,16 +423,23 @@ def run_topology(module):
             module.deprecate(message, version=version, collection_name='vnet.linux')
         for message in lab.warnings:
             module.warn(message)
+        host = persist.Host(module.run_command)
+        if module.params['persist'] and lab.state == 'present':
+            persist.refuse_without_systemd(host)
         timer.mark('validate')
         with locks, SessionPool() as kernel:
             # two runs of one lab would plan from the same reading: one waits
             locks.acquire([lab_key(lab.name)])
             timer.mark('lock')
+            # read under the lock (another run may be writing them), before
+            # any change (a lab that cannot be stored is refused first)
+            stored = persist.planned(host, lab, module.params)
             kernel.module = module  # teamd runs its binaries through the module
             if lab.state == 'absent':
                 result = remove_lab(module, kernel, lab, timer)
             else:
                 result = converge(module, kernel, lab, timer)
+            store(module, stored, result, timer)
     except InputError as err:
         module.fail_json(msg=str(err))
     except (EngineError, NetlinkFailure, OSError, LockTimeout) as err:
