@@ -49,6 +49,23 @@ options:
         differently. An empty string is the namespace the module runs in.
     type: dict
     default: {}
+  guests:
+    description:
+      - Nodes that are virtual machines (the VM nodes of a lab, see
+        O(vnet.linux.topology#module:nodes[].vm)). Echoes from such a node
+        are sent by the guest itself - C(ping) run over SSH from the lab
+        namespace O(guests[].via), which must reach the guest - since the
+        node's namespace holds only the host side of its macvtap. Pings
+        to a guest's addresses are sent from namespaces as to any node.
+      - "Each key is a node of O(nodes); each value a dict of: C(address),
+        the guest's address to SSH to (required); C(via), the node (or
+        namespace) to SSH from (required); C(key), a private key file;
+        C(user) (default C(root)); C(connect_timeout) (seconds, default
+        10). The guest needs an SSH server and C(ping) (iputils)."
+      - The filter P(vnet.linux.lab_ping_guests#filter) computes this from a
+        topology.
+    type: dict
+    default: {}
   pairs:
     description:
       - The paths to check. Default every ordered pair of O(nodes).
@@ -123,6 +140,11 @@ EXAMPLES = r'''
     pairs:
       - {src: n1, dst: gw}
       - {src: n1, dst: n2, expect: false}
+
+- name: A lab with a VM node, pinged from the namespaces and pinging from inside the guest
+  vnet.linux.reachability:
+    nodes: "{{ lab_topology | vnet.linux.lab_ping_targets }}"
+    guests: "{{ lab_topology | vnet.linux.lab_ping_guests(key='/var/cache/vnet-linux/vm/id_ed25519') }}"
 '''
 
 RETURN = r'''
@@ -169,6 +191,11 @@ summary:
 
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
+from ansible_collections.vnet.linux.plugins.module_utils._lab.guest_probe import (
+    GuestError,
+    check_guests,
+    run_guest_probes,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._lab.reachability import (
     matrix_lines,
     plan_probes,
@@ -188,6 +215,7 @@ def argument_spec():
     return dict(
         nodes=dict(type='dict', required=True),
         namespaces=dict(type='dict', default={}),
+        guests=dict(type='dict', default={}),
         pairs=dict(type='list', elements='dict', options=PAIR_OPTIONS),
         count=dict(type='int', default=3),
         interval=dict(type='float', default=0.2),
@@ -221,6 +249,11 @@ def _namespace(netns, field):
     return validate.namespace_name(netns, field)
 
 
+def _via_namespace(via, namespaces):
+    netns = namespaces.get(via, via)
+    return _namespace(netns, 'guests.*.via') if netns else None
+
+
 def node_addresses(module):
     """The nodes option as {node: [address, ...]}; a bare string is one address."""
     nodes = {}
@@ -248,11 +281,17 @@ def main():
         module.fail_json(msg=str(err))
 
     try:
-        sources = source_namespaces(probes, namespaces)
-    except validate.InputError as err:
+        guests = check_guests(params['guests'], nodes)
+        from_guests = [p for p in probes if p.src in guests]
+        from_namespaces = [p for p in probes if p.src not in guests]
+        sources = source_namespaces(from_namespaces, namespaces)
+        vias = dict((g['via'], _via_namespace(g['via'], namespaces)) for g in guests.values())
+    except (validate.InputError, GuestError) as err:
         module.fail_json(msg=str(err))
-    run_probes(probes, count=params['count'], interval=params['interval'],
-               timeout=params['timeout'], warmup=params['warmup'], resolve_netns=sources.get)
+    timing = dict(count=params['count'], interval=params['interval'],
+                  timeout=params['timeout'], warmup=params['warmup'])
+    run_probes(from_namespaces, resolve_netns=sources.get, **timing)
+    run_guest_probes(from_guests, guests, vias.get, **timing)
     rows = [p.result(params['max_loss']) for p in probes]
     failed = [r for r in rows if not r['ok']]
     result = dict(changed=False, results=rows, table=table_lines(rows),
