@@ -459,8 +459,8 @@ def _plan_vm(planner, vm):
     def run():
         view = session.read(vm.tap.name)
         if view is None:
-            raise EngineError('%s: its %s %s is not there' % (vm.label(), vm.tap.kind,
-                                                            vm.tap.name))
+            raise EngineError('%s: its %s %s is not there'
+                              % (vm.label(), vm.tap.kind, vm.tap.name))
         start(vm, view['mac_address'])
     planner.add('vm', 'start %s' % vm.describe(), run,
                 lambda: stop(vm.pid_path, vm.settings['stop_timeout']))
