@@ -314,7 +314,10 @@ options:
             description: The guest's default gateway, passed as C(vnet.gw=) (with O(nodes[].vm.address)).
             type: str
           qemu:
-            description: The qemu binary (a name on E(PATH) or a path).
+            description:
+              - The qemu binary (a name on E(PATH) or a path). Its file name
+                must contain C(qemu) - that and the pid file on its command
+                line tell the lab's VM from any other process.
             type: str
             default: qemu-system-x86_64
           stop_timeout:

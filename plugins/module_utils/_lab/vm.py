@@ -14,7 +14,8 @@ its pid file and console log (`-serial file:`) at
     /run/vnet-linux/vm/<lab>/<node>.log
 
 A process counts as the lab's VM only when /proc/<pid>/cmdline is a qemu
-whose `-pidfile` is that very path (the marker): the collection never
+(a program whose file name has "qemu" in it) whose `-pidfile` is that very
+path (the marker): the collection never
 signals a process it did not start. The whole qemu command line is the VM's
 state: a running VM whose command line is the one the description gives
 (the fd number aside) and whose tap fd is still the macvtap's node is left
@@ -228,7 +229,7 @@ def cmdline_of(pid):
 
 def is_ours(argv, pidfile):
     """Our marker: a qemu started with -pidfile at exactly this path."""
-    if not argv or not os.path.basename(argv[0]).startswith('qemu-system'):
+    if not argv or 'qemu' not in os.path.basename(argv[0]):
         return False
     return any(argv[pos:pos + 2] == ['-pidfile', pidfile] for pos in range(len(argv)))
 
