@@ -328,12 +328,15 @@ def remove_files_of(pidfile):
 
 
 def lab_pidfiles(lab_name):
-    """node -> pid file of every VM file the lab has (running or not)."""
+    """node -> pid file path of every VM the lab has files of, running or
+    not (qemu removes its pid file when it exits by itself: a console log
+    alone stands for its VM too)."""
     directory = os.path.join(RUN_ROOT, lab_name)
     if not os.path.isdir(directory):
         return {}
-    return dict((name[:-len('.pid')], os.path.join(directory, name))
-                for name in sorted(os.listdir(directory)) if name.endswith('.pid'))
+    nodes = sorted(set(os.path.splitext(name)[0] for name in os.listdir(directory)
+                       if name.endswith(('.pid', '.log'))))
+    return dict((node, os.path.join(directory, node + '.pid')) for node in nodes)
 
 
 # --- acceleration -------------------------------------------------------------------

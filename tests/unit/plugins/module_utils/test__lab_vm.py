@@ -136,3 +136,18 @@ def test_guest_settings_are_checked_by_field():
         guest_probe.check_guests({'vm1': {'address': 'a', 'via': 'r1', 'port': 22}}, nodes)
     with pytest.raises(guest_probe.GuestError, match=r'^guests.vm9: vm9 is not one of'):
         guest_probe.check_guests({'vm9': {'address': 'a', 'via': 'r1'}}, nodes)
+
+
+def test_a_vm_that_stopped_by_itself_is_found_by_its_log(tmp_path, monkeypatch):
+    monkeypatch.setattr(vm, 'RUN_ROOT', str(tmp_path))
+    (tmp_path / 'demo').mkdir()
+    (tmp_path / 'demo' / 'vm1.log').write_text('console')
+    (tmp_path / 'demo' / 'vm2.pid').write_text('1\n')
+    found = vm.lab_pidfiles('demo')
+    assert found == {'vm1': str(tmp_path / 'demo' / 'vm1.pid'),
+                     'vm2': str(tmp_path / 'demo' / 'vm2.pid')}
+    assert [text for _node, text, _run in vm.absent_steps('demo')] == [
+        'remove the files of VM vm1 (not running)', 'remove the files of VM vm2 (not running)']
+    for _node, _text, run in vm.absent_steps('demo'):
+        run()
+    assert not (tmp_path / 'demo').exists()
