@@ -54,14 +54,15 @@ options:
       - Nodes that are virtual machines (the VM nodes of a lab, see
         O(vnet.linux.topology#module:nodes[].vm)). Echoes from such a node
         are sent by the guest itself - C(ping) run over SSH from the lab
-        namespace O(guests[].via), which must reach the guest - since the
+        namespace C(via) (see below), which must reach the guest - since the
         node's namespace holds only the host side of its macvtap. Pings
         to a guest's addresses are sent from namespaces as to any node.
       - "Each key is a node of O(nodes); each value a dict of: C(address),
         the guest's address to SSH to (required); C(via), the node (or
         namespace) to SSH from (required); C(key), a private key file;
         C(user) (default C(root)); C(connect_timeout) (seconds, default
-        10). The guest needs an SSH server and C(ping) (iputils)."
+        10). The guest needs an SSH server and C(ping) (iputils); the host
+        needs C(ssh) and C(timeout) (coreutils)."
       - The filter P(vnet.linux.lab_ping_guests#filter) computes this from a
         topology.
     type: dict
@@ -291,7 +292,7 @@ def main():
     timing = dict(count=params['count'], interval=params['interval'],
                   timeout=params['timeout'], warmup=params['warmup'])
     run_probes(from_namespaces, resolve_netns=sources.get, **timing)
-    run_guest_probes(from_guests, guests, vias.get, **timing)
+    run_guest_probes(module.run_command, from_guests, guests, vias.get, **timing)
     rows = [p.result(params['max_loss']) for p in probes]
     failed = [r for r in rows if not r['ok']]
     result = dict(changed=False, results=rows, table=table_lines(rows),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import re
 import shlex
-import subprocess
 
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import entered
 
@@ -25,6 +24,7 @@ GUEST_KEYS = ('address', 'via', 'key', 'user', 'connect_timeout')
 BLOCK = re.compile(r'^== (\S+)$', re.M)
 TRANSMITTED = re.compile(r'(\d+) packets transmitted')
 REPLY_TIME = re.compile(r'^\d+ bytes from .*time=([\d.]+) ms', re.M)
+TIMED_OUT = 128 + 9     # what timeout(1) -s KILL exits with
 
 
 class GuestError(ValueError):
@@ -91,9 +91,10 @@ def ssh_command(settings, command):
     return argv + ['%s@%s' % (settings['user'], settings['address']), command]
 
 
-def run_guest_probes(probes, guests, resolve_netns, count=3, interval=0.2, timeout=1.0,
+def run_guest_probes(run, probes, guests, resolve_netns, count=3, interval=0.2, timeout=1.0,
                      warmup=3.0):
-    """Fill the probes whose source is a guest, one SSH session per guest."""
+    """Fill the probes whose source is a guest, one SSH session per guest
+    (run: the module's run_command)."""
     by_guest = {}
     for probe in probes:
         by_guest.setdefault(probe.src, []).append(probe)
@@ -104,16 +105,17 @@ def run_guest_probes(probes, guests, resolve_netns, count=3, interval=0.2, timeo
         try:
             with entered(resolve_netns(settings['via'])):
                 # the child starts in the namespace this thread is in
-                done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, timeout=seconds, check=False)
-        except (OSError, subprocess.TimeoutExpired) as err:
-            _failed(mine, 'ssh to guest %s from %s: %s' % (node, settings['via'], err))
+                code, out, err = run(['timeout', '-s', 'KILL', '%d' % seconds] + command,
+                                     expand_user_and_vars=False)
+        except OSError as failure:
+            _failed(mine, 'ssh to guest %s from %s: %s' % (node, settings['via'], failure))
             continue
-        if done.returncode == 255:
-            why = done.stderr.decode('utf-8', 'replace').strip().splitlines() or ['failed']
-            _failed(mine, 'ssh to guest %s from %s: %s' % (node, settings['via'], why[-1]))
+        if code in (255, TIMED_OUT):
+            why = 'no answer within %d s' % seconds if code == TIMED_OUT else \
+                (err.strip().splitlines() or ['failed'])[-1]
+            _failed(mine, 'ssh to guest %s from %s: %s' % (node, settings['via'], why))
             continue
-        results = parse(done.stdout.decode('utf-8', 'replace'))
+        results = parse(out)
         for probe in mine:
             probe.netns = None
             probe.sent, probe.rtts = results.get(probe.address, (0, []))

@@ -28,7 +28,6 @@ import os
 import re
 import shlex
 import signal
-import subprocess
 import time
 import xml.etree.ElementTree as ET
 
@@ -341,16 +340,17 @@ def lab_pidfiles(lab_name):
 
 # --- acceleration -------------------------------------------------------------------
 
-def resolve_accel(vm):
+def resolve_accel(vm, run):
     """kvm or tcg. `auto` is kvm only where a probe VM ran under KVM: a
-    /dev/kvm that opens is not enough (nested KVM can hang or abort qemu)."""
+    /dev/kvm that opens is not enough (nested KVM can hang or abort qemu).
+    run: the module's run_command."""
     accel = vm.settings['accel']
     if accel != 'auto':
         return accel
-    return 'kvm' if kvm_usable(vm.settings['qemu'], vm.settings.get('kernel')) else 'tcg'
+    return 'kvm' if kvm_usable(run, vm.settings['qemu'], vm.settings.get('kernel')) else 'tcg'
 
 
-def kvm_usable(qemu, kernel):
+def kvm_usable(run, qemu, kernel):
     """Boot the kernel under KVM to its panic (no root given): a host whose
     KVM works gets there in a second or two. The verdict is kept for the
     host's boot (in /run)."""
@@ -363,7 +363,7 @@ def kvm_usable(qemu, kernel):
     cached = _read_verdict(key)
     if cached is not None:
         return cached
-    verdict = _probe_kvm(qemu, kernel)
+    verdict = _probe_kvm(run, qemu, kernel)
     os.makedirs(RUN_ROOT, mode=0o755, exist_ok=True)
     with open(KVM_VERDICT, 'w') as handle:
         handle.write('%s\n%s\n' % (key, 'yes' if verdict else 'no'))
@@ -386,20 +386,20 @@ def _read_verdict(key):
     return None
 
 
-def _probe_kvm(qemu, kernel):
+def _probe_kvm(run, qemu, kernel):
     console = os.path.join(RUN_ROOT, 'kvm-probe.log')
     os.makedirs(RUN_ROOT, mode=0o755, exist_ok=True)
-    argv = [qemu, '-accel', 'kvm', '-m', '128', '-nodefaults', '-no-user-config',
+    # a KVM that hangs does so in the kernel: only SIGKILL ends it
+    argv = ['timeout', '-s', 'KILL', str(KVM_PROBE_SECONDS),
+            qemu, '-accel', 'kvm', '-m', '128', '-nodefaults', '-no-user-config',
             '-display', 'none', '-no-reboot', '-serial', 'file:%s' % console,
             '-kernel', kernel, '-append', 'console=ttyS0 panic=-1 root=/dev/vnet-none']
     try:
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=KVM_PROBE_SECONDS,
-                              check=False)
+        code, _out, _err = run(argv, expand_user_and_vars=False)
         with open(console, 'rb') as handle:
             booted = b'Kernel panic' in handle.read()
-        return proc.returncode == 0 and booted
-    except (subprocess.TimeoutExpired, OSError):
+        return code == 0 and booted
+    except OSError:
         return False
     finally:
         if os.path.exists(console):
@@ -408,23 +408,23 @@ def _probe_kvm(qemu, kernel):
 
 # --- starting -----------------------------------------------------------------------
 
-def start(vm, mac):
-    """Start qemu with the macvtap's node open at an inherited fd; fails
-    naming qemu's own words (it prints them before it daemonizes)."""
+def start(vm, mac, run):
+    """Start qemu (run: the module's run_command) with the macvtap's node
+    open at an inherited fd; fails naming qemu's own words (it prints them
+    before it daemonizes)."""
     remove_files_of(vm.pid_path)   # a stale pid file (the VM stopped by itself)
     os.makedirs(os.path.dirname(vm.pid_path), mode=0o755, exist_ok=True)
-    accel = resolve_accel(vm)
+    accel = resolve_accel(vm, run)
     tap = os.open(vm.tap_node_path, os.O_RDWR)
     argv = vm.argv(mac, accel, tap)
     try:
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, pass_fds=(tap,), check=False)
+        code, out, err = run(argv, pass_fds=(tap,), expand_user_and_vars=False)
     finally:
         os.close(tap)
-    if proc.returncode != 0 or running(vm.pid_path) is None:
-        output = proc.stdout.decode('utf-8', 'replace').strip()
+    if code != 0 or running(vm.pid_path) is None:
+        output = (out + err).strip()
         raise EngineError('starting %s failed (exit %d): %s; command: %s'
-                          % (vm.label(), proc.returncode, output or 'no output',
+                          % (vm.label(), code, output or 'no output',
                              ' '.join(shlex.quote(a) for a in argv)))
 
 
@@ -465,7 +465,7 @@ def _plan_vm(planner, vm):
         if view is None:
             raise EngineError('%s: its %s %s is not there'
                               % (vm.label(), vm.tap.kind, vm.tap.name))
-        start(vm, view['mac_address'])
+        start(vm, view['mac_address'], planner.kernel.module.run_command)
     planner.add('vm', 'start %s' % vm.describe(), run,
                 lambda: stop(vm.pid_path, vm.settings['stop_timeout']))
 
