@@ -17,6 +17,7 @@ import pytest
 
 from conftest import ip, run_module
 
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import is_zombie
 from ansible_collections.vnet.linux.plugins.module_utils._lab import vm as vm_nodes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -88,11 +89,7 @@ def wait_for(what, probe, seconds):
 
 def alive(pid):
     """Running (a zombie is dead: this machine's init reaps it late)."""
-    try:
-        with open('/proc/%d/stat' % pid) as handle:
-            return handle.read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except FileNotFoundError:
-        return False
+    return not is_zombie(pid)
 
 
 def test_vm_node_boots_on_a_macvtap_is_reached_and_goes_with_the_lab(lab, image, guest_lock):

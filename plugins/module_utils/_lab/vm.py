@@ -34,6 +34,7 @@ import xml.etree.ElementTree as ET
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.plan import EngineError
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import TAP_KINDS
+from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import is_zombie
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import tapdev
 
 InputError = validate.InputError
@@ -301,18 +302,10 @@ def _gone(pid, pidfile, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         # the pid may be reused by then: the marker tells ours from another
-        if not is_ours(cmdline_of(pid), pidfile) or _zombie(pid):
+        if not is_ours(cmdline_of(pid), pidfile) or is_zombie(pid):
             return True
         time.sleep(0.05)
     return False
-
-
-def _zombie(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as handle:
-            return handle.read().rsplit(')', 1)[1].split()[0] == 'Z'
-    except (OSError, IndexError):
-        return True
 
 
 def remove_files_of(pidfile):
