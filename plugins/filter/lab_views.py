@@ -61,10 +61,13 @@ def lab_namespaces(topology):
 
 
 def _interfaces(topology):
-    """(node, interface name, addresses) of every addressed interface."""
+    """(node, interface name, addresses) of every addressed interface; a
+    VM node's is its guest's (on the guest's NIC, 'vm')."""
     for node in topology.get('nodes') or []:
         for cidr in node.get('loopback') or []:
             yield node['name'], 'lo', [cidr]
+        if (node.get('vm') or {}).get('address'):
+            yield node['name'], 'vm', [node['vm']['address']]
     for link in _links(topology):
         if _is_pair(link):
             for end in link['endpoints']:
@@ -85,6 +88,28 @@ def lab_ping_targets(topology):
             if address not in targets[node]:
                 targets[node].append(address)
     return dict(targets)
+
+
+def lab_ping_guests(topology, key=None, user='root'):
+    """Filter: {node: {address, via, ...}} for the VM nodes with an address:
+    reachability pings from inside them over SSH, from `via`, the first
+    other node with an address in the guest's subnet."""
+    guests = {}
+    for node in topology.get('nodes') or []:
+        address = (node.get('vm') or {}).get('address')
+        if not address:
+            continue
+        guest = ipaddress.ip_interface(address)
+        via = next((name for name, _ifname, cidrs in _interfaces(topology)
+                    if name != node['name'] for cidr in cidrs
+                    if ipaddress.ip_interface(cidr).network == guest.network), None)
+        if via is None:
+            raise AnsibleFilterError('VM node %s: no other node has an address in %s to '
+                                     'reach its guest from' % (node['name'], guest.network))
+        guests[node['name']] = dict(address=str(guest.ip), via=via, user=user)
+        if key:
+            guests[node['name']]['key'] = key
+    return guests
 
 
 def lab_netns_of_nodes(topology):
@@ -195,6 +220,8 @@ class Picture(object):
         for node in topology.get('nodes') or []:
             self.boxes[node['name']].lines.extend(
                 'lo %s' % cidr for cidr in node.get('loopback') or [])
+            if node.get('vm'):
+                self._vm(node)
         for bridge in topology.get('bridges') or []:
             box = '%s/%s' % (bridge['node'], bridge['name'])
             self.boxes[box] = Box('%s (bridge)' % bridge['name'], 'bridge')
@@ -235,6 +262,13 @@ class Picture(object):
             mode = ' '.join(str(x) for x in (_kind(link), link.get('mode')) if x)
             self.edges.append(Edge((link['node'], link['name']),
                                    (parent_node, parent), 'dashed', mode))
+
+    def _vm(self, node):
+        """A VM node: titled so, with its guest's line (image, address)."""
+        box, vm = self.boxes[node['name']], node['vm']
+        box.title = '%s (VM)' % node['name']
+        box.lines.append(' '.join(str(part) for part in (
+            'qemu', vm.get('image', '').rsplit('/', 1)[-1], vm.get('address')) if part))
 
     def _drop_empty_bridge_holders(self):
         """A namespace that only holds bridges is drawn as the group alone."""
@@ -405,5 +439,6 @@ class FilterModule(object):
             'lab_module_args': lab_module_args,
             'lab_group_name': lab_group_name,
             'lab_netns_of_nodes': lab_netns_of_nodes,
+            'lab_ping_guests': lab_ping_guests,
             'lab_inventory_hosts': lab_inventory_hosts,
         }

@@ -64,6 +64,24 @@ options:
         see the collection's C(docs/containers.md).
     type: dict
     default: {}
+  guests:
+    description:
+      - Nodes that are virtual machines (the VM nodes of a lab, see
+        O(vnet.linux.topology#module:nodes[].vm)). Echoes from such a node
+        are sent by the guest itself - C(ping) run over SSH from the lab
+        namespace C(via) (see below), which must reach the guest - since the
+        node's namespace holds only the host side of its macvtap. Pings
+        to a guest's addresses are sent from namespaces as to any node.
+      - "Each key is a node of O(nodes); each value a dict of: C(address),
+        the guest's address to SSH to (required); C(via), the node (or
+        namespace) to SSH from (required); C(key), a private key file;
+        C(user) (default C(root)); C(connect_timeout) (seconds, default
+        10). The guest needs an SSH server and C(ping) (iputils); the host
+        needs C(ssh) and C(timeout) (coreutils)."
+      - The filter P(vnet.linux.lab_ping_guests#filter) computes this from a
+        topology.
+    type: dict
+    default: {}
   pairs:
     description:
       - The paths to check. Default every ordered pair of O(nodes).
@@ -208,6 +226,11 @@ EXAMPLES = r'''
     retries: 10
     delay: 2
     junit: /tmp/lab-checks.xml
+
+- name: A lab with a VM node, pinged from the namespaces and pinging from inside the guest
+  vnet.linux.reachability:
+    nodes: "{{ lab_topology | vnet.linux.lab_ping_targets }}"
+    guests: "{{ lab_topology | vnet.linux.lab_ping_guests(key='/var/cache/vnet-linux/vm/id_ed25519') }}"
 '''
 
 RETURN = r'''
@@ -273,6 +296,11 @@ import os
 from ansible_collections.vnet.linux.plugins.module_utils._engine import validate
 from ansible_collections.vnet.linux.plugins.module_utils._engine.strict import StrictModule
 from ansible_collections.vnet.linux.plugins.module_utils._lab.atomic import write_atomically
+from ansible_collections.vnet.linux.plugins.module_utils._lab.guest_probe import (
+    GuestError,
+    check_guests,
+    run_guest_probes,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._lab.junit import junit_xml
 from ansible_collections.vnet.linux.plugins.module_utils._lab.ports import PortCheck
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import use_command_runner
@@ -300,6 +328,7 @@ def argument_spec():
     return dict(
         nodes=dict(type='dict', required=True),
         namespaces=dict(type='dict', default={}),
+        guests=dict(type='dict', default={}),
         pairs=dict(type='list', elements='dict', options=PAIR_OPTIONS),
         count=dict(type='int', default=3),
         interval=dict(type='float', default=0.2),
@@ -344,6 +373,28 @@ def _namespace(netns, field):
     return validate.namespace_reference(netns, field)
 
 
+def guest_pings_only(checks, guests):
+    """From inside a VM guest the module runs the guest's own ping, and it
+    starts no listener there: a port or path MTU check from a guest, and a
+    port check with the module's listener in one, are refused before any
+    traffic."""
+    for check in checks:
+        port = isinstance(check, PortCheck)
+        if check.src in guests and (port or check.size is not None):
+            raise GuestError('pairs: %s -> %s checks %s from inside the VM guest %s; from a '
+                             'guest only pings are checked' % (check.src, check.dst, check.check,
+                                                               check.src))
+        if port and check.listen and check.dst in guests:
+            raise GuestError('pairs: %s -> %s checks %s with the module\'s own listener, which '
+                             'cannot run in the VM guest %s; give listen=false for a service '
+                             'of the guest' % (check.src, check.dst, check.check, check.dst))
+
+
+def _via_namespace(via, namespaces):
+    netns = namespaces.get(via, via)
+    return _namespace(netns, 'guests.*.via') if netns else None
+
+
 def node_addresses(module):
     """The nodes option as {node: [address, ...]}; a bare string is one address."""
     nodes = {}
@@ -375,15 +426,28 @@ def main():
     nodes = node_addresses(module)
     plan = functools.partial(plan_probes, nodes, params['pairs'])
     use_command_runner(module.run_command)  # a namespace given by container:NAME
+    namespaces = params['namespaces']
     try:
         check_numbers(params)
-        sources = source_namespaces(plan(), params['namespaces'])
-    except (validate.InputError, ValueError) as err:
+        guests = check_guests(params['guests'], nodes)
+        checks = plan()
+        guest_pings_only(checks, guests)
+        sources = source_namespaces([c for c in checks if c.src not in guests], namespaces)
+        vias = dict((g['via'], _via_namespace(g['via'], namespaces)) for g in guests.values())
+    except (validate.InputError, ValueError, GuestError) as err:
         module.fail_json(msg=str(err))
 
-    run = functools.partial(run_checks, count=params['count'], interval=params['interval'],
-                            timeout=params['timeout'], warmup=params['warmup'],
-                            resolve_netns=sources.get)
+    timing = dict(count=params['count'], interval=params['interval'],
+                  timeout=params['timeout'], warmup=params['warmup'])
+
+    def run(checks):
+        """From namespaces (raw sockets, port listeners), and pings from
+        inside VM guests over SSH."""
+        run_checks([c for c in checks if c.src not in guests], resolve_netns=sources.get,
+                   **timing)
+        from_guests = [c for c in checks if c.src in guests]
+        if from_guests:
+            run_guest_probes(module.run_command, from_guests, guests, vias.get, **timing)
     rows, attempts = until_as_expected(plan, run, retries=params['retries'], delay=params['delay'],
                                        max_loss=params['max_loss'])
     failed = [r for r in rows if not r['ok']]

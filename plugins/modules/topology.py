@@ -264,6 +264,113 @@ options:
         type: int
         default: 1
         version_added: 1.2.0
+      vm:
+        description:
+          - Makes the node a QEMU virtual machine attached to the lab through
+            the node's macvtap (or ipvtap) link (O(nodes[].vm.interface)).
+            The node stays a namespace of the lab; it holds the host side of
+            the macvtap, whose lower device is a lab interface (a veth end,
+            for example). See C(docs/vm-nodes.md).
+          - The module opens the macvtap's device node and starts qemu with it
+            (C(-netdev tap,fd=N)), the guest NIC (virtio) taking the macvtap's
+            MAC address, daemonized, with its pid file and console log
+            (C(-serial file:)) at C(/run/vnet-linux/vm/<lab>/<node>.pid) and
+            C(.log). VMs start after every other step of the run.
+          - A running VM whose qemu command line is the one these settings give
+            (and whose macvtap is the same device) is left alone. A change of
+            any setting, or a re-created macvtap, re-creates the VM (stop,
+            start) - the guest reboots. A VM that stopped is started again.
+          - O(state=absent), and O(prune=true) for a node that is no longer a
+            VM node, stop the VM (SIGTERM, then SIGKILL after
+            O(nodes[].vm.stop_timeout)) and remove its files. Only a process
+            whose command line is a qemu with that very pid file is ever
+            signalled.
+          - Not for an O(nodes[].external) or O(nodes[].root) node.
+        type: dict
+        version_added: 1.2.0
+        suboptions:
+          image:
+            description:
+              - The guest's disk image, attached as a virtio disk (C(/dev/vda)).
+            type: path
+            required: true
+          image_format:
+            description: The format of O(nodes[].vm.image).
+            type: str
+            choices: [raw, qcow2]
+            default: raw
+          snapshot:
+            description:
+              - Write the guest's changes to a throwaway overlay (qemu
+                C(snapshot=on)), so that one image serves many VMs and
+                stays clean. V(false) writes into the image.
+            type: bool
+            default: true
+          kernel:
+            description:
+              - A kernel that qemu boots directly (C(-kernel)). Without it the
+                guest boots from its image's boot loader.
+            type: path
+          initrd:
+            description: The initial RAM disk of O(nodes[].vm.kernel).
+            type: path
+          append:
+            description:
+              - The kernel command line (with O(nodes[].vm.kernel)). The lab
+                appends C(vnet.ip=ADDRESS/PREFIX) and C(vnet.gw=GATEWAY) for
+                O(nodes[].vm.address) and O(nodes[].vm.gateway).
+            type: str
+            default: ""
+          memory:
+            description: Memory of the guest in MiB (16 or more).
+            type: int
+            default: 512
+          cpus:
+            description: Virtual CPUs of the guest (1 to 256).
+            type: int
+            default: 1
+          accel:
+            description:
+              - V(kvm) (hardware virtualization), V(tcg) (software emulation,
+                slow but runs anywhere), or V(auto) - KVM when a probe boot of
+                the VM's kernel (or the host's) under KVM reaches the kernel's
+                panic for a missing root within 10 seconds, TCG otherwise. An
+                openable C(/dev/kvm) is not enough (nested KVM can hang or
+                abort). The verdict is kept in
+                C(/run/vnet-linux/vm/kvm-usable) until the host reboots.
+              - A running VM started with V(auto) is left alone whichever
+                accelerator it got.
+            type: str
+            choices: [auto, kvm, tcg]
+            default: auto
+          interface:
+            description:
+              - The macvtap or ipvtap link of this node (O(links[].name)) the
+                VM is attached through. Default the node's only one.
+              - That link carries no O(links[].addresses); the address is the
+                guest's (O(nodes[].vm.address)).
+            type: str
+          address:
+            description:
+              - The guest's address (CIDR), passed on the kernel command line
+                as C(vnet.ip=); needs O(nodes[].vm.kernel). The guest's init
+                must apply it (the VM lane's image, C(scripts/vm/build-image.sh),
+                does). M(vnet.linux.reachability) pings it.
+            type: str
+          gateway:
+            description: The guest's default gateway, passed as C(vnet.gw=) (with O(nodes[].vm.address)).
+            type: str
+          qemu:
+            description:
+              - The qemu binary (a name on E(PATH) or a path). Its file name
+                must contain C(qemu) - that and the pid file on its command
+                line tell the lab's VM from any other process.
+            type: str
+            default: qemu-system-x86_64
+          stop_timeout:
+            description: Seconds between SIGTERM and SIGKILL when the VM is stopped (1 to 3600).
+            type: int
+            default: 10
   bridges:
     description:
       - Linux bridges (switches), each in a node. Bridge settings omitted are
@@ -1048,6 +1155,27 @@ EXAMPLES = r'''
         alpha: {address: 192.0.2.1}
         beta: {address: 192.0.2.2, mtu: 9000}
 
+- name: A VM node - the VM lane's guest image on a macvtap on a veth end to r1
+  vnet.linux.topology:
+    lab: vms
+    nodes:
+      - name: r1
+      - name: vm1
+        vm:
+          image: /var/cache/vnet-linux/vm/rootfs.img
+          kernel: /var/cache/vnet-linux/vm/vmlinuz
+          initrd: /var/cache/vnet-linux/vm/initrd.img
+          append: root=/dev/vda rw console=ttyS0 init=/sbin/vnet-init quiet
+          memory: 512
+          cpus: 1
+          address: 192.0.2.10/24
+          gateway: 192.0.2.1
+    links:
+      - endpoints:
+          - {node: r1, name: eth0, addresses: [192.0.2.1/24]}
+          - {node: vm1, name: eth0}
+      - {kind: macvtap, node: vm1, name: mvt0, parent: eth0, mode: bridge}
+
 - name: Remove the whole lab
   vnet.linux.topology:
     lab: demo
@@ -1072,7 +1200,10 @@ plan:
   type: dict
   contains:
     added:
-      description: Objects created (nodes, bridges, links, routes).
+      description:
+        - Objects created (nodes, bridges, links, routes, VMs). A VM is a
+          dict of C(type) (V(vm)) and C(name) (its node); one re-created or
+          stopped is listed so in RV(plan.recreated) and RV(plan.removed).
       type: list
       elements: dict
       sample: [{type: link, kind: veth, node: r1, name: eth0}]

@@ -207,6 +207,79 @@ export:
       elements: str
       returned: when O(export.networkd_dir) is given
       sample: ["4 links in network namespaces (networkd has no namespaces)"]
+vms:
+  description:
+    - The VMs of the lab's VM nodes (O(vnet.linux.topology#module:nodes[].vm)),
+      as their pid files under C(/run/vnet-linux/vm/<lab>/) and their qemu
+      processes show them. The settings are read from a running VM's command line.
+  returned: when O(lab) is given
+  type: list
+  elements: dict
+  contains:
+    node:
+      description: The VM node.
+      type: str
+    running:
+      description: Whether the pid file names a running qemu of the lab's.
+      type: bool
+    pid:
+      description: The qemu process (null when not running).
+      type: int
+    pid_file:
+      description: The pid file.
+      type: str
+    console_log:
+      description: The guest's serial console log.
+      type: str
+    accel:
+      description: C(kvm) or C(tcg) (when running).
+      type: str
+    memory:
+      description: Memory in MiB (when running).
+      type: int
+    cpus:
+      description: Virtual CPUs (when running).
+      type: int
+    mac_address:
+      description: The guest NIC's MAC address, the macvtap's (when running).
+      type: str
+    interface:
+      description: The node's macvtap (when it has exactly one).
+      type: str
+    libvirt_interface:
+      description: The libvirt snippet of that macvtap (see RV(libvirt_interfaces)).
+      type: str
+  sample:
+    - {node: vm1, running: true, pid: 4242, pid_file: /run/vnet-linux/vm/demo/vm1.pid,
+       console_log: /run/vnet-linux/vm/demo/vm1.log, accel: tcg, memory: 512, cpus: 1,
+       mac_address: "5a:1e:22:33:44:55", interface: mvt0,
+       libvirt_interface: "<interface type=\"direct\">...</interface>"}
+libvirt_interfaces:
+  description:
+    - For every macvtap link read, the libvirt domain XML C(<interface type='direct'>)
+      that has libvirt make the same macvtap for a VM it runs - on the macvtap's lower
+      device (C(source dev)), in its mode, with its MAC address, under its name
+      (C(target dev)), with a virtio NIC. libvirt creates the macvtap itself, so
+      its lower device must be in the namespace libvirt runs in (the root one).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    node:
+      description: The node of the macvtap.
+      type: str
+    name:
+      description: The macvtap.
+      type: str
+    xml:
+      description: The C(<interface>) element.
+      type: str
+  sample:
+    - node: vm1
+      name: mvt0
+      xml: >-
+        <interface type="direct"><mac address="5a:1e:22:33:44:55" /><source dev="eth0"
+        mode="bridge" /><target dev="mvt0" /><model type="virtio" /></interface>
 counters:
   description: Counters per node and interface.
   returned: always

@@ -196,11 +196,29 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
     [ -n "\$nic" ] && break
     sleep 0.5
 done
+# A lab VM node (the topology module's nodes[].vm) gets its address on the
+# kernel command line: vnet.ip=ADDR/PLEN and optionally vnet.gw=GATEWAY.
+# Without vnet.ip: the VM lane's user network, 10.0.2.15 via 10.0.2.2.
+lab_ip=""
+lab_gw=""
+for arg in \$(cat /proc/cmdline); do
+    case "\$arg" in
+        vnet.ip=*) lab_ip=\${arg#vnet.ip=} ;;
+        vnet.gw=*) lab_gw=\${arg#vnet.gw=} ;;
+    esac
+done
+if [ -n "\$lab_ip" ]; then
+    address=\$lab_ip
+    gateway=\$lab_gw
+else
+    address=10.0.2.15/24
+    gateway=10.0.2.2
+fi
 ip link set "\$nic" up
-ip addr add 10.0.2.15/24 dev "\$nic"
-ip route add default via 10.0.2.2
+ip addr add "\$address" dev "\$nic"
+[ -z "\$gateway" ] || ip route add default via "\$gateway"
 /usr/sbin/sshd
-echo "vnet-init: sshd started (nic \$nic)"
+echo "vnet-init: sshd started (nic \$nic, address \$address)"
 # Stay PID 1; a foreground sleep makes the shell reap orphaned children too.
 while :; do sleep 3600; done
 INIT

@@ -143,3 +143,19 @@ def test_retries_give_up_and_report_the_last_attempt(namespaces, tmp_path):
     suite, _cases = junit(report)
     prop = suite.find('properties/property')
     assert (prop.get('name'), prop.get('value')) == ('attempts', '3')
+
+
+def test_checks_a_vm_guest_cannot_run_are_refused_before_any_traffic():
+    """From inside a VM guest only pings are checked, and no listener of
+    the module's runs in a guest."""
+    nodes = {'vm1': ['192.0.2.10'], 'r1': ['192.0.2.1']}
+    guests = {'vm1': {'address': '192.0.2.10', 'via': 'r1'}}
+    for pair, message in [
+            (dict(src='vm1', dst='r1', protocol='tcp', port=22), 'checks tcp 22 from inside the VM '
+             'guest vm1; from a guest only pings are checked'),
+            (dict(src='vm1', dst='r1', size=1400), 'checks icmp 1400 DF from inside the VM guest'),
+            (dict(src='r1', dst='vm1', protocol='tcp', port=22), 'cannot run in the VM guest vm1; '
+             'give listen=false')]:
+        result = run_module('reachability', {'nodes': nodes, 'guests': guests, 'pairs': [pair]})
+        assert result.get('failed') and message in result['msg'], (pair, result)
+        assert 'results' not in result

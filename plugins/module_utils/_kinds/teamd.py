@@ -742,7 +742,7 @@ def _terminate(pid):
         return
     deadline = time.time() + STOP_WAIT
     while time.time() < deadline:
-        if not os.path.exists('/proc/%d' % pid) or _zombie(pid):
+        if not os.path.exists('/proc/%d' % pid) or is_zombie(pid):
             return
         time.sleep(0.05)
     try:
@@ -751,7 +751,9 @@ def _terminate(pid):
         pass
 
 
-def _zombie(pid):
+def is_zombie(pid):
+    """Has the process exited, its parent not yet reaped it (or is it gone)?
+    (An init that reaps late leaves a stopped daemon a zombie a while.)"""
     try:
         with open('/proc/%d/stat' % pid) as handle:
             return handle.read().rsplit(')', 1)[1].split()[0] == 'Z'

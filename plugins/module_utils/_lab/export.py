@@ -301,8 +301,9 @@ def batched(lines):
 class Script(object):
     """Lines per phase, joined in the planner's order."""
 
-    # the planner's phases; nothing exists yet, so nothing is removed
-    PHASES = tuple(phase for phase in plan.PHASES if phase != 'remove')
+    # the planner's phases; nothing exists yet, so nothing is removed (or
+    # stopped); VMs are not the script's (they are the topology module's)
+    PHASES = tuple(phase for phase in plan.PHASES if phase not in ('stop', 'remove', 'vm'))
     TITLES = {'netns': 'namespaces (lo up, marked)', 'create': 'links',
               'change': 'link settings kept beside the link, sysctls',
               'enslave': 'ports into their masters', 'address': 'addresses',

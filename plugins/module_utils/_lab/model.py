@@ -27,6 +27,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import GENERATE_OPTIONS
 from ansible_collections.vnet.linux.plugins.module_utils._lab.spread import SPREAD_OPTIONS
+from ansible_collections.vnet.linux.plugins.module_utils._lab import vm as vm_nodes
 from ansible_collections.vnet.linux.plugins.module_utils._netlink import netem, rtnl, tapdev
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import TEAMD_SPEC, build_config
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
@@ -91,6 +92,8 @@ NODE_OPTIONS = dict(
     # where the node lives when the lab is spread over hosts (spread.py)
     host=dict(type='str'),
     weight=dict(type='int', default=1),
+    # a QEMU virtual machine on the node's macvtap (vm.py)
+    vm=dict(type='dict', options=vm_nodes.VM_OPTIONS),
 )
 
 BRIDGE_SETTINGS = tuple(option.name for option in BRIDGE.options)
@@ -159,6 +162,7 @@ class Node(object):
         self.loopback = loopback    # CIDRs on lo
         self.routes = routes        # list of Route
         self.field = field
+        self.vm = None              # a VM node: its vm.Vm
 
 
 class Route(object):
@@ -303,6 +307,7 @@ def build(params):
     bond_port_checks(lab)
     one_ipvlan_mode_per_parent(lab)
     wireguard_peer_checks(lab)
+    vm_nodes.check(lab, params.get('nodes'))
     names = {}
     for node_name, name in lab.ifaces:
         names.setdefault(node_name, set()).add(name)

@@ -5,6 +5,7 @@
 
 Steps are collected per phase and emitted in dependency order:
 
+  stop      VMs that are re-created or leave the lab (before their macvtap)
   remove    prune and re-create deletions (frees names first)
   netns     create namespaces (lo up and marked in the same request), mark
             and bring up lo of an existing one
@@ -17,6 +18,7 @@ Steps are collected per phase and emitted in dependency order:
   impair    netem qdiscs
   up        mark and bring up in one request per link
   route     after `up`: the kernel refuses a gateway that no up link reaches
+  vm        start the VMs of VM nodes (vm.py), once their network is there
 
 Every step has an undo unless it removes something. Check mode stops after
 planning: the step texts are the prediction, and a real run applies exactly
@@ -62,13 +64,14 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.teamd import Daemon, TeamSteps
 from ansible_collections.vnet.linux.plugins.module_utils._kinds import wireguard
 from ansible_collections.vnet.linux.plugins.module_utils._lab.model import MARK_PREFIX
+from ansible_collections.vnet.linux.plugins.module_utils._lab.vm import plan_vms
 from ansible_collections.vnet.linux.plugins.module_utils._lab.node_state import (
     plan_routes,
     plan_sysctls,
 )
 
-PHASES = ('remove', 'netns', 'create', 'change', 'enslave', 'address', 'impair', 'up',
-          'route')
+PHASES = ('stop', 'remove', 'netns', 'create', 'change', 'enslave', 'address', 'impair',
+          'up', 'route', 'vm')
 LOOPBACK_DEFAULTS = ('127.0.0.1/8', '::1/128')
 
 
@@ -157,6 +160,7 @@ class Planner(object):
         for node in self.lab.nodes.values():
             plan_routes(self, node)
             plan_sysctls(self, node)
+        plan_vms(self)
         return self.plan()
 
     # -- namespaces -----------------------------------------------------------

@@ -40,6 +40,7 @@ from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import
 )
 from ansible_collections.vnet.linux.plugins.module_utils._lab.generate import expanded
 from ansible_collections.vnet.linux.plugins.module_utils._lab import persist, publish, spread
+from ansible_collections.vnet.linux.plugins.module_utils._lab import vm as vm_nodes
 from ansible_collections.vnet.linux.plugins.module_utils._lab.facts import (
     flat_view,
     lab_scope,
@@ -178,6 +179,10 @@ def plan_absent(kernel, lab, options=None, addresses=False):
     guard = lab_guard(kernel, lab, dict(found), options)
     plan = Plan()
     removed = []
+    for node_name, text, stop in vm_nodes.absent_steps(lab.name):
+        # a VM goes before its macvtap does
+        plan.add(text, stop)
+        removed.append({'type': 'vm', 'name': node_name})
     namespaces = [netns for netns, reading in found
                   if netns is not None and netns not in external and reading['mark'] == lab.mark]
     outside = _collateral_by_namespace(guard, namespaces)
@@ -458,6 +463,7 @@ def run_info(module):
             kernel.module = module  # teamd's configuration is read through it
             facts = read_host(kernel, module.params.get('lab'))
         result = dict(facts, changed=False)
+        result.update(vm_nodes.facts(module.params.get('lab'), facts))
         if module.params.get('export'):
             # the lab read back, written as a script and networkd files
             result.update(publish.run(module, facts))

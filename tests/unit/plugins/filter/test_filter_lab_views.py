@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.vnet.linux.plugins.filter.lab_presets import lab_preset
 from ansible_collections.vnet.linux.plugins.module_utils._lab.presets import PRESETS
 from ansible_collections.vnet.linux.plugins.filter.lab_views import (
@@ -13,6 +15,7 @@ from ansible_collections.vnet.linux.plugins.filter.lab_views import (
     lab_mermaid,
     lab_module_args,
     lab_namespaces,
+    lab_ping_guests,
     lab_ping_targets,
 )
 
@@ -136,3 +139,35 @@ def test_container_nodes_are_their_namespace_references():
                                       {'name': 'job', 'netns': 'pid:42'}, {'name': 'r1'},
                                       {'name': 'host', 'root': True}]}
     assert lab_netns_of_nodes(topology) == {'web': 'container:web', 'job': 'pid:42', 'host': ''}
+
+
+
+VM_LAB = {
+    'lab': 'vms',
+    'nodes': [{'name': 'r1'},
+              {'name': 'vm1', 'vm': {'image': '/images/guest.img', 'address': '192.0.2.10/24'}}],
+    'links': [{'endpoints': [{'node': 'r1', 'name': 'eth0', 'addresses': ['192.0.2.1/24']},
+                             {'node': 'vm1', 'name': 'eth0'}]},
+              {'kind': 'macvtap', 'node': 'vm1', 'name': 'mvt0', 'parent': 'eth0',
+               'mode': 'bridge'}],
+}
+
+
+def test_a_vm_node_answers_at_its_guests_address():
+    assert lab_ping_targets(VM_LAB) == {'vm1': ['192.0.2.10'], 'r1': ['192.0.2.1']}
+
+
+def test_a_vm_node_pings_over_ssh_from_a_neighbour_in_its_subnet():
+    assert lab_ping_guests(VM_LAB, key='/k') == {
+        'vm1': {'address': '192.0.2.10', 'via': 'r1', 'user': 'root', 'key': '/k'}}
+    lonely = dict(VM_LAB, links=VM_LAB['links'][1:] + [
+        {'endpoints': [{'node': 'r1', 'name': 'eth0', 'addresses': ['198.51.100.1/24']},
+                       {'node': 'vm1', 'name': 'eth0'}]}])
+    with pytest.raises(AnsibleFilterError, match='VM node vm1: no other node has an address '
+                                                 'in 192.0.2.0/24'):
+        lab_ping_guests(lonely)
+
+
+def test_a_vm_node_is_drawn_as_a_vm_with_its_guest():
+    assert 'vm1 (VM)<br/>qemu guest.img 192.0.2.10/24' in lab_mermaid(VM_LAB)
+    assert 'qemu guest.img 192.0.2.10/24' in lab_dot(VM_LAB)
