@@ -158,7 +158,12 @@ lab:
   returned: when O(lab) is given
   type: str
 nodes:
-  description: Nodes (namespaces), as for the topology module's O(vnet.linux.topology#module:nodes).
+  description:
+    - Nodes (namespaces), as for the topology module's O(vnet.linux.topology#module:nodes).
+    - With O(lab), a VM node has its C(vm) settings as its running qemu's command line gives
+      them (the accelerator as resolved, the guest's address and gateway from its kernel
+      command line), so that applying what was read leaves the VM running; a container's or
+      process's namespace is an external node C(pid:PID) with that C(netns).
   returned: always
   type: list
   elements: dict

@@ -142,6 +142,15 @@ def test_vm_node_boots_on_a_macvtap_is_reached_and_goes_with_the_lab(lab, image,
     assert xml.find('source').attrib == {'dev': 'eth0', 'mode': 'bridge'}
     assert xml.find('mac').get('address') == mvt0['address']
     assert xml.find('model').get('type') == 'virtio'
+    # the lab read back (the VM node with its vm settings) and applied
+    # again: nothing changes, the VM keeps running
+    vm_entry = [node for node in facts['nodes'] if node['name'] == guest][0]['vm']
+    assert (vm_entry['memory'], vm_entry['interface'], vm_entry['address'],
+            vm_entry['gateway']) == (256, 'mvt0', '192.0.2.10/24', '192.0.2.1'), vm_entry
+    applied = lab.run(prune=True, nodes=facts['nodes'], bridges=facts['bridges'],
+                      links=facts['links'])
+    assert applied.get('changed') is False, (applied.get('msg'), applied.get('actions'))
+    assert vm_nodes.running(pidfile)[0] == pid
 
     # a changed setting re-creates the VM (check mode says so first)
     _r, _g, bigger = vm_lab(lab, image, memory=320)

@@ -522,6 +522,7 @@ def read_vms(lab_name):
         if found is not None:
             entry['pid'] = found[0]
             entry.update(_settings_of(found[1]))
+            entry['argv'] = found[1]
         result.append(entry)
     return result
 
@@ -533,6 +534,33 @@ def _settings_of(argv):
     mac = device.split('mac=', 1)[1].split(',')[0] if 'mac=' in device else None
     return {'accel': after('-accel'), 'memory': int(after('-m') or 0),
             'cpus': int(after('-smp') or 0), 'mac_address': mac}
+
+
+def described(argv, interface):
+    """The node's `vm` settings that give this command line (Vm.argv read
+    backwards), so that a lab read back and applied again leaves the VM
+    running: the accelerator as resolved, the guest's address and gateway
+    taken out of its kernel command line."""
+    def after(flag):
+        return argv[argv.index(flag) + 1] if flag in argv else None
+    drive = dict(part.split('=', 1) for part in (after('-drive') or '').split(',') if '=' in part)
+    settings = {'image': drive.get('file'), 'image_format': drive.get('format', 'raw'),
+                'snapshot': drive.get('snapshot') == 'on', 'qemu': argv[0],
+                'memory': int(after('-m') or 0), 'cpus': int(after('-smp') or 0),
+                'accel': after('-accel'), 'interface': interface}
+    if after('-kernel'):
+        settings['kernel'] = after('-kernel')
+        if after('-initrd'):
+            settings['initrd'] = after('-initrd')
+        words = []
+        for word in (after('-append') or '').split(' '):
+            key, _sep, value = word.partition('=')
+            if key in ('vnet.ip', 'vnet.gw'):
+                settings['address' if key == 'vnet.ip' else 'gateway'] = value
+            elif word:
+                words.append(word)
+        settings['append'] = ' '.join(words)
+    return settings
 
 
 def libvirt_interface(lower, mode, mac, target=None):
@@ -561,9 +589,22 @@ def facts(lab_name, lab_facts):
     result = {'libvirt_interfaces': interfaces}
     if lab_name:
         vms = read_vms(lab_name)
+        nodes = dict((node['name'], node) for node in lab_facts.get('nodes') or [])
         for entry in vms:
+            argv = entry.pop('argv', None)
             mine = [i for i in interfaces if i['node'] == entry['node']]
             if len(mine) == 1:
                 entry.update(interface=mine[0]['name'], libvirt_interface=mine[0]['xml'])
+            if argv is not None and entry['node'] in nodes:
+                # the node as the topology takes it: applied again, the VM stays
+                tap = _tap_name(entry['pid'], argv)
+                nodes[entry['node']]['vm'] = described(argv, tap or entry.get('interface'))
         result['vms'] = vms
     return result
+
+
+def _tap_name(pid, argv):
+    """The name of the macvtap whose device node the VM holds (the node's
+    file under /run/vnet-linux/tap is named after its link)."""
+    target = tap_fd_target(pid, argv)
+    return os.path.basename(target) if target else None
