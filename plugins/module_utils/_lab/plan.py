@@ -111,6 +111,7 @@ class Planner(object):
         self.warnings = []
         self.wg_readings = {}           # (node, name) -> a wireguard's configuration
         self.key_files = {}             # (node, name) -> its wireguard.KeyFile (or None)
+        self.socket_ports = {}          # netns -> its UDP ports, as this plan read them
 
     # -- helpers --------------------------------------------------------------
     def add(self, phase, text, do, undo=None):
@@ -363,7 +364,16 @@ class Planner(object):
         return lower.sits_on(now, parent['index'] if parent else None,
                              parent_netns != own_netns,
                              lambda: self.session(iface.node).nsid_of(parent_netns),
-                             lambda side: udp_ports(own_netns if side == 'own' else parent_netns))
+                             lambda side: self.udp_ports(own_netns if side == 'own'
+                                                         else parent_netns))
+
+    def udp_ports(self, netns):
+        """The namespace's UDP ports (a geneve's witness), read once per
+        plan: a lab spread over hosts has a geneve per crossing link, all
+        over the root namespace."""
+        if netns not in self.socket_ports:
+            self.socket_ports[netns] = udp_ports(netns)
+        return self.socket_ports[netns]
 
     def parent_view(self, iface):
         """The kernel's view of a stacked device's parent (None: absent, or
