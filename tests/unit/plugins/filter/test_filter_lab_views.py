@@ -141,7 +141,6 @@ def test_container_nodes_are_their_namespace_references():
     assert lab_netns_of_nodes(topology) == {'web': 'container:web', 'job': 'pid:42', 'host': ''}
 
 
-
 VM_LAB = {
     'lab': 'vms',
     'nodes': [{'name': 'r1'},
