@@ -124,7 +124,8 @@ def test_lab_up_and_down_from_a_read_only_install(project):
     assert 'ok: [%s-h1]' % lab in up.stdout and 'ok: [%s-h2]' % lab in up.stdout
     files = workdir / 'lab-output' / 'localhost'
     assert sorted(p.name for p in files.iterdir() if p.suffix != '.svg') == sorted(
-        lab + suffix for suffix in ('.dot', '.mmd', '.reachability.txt', '.topology.json', '.up.json'))
+        lab + suffix for suffix in ('.dot', '.junit.xml', '.mmd', '.reachability.txt',
+                                    '.topology.json', '.up.json'))
     assert 'on the controller: %s.*' % (files / lab) in up.stdout
 
     down = project.run('lab_down')
