@@ -108,6 +108,17 @@ def test_topology_given_as_text(lab, tmp_path):
     assert lab_runner.namespaces_with_prefix(lab) == []
 
 
+def test_topology_text_cut_at_a_space_is_refused_with_the_way_out(lab, tmp_path):
+    """-e topology=TEXT with spaces arrives cut at the first one ('lab:'):
+    refused naming the lab key and how to pass it, before any change."""
+    result = run(UP, tmp_path, 'topology=lab: %s\nnodes:\n  - {name: %s-a}' % (lab, lab),
+                 'add_hosts=false')
+    assert result.returncode != 0
+    assert 'a topology needs its lab name (key lab)' in result.stdout, result.stdout[-3000:]
+    assert "-e @file.yml" in result.stdout
+    assert lab_runner.namespaces_with_prefix(lab) == []
+
+
 def test_check_mode_builds_nothing_writes_nothing_and_shows_the_plan(lab, tmp_path):
     result = run(UP, tmp_path, 'preset=p2p', 'lab=' + lab, check=True)
     assert result.returncode == 0, result.stdout[-5000:]

@@ -127,3 +127,42 @@ def test_capture_and_checks_beyond_ping(lab, tmp_path):
     suite = ET.parse(files + '.junit.xml').getroot().find('testsuite')
     assert (suite.get('name'), suite.get('tests'), suite.get('failures')) == (lab, '4', '0')
     assert len(suite.findall('testcase')) == 4
+
+
+def test_run_time_actions_reach_a_container_node(lab, tmp_path):
+    """A node that is a process's namespace (nodes[].netns: pid:N): the
+    role's checks, flap, capture and status reach it through its reference."""
+    proc = subprocess.Popen(['unshare', '--net', 'sleep', '300'])
+    try:
+        router = lab + 'r'
+        reference = 'pid:%d' % proc.pid
+        topology = 'topology=' + compact({
+            'lab': lab, 'nodes': [{'name': router}, {'name': 'web', 'netns': reference}],
+            'links': [{'endpoints': [
+                {'node': router, 'name': 'e1', 'addresses': ['10.94.0.1/24']},
+                {'node': 'web', 'name': 'eth0', 'addresses': ['10.94.0.2/24']}]}],
+            'expect': [{'src': router, 'dst': 'web'},
+                       {'src': 'web', 'dst': router, 'protocol': 'tcp', 'port': 8080}]})
+        out_dir = 'output_dir=%s' % (tmp_path / 'out')
+        playbook('lab_up.yml', tmp_path, topology, 'add_hosts=false', out_dir)
+        files = os.path.join(str(tmp_path), 'out', 'localhost', lab)
+        with open(files + '.reachability.txt') as handle:
+            table = handle.read()
+        assert 'web' in table and 'tcp 8080' in table and ' fail' not in table, table
+        flapped = playbook('lab_flap.yml', tmp_path, topology, 'node=web', 'interface=eth0',
+                           'count=1', 'down_time=0.2').stdout
+        assert "take eth0 in namespace '/proc/%d/ns/net' (%s) (flap 1 of 1) down" \
+            % (proc.pid, reference) in flapped, flapped[-3000:]
+        pinger = subprocess.Popen(['sh', '-c', 'sleep 2; ip netns exec %s ping -c 3 -i 0.3 -q '
+                                   '10.94.0.2' % router], stdout=subprocess.DEVNULL)
+        playbook('lab_capture.yml', tmp_path, topology, 'node=web', 'interface=eth0',
+                 'duration=4', 'filter=icmp', out_dir)
+        pinger.wait(30)
+        assert os.path.getsize(files + '.web.eth0.pcap') > 24 + 3 * 16  # header and packets
+        status = playbook('lab_status.yml', tmp_path, topology).stdout
+        assert any(reference in line and 'eth0' in line for line in status.splitlines()), status
+        playbook('lab_down.yml', tmp_path, topology)
+        assert proc.poll() is None   # the container outlives the lab
+    finally:
+        proc.kill()
+        proc.wait()
