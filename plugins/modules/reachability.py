@@ -30,7 +30,8 @@ description:
     when a path that should be broken (O(pairs[].expect=false)) answers.
   - Before measuring, every path gets uncounted echoes for up to O(warmup)
     seconds, so that neighbour resolution and link detection (bond miimon)
-    are not reported as loss.
+    are not reported as loss - the paths of port checks too, so that a
+    first SYN that waits for neighbour resolution is not a timeout.
 version_added: 1.0.0
 author:
   - vnet.linux developers (@vnet-linux)

@@ -302,8 +302,23 @@ def run_checks(checks, count=3, interval=0.2, timeout=1.0, warmup=3.0,
     if probes:
         run_probes(probes, count, interval, timeout, warmup, resolve_netns)
     if ports:
+        if warmup > 0:
+            warm_paths(ports, interval, warmup, resolve_netns)
         run_port_checks(ports, timeout, resolve_netns)
     return checks
+
+
+def warm_paths(ports, interval, warmup, resolve_netns):
+    """Uncounted echoes along the port checks' paths first, as for pings:
+    a SYN that waits for neighbour resolution on a fresh lab would
+    otherwise be a timeout. A path that drops echoes costs up to `warmup`
+    seconds and changes nothing else."""
+    prober = Prober([Probe(p.src, p.dst, p.address, expect=p.expect) for p in ports],
+                    resolve_netns)
+    try:
+        prober.warm_up(warmup, interval)
+    finally:
+        prober.close()
 
 
 def until_as_expected(plan, run, retries=0, delay=1.0, max_loss=0):
