@@ -41,7 +41,8 @@ for must in MANIFEST.json FILES.json COPYING meta/runtime.yml changelogs/changel
 done
 
 echo "==> ansible-galaxy collection install into a clean path"
-ansible-galaxy collection install --offline -p "$WORK/collections" "$ARTIFACT" >/dev/null
+# --force: a vnet.linux installed elsewhere (~/.ansible) would make it skip this path
+ansible-galaxy collection install --offline --force -p "$WORK/collections" "$ARTIFACT" >/dev/null
 export ANSIBLE_COLLECTIONS_PATH="$WORK/collections" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
 INSTALLED=$(ansible-galaxy collection list vnet.linux 2>/dev/null)

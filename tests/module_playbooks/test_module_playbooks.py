@@ -28,8 +28,10 @@ def installed_collection(tmp_path_factory):
                            ROOT, '--output-path', str(work)], stdout=subprocess.DEVNULL)
     artifact, = glob.glob(str(work / 'vnet-linux-*.tar.gz'))
     path = work / 'collections'
+    # --force: a vnet.linux installed elsewhere (~/.ansible) would make
+    # ansible-galaxy skip this clean path
     subprocess.check_call([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install',
-                           artifact, '-p', str(path)], stdout=subprocess.DEVNULL)
+                           '--force', artifact, '-p', str(path)], stdout=subprocess.DEVNULL)
     return str(path)
 
 

@@ -54,8 +54,9 @@ def read_only_collections(tmp_path_factory, ansible_env_module):
     assert proc.returncode == 0, proc.stderr
     (artifact,) = (base / 'dist').glob('vnet-linux-*.tar.gz')
     collections = base / 'collections'
-    proc = run([tool('ansible-galaxy'), 'collection', 'install', '--offline', '-p', str(collections),
-                str(artifact)], env)
+    # --force: a vnet.linux installed elsewhere would make ansible-galaxy skip this path
+    proc = run([tool('ansible-galaxy'), 'collection', 'install', '--offline', '--force', '-p',
+                str(collections), str(artifact)], env)
     assert proc.returncode == 0, proc.stderr
     installed = collections / 'ansible_collections' / 'vnet' / 'linux'
     assert (installed / 'playbooks' / 'lab_up.yml').is_file()

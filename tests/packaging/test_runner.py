@@ -30,8 +30,9 @@ def installed_collection(tmp_path_factory, ansible_env_module):
     proc = run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(base / 'dist'), ROOT], env)
     assert proc.returncode == 0, proc.stderr
     (artifact,) = (base / 'dist').glob('vnet-linux-*.tar.gz')
-    proc = run([tool('ansible-galaxy'), 'collection', 'install', '--offline', '-p', str(base / 'collections'),
-                str(artifact)], env)
+    # --force: a vnet.linux installed elsewhere would make ansible-galaxy skip this path
+    proc = run([tool('ansible-galaxy'), 'collection', 'install', '--offline', '--force', '-p',
+                str(base / 'collections'), str(artifact)], env)
     assert proc.returncode == 0, proc.stderr
     assert (base / 'collections' / 'ansible_collections' / 'vnet' / 'linux' / 'MANIFEST.json').is_file()
     return str(base / 'collections')
