@@ -37,7 +37,10 @@ from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
 )
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.fast import SessionPool
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.namespaces import external_paths
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import narrowed, udp_ports
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import (
+    udp_ports,
+    underlay_candidates,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._netlink.session import (
     NetlinkFailure,
     list_namespaces,
@@ -360,19 +363,16 @@ def _underlay_gone(host, view, gone):
 def _socket_holder_gone(host, view, gone):
     """A geneve whose socket is not in its own namespace dies with the one
     holding it (specs.socket_port): of the namespaces with a UDP socket on
-    its port that can be its underlay (sockets.narrowed), the first that
+    its port that can be its underlay (sockets.underlay_candidates), the first that
     goes - erring on the side of reporting it when several could be."""
     if view['admin_state'] != 'up':
         return None
-    port = tunnel_port(view)
-    if port in host.udp_ports(view['netns']):
-        return None
-    holders = [netns for netns in host.namespaces()
-               if netns != view['netns'] and port in host.udp_ports(netns)]
-    if len(holders) > 1:
+
+    def remote():
         # the guard's light readings have no kind data: the remote is read
-        full = host.session_of(view['netns']).read(view['name']) or view
-        holders = narrowed(holders, geneve_remote(full), host.session_of)
+        return geneve_remote(host.session_of(view['netns']).read(view['name']) or view)
+    holders = underlay_candidates(view['netns'], tunnel_port(view), host.namespaces(),
+                                  host.udp_ports, remote, host.session_of)
     return next((netns for netns in holders if netns in gone), None)
 
 

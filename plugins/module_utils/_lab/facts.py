@@ -13,7 +13,10 @@ flat dict keyed by node/name (readable before/after diffs).
 from __future__ import annotations
 
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.lower import TAP_KINDS
-from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import narrowed, udp_ports
+from ansible_collections.vnet.linux.plugins.module_utils._netlink.sockets import (
+    udp_ports,
+    underlay_candidates,
+)
 from ansible_collections.vnet.linux.plugins.module_utils._kinds.specs import (
     geneve_remote,
     tunnel_port,
@@ -105,11 +108,8 @@ def _socket_underlay(kernel, netns, view, readings):
     read, or still several."""
     if view['admin_state'] != 'up':
         return None
-    port = tunnel_port(view)
-    if port in udp_ports(netns):
-        return None
-    holders = [other for other in readings if other != netns and port in udp_ports(other)]
-    holders = narrowed(holders, geneve_remote(view), kernel.session)
+    holders = underlay_candidates(netns, tunnel_port(view), readings, udp_ports,
+                                  lambda: geneve_remote(view), kernel.session)
     mark = readings[netns].get('mark')
     if len(holders) > 1 and mark:
         holders = [other for other in holders if readings[other].get('mark') == mark]

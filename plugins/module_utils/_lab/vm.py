@@ -527,9 +527,14 @@ def read_vms(lab_name):
     return result
 
 
+def _after(argv, flag):
+    """The value of a qemu option on its command line (None: not there)."""
+    return argv[argv.index(flag) + 1] if flag in argv else None
+
+
 def _settings_of(argv):
     def after(flag):
-        return argv[argv.index(flag) + 1] if flag in argv else None
+        return _after(argv, flag)
     device = after('-device') or ''
     mac = device.split('mac=', 1)[1].split(',')[0] if 'mac=' in device else None
     return {'accel': after('-accel'), 'memory': int(after('-m') or 0),
@@ -542,7 +547,7 @@ def described(argv, interface):
     running: the accelerator as resolved, the guest's address and gateway
     taken out of its kernel command line."""
     def after(flag):
-        return argv[argv.index(flag) + 1] if flag in argv else None
+        return _after(argv, flag)
     drive = dict(part.split('=', 1) for part in (after('-drive') or '').split(',') if '=' in part)
     settings = {'image': drive.get('file'), 'image_format': drive.get('format', 'raw'),
                 'snapshot': drive.get('snapshot') == 'on', 'qemu': argv[0],

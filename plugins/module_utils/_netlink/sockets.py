@@ -57,3 +57,15 @@ def narrowed(holders, remote, session_of):
         return holders
     routed = [netns for netns in holders if session_of(netns).routes_away(remote)]
     return routed or holders
+
+
+def underlay_candidates(netns, port, candidates, ports_of, remote, session_of):
+    """The namespaces that can hold the socket of a tunnel in `netns` bound
+    to `port` (a geneve that is up): none when its own namespace holds one;
+    else those of `candidates` with a socket on the port, narrowed by its
+    remote (`remote()`, read only when several hold one). ports_of(netns):
+    the namespace's UDP ports (udp_ports, or a cache of it)."""
+    if port in ports_of(netns):
+        return []
+    holders = [other for other in candidates if other != netns and port in ports_of(other)]
+    return narrowed(holders, remote() if len(holders) > 1 else None, session_of)
